@@ -1,0 +1,59 @@
+//! The append-only audit log: one record for every state change, written by the store in the
+//! same transaction as the change itself, so a change without its record cannot exist.
+
+use keyhall_types::{AuditId, TenantId, Timestamp};
+use serde_json::Value;
+
+use crate::context::Caller;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub id: AuditId,
+    pub tenant_id: TenantId,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    /// What happened, `<entity>.<verb>`, e.g. `user.create`, `license.archive`.
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// Non-secret facts about the change (changed field names, new flags, …).
+    pub details: Value,
+    pub at: Timestamp,
+}
+
+impl AuditEvent {
+    pub fn new(caller: &Caller, action: &str, target_kind: &str, target_id: Option<String>, at: Timestamp) -> Self {
+        Self {
+            id: AuditId::new(),
+            tenant_id: caller.tenant_id,
+            actor_kind: caller.actor.kind().to_string(),
+            actor_id: caller.actor.id(),
+            action: action.to_string(),
+            target_kind: target_kind.to_string(),
+            target_id,
+            ip: caller.origin.ip.clone(),
+            user_agent: caller.origin.user_agent.clone(),
+            details: Value::Object(Default::default()),
+            at,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// Which records to read back.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub tenant_id: Option<TenantId>,
+    pub actor_id: Option<String>,
+    pub target_id: Option<String>,
+    /// Matches actions starting with this text, e.g. `user.` or `session.create`.
+    pub action_prefix: Option<String>,
+    pub limit: u32,
+    pub offset: u32,
+}

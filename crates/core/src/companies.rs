@@ -1,0 +1,126 @@
+//! Companies: creating a tenant with its owner and first token, and closing or deleting it.
+
+use keyhall_types::{CommunityId, Secret, TenantId, UserId};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::{Actor, Caller};
+use crate::credentials::{Credential, CredentialKind};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::NewTenantBundle;
+use crate::tenants::{Community, CompanyProfile, DEFAULT_COMMUNITY, Tenant, TenantStatus};
+use crate::tokens::{ApiToken, new_token};
+use crate::users::{DEFAULT_ROLE, PasswordRule, User, UserFlags, UserStatus, parse_email};
+
+#[derive(Debug, Clone)]
+pub struct NewCompany {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub contact_name: Option<String>,
+    /// The actions the owner's first token holds.
+    pub token_permissions: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompanyCreated {
+    pub tenant: Tenant,
+    pub owner: User,
+    pub token: ApiToken,
+    pub token_secret: Secret<String>,
+}
+
+impl Core {
+    /// Creates a tenant, its default community, its owner (the primary contact, with a
+    /// password) and an API token for the owner, in one transaction.
+    pub async fn create_company(&self, input: NewCompany, rule: &PasswordRule) -> Result<CompanyCreated> {
+        let name = crate::tenants::validate_name("name", &input.name)?;
+        let email = parse_email("email", &input.email)?;
+        rule.check("password", &input.password)?;
+        let contact_name = match input.contact_name {
+            Some(n) => crate::users::validate_contact_name("contact_name", &n)?,
+            None => email.local_part().to_string(),
+        };
+        let phc = self.passwords.hash(&input.password).await?;
+        let now = self.now();
+        let tenant = Tenant {
+            id: TenantId::new(),
+            name,
+            status: TenantStatus::Active,
+            profile: CompanyProfile::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let community =
+            Community { id: CommunityId::new(), tenant_id: tenant.id, name: DEFAULT_COMMUNITY.into(), is_default: true, created_at: now };
+        let owner = User {
+            id: UserId::new(),
+            tenant_id: tenant.id,
+            community_id: community.id,
+            email,
+            contact_name,
+            status: UserStatus::Active,
+            role: DEFAULT_ROLE.into(),
+            flags: UserFlags { is_primary_contact: true, is_technical: true, is_billing: true, ..Default::default() },
+            created_at: now,
+            updated_at: now,
+        };
+        let password = Credential::new(owner.id, CredentialKind::Password, phc, String::new(), now);
+        let (token, secret, digest) = new_token(tenant.id, owner.id, input.token_permissions, now);
+        let operator = Caller::operator(tenant.id);
+        let audit = vec![
+            AuditEvent::new(&operator, "tenant.create", "tenant", Some(tenant.id.to_string()), now)
+                .with_details(serde_json::json!({ "name": tenant.name })),
+            AuditEvent::new(&operator, "user.create", "user", Some(owner.id.to_string()), now)
+                .with_details(serde_json::json!({ "email": owner.email, "primary_contact": true })),
+            AuditEvent::new(&operator, "token.create", "token", Some(token.id.to_string()), now)
+                .with_details(serde_json::json!({ "permissions": token.permissions })),
+        ];
+        let bundle = NewTenantBundle {
+            tenant: tenant.clone(),
+            community,
+            owner: owner.clone(),
+            owner_password: password,
+            token: token.clone(),
+            token_digest: digest,
+            audit,
+        };
+        self.store.create_tenant(&bundle).await?;
+        Ok(CompanyCreated { tenant, owner, token, token_secret: Secret::new(secret) })
+    }
+
+    pub async fn tenant(&self, id: TenantId) -> Result<Tenant> {
+        self.store.get_tenant(id).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))
+    }
+
+    /// Closes the caller's company. Without `force` it refuses while licenses or hosted
+    /// instances are active and keeps the data (status `closed`, all tokens revoked); with
+    /// `force` it deletes the company and everything it owns for good. Either way the
+    /// audit log keeps the record.
+    pub async fn close_company(&self, caller: &Caller, force: bool) -> Result<()> {
+        let tenant = self.tenant(caller.tenant_id).await?;
+        let now = self.now();
+        if force {
+            let audit = AuditEvent::new(caller, "tenant.delete", "tenant", Some(tenant.id.to_string()), now)
+                .with_details(serde_json::json!({ "name": tenant.name, "force": true }));
+            self.store.delete_tenant(tenant.id, &audit).await?;
+        } else {
+            let active = self.store.count_active_services(tenant.id).await?;
+            if active > 0 {
+                return Err(DomainError::new(ErrorCode::TenantHasActiveServices)
+                    .field("target_force")
+                    .detail(format!("the company still has {active} active service(s); archive or delete them, or pass target_force=true")));
+            }
+            let audit = AuditEvent::new(caller, "tenant.close", "tenant", Some(tenant.id.to_string()), now)
+                .with_details(serde_json::json!({ "name": tenant.name, "force": false }));
+            self.store.close_tenant(tenant.id, now, &audit).await?;
+        }
+        self.forget_verified_tokens();
+        Ok(())
+    }
+}
+
+/// Convenience for operator-side calls.
+pub fn operator_caller(tenant: TenantId) -> Caller {
+    Caller { tenant_id: tenant, actor: Actor::Operator, origin: Default::default() }
+}

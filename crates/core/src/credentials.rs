@@ -1,0 +1,74 @@
+//! Credentials: what a user proves themselves with. A password is an argon2id PHC string; a
+//! TOTP seed and a WebAuthn key are sealed under the master key (they must be read back).
+
+use keyhall_types::{CredentialId, Timestamp, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CredentialKind {
+    Password,
+    Totp,
+    Webauthn,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Password => "password",
+            CredentialKind::Totp => "totp",
+            CredentialKind::Webauthn => "webauthn",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "password" => CredentialKind::Password,
+            "totp" => CredentialKind::Totp,
+            "webauthn" => CredentialKind::Webauthn,
+            _ => return None,
+        })
+    }
+
+    pub fn is_second_factor(self) -> bool {
+        matches!(self, CredentialKind::Totp | CredentialKind::Webauthn)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub id: CredentialId,
+    pub user_id: UserId,
+    pub kind: CredentialKind,
+    /// PHC string (password) or sealed secret (TOTP seed, WebAuthn credential).
+    pub secret: String,
+    /// A public handle: the WebAuthn credential id, empty otherwise.
+    pub label: String,
+    /// The last TOTP time step accepted, so that a code is accepted once only.
+    pub last_used_step: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Credential {
+    pub fn new(user_id: UserId, kind: CredentialKind, secret: String, label: String, at: Timestamp) -> Self {
+        Self {
+            id: CredentialId::new(),
+            user_id,
+            kind,
+            secret,
+            label,
+            last_used_step: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+/// Purposes under which secrets are sealed (the AES-GCM associated data).
+pub mod seal_purpose {
+    pub const TOTP_SEED: &str = "credential.totp";
+    pub const WEBAUTHN_CREDENTIAL: &str = "credential.webauthn";
+    pub const WEBAUTHN_CEREMONY: &str = "challenge.webauthn_registration";
+    pub const HOSTED_ADMIN_PASSWORD: &str = "hosted.admin_password";
+    pub const HOSTED_SMTP_PASSWORD: &str = "hosted.smtp_password";
+    pub const HOSTED_STORAGE_KEYS: &str = "hosted.storage_keys";
+}

@@ -1,0 +1,127 @@
+//! The identity core: tenants, communities, users, credentials, API tokens, sessions, second
+//! factors and the audit log, plus the Comet-only domain in `comet`. It knows no HTTP and no
+//! SQL: faces call its commands, the store implements its ports.
+
+pub mod audit;
+pub mod comet;
+pub mod companies;
+pub mod context;
+pub mod credentials;
+pub mod error;
+pub mod mfa;
+pub mod passwords;
+pub mod ports;
+pub mod sessions;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use context::{Actor, Caller, Origin};
+pub use error::{DomainError, ErrorCode, Result};
+use keyhall_crypto::seal::MasterKey;
+use keyhall_types::Timestamp;
+use keyhall_webauthn::RelyingParty;
+
+use crate::comet::billing::PriceList;
+use crate::comet::downloads::DownloadCatalogue;
+use crate::passwords::PasswordPool;
+use crate::ports::{Clock, Mailer, Store};
+use crate::tokens::TokenUses;
+
+/// Tunables of the core, filled from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// How long a hosted instance or CloudView takes to provision.
+    pub provision_delay: time::Duration,
+    /// How long a hosted instance takes to be deleted.
+    pub delete_delay: time::Duration,
+    /// Host names of hosted instances are `<subdomain>.<hosted_domain>`.
+    pub hosted_domain: String,
+    /// Base URL of the CloudView portal.
+    pub cloudview_url: String,
+    pub prices: PriceList,
+    /// How long a verified API token is trusted before the store is asked again. Revocations
+    /// made on this node apply at once; on other nodes after at most this long.
+    pub token_cache_ttl: std::time::Duration,
+    /// Concurrent password hashes (each takes ≈ 19 MiB and one core for ≈ 20 ms).
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for CoreSettings {
+    fn default() -> Self {
+        Self {
+            provision_delay: time::Duration::seconds(30),
+            delete_delay: time::Duration::seconds(30),
+            hosted_domain: "hosted.keyhall.example".into(),
+            cloudview_url: "https://cloudview.keyhall.example".into(),
+            prices: PriceList::default(),
+            token_cache_ttl: std::time::Duration::from_secs(2),
+            password_hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        }
+    }
+}
+
+/// Everything the core needs from outside, handed over once at start-up.
+pub struct CoreDeps {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<dyn Mailer>,
+    pub master_key: MasterKey,
+    pub webauthn: RelyingParty,
+    pub catalogue: DownloadCatalogue,
+    pub settings: CoreSettings,
+}
+
+pub struct Core {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<dyn Mailer>,
+    keys: MasterKey,
+    webauthn: RelyingParty,
+    catalogue: DownloadCatalogue,
+    settings: CoreSettings,
+    passwords: PasswordPool,
+    token_uses: TokenUses,
+}
+
+impl Core {
+    pub fn new(deps: CoreDeps) -> Self {
+        let passwords = PasswordPool::new(deps.settings.password_hash_concurrency);
+        let token_uses = TokenUses::new(deps.settings.token_cache_ttl);
+        Self {
+            store: deps.store,
+            clock: deps.clock,
+            mailer: deps.mailer,
+            keys: deps.master_key,
+            webauthn: deps.webauthn,
+            catalogue: deps.catalogue,
+            settings: deps.settings,
+            passwords,
+            token_uses,
+        }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn settings(&self) -> &CoreSettings {
+        &self.settings
+    }
+
+    pub fn catalogue(&self) -> &DownloadCatalogue {
+        &self.catalogue
+    }
+
+    /// Persists lifecycle transitions that are due (hosted instances, CloudView).
+    pub async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64> {
+        self.store.advance_lifecycles(now).await
+    }
+
+    /// Reads the audit log.
+    pub async fn audit_log(&self, query: &audit::AuditQuery) -> Result<Vec<audit::AuditEvent>> {
+        self.store.list_audit(query).await
+    }
+}

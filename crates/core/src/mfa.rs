@@ -1,0 +1,188 @@
+//! Second factors: TOTP (RFC 6238) and WebAuthn, plus the short-lived server-side challenges
+//! their ceremonies need.
+
+use keyhall_crypto::totp::{self, TotpParams};
+use keyhall_types::{ChallengeId, TenantId, Timestamp, UserId};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::credentials::{Credential, CredentialKind, seal_purpose};
+use crate::error::{DomainError, ErrorCode, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChallengeKind {
+    /// A WebAuthn registration ceremony in progress (state sealed).
+    WebauthnRegistration,
+    /// An e-mail address confirmation code (digest).
+    EmailVerification,
+    /// A one-time CloudView sign-in token (digest).
+    CloudViewLogin,
+}
+
+impl ChallengeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChallengeKind::WebauthnRegistration => "webauthn_registration",
+            ChallengeKind::EmailVerification => "email_verification",
+            ChallengeKind::CloudViewLogin => "cloudview_login",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "webauthn_registration" => ChallengeKind::WebauthnRegistration,
+            "email_verification" => ChallengeKind::EmailVerification,
+            "cloudview_login" => ChallengeKind::CloudViewLogin,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub id: ChallengeId,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub kind: ChallengeKind,
+    /// Sealed ceremony state or a digest, depending on the kind.
+    pub state: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+const WEBAUTHN_CEREMONY_TTL: time::Duration = time::Duration::minutes(5);
+
+fn unix(at: Timestamp) -> u64 {
+    at.unix_timestamp().max(0) as u64
+}
+
+impl Core {
+    fn self_user_id(&self, caller: &Caller) -> Result<UserId> {
+        caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied).detail("no user is signed in"))
+    }
+
+    /// Enables TOTP with a client-chosen secret, after checking that `code` is valid for it now
+    /// (±1 step). The code's step is recorded as used, so the same code cannot be replayed.
+    pub async fn enable_totp(&self, caller: &Caller, secret_b32: &str, code: &str) -> Result<()> {
+        let user_id = self.self_user_id(caller)?;
+        let secret = totp::decode_secret(secret_b32).ok_or_else(|| {
+            DomainError::new(ErrorCode::TotpInvalidSecret)
+                .field("totp_secret")
+                .detail("must be a base32 secret of at least 80 bits")
+        })?;
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(DomainError::invalid("totp_verify_code", "must be a 6-digit code"));
+        }
+        let now = self.now();
+        let params = TotpParams::default();
+        let step = totp::verify(&params, &secret, code, unix(now))
+            .ok_or_else(|| DomainError::new(ErrorCode::TotpInvalidCode).field("totp_verify_code"))? as i64;
+        let existing = self.store.list_credentials(user_id).await?;
+        for c in existing.iter().filter(|c| c.kind == CredentialKind::Totp) {
+            let same_seed = self.keys.unseal(seal_purpose::TOTP_SEED, &c.secret).map(|s| s == secret).unwrap_or(false);
+            if same_seed && c.last_used_step.is_some_and(|used| used >= step) {
+                return Err(DomainError::new(ErrorCode::TotpCodeReused).field("totp_verify_code"));
+            }
+        }
+        let mut credential = Credential::new(
+            user_id,
+            CredentialKind::Totp,
+            self.keys.seal(seal_purpose::TOTP_SEED, &secret),
+            String::new(),
+            now,
+        );
+        credential.last_used_step = Some(step);
+        let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user_id.to_string()), now);
+        self.store.replace_totp(&credential, &audit).await
+    }
+
+    /// Checks a TOTP code of `user` and burns its time step. Errors: no TOTP enrolled
+    /// (`mfa.totp_invalid_code`), wrong code, or a code whose step was already used.
+    pub async fn verify_totp(&self, user_id: UserId, code: &str) -> Result<()> {
+        let now = self.now();
+        let credentials = self.store.list_credentials(user_id).await?;
+        let invalid = || DomainError::new(ErrorCode::TotpInvalidCode).field("otp_code");
+        let credential = credentials.iter().find(|c| c.kind == CredentialKind::Totp).ok_or_else(invalid)?;
+        let secret = self.keys.unseal(seal_purpose::TOTP_SEED, &credential.secret).map_err(DomainError::internal)?;
+        let step = totp::verify(&TotpParams::default(), &secret, code, unix(now)).ok_or_else(invalid)? as i64;
+        if self.store.consume_totp_step(credential.id, step).await? {
+            Ok(())
+        } else {
+            Err(DomainError::new(ErrorCode::TotpCodeReused).field("otp_code"))
+        }
+    }
+
+    pub async fn has_second_factor(&self, user_id: UserId) -> Result<bool> {
+        Ok(self.store.list_credentials(user_id).await?.iter().any(|c| c.kind.is_second_factor()))
+    }
+
+    /// Starts a WebAuthn registration for the calling user; returns the
+    /// `PublicKeyCredentialCreationOptions` JSON. The ceremony state is kept server-side.
+    pub async fn start_webauthn_registration(&self, caller: &Caller) -> Result<String> {
+        let user_id = self.self_user_id(caller)?;
+        let user = self.user(caller, user_id).await?;
+        let existing: Vec<String> = self
+            .store
+            .list_credentials(user_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind == CredentialKind::Webauthn)
+            .map(|c| c.label)
+            .collect();
+        let (options, state) = self
+            .webauthn
+            .start_registration(user_id.as_uuid(), user.email.as_str(), &user.contact_name, &existing)
+            .map_err(DomainError::internal)?;
+        let now = self.now();
+        let challenge = Challenge {
+            id: ChallengeId::new(),
+            tenant_id: caller.tenant_id,
+            user_id,
+            kind: ChallengeKind::WebauthnRegistration,
+            state: self.keys.seal_str(seal_purpose::WEBAUTHN_CEREMONY, &state),
+            created_at: now,
+            expires_at: now + WEBAUTHN_CEREMONY_TTL,
+        };
+        self.store.put_challenge(&challenge, None).await?;
+        Ok(options)
+    }
+
+    /// Finishes the registration started by `start_webauthn_registration` with the browser's
+    /// `PublicKeyCredential` JSON. The challenge is single-use, whatever the outcome.
+    pub async fn finish_webauthn_registration(&self, caller: &Caller, response_json: &str) -> Result<()> {
+        let user_id = self.self_user_id(caller)?;
+        let now = self.now();
+        let challenge = self
+            .store
+            .take_challenge(user_id, ChallengeKind::WebauthnRegistration, now)
+            .await?
+            .ok_or_else(|| {
+                DomainError::new(ErrorCode::WebauthnNoChallenge).detail("request a challenge first (it is valid for 5 minutes)")
+            })?;
+        let state = self.keys.unseal_string(seal_purpose::WEBAUTHN_CEREMONY, &challenge.state).map_err(DomainError::internal)?;
+        let registered = self.webauthn.finish_registration(&state, response_json).map_err(|e| match e {
+            keyhall_webauthn::WebauthnError::Malformed(d) => DomainError::invalid("webauthn_challenge_response", d),
+            keyhall_webauthn::WebauthnError::Rejected(d) => DomainError::new(ErrorCode::WebauthnRejected).detail(d),
+            other => DomainError::internal(other),
+        })?;
+        let credential = Credential::new(
+            user_id,
+            CredentialKind::Webauthn,
+            self.keys.seal_str(seal_purpose::WEBAUTHN_CREDENTIAL, &registered.credential_json),
+            registered.credential_id.clone(),
+            now,
+        );
+        let audit = AuditEvent::new(caller, "mfa.webauthn_enable", "user", Some(user_id.to_string()), now)
+            .with_details(serde_json::json!({ "credential_id": registered.credential_id }));
+        self.store.add_credential(&credential, &audit).await
+    }
+
+    /// Removes every second factor of the calling user; returns how many were removed.
+    pub async fn disable_mfa(&self, caller: &Caller) -> Result<u64> {
+        let user_id = self.self_user_id(caller)?;
+        let audit = AuditEvent::new(caller, "mfa.disable", "user", Some(user_id.to_string()), self.now());
+        self.store.remove_second_factors(user_id, &audit).await
+    }
+}

@@ -1,0 +1,188 @@
+//! The ports the core needs from the outside world: storage (role-sized repositories), time
+//! and mail. The store crate implements the repositories for SQLite and PostgreSQL; each
+//! writing method is one transaction that also appends the given audit record(s).
+
+use async_trait::async_trait;
+use keyhall_types::{
+    CredentialId, Email, HostedInstanceId, SessionId, TenantId, Timestamp, TokenId, UserId,
+};
+
+use crate::audit::{AuditEvent, AuditQuery};
+use crate::comet::billing::BillingRecord;
+use crate::comet::cloudview::CloudView;
+use crate::comet::hosted::HostedInstance;
+use crate::comet::licenses::License;
+use crate::credentials::Credential;
+use crate::error::Result;
+use crate::mfa::{Challenge, ChallengeKind};
+use crate::sessions::Session;
+use crate::tenants::{Community, Tenant};
+use crate::tokens::{ApiToken, TokenRecord};
+use crate::users::User;
+
+/// Everything `create_company` writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewTenantBundle {
+    pub tenant: Tenant,
+    pub community: Community,
+    pub owner: User,
+    pub owner_password: Credential,
+    pub token: ApiToken,
+    pub token_digest: String,
+    pub audit: Vec<AuditEvent>,
+}
+
+#[async_trait]
+pub trait TenantRepo: Send + Sync {
+    async fn create_tenant(&self, bundle: &NewTenantBundle) -> Result<()>;
+    async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
+    async fn default_community(&self, tenant: TenantId) -> Result<Option<Community>>;
+    /// Marks the tenant closed and revokes all its tokens; data stays.
+    async fn close_tenant(&self, id: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<()>;
+    /// Deletes the tenant and everything it owns; the audit log is kept.
+    async fn delete_tenant(&self, id: TenantId, audit: &AuditEvent) -> Result<()>;
+    /// Non-archived licenses plus hosted instances not yet deleted.
+    async fn count_active_services(&self, id: TenantId) -> Result<i64>;
+}
+
+#[async_trait]
+pub trait UserRepo: Send + Sync {
+    /// Inserts the user and its password credential. Duplicate e-mail → `user.email_taken`.
+    async fn insert_user(&self, user: &User, password: Option<&Credential>, audit: &AuditEvent) -> Result<()>;
+    async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>>;
+    async fn find_user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>>;
+    async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>>;
+    /// Writes the user's fields and, if given, replaces its password credential.
+    async fn update_user(&self, user: &User, new_password: Option<&Credential>, audit: &AuditEvent) -> Result<()>;
+    /// Writes the user's settings and its tenant's name and profile together.
+    async fn update_account(&self, user: &User, tenant: &Tenant, audit: &AuditEvent) -> Result<()>;
+    /// Deletes the user with its credentials and sessions, and revokes its tokens.
+    async fn delete_user(&self, tenant: TenantId, id: UserId, at: Timestamp, audit: &AuditEvent) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait CredentialRepo: Send + Sync {
+    async fn list_credentials(&self, user: UserId) -> Result<Vec<Credential>>;
+    /// Replaces any TOTP credential of the user with `credential`.
+    async fn replace_totp(&self, credential: &Credential, audit: &AuditEvent) -> Result<()>;
+    async fn add_credential(&self, credential: &Credential, audit: &AuditEvent) -> Result<()>;
+    /// Removes every second factor (TOTP and WebAuthn); returns how many.
+    async fn remove_second_factors(&self, user: UserId, audit: &AuditEvent) -> Result<u64>;
+    /// Records `step` as used if it is later than the last used step: the atomic guard that
+    /// makes a TOTP code single-use. False when the step (or a later one) was used already.
+    async fn consume_totp_step(&self, credential: CredentialId, step: i64) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait ChallengeRepo: Send + Sync {
+    /// Stores a challenge, replacing the user's previous one of the same kind.
+    async fn put_challenge(&self, challenge: &Challenge, audit: Option<&AuditEvent>) -> Result<()>;
+    /// Removes and returns the user's challenge of `kind` if it has not expired.
+    async fn take_challenge(&self, user: UserId, kind: ChallengeKind, now: Timestamp) -> Result<Option<Challenge>>;
+}
+
+#[async_trait]
+pub trait TokenRepo: Send + Sync {
+    async fn insert_token(&self, token: &ApiToken, digest: &str, audit: &AuditEvent) -> Result<()>;
+    async fn find_token(&self, digest: &str) -> Result<Option<TokenRecord>>;
+    async fn list_tokens(&self, tenant: TenantId) -> Result<Vec<ApiToken>>;
+    /// Sets `revoked_at` if not set yet; false when no such live token exists in the tenant.
+    async fn revoke_token(&self, tenant: TenantId, id: TokenId, at: Timestamp, audit: &AuditEvent) -> Result<bool>;
+    /// Batched `last_used_at` updates (never moves a value backwards).
+    async fn touch_tokens(&self, uses: &[(TokenId, Timestamp)]) -> Result<()>;
+}
+
+#[async_trait]
+pub trait SessionRepo: Send + Sync {
+    async fn insert_session(&self, session: &Session, digest: &str, audit: &AuditEvent) -> Result<()>;
+    async fn find_session(&self, digest: &str) -> Result<Option<Session>>;
+    async fn extend_session(&self, id: SessionId, expires_at: Timestamp) -> Result<()>;
+    async fn delete_session(&self, id: SessionId, audit: Option<&AuditEvent>) -> Result<bool>;
+    /// Deletes all sessions of a user except `keep`; returns how many.
+    async fn delete_user_sessions(&self, user: UserId, keep: Option<SessionId>) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait AuditRepo: Send + Sync {
+    async fn append_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Newest first.
+    async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEvent>>;
+}
+
+#[async_trait]
+pub trait CometRepo: Send + Sync {
+    /// Inserts the license and its first charge.
+    async fn insert_license(&self, license: &License, charge: &BillingRecord, audit: &AuditEvent) -> Result<()>;
+    async fn get_license(&self, tenant: TenantId, serial: &str) -> Result<Option<License>>;
+    /// Oldest first.
+    async fn list_licenses(&self, tenant: TenantId) -> Result<Vec<License>>;
+    /// Writes `next` if the stored revision is still `expected_revision`.
+    async fn update_license(&self, next: &License, expected_revision: i64, audit: &AuditEvent) -> Result<bool>;
+    async fn mark_licenses_synced(&self, tenant: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<u64>;
+
+    /// Inserts the instance and its first charge. Host name in use → `hosted.domain_taken`.
+    async fn insert_hosted(&self, instance: &HostedInstance, charge: &BillingRecord, audit: &AuditEvent) -> Result<()>;
+    async fn get_hosted(&self, tenant: TenantId, id: HostedInstanceId) -> Result<Option<HostedInstance>>;
+    /// Oldest first, deleted ones included.
+    async fn list_hosted(&self, tenant: TenantId) -> Result<Vec<HostedInstance>>;
+    async fn update_hosted(&self, next: &HostedInstance, expected_revision: i64, audit: &AuditEvent) -> Result<bool>;
+
+    async fn get_cloudview(&self, tenant: TenantId) -> Result<Option<CloudView>>;
+    async fn put_cloudview(&self, next: &CloudView, expected_revision: i64, audit: &AuditEvent) -> Result<bool>;
+
+    /// Persists every lifecycle transition due at `now` (all tenants); returns how many.
+    async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64>;
+
+    /// Oldest first.
+    async fn list_billing(&self, tenant: TenantId) -> Result<Vec<BillingRecord>>;
+}
+
+/// The whole store, as the server wires it.
+pub trait Store:
+    TenantRepo + UserRepo + CredentialRepo + ChallengeRepo + TokenRepo + SessionRepo + AuditRepo + CometRepo
+{
+}
+
+impl<T> Store for T where
+    T: TenantRepo + UserRepo + CredentialRepo + ChallengeRepo + TokenRepo + SessionRepo + AuditRepo + CometRepo
+{
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+/// One outgoing e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailMessage {
+    pub to: Email,
+    pub subject: String,
+    pub body: String,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, message: MailMessage) -> std::result::Result<(), String>;
+}
+
+/// The mailer used when no mail server is configured: it records that a message would have
+/// gone out, without its body (which may hold a code).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LogMailer;
+
+#[async_trait]
+impl Mailer for LogMailer {
+    async fn send(&self, message: MailMessage) -> std::result::Result<(), String> {
+        tracing::info!(to = %message.to, subject = %message.subject, "no mail server configured; message not sent");
+        Ok(())
+    }
+}

@@ -1,0 +1,380 @@
+//! Users: the model, the password rule, and the commands that create, change and delete them.
+
+use keyhall_types::{CommunityId, Email, TenantId, Timestamp, UserId};
+
+use crate::error::{DomainError, ErrorCode, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    /// Signed up, e-mail not confirmed yet.
+    Pending,
+    /// Locked by an administrator or by a state trigger.
+    Locked,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Pending => "pending",
+            UserStatus::Locked => "locked",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "active" => UserStatus::Active,
+            "pending" => UserStatus::Pending,
+            "locked" => UserStatus::Locked,
+            "disabled" => UserStatus::Disabled,
+            _ => return None,
+        })
+    }
+}
+
+/// Per-user switches: contact roles, notification choices and security policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserFlags {
+    pub is_primary_contact: bool,
+    pub is_technical: bool,
+    pub is_billing: bool,
+    pub notify_weekly_usage: bool,
+    pub email_verified: bool,
+    /// The user must present a second factor when signing in.
+    pub twofa_required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub community_id: CommunityId,
+    pub email: Email,
+    pub contact_name: String,
+    pub status: UserStatus,
+    pub role: String,
+    pub flags: UserFlags,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+pub const DEFAULT_ROLE: &str = "member";
+
+/// A password policy. Faces pick the one their vendor documents; the rule itself is enforced
+/// here so every way of setting a password obeys it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordRule {
+    pub min_len: usize,
+    pub max_len: usize,
+    pub require_lower: bool,
+    pub require_upper: bool,
+    pub require_digit: bool,
+    pub require_symbol: bool,
+}
+
+impl PasswordRule {
+    /// At least 8 characters with an upper-case letter, a lower-case letter and a digit.
+    /// The upper bound keeps hashing cost predictable.
+    pub const STANDARD: PasswordRule = PasswordRule {
+        min_len: 8,
+        max_len: 128,
+        require_lower: true,
+        require_upper: true,
+        require_digit: true,
+        require_symbol: false,
+    };
+
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("at least {} characters", self.min_len)];
+        if self.require_upper {
+            parts.push("one uppercase letter".into());
+        }
+        if self.require_lower {
+            parts.push("one lowercase letter".into());
+        }
+        if self.require_digit {
+            parts.push("one number".into());
+        }
+        if self.require_symbol {
+            parts.push("one symbol".into());
+        }
+        let last = parts.pop().unwrap_or_default();
+        if parts.is_empty() {
+            format!("must have {last}")
+        } else {
+            format!("must have {} and {last}", parts.join(", "))
+        }
+    }
+
+    pub fn check(&self, field: &'static str, password: &str) -> Result<()> {
+        let len = password.chars().count();
+        let ok = len >= self.min_len
+            && len <= self.max_len
+            && (!self.require_lower || password.chars().any(char::is_lowercase))
+            && (!self.require_upper || password.chars().any(char::is_uppercase))
+            && (!self.require_digit || password.chars().any(|c| c.is_ascii_digit()))
+            && (!self.require_symbol || password.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace()));
+        if ok {
+            Ok(())
+        } else {
+            let detail = if len > self.max_len {
+                format!("must have at most {} characters", self.max_len)
+            } else {
+                self.describe()
+            };
+            Err(DomainError::new(ErrorCode::PasswordRequirements).field(field).detail(detail))
+        }
+    }
+}
+
+/// Display names: 1–255 printable characters.
+pub fn validate_contact_name(field: &'static str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > 255 || name.chars().any(char::is_control) {
+        return Err(DomainError::invalid(field, "must be at most 255 printable characters"));
+    }
+    Ok(name.to_string())
+}
+
+pub fn parse_email(field: &'static str, text: &str) -> Result<Email> {
+    Email::parse(text).map_err(|_| DomainError::invalid(field, "is not a valid e-mail address"))
+}
+
+/// Input of `create_user`.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub email: String,
+    pub contact_name: String,
+    pub password: Option<String>,
+    pub is_billing: bool,
+    pub is_technical: bool,
+    pub send_verification_email: bool,
+}
+
+/// Input of `patch_user`: only the `Some` fields change.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub contact_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub is_billing: Option<bool>,
+    pub is_technical: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_rule() {
+        let r = PasswordRule::STANDARD;
+        assert!(r.check("p", "Abcdefg1").is_ok());
+        for bad in ["Abcdef1", "abcdefg1", "ABCDEFG1", "Abcdefgh", ""] {
+            let e = r.check("p", bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::PasswordRequirements, "{bad}");
+        }
+        assert!(r.check("p", &format!("Aa1{}", "x".repeat(200))).is_err());
+        assert_eq!(
+            r.describe(),
+            "must have at least 8 characters, one uppercase letter, one lowercase letter and one number"
+        );
+    }
+}
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::credentials::{Credential, CredentialKind};
+use crate::mfa::{Challenge, ChallengeKind};
+use crate::ports::MailMessage;
+
+const EMAIL_VERIFICATION_TTL: time::Duration = time::Duration::hours(24);
+
+impl Core {
+    pub async fn user(&self, caller: &Caller, id: UserId) -> Result<User> {
+        self.store.get_user(caller.tenant_id, id).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound).field("id"))
+    }
+
+    /// The user the caller acts for.
+    pub async fn current_user(&self, caller: &Caller) -> Result<User> {
+        let id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
+        self.user(caller, id).await
+    }
+
+    pub async fn find_user(&self, tenant: TenantId, id_text: &str) -> Result<Option<User>> {
+        match UserId::parse(id_text) {
+            Some(id) => self.store.get_user(tenant, id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list_users(&self, caller: &Caller) -> Result<Vec<User>> {
+        self.store.list_users(caller.tenant_id).await
+    }
+
+    pub async fn create_user(&self, caller: &Caller, input: NewUser, rule: &PasswordRule) -> Result<User> {
+        let contact_name = validate_contact_name("contact_name", &input.contact_name)?;
+        let email = parse_email("email", &input.email)?;
+        if let Some(p) = &input.password {
+            rule.check("password", p)?;
+        }
+        let community = self
+            .store
+            .default_community(caller.tenant_id)
+            .await?
+            .ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let phc = match &input.password {
+            Some(p) => Some(self.passwords.hash(p).await?),
+            None => None,
+        };
+        let now = self.now();
+        let user = User {
+            id: UserId::new(),
+            tenant_id: caller.tenant_id,
+            community_id: community.id,
+            email,
+            contact_name,
+            status: UserStatus::Active,
+            role: DEFAULT_ROLE.into(),
+            flags: UserFlags { is_billing: input.is_billing, is_technical: input.is_technical, ..Default::default() },
+            created_at: now,
+            updated_at: now,
+        };
+        let password = phc.map(|phc| Credential::new(user.id, CredentialKind::Password, phc, String::new(), now));
+        let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }));
+        self.store.insert_user(&user, password.as_ref(), &audit).await?;
+        if input.send_verification_email {
+            self.send_email_verification(caller, &user).await?;
+        }
+        Ok(user)
+    }
+
+    /// Mails the user a code that confirms their address (valid 24 hours). The code is kept
+    /// only as a digest.
+    pub async fn send_email_verification(&self, caller: &Caller, user: &User) -> Result<()> {
+        let code = keyhall_crypto::random::string_from(b"0123456789", 6);
+        let now = self.now();
+        let challenge = Challenge {
+            id: keyhall_types::ChallengeId::new(),
+            tenant_id: user.tenant_id,
+            user_id: user.id,
+            kind: ChallengeKind::EmailVerification,
+            state: keyhall_crypto::token::digest(&code),
+            created_at: now,
+            expires_at: now + EMAIL_VERIFICATION_TTL,
+        };
+        let audit = AuditEvent::new(caller, "user.email_verification_sent", "user", Some(user.id.to_string()), now);
+        self.store.put_challenge(&challenge, Some(&audit)).await?;
+        let message = MailMessage {
+            to: user.email.clone(),
+            subject: "Confirm your e-mail address".into(),
+            body: format!(
+                "Hello {},\n\nyour e-mail confirmation code is {code}. It is valid for 24 hours.\n\nIf you did not expect this message, ignore it.\n",
+                user.contact_name
+            ),
+        };
+        if let Err(e) = self.mailer.send(message).await {
+            // The account exists either way; the user can ask for a new code.
+            tracing::warn!(user = %user.id, error = %e, "e-mail verification message could not be sent");
+        }
+        Ok(())
+    }
+
+    pub async fn patch_user(&self, caller: &Caller, id: UserId, patch: UserPatch, rule: &PasswordRule) -> Result<User> {
+        let mut user = self.user(caller, id).await?;
+        let mut changed = Vec::new();
+        if let Some(name) = &patch.contact_name {
+            user.contact_name = validate_contact_name("contact_name", name)?;
+            changed.push("contact_name");
+        }
+        if let Some(email) = &patch.email {
+            let email = parse_email("email", email)?;
+            if email != user.email {
+                user.email = email;
+                user.flags.email_verified = false;
+            }
+            changed.push("email");
+        }
+        if let Some(b) = patch.is_billing {
+            user.flags.is_billing = b;
+            changed.push("is_billing");
+        }
+        if let Some(t) = patch.is_technical {
+            user.flags.is_technical = t;
+            changed.push("is_technical");
+        }
+        let now = self.now();
+        let password = match &patch.password {
+            Some(p) => {
+                rule.check("password", p)?;
+                changed.push("password");
+                Some(Credential::new(user.id, CredentialKind::Password, self.passwords.hash(p).await?, String::new(), now))
+            }
+            None => None,
+        };
+        user.updated_at = now;
+        let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "changed": changed }));
+        self.store.update_user(&user, password.as_ref(), &audit).await?;
+        Ok(user)
+    }
+
+    /// Sets the calling user's password.
+    pub async fn change_own_password(&self, caller: &Caller, new_password: &str, rule: &PasswordRule) -> Result<()> {
+        let mut user = self.current_user(caller).await?;
+        rule.check("password", new_password)?;
+        let now = self.now();
+        let credential = Credential::new(user.id, CredentialKind::Password, self.passwords.hash(new_password).await?, String::new(), now);
+        user.updated_at = now;
+        let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), now);
+        self.store.update_user(&user, Some(&credential), &audit).await
+    }
+
+    /// Checks `password` against the user's password credential. A user without one never
+    /// matches; a dummy hash is verified then so the timing does not tell.
+    pub async fn check_password(&self, user: Option<&User>, password: &str) -> Result<bool> {
+        let phc = match user {
+            Some(u) => self
+                .store
+                .list_credentials(u.id)
+                .await?
+                .into_iter()
+                .find(|c| c.kind == CredentialKind::Password)
+                .map(|c| c.secret),
+            None => None,
+        };
+        match phc {
+            Some(phc) => self.passwords.verify(&phc, password).await,
+            None => {
+                self.passwords.verify_dummy(password).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Deletes a user of the caller's company (with credentials and sessions; their tokens
+    /// are revoked). The primary contact cannot be deleted.
+    pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<()> {
+        let user = self.user(caller, id).await?;
+        if user.flags.is_primary_contact {
+            return Err(DomainError::new(ErrorCode::PrimaryContactUndeletable)
+                .field("id")
+                .detail("the primary contact of the company cannot be deleted"));
+        }
+        let now = self.now();
+        let audit = AuditEvent::new(caller, "user.delete", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "email": user.email }));
+        if !self.store.delete_user(caller.tenant_id, id, now, &audit).await? {
+            return Err(DomainError::new(ErrorCode::UserNotFound).field("id"));
+        }
+        self.forget_verified_tokens();
+        Ok(())
+    }
+}

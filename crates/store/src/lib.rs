@@ -1,0 +1,59 @@
+//! Storage for keyhall: SQLite (embedded, the default) and PostgreSQL (for production and
+//! scale-out), both implementing the core's repository ports.
+//!
+//! The two back-ends share one implementation: the files under `shared/` are compiled twice,
+//! once inside `sqlite` and once inside `postgres`, each of which supplies the few things that
+//! differ (the sqlx database type, how a timestamp is stored, how a write transaction begins).
+//! The SQL itself is portable (`$n` placeholders, `ON CONFLICT`, `RETURNING`, partial indexes).
+
+mod errors;
+pub mod postgres;
+pub mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use keyhall_core::ports::Store;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+}
+
+/// Opens the store named by `database_url` (a `postgres://` or `postgresql://` URL), or the
+/// SQLite database `keyhall.db` in `data_dir` when no URL is given (or a `sqlite:` URL).
+/// Migrations run before this returns.
+pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, OpenError> {
+    match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(PgStore::connect(url).await?))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+        }
+        Some(other) => Err(OpenError::Connect(format!(
+            "unsupported database URL scheme in {:?}: use postgres://… or sqlite:…",
+            other.split(':').next().unwrap_or("")
+        ))),
+        None => Ok(Arc::new(SqliteStore::open(&data_dir.join("keyhall.db")).await?)),
+    }
+}
+
+/// Which back-end a URL selects (for log lines), without credentials.
+pub fn describe(database_url: Option<&str>, data_dir: &Path) -> String {
+    match database_url {
+        Some(url) if url.starts_with("postgres") => {
+            let host = url.split('@').next_back().unwrap_or("");
+            format!("postgresql://{host}")
+        }
+        Some(url) => url.to_string(),
+        None => format!("sqlite:{}", data_dir.join("keyhall.db").display()),
+    }
+}

@@ -1,0 +1,118 @@
+// CredentialRepo and ChallengeRepo.
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::CredentialRepo for Store {
+    async fn list_credentials(&self, user: UserId) -> Result<Vec<Credential>> {
+        sqlx::query(concat!("SELECT ", credential_cols!(), " FROM credentials WHERE user_id = $1 ORDER BY created_at, id"))
+            .bind(user.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(credential_from_row)
+            .collect()
+    }
+
+    async fn replace_totp(&self, credential: &Credential, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind = 'totp'")
+            .bind(credential.user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_credential_row(&mut tx, credential).await?;
+        set_twofa(&mut tx, credential.user_id, true, credential.updated_at).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn add_credential(&self, credential: &Credential, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_credential_row(&mut tx, credential).await?;
+        if credential.kind.is_second_factor() {
+            set_twofa(&mut tx, credential.user_id, true, credential.updated_at).await?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn remove_second_factors(&self, user: UserId, audit: &AuditEvent) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind IN ('totp', 'webauthn')")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        set_twofa(&mut tx, user, false, audit.at).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn consume_totp_step(&self, credential: keyhall_types::CredentialId, step: i64) -> Result<bool> {
+        // One statement: concurrent uses of the same code race here and only one wins.
+        let done = sqlx::query(
+            "UPDATE credentials SET last_used_step = $2 WHERE id = $1 AND (last_used_step IS NULL OR last_used_step < $2)",
+        )
+        .bind(credential.to_string())
+        .bind(step)
+        .execute(self.write_pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Second factors switch the user's "2FA required" flag with them.
+async fn set_twofa(conn: &mut <Db as sqlx::Database>::Connection, user: UserId, on: bool, at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE users SET twofa_required = $2, updated_at = $3 WHERE id = $1")
+        .bind(user.to_string())
+        .bind(on)
+        .bind(ts(at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::ChallengeRepo for Store {
+    async fn put_challenge(&self, c: &Challenge, audit: Option<&AuditEvent>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO challenges (id, tenant_id, user_id, kind, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (user_id, kind) DO UPDATE SET id = excluded.id, state = excluded.state, \
+             created_at = excluded.created_at, expires_at = excluded.expires_at",
+        )
+        .bind(c.id.to_string())
+        .bind(c.tenant_id.to_string())
+        .bind(c.user_id.to_string())
+        .bind(c.kind.as_str())
+        .bind(&c.state)
+        .bind(ts(c.created_at))
+        .bind(ts(c.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(a) = audit {
+            insert_audit(&mut tx, a).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn take_challenge(&self, user: UserId, kind: ChallengeKind, now: Timestamp) -> Result<Option<Challenge>> {
+        let row = sqlx::query(
+            "DELETE FROM challenges WHERE user_id = $1 AND kind = $2 \
+             RETURNING id, tenant_id, user_id, kind, state, created_at, expires_at",
+        )
+        .bind(user.to_string())
+        .bind(kind.as_str())
+        .fetch_optional(self.write_pool())
+        .await
+        .map_err(db)?;
+        match row.as_ref().map(challenge_from_row).transpose()? {
+            Some(c) if c.expires_at > now => Ok(Some(c)),
+            _ => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// SessionRepo.
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::SessionRepo for Store {
+    async fn insert_session(&self, s: &Session, digest: &str, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(s.id.to_string())
+        .bind(s.tenant_id.to_string())
+        .bind(s.user_id.to_string())
+        .bind(digest)
+        .bind(&s.ip)
+        .bind(&s.user_agent)
+        .bind(&s.csrf_token)
+        .bind(ts(s.created_at))
+        .bind(ts(s.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn find_session(&self, digest: &str) -> Result<Option<Session>> {
+        sqlx::query("SELECT id, tenant_id, user_id, ip, user_agent, csrf_token, created_at, expires_at FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(self.read_pool())
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(session_from_row)
+            .transpose()
+    }
+
+    async fn extend_session(&self, id: keyhall_types::SessionId, expires_at: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2")
+            .bind(id.to_string())
+            .bind(ts(expires_at))
+            .execute(self.write_pool())
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id: keyhall_types::SessionId, audit: Option<&AuditEvent>) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await.map_err(db)?;
+        if let Some(a) = audit
+            && done.rows_affected() > 0
+        {
+            insert_audit(&mut tx, a).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn delete_user_sessions(&self, user: UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
+        let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user.to_string())
+            .bind(keep)
+            .execute(self.write_pool())
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}

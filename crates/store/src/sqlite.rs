@@ -1,0 +1,99 @@
+//! The SQLite back-end: a WAL database file with one writer connection (SQLite has one
+//! writer at a time anyway; queueing in the pool is cheaper than retrying on SQLITE_BUSY) and
+//! a pool of readers. Write transactions start with `BEGIN IMMEDIATE` so that other processes
+//! (e.g. `keyhall company create` while the server runs) wait on the busy timeout instead of
+//! failing at lock upgrade.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use keyhall_core::Result;
+use keyhall_types::Timestamp;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Pool, Sqlite, Transaction};
+
+use crate::OpenError;
+use crate::errors::{corrupt, db};
+
+type Db = Sqlite;
+type DbRow = sqlx::sqlite::SqliteRow;
+type Store = SqliteStore;
+
+/// Timestamps are stored as fixed-width RFC 3339 text in UTC with microseconds
+/// (`2026-01-02T03:04:05.000006Z`), so text order is time order.
+type DbTime = String;
+
+const TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+);
+
+fn ts(at: Timestamp) -> DbTime {
+    at.to_offset(time::UtcOffset::UTC).format(TIME_FORMAT).expect("timestamps in range format")
+}
+
+fn read_ts(value: DbTime) -> Result<Timestamp> {
+    time::PrimitiveDateTime::parse(&value, TIME_FORMAT).map(|t| t.assume_utc()).map_err(|_| corrupt("timestamp"))
+}
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: Pool<Sqlite>,
+    reader: Pool<Sqlite>,
+}
+
+impl SqliteStore {
+    pub async fn open(path: &Path) -> std::result::Result<Self, OpenError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|e| OpenError::Connect(e.to_string()))?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| OpenError::Connect(format!("{}: {e}", path.display())))?;
+        let mut migrator = Migrator::with_migrations(
+            MIGRATIONS
+                .iter()
+                .map(|(v, name, sql)| Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false))
+                .collect(),
+        );
+        migrator.set_locking(false);
+        migrator.run(&writer).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
+        let readers = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 16) as u32;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers)
+            .min_connections(1)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        Ok(Self { writer, reader })
+    }
+
+    fn read_pool(&self) -> &Pool<Sqlite> {
+        &self.reader
+    }
+
+    fn write_pool(&self) -> &Pool<Sqlite> {
+        &self.writer
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+    }
+}
+
+include!("shared/repos.rs");
