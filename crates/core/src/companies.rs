@@ -89,6 +89,11 @@ impl Core {
         Ok(CompanyCreated { tenant, owner, token, token_secret: Secret::new(secret) })
     }
 
+    /// True on a fresh installation (no company yet).
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(!self.store.any_tenant().await?)
+    }
+
     pub async fn tenant(&self, id: TenantId) -> Result<Tenant> {
         self.store.get_tenant(id).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))
     }

@@ -36,6 +36,8 @@ pub struct NewTenantBundle {
 pub trait TenantRepo: Send + Sync {
     async fn create_tenant(&self, bundle: &NewTenantBundle) -> Result<()>;
     async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
+    /// Whether any tenant exists (a fresh installation has none).
+    async fn any_tenant(&self) -> Result<bool>;
     async fn default_community(&self, tenant: TenantId) -> Result<Option<Community>>;
     /// Marks the tenant closed and revokes all its tokens; data stays.
     async fn close_tenant(&self, id: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<()>;

@@ -1,1 +1,9 @@
+//! The `keyhall` binary's library: configuration, wiring, telemetry and the command line.
+//! This is the only crate that chooses between SQLite and PostgreSQL.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod keys;
+pub mod mail;
+pub mod telemetry;

@@ -1,10 +1,9 @@
 //! The two reports: active services and billing history, as typed rows (faces render them as
 //! JSON, CSV or XLSX).
 
-use keyhall_types::{Timestamp, rfc3339};
+use keyhall_types::Timestamp;
 
 use super::Core;
-use super::billing::format_cents;
 use super::hosted::HostedState;
 use crate::context::Caller;
 use crate::error::Result;
@@ -21,21 +20,6 @@ pub struct ActiveServiceRow {
     pub boosters: i64,
 }
 
-impl ActiveServiceRow {
-    pub const COLUMNS: [&'static str; 7] = ["id", "type", "name", "status", "created_at", "devices", "boosters"];
-
-    pub fn cells(&self) -> [String; 7] {
-        [
-            self.id.clone(),
-            self.service_type.to_string(),
-            self.name.clone(),
-            self.status.clone(),
-            rfc3339(self.created_at),
-            self.devices.to_string(),
-            self.boosters.to_string(),
-        ]
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingRow {
@@ -47,20 +31,6 @@ pub struct BillingRow {
     pub currency: String,
 }
 
-impl BillingRow {
-    pub const COLUMNS: [&'static str; 6] = ["date", "description", "quantity", "unit_price", "amount", "currency"];
-
-    pub fn cells(&self) -> [String; 6] {
-        [
-            rfc3339(self.date),
-            self.description.clone(),
-            self.quantity.to_string(),
-            format_cents(self.unit_price_cents),
-            format_cents(self.amount_cents),
-            self.currency.clone(),
-        ]
-    }
-}
 
 impl Core {
     /// Every license that is not archived and every hosted instance that is not deleted.

@@ -1,1 +1,40 @@
+//! The Comet Account Portal API face (`/api/v1/…`): form-encoded POST requests authenticated
+//! by API token, answered in the `{status, code, data}` envelope (or plain text where the
+//! vendor does). Every endpoint is one row of the table in `endpoints`; `dispatch` runs the
+//! checks common to all of them (method, body, token, Token Action, parameters) before the
+//! row's handler translates the request into a core command.
 
+mod dispatch;
+mod endpoints;
+mod errors;
+mod handlers;
+pub mod openapi;
+mod reply;
+mod tables;
+mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use keyhall_core::Core;
+
+pub use endpoints::{ENDPOINTS, Endpoint};
+
+/// Settings of the face.
+#[derive(Debug, Clone)]
+pub struct CometConfig {
+    /// Serve the routes the vendor announced for removal after 2025-06. When off they answer
+    /// 410 "Endpoint removed".
+    pub legacy_routes: bool,
+}
+
+impl Default for CometConfig {
+    fn default() -> Self {
+        Self { legacy_routes: true }
+    }
+}
+
+/// The face's routes, ready to be merged into the server's router.
+pub fn router(core: Arc<Core>, config: CometConfig) -> Router {
+    dispatch::router(core, Arc::new(config))
+}

@@ -113,6 +113,11 @@ impl keyhall_core::ports::TenantRepo for Store {
             .transpose()
     }
 
+    async fn any_tenant(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM tenants) AS found").fetch_one(self.read_pool()).await.map_err(db)?;
+        col(&row, "found")
+    }
+
     async fn default_community(&self, tenant: TenantId) -> Result<Option<Community>> {
         sqlx::query("SELECT id, tenant_id, name, is_default, created_at FROM communities WHERE tenant_id = $1 AND is_default")
             .bind(tenant.to_string())

@@ -1,0 +1,68 @@
+//! The core's error catalogue in Comet's words: status codes 400/401/404/405/410/500, and a
+//! message that names the offending parameter.
+
+use http::StatusCode;
+use keyhall_core::{DomainError, ErrorCode};
+
+use crate::reply::ApiError;
+
+pub const NO_ACCESS: &str = "You do not have access to this resource.";
+
+pub fn to_api_error(e: DomainError) -> ApiError {
+    use ErrorCode::*;
+    let field = e.field.as_deref().unwrap_or("");
+    let detail = e.detail.as_deref().unwrap_or("");
+    let with_detail = |base: String| if detail.is_empty() { base } else { format!("{base}: {detail}") };
+    let (status, message) = match e.code {
+        MissingParameter => (StatusCode::BAD_REQUEST, with_detail(format!("Missing required parameter '{field}'"))),
+        InvalidParameter => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        AmbiguousParameter => (StatusCode::BAD_REQUEST, with_detail(format!("Ambiguous parameter '{field}'"))),
+        UnsupportedAuthType => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        MissingCredentials => (
+            StatusCode::UNAUTHORIZED,
+            "Authentication required: send auth_type=token and token, or an Authorization: Bearer header.".into(),
+        ),
+        InvalidToken | SessionInvalid => (StatusCode::UNAUTHORIZED, with_detail("Invalid or revoked API token".into())),
+        PermissionDenied => (StatusCode::UNAUTHORIZED, NO_ACCESS.into()),
+        TenantNotFound => (StatusCode::UNAUTHORIZED, "Invalid or revoked API token".into()),
+        UserNotFound => (StatusCode::NOT_FOUND, format!("User not found ({field})")),
+        TokenNotFound => (StatusCode::NOT_FOUND, format!("API token not found ({field})")),
+        LicenseNotFound => (StatusCode::NOT_FOUND, format!("License not found ({field})")),
+        HostedInstanceNotFound => (StatusCode::NOT_FOUND, format!("Hosted server not found ({field})")),
+        VersionNotFound => (StatusCode::NOT_FOUND, format!("Unknown version ({field})")),
+        PlatformNotFound => (StatusCode::NOT_FOUND, format!("No download for this platform in that version ({field})")),
+        EmailTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': a user with this email already exists")),
+        PasswordRequirements => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        TokenEscalation | TokenUnknownAction => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        TotpInvalidSecret => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        TotpInvalidCode => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': the code is not valid for this secret now")),
+        TotpCodeReused => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this code was already used")),
+        WebauthnNoChallenge => (StatusCode::BAD_REQUEST, with_detail("No WebAuthn challenge is pending".into())),
+        WebauthnRejected => (
+            StatusCode::BAD_REQUEST,
+            with_detail("Invalid value for parameter 'webauthn_challenge_response': the credential was rejected".into()),
+        ),
+        PrimaryContactUndeletable | LicenseArchived | HostedInstanceDeleting | CloudViewInvalidState | TenantHasActiveServices => {
+            (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into()))
+        }
+        HostedDomainTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this domain is already in use")),
+        EndpointRemoved => (StatusCode::GONE, "Endpoint removed".into()),
+        Internal => {
+            tracing::error!(error = %e, "internal error");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into())
+        }
+    };
+    ApiError::new(status, message)
+}
+
+/// Renames core field names to this endpoint's parameter names (`email` → `target_email`).
+pub fn rename(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(DomainError) -> ApiError {
+    move |mut e| {
+        if let Some(f) = e.field.as_deref()
+            && let Some((_, to)) = pairs.iter().find(|(from, _)| *from == f)
+        {
+            e.field = Some((*to).into());
+        }
+        to_api_error(e)
+    }
+}

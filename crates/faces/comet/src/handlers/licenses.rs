@@ -1,0 +1,69 @@
+use keyhall_core::comet::licenses::LicenseChange;
+use crate::dispatch::Ctx;
+use crate::errors::rename;
+use crate::reply::{ApiError, Reply};
+use crate::wire::ServerLicense;
+
+const SERIAL: &[(&str, &str)] = &[("serial", "serial"), ("name", "target_name")];
+const TARGET_SERIAL: &[(&str, &str)] = &[("serial", "target_serial"), ("name", "target_name")];
+
+async fn create_license(ctx: &Ctx) -> Result<ServerLicense, ApiError> {
+    let license = ctx.core.create_license(&ctx.caller, ctx.text("target_name")).await.map_err(rename(TARGET_SERIAL))?;
+    Ok(ServerLicense::from_core(license, ctx.core.catalogue()))
+}
+
+pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::data(create_license(&ctx).await?))
+}
+
+/// The legacy create answers with the new serial as plain text.
+pub async fn create_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::Text(create_license(&ctx).await?.serial_number))
+}
+
+async fn licenses(ctx: &Ctx) -> Result<Vec<ServerLicense>, ApiError> {
+    let list = ctx.core.list_licenses(&ctx.caller).await?;
+    Ok(list.into_iter().map(|l| ServerLicense::from_core(l, ctx.core.catalogue())).collect())
+}
+
+pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::data(licenses(&ctx).await?))
+}
+
+/// The legacy list is a bare JSON array (text/plain, as the vendor declares it).
+pub async fn list_all_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
+    Ok(Reply::Text(serde_json::to_string(&licenses(&ctx).await?).unwrap_or_default()))
+}
+
+pub async fn relax(ctx: Ctx) -> Result<Reply, ApiError> {
+    ctx.core.change_license(&ctx.caller, ctx.required("serial"), LicenseChange::Relax).await.map_err(rename(SERIAL))?;
+    Ok(Reply::Text("OK, the serial was relaxed successfully".into()))
+}
+
+pub async fn archive(ctx: Ctx) -> Result<Reply, ApiError> {
+    ctx.core.change_license(&ctx.caller, ctx.required("serial"), LicenseChange::Archive).await.map_err(rename(SERIAL))?;
+    Ok(Reply::Text("OK, the serial was archived successfully".into()))
+}
+
+pub async fn resync_all(ctx: Ctx) -> Result<Reply, ApiError> {
+    ctx.core.resync_licenses(&ctx.caller).await?;
+    Ok(Reply::null())
+}
+
+pub async fn set_favourite(ctx: Ctx) -> Result<Reply, ApiError> {
+    let change = LicenseChange::Favourite(ctx.flag("target_state").unwrap_or(false));
+    ctx.core.change_license(&ctx.caller, ctx.required("target_serial"), change).await.map_err(rename(TARGET_SERIAL))?;
+    Ok(Reply::null())
+}
+
+pub async fn set_lock_state(ctx: Ctx) -> Result<Reply, ApiError> {
+    let change = LicenseChange::Locked(ctx.flag("target_lock_state").unwrap_or(false));
+    ctx.core.change_license(&ctx.caller, ctx.required("target_serial"), change).await.map_err(rename(TARGET_SERIAL))?;
+    Ok(Reply::null())
+}
+
+pub async fn set_name(ctx: Ctx) -> Result<Reply, ApiError> {
+    let change = LicenseChange::Name(ctx.required("target_name").to_string());
+    ctx.core.change_license(&ctx.caller, ctx.required("target_serial"), change).await.map_err(rename(TARGET_SERIAL))?;
+    Ok(Reply::null())
+}

@@ -1,0 +1,116 @@
+//! What handlers return, and how it goes on the wire: the `ApiResponse` envelope
+//! `{status, code, data}` for JSON endpoints, a bare body for the plain-text ones.
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use keyhall_core::DomainError;
+use serde_json::{Value, json};
+
+use crate::endpoints::Encoding;
+
+pub const TEXT_PLAIN: &str = "text/plain;charset=UTF-8";
+
+pub enum Reply {
+    /// `data` of a 200 envelope.
+    Data(Value),
+    /// A plain-text body.
+    Text(String),
+    /// A body of its own type (reports and legacy exports).
+    File { content_type: &'static str, body: Vec<u8>, filename: Option<String> },
+    /// A 301 redirect with a short text body.
+    Redirect(String),
+}
+
+impl Reply {
+    pub fn ok() -> Self {
+        Reply::Data(Value::String("OK".into()))
+    }
+
+    pub fn null() -> Self {
+        Reply::Data(Value::Null)
+    }
+
+    pub fn data<T: serde::Serialize>(value: T) -> Self {
+        Reply::Data(serde_json::to_value(value).unwrap_or(Value::Null))
+    }
+
+    pub fn into_response(self, encoding: Encoding) -> Response {
+        match self {
+            Reply::Data(data) => match encoding {
+                Encoding::Json => envelope(StatusCode::OK, data),
+                // A plain-text endpoint that returns structured data sends it as JSON text.
+                Encoding::Text => text(StatusCode::OK, data.to_string()),
+            },
+            Reply::Text(body) => text(StatusCode::OK, body),
+            Reply::File { content_type, body, filename } => {
+                let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response();
+                if let Some(name) = filename
+                    && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                {
+                    response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+                }
+                response
+            }
+            Reply::Redirect(location) => {
+                let mut response = text(StatusCode::MOVED_PERMANENTLY, format!("Moved Permanently: {location}"));
+                if let Ok(v) = HeaderValue::from_str(&location) {
+                    response.headers_mut().insert(header::LOCATION, v);
+                }
+                response
+            }
+        }
+    }
+}
+
+fn envelope(status: StatusCode, data: Value) -> Response {
+    let status_text = if status.is_success() || status.is_redirection() { "ok" } else { "error" };
+    let body = json!({ "status": status_text, "code": status.as_u16(), "data": data });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn text(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, TEXT_PLAIN)], body).into_response()
+}
+
+/// An error on the wire: a status code and a message that names the offending parameter.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    allow_post: bool,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into(), allow_post: false }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self { status: StatusCode::METHOD_NOT_ALLOWED, message: "Method not allowed: use POST.".into(), allow_post: true }
+    }
+
+    pub fn into_response(self, encoding: Encoding) -> Response {
+        let mut response = match encoding {
+            Encoding::Json => envelope(self.status, json!({ "message": self.message })),
+            Encoding::Text => text(self.status, self.message),
+        };
+        if self.allow_post {
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+
+    pub fn into_json_response(self) -> Response {
+        self.into_response(Encoding::Json)
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        crate::errors::to_api_error(e)
+    }
+}

@@ -1,0 +1,163 @@
+//! Wiring: the store, the core and the faces into one router, plus the background work
+//! (batched token-use writes, lifecycle transitions) and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use keyhall_core::comet::downloads::DownloadCatalogue;
+use keyhall_core::ports::{LogMailer, Mailer, SystemClock};
+use keyhall_core::{Core, CoreDeps, CoreSettings};
+use keyhall_http::client::TrustForwardedFor;
+use keyhall_http::layers::LayerSettings;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+
+pub struct App {
+    pub router: Router,
+    pub core: Arc<Core>,
+}
+
+fn time_duration(d: Duration) -> time::Duration {
+    time::Duration::try_from(d).unwrap_or(time::Duration::ZERO)
+}
+
+/// Opens the store (running migrations) and builds the core as configured.
+pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
+    let master_key = crate::keys::load_or_create(&config.data_dir, config.master_key.as_deref())?;
+    let store = keyhall_store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    let catalogue = match &config.downloads_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            DownloadCatalogue::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => DownloadCatalogue::builtin(),
+    };
+    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+        Some(url) => Arc::new(crate::mail::SmtpMailer::new(url, &config.mail_from)?),
+        None => Arc::new(LogMailer),
+    };
+    let webauthn = keyhall_webauthn::RelyingParty::new(&config.public_url, "keyhall")
+        .map_err(|e| anyhow::anyhow!("public URL {:?}: {e}", config.public_url))?;
+    let settings = CoreSettings {
+        provision_delay: time_duration(config.provision_delay),
+        delete_delay: time_duration(config.delete_delay),
+        hosted_domain: config.hosted_domain.clone(),
+        cloudview_url: config.cloudview_url.clone(),
+        token_cache_ttl: config.token_cache_ttl,
+        ..CoreSettings::default()
+    };
+    Ok(Arc::new(Core::new(CoreDeps { store, clock: Arc::new(SystemClock), mailer, master_key, webauthn, catalogue, settings })))
+}
+
+pub async fn build(config: &Config) -> anyhow::Result<App> {
+    let core = build_core(config).await?;
+    let metrics = crate::telemetry::metrics_handle();
+    let comet = keyhall_face_comet::router(
+        core.clone(),
+        keyhall_face_comet::CometConfig { legacy_routes: config.comet_legacy_routes },
+    );
+    let openapi = keyhall_face_comet::openapi::document_text();
+    let router = Router::new()
+        .route("/healthz", get(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#) }))
+        .route("/metrics", get(move || std::future::ready(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()))))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], openapi.clone()).into_response())),
+        )
+        .merge(comet);
+    let layers = LayerSettings { body_limit_bytes: config.body_limit_bytes, request_timeout: config.request_timeout };
+    let router = keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));
+    Ok(App { router, core })
+}
+
+/// Periodic work: write batched token uses every 5 s, apply due lifecycle transitions every
+/// second. Stops when `stop` flips, after a last flush.
+fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut n: u64 = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => break,
+            }
+            n += 1;
+            if let Err(e) = core.advance_lifecycles(core.now()).await {
+                tracing::warn!(error = %e, "lifecycle sweep failed");
+            }
+            if n % 5 == 0
+                && let Err(e) = core.flush_token_uses().await
+            {
+                tracing::warn!(error = %e, "writing token last-use times failed");
+            }
+        }
+        if let Err(e) = core.flush_token_uses().await {
+            tracing::warn!(error = %e, "writing token last-use times failed");
+        }
+    })
+}
+
+/// Serves until `shutdown` completes; in-flight requests finish first.
+pub async fn serve(app: App, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let background = spawn_background(app.core.clone(), stop_rx);
+    let service = app.router.into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    let _ = stop_tx.send(true);
+    let _ = background.await;
+    Ok(())
+}
+
+/// A server running in the background (for tests and benchmarks).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub core: Arc<Core>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Graceful stop: waits for in-flight requests and the final flush.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Binds `config.listen` (e.g. `127.0.0.1:0`) and serves in a background task.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let app = build(&config).await?;
+    let core = app.core.clone();
+    let listener = TcpListener::bind(config.listen_addr()?).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(app, listener, async move {
+        let _ = stopped.await;
+    }));
+    Ok(Running { addr, core, stop: Some(stop), task: Some(task) })
+}

@@ -1,0 +1,169 @@
+//! The command line: `keyhall serve`, `keyhall company create`, `keyhall openapi`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use keyhall_core::comet::actions;
+use keyhall_core::companies::NewCompany;
+use keyhall_core::users::PasswordRule;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, FileConfig, ServeArgs};
+
+#[derive(Debug, Parser)]
+#[command(name = "keyhall", version, about = "keyhall: a self-hosted identity and account platform", propagate_version = true)]
+pub struct Cli {
+    /// Directory for the SQLite database and the master key.
+    #[arg(long, global = true, env = "KEYHALL_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://… to use PostgreSQL instead of SQLite in the data directory.
+    #[arg(long, global = true, env = "KEYHALL_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// TOML configuration file (overridden by environment variables and flags).
+    #[arg(long, global = true, env = "KEYHALL_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage companies (tenants).
+    Company {
+        #[command(subcommand)]
+        command: CompanyCommand,
+    },
+    /// Print the OpenAPI document of the Comet face.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Create a company, its primary contact and an API token holding every Token Action.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "KEYHALL_COMPANY_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// The primary contact's name (default: the part of the e-mail before the @).
+        #[arg(long)]
+        contact_name: Option<String>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn master_key_from_env() -> Option<String> {
+    std::env::var("KEYHALL_MASTER_KEY").ok()
+}
+
+fn config_for(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Config> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    Ok(Config::resolve(file, cli.data_dir.clone(), cli.database_url.clone(), master_key_from_env(), args))
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Serve(args) => {
+            let config = config_for(&cli, args)?;
+            crate::telemetry::init_logging(config.log_format, &config.log_level);
+            serve(config).await
+        }
+        Command::Company { command: CompanyCommand::Create { name, email, password, contact_name, json } } => {
+            let config = config_for(&cli, &ServeArgs::default())?;
+            crate::telemetry::init_logging(config.log_format, "warn");
+            let core = crate::app::build_core(&config).await?;
+            let input = NewCompany {
+                name: name.clone(),
+                email: email.clone(),
+                password: password.clone(),
+                contact_name: contact_name.clone(),
+                token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
+            };
+            let created = core
+                .create_company(input, &PasswordRule::STANDARD)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the company: {}", describe_error(&e)))?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "company_id": created.tenant.id.to_string(),
+                        "user_id": created.owner.id.to_string(),
+                        "token": created.token_secret.expose(),
+                        "name": created.tenant.name,
+                        "email": created.owner.email,
+                    })
+                );
+            } else {
+                println!("company_id: {}\nuser_id:    {}\ntoken:      {}", created.tenant.id, created.owner.id, created.token_secret.expose());
+                println!("The token is shown only now; keep it safe.");
+            }
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", keyhall_face_comet::openapi::document_text());
+            Ok(())
+        }
+    }
+}
+
+fn describe_error(e: &keyhall_core::DomainError) -> String {
+    match (&e.field, &e.detail) {
+        (Some(f), Some(d)) => format!("{f} {d}"),
+        (Some(f), None) => format!("{f}: {}", e.code),
+        (None, Some(d)) if e.code != keyhall_core::ErrorCode::Internal => d.clone(),
+        _ => e.code.to_string(),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let addr = config.listen_addr()?;
+    let app = crate::app::build(&config).await?;
+    let listener = TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        store = %keyhall_store::describe(config.database_url.as_deref(), &config.data_dir),
+        version = env!("CARGO_PKG_VERSION"),
+        "keyhall is serving"
+    );
+    if app.core.is_empty().await? {
+        tracing::info!(
+            "no company exists yet; create the first one with: keyhall --data-dir {} company create --name \"Example Ltd\" --email admin@example.com --password 'Choose-a-Password1' --json",
+            config.data_dir.display()
+        );
+    }
+    crate::app::serve(app, listener, shutdown_signal()).await?;
+    tracing::info!("keyhall stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

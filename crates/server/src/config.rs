@@ -1,0 +1,181 @@
+//! The one typed configuration, read once at start-up: built-in defaults, then an optional
+//! TOML file (`--config` / `KEYHALL_CONFIG`), then `KEYHALL_*` environment variables, then
+//! command-line flags, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything `keyhall serve` needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub master_key: Option<String>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    /// The URL users reach keyhall at; WebAuthn binds credentials to its host.
+    pub public_url: String,
+    pub downloads_file: Option<PathBuf>,
+    pub comet_legacy_routes: bool,
+    pub provision_delay: Duration,
+    pub delete_delay: Duration,
+    pub hosted_domain: String,
+    pub cloudview_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub trust_forwarded_for: bool,
+    pub token_cache_ttl: Duration,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./keyhall-data"),
+            database_url: None,
+            master_key: None,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            public_url: "http://localhost:8080".into(),
+            downloads_file: None,
+            comet_legacy_routes: true,
+            provision_delay: Duration::from_secs(30),
+            delete_delay: Duration::from_secs(30),
+            hosted_domain: "hosted.keyhall.example".into(),
+            cloudview_url: "https://cloudview.keyhall.example".into(),
+            smtp_url: None,
+            mail_from: "keyhall <no-reply@keyhall.localhost>".into(),
+            trust_forwarded_for: false,
+            token_cache_ttl: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(30),
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// The TOML file: every key optional, named like the long flag with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub log_level: Option<String>,
+    pub public_url: Option<String>,
+    pub downloads_file: Option<PathBuf>,
+    pub comet_legacy_routes: Option<bool>,
+    pub provision_seconds: Option<u64>,
+    pub delete_seconds: Option<u64>,
+    pub hosted_domain: Option<String>,
+    pub cloudview_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub trust_forwarded_for: Option<bool>,
+    pub token_cache_ms: Option<u64>,
+    pub request_timeout_seconds: Option<u64>,
+    pub body_limit_bytes: Option<usize>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    }
+}
+
+/// The flags and variables of `serve` (each `None` when not given).
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEYHALL_LISTEN")]
+    pub listen: Option<String>,
+    /// Log lines as text or JSON.
+    #[arg(long, env = "KEYHALL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `keyhall=debug,info`.
+    #[arg(long, env = "KEYHALL_LOG_LEVEL")]
+    pub log_level: Option<String>,
+    /// The URL users reach keyhall at (WebAuthn relying party).
+    #[arg(long, env = "KEYHALL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// JSON catalogue of self-hosted releases, replacing the built-in one.
+    #[arg(long, env = "KEYHALL_DOWNLOADS_FILE")]
+    pub downloads_file: Option<PathBuf>,
+    /// Serve the Comet routes announced for removal after 2025-06 (true/false).
+    #[arg(long, env = "KEYHALL_COMET_LEGACY_ROUTES")]
+    pub comet_legacy_routes: Option<bool>,
+    /// Seconds a hosted instance or CloudView takes to provision.
+    #[arg(long, env = "KEYHALL_PROVISION_SECONDS")]
+    pub provision_seconds: Option<u64>,
+    /// Seconds a hosted instance takes to be deleted.
+    #[arg(long, env = "KEYHALL_DELETE_SECONDS")]
+    pub delete_seconds: Option<u64>,
+    /// Domain under which hosted instances get their host names.
+    #[arg(long, env = "KEYHALL_HOSTED_DOMAIN")]
+    pub hosted_domain: Option<String>,
+    /// Mail server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com.
+    #[arg(long, env = "KEYHALL_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of keyhall's mail.
+    #[arg(long, env = "KEYHALL_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "KEYHALL_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<bool>,
+    /// How long (ms) a verified API token is trusted before the store is asked again.
+    #[arg(long, env = "KEYHALL_TOKEN_CACHE_MS")]
+    pub token_cache_ms: Option<u64>,
+}
+
+impl Config {
+    /// Layers the file and the flags/environment over the defaults.
+    pub fn resolve(
+        file: FileConfig,
+        data_dir: Option<PathBuf>,
+        database_url: Option<String>,
+        master_key: Option<String>,
+        args: &ServeArgs,
+    ) -> Self {
+        let d = Config::default();
+        let secs = Duration::from_secs;
+        Config {
+            listen: args.listen.clone().or(file.listen).unwrap_or(d.listen),
+            data_dir: data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            database_url: database_url.or(file.database_url).filter(|u| !u.trim().is_empty()),
+            master_key: master_key.filter(|k| !k.trim().is_empty()),
+            log_format: args.log_format.or(file.log_format).unwrap_or(d.log_format),
+            log_level: args.log_level.clone().or(file.log_level).unwrap_or(d.log_level),
+            public_url: args.public_url.clone().or(file.public_url).unwrap_or(d.public_url),
+            downloads_file: args.downloads_file.clone().or(file.downloads_file),
+            comet_legacy_routes: args.comet_legacy_routes.or(file.comet_legacy_routes).unwrap_or(d.comet_legacy_routes),
+            provision_delay: args.provision_seconds.or(file.provision_seconds).map(secs).unwrap_or(d.provision_delay),
+            delete_delay: args.delete_seconds.or(file.delete_seconds).map(secs).unwrap_or(d.delete_delay),
+            hosted_domain: args.hosted_domain.clone().or(file.hosted_domain).unwrap_or(d.hosted_domain),
+            cloudview_url: file.cloudview_url.unwrap_or(d.cloudview_url),
+            smtp_url: args.smtp_url.clone().or(file.smtp_url).filter(|u| !u.trim().is_empty()),
+            mail_from: args.mail_from.clone().or(file.mail_from).unwrap_or(d.mail_from),
+            trust_forwarded_for: args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(d.trust_forwarded_for),
+            token_cache_ttl: args.token_cache_ms.or(file.token_cache_ms).map(Duration::from_millis).unwrap_or(d.token_cache_ttl),
+            request_timeout: file.request_timeout_seconds.map(secs).unwrap_or(d.request_timeout),
+            body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
+        }
+    }
+
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listen.parse().map_err(|e| anyhow::anyhow!("invalid listen address {:?}: {e}", self.listen))
+    }
+}

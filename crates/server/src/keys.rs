@@ -1,0 +1,42 @@
+//! The master key that seals recoverable secrets: `KEYHALL_MASTER_KEY` when given, else the
+//! file `master.key` in the data directory, created on first start with mode 0600.
+
+use std::io::Write;
+use std::path::Path;
+
+use keyhall_crypto::seal::MasterKey;
+
+pub const FILE_NAME: &str = "master.key";
+
+pub fn load_or_create(data_dir: &Path, from_env: Option<&str>) -> anyhow::Result<MasterKey> {
+    if let Some(text) = from_env {
+        return MasterKey::from_text(text).map_err(|e| anyhow::anyhow!("KEYHALL_MASTER_KEY: {e}"));
+    }
+    let path = data_dir.join(FILE_NAME);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => MasterKey::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).map_err(|e| anyhow::anyhow!("{}: {e}", data_dir.display()))?;
+            let (key, text) = MasterKey::generate();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            match options.open(&path) {
+                Ok(mut file) => {
+                    file.write_all(format!("{text}\n").as_bytes())?;
+                    file.sync_all()?;
+                    tracing::info!(path = %path.display(), "created a new master key; back it up with the database");
+                    Ok(key)
+                }
+                // Another process (e.g. `company create` racing `serve`) created it first.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create(data_dir, None),
+                Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+            }
+        }
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+    }
+}
