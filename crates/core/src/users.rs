@@ -249,7 +249,7 @@ impl Core {
         let password = phc.map(|phc| Credential::new(user.id, CredentialKind::Password, phc, String::new(), now));
         let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }));
-        self.store.insert_user(&user, password.as_ref(), &audit).await?;
+        self.store.insert_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
         if input.send_verification_email {
             self.send_email_verification(caller, &user).await?;
         }
@@ -322,7 +322,7 @@ impl Core {
         user.updated_at = now;
         let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "changed": changed }));
-        self.store.update_user(&user, password.as_ref(), &audit).await?;
+        self.store.update_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
         Ok(user)
     }
 
@@ -377,4 +377,9 @@ impl Core {
         self.forget_verified_tokens();
         Ok(())
     }
+}
+
+/// Names the field of an `email_taken` error raised by the store's unique constraint.
+pub(crate) fn email_field(field: &'static str) -> impl Fn(DomainError) -> DomainError {
+    move |e| if e.is(ErrorCode::EmailTaken) { e.field(field) } else { e }
 }

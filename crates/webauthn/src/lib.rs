@@ -3,6 +3,8 @@
 //! is an opaque JSON document the caller must keep server-side (it holds the challenge) and
 //! hand back to `finish_*`.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use url::Url;
 use uuid::Uuid;
 use webauthn_rs::prelude::{
@@ -63,10 +65,7 @@ impl RelyingParty {
         display_name: &str,
         existing_credential_ids: &[String],
     ) -> Result<(String, String), WebauthnError> {
-        let exclude: Vec<CredentialID> = existing_credential_ids
-            .iter()
-            .filter_map(|id| serde_json::from_value(serde_json::Value::String(id.clone())).ok())
-            .collect();
+        let exclude: Vec<CredentialID> = existing_credential_ids.iter().filter_map(|id| URL_SAFE_NO_PAD.decode(id).ok()).collect();
         let exclude = (!exclude.is_empty()).then_some(exclude);
         let (options, state) = self
             .inner
@@ -91,10 +90,7 @@ impl RelyingParty {
             .inner
             .finish_passkey_registration(&response, &state)
             .map_err(|e| WebauthnError::Rejected(e.to_string()))?;
-        let credential_id = serde_json::to_value(passkey.cred_id())
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .ok_or(WebauthnError::State)?;
+        let credential_id = URL_SAFE_NO_PAD.encode(passkey.cred_id());
         let credential_json = serde_json::to_string(&passkey).map_err(|_| WebauthnError::State)?;
         Ok(RegisteredCredential { credential_id, credential_json })
     }

@@ -103,7 +103,7 @@ impl Core {
         tenant.updated_at = now;
         let audit = AuditEvent::new(caller, "account.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "company": tenant.id.to_string(), "twofa_required": user.flags.twofa_required }));
-        self.store.update_account(&user, &tenant, &audit).await
+        self.store.update_account(&user, &tenant, &audit).await.map_err(crate::users::email_field("user_email"))
     }
 }
 

@@ -280,7 +280,10 @@ impl Core {
             .with_details(serde_json::json!({
                 "region": instance.region, "user_dns": instance.user_dns, "storage_type": instance.storage_type
             }));
-        self.store.insert_hosted(&instance, &charge, &audit).await?;
+        self.store
+            .insert_hosted(&instance, &charge, &audit)
+            .await
+            .map_err(|e| if e.is(ErrorCode::HostedDomainTaken) { e.field("domain") } else { e })?;
         Ok(instance)
     }
 

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use keyhall_core::Core;
 
-pub use endpoints::{ENDPOINTS, Endpoint};
+pub use endpoints::{Deprecation, ENDPOINTS, Encoding, Endpoint, Kind, Param};
 
 /// Settings of the face.
 #[derive(Debug, Clone)]

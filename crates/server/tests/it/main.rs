@@ -1,1 +1,13 @@
-mod placeholder;
+//! Integration tests: each boots a real keyhall on 127.0.0.1:0 and speaks HTTP to it, against
+//! SQLite and (when `KEYHALL_TEST_DATABASE_URL` is set) PostgreSQL.
+
+mod harness;
+mod soft_authenticator;
+
+mod comet_generic;
+mod comet_hosted;
+mod comet_licenses;
+mod comet_mfa;
+mod comet_misc;
+mod comet_tokens;
+mod comet_users;

@@ -1,0 +1,260 @@
+//! Test harness: boots a real keyhall on 127.0.0.1:0 with a temporary SQLite database or, when
+//! `KEYHALL_TEST_DATABASE_URL` is set, a fresh PostgreSQL schema, and speaks HTTP to it.
+
+use std::time::Duration;
+
+use keyhall_core::comet::actions;
+use keyhall_core::companies::NewCompany;
+use keyhall_core::users::PasswordRule;
+use keyhall_server::app::Running;
+use keyhall_server::config::Config;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs the test body once per store: `both!(name, |srv| async move { … })`.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let srv = $crate::harness::TestServer::start($crate::harness::Backend::Sqlite).await.expect("sqlite server");
+                ($body)(srv).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(srv) = $crate::harness::TestServer::start($crate::harness::Backend::Postgres).await else {
+                    eprintln!("KEYHALL_TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+                    return;
+                };
+                ($body)(srv).await;
+            }
+        }
+    };
+}
+
+pub fn pg_url() -> Option<String> {
+    std::env::var("KEYHALL_TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// Creates a fresh schema and returns a URL whose connections use it.
+pub async fn pg_schema_url(base: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("kh_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(base).await.expect("connect to KEYHALL_TEST_DATABASE_URL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut conn).await.expect("create schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Config {
+    Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url,
+        log_level: "warn".into(),
+        public_url: "http://localhost:8080".into(),
+        provision_delay: Duration::from_millis(1500),
+        delete_delay: Duration::from_millis(1500),
+        ..Config::default()
+    }
+}
+
+pub struct TestServer {
+    pub running: Running,
+    pub backend: Backend,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    pub database_url: Option<String>,
+}
+
+/// A company made for one test: its id, its owner and the owner's all-actions token.
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: String,
+    pub user_id: String,
+    pub email: String,
+    pub token: String,
+}
+
+pub const OWNER_PASSWORD: &str = "Owner-Pass1";
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn content_type(&self) -> String {
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    }
+
+    /// `data` of a 200 envelope (asserts the envelope).
+    pub fn data(&self) -> Value {
+        let j = self.json();
+        assert_eq!(self.status, 200, "expected 200, got {}: {}", self.status, self.text());
+        assert_eq!(j["status"], "ok", "{j}");
+        assert_eq!(j["code"], 200, "{j}");
+        j["data"].clone()
+    }
+
+    /// The message of an error envelope with the given status (asserts the envelope).
+    pub fn error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "expected {status}, got {}: {}", self.status, self.text());
+        let j = self.json();
+        assert_eq!(j["status"], "error", "{j}");
+        assert_eq!(j["code"], status, "{j}");
+        j["data"]["message"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Option<Self> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(pg_schema_url(&pg_url()?).await),
+        };
+        keyhall_server::telemetry::init_logging(keyhall_server::config::LogFormat::Text, "warn");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config(dir.path(), database_url.clone());
+        adjust(&mut config);
+        let running = keyhall_server::app::start(config).await.expect("server starts");
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Some(Self { running, backend, client, dir, database_url })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.running.url(path)
+    }
+
+    /// Creates a company the way `keyhall company create` does.
+    pub async fn company(&self, name: &str) -> Company {
+        let email = format!("owner-{}@example.com", uuid::Uuid::new_v4().simple());
+        let created = self
+            .running
+            .core
+            .create_company(
+                NewCompany {
+                    name: name.into(),
+                    email: email.clone(),
+                    password: OWNER_PASSWORD.into(),
+                    contact_name: Some("Owner".into()),
+                    token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
+                },
+                &PasswordRule::STANDARD,
+            )
+            .await
+            .expect("company created");
+        Company {
+            id: created.tenant.id.to_string(),
+            user_id: created.owner.id.to_string(),
+            email,
+            token: created.token_secret.expose().clone(),
+        }
+    }
+
+    /// POST with `Authorization: Bearer`.
+    pub async fn post(&self, path: &str, token: &str, form: &[(&str, &str)]) -> Resp {
+        let req = self.client.post(self.url(path)).bearer_auth(token).form(form);
+        Self::send(req).await
+    }
+
+    /// POST with `auth_type=token` and `token` in the body.
+    pub async fn post_body_auth(&self, path: &str, token: &str, form: &[(&str, &str)]) -> Resp {
+        let mut all = vec![("auth_type", "token"), ("token", token)];
+        all.extend_from_slice(form);
+        Self::send(self.client.post(self.url(path)).form(&all)).await
+    }
+
+    /// POST a form without credentials.
+    pub async fn post_anonymous(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        Self::send(self.client.post(self.url(path)).form(form)).await
+    }
+
+    pub async fn send(req: reqwest::RequestBuilder) -> Resp {
+        let r = req.send().await.expect("request sent");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let body = r.bytes().await.expect("body").to_vec();
+        Resp { status, headers, body }
+    }
+
+    /// Issues a token holding exactly `actions` (through the API, as a client would).
+    pub async fn token_with(&self, company: &Company, actions: &[&str]) -> String {
+        let form: Vec<(&str, &str)> = actions.iter().map(|a| ("permissions", *a)).collect();
+        let r = self.post("/api/v1/token/create_token", &company.token, &form).await;
+        r.data()["api_token"].as_str().expect("api_token").to_string()
+    }
+
+    /// Number of audit records of a company.
+    pub async fn audit_count(&self, company: &Company) -> usize {
+        let q = keyhall_core::audit::AuditQuery {
+            tenant_id: keyhall_types::TenantId::parse(&company.id),
+            limit: 100_000,
+            ..Default::default()
+        };
+        self.running.core.audit_log(&q).await.expect("audit log").len()
+    }
+
+    /// Everything a company can observe about itself, for "nothing changed" checks.
+    pub async fn snapshot(&self, company: &Company) -> Value {
+        let t = &company.token;
+        let mut out = serde_json::Map::new();
+        for path in [
+            "/api/v1/license/list_licenses",
+            "/api/v1/hosted_comet/list",
+            "/api/v1/user/list_company_users",
+            "/api/v1/user/account-settings/get",
+            "/api/v1/cloudview/status",
+        ] {
+            out.insert(path.into(), self.post(path, t, &[]).await.data());
+        }
+        let mut tokens = self.post("/api/v1/token/list_tokens", t, &[]).await.data();
+        // last_used_at moves with every request; everything else must not.
+        for token in tokens.as_array_mut().into_iter().flatten() {
+            token["last_used_at"] = Value::Null;
+        }
+        out.insert("tokens".into(), tokens);
+        let billing = self.post("/api/v1/report/billing_history", t, &[("format", "json")]).await;
+        out.insert("billing".into(), billing.json());
+        out.insert("audit".into(), Value::from(self.audit_count(company).await));
+        Value::Object(out)
+    }
+
+    /// Polls `f` until it returns true (for state that changes with time), up to 10 s.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut f: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..100 {
+            if f().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+}
