@@ -51,8 +51,13 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        let community =
-            Community { id: CommunityId::new(), tenant_id: tenant.id, name: DEFAULT_COMMUNITY.into(), is_default: true, created_at: now };
+        let community = Community {
+            id: CommunityId::new(),
+            tenant_id: tenant.id,
+            name: DEFAULT_COMMUNITY.into(),
+            is_default: true,
+            created_at: now,
+        };
         let owner = User {
             id: UserId::new(),
             tenant_id: tenant.id,
@@ -112,9 +117,9 @@ impl Core {
         } else {
             let active = self.store.count_active_services(tenant.id).await?;
             if active > 0 {
-                return Err(DomainError::new(ErrorCode::TenantHasActiveServices)
-                    .field("target_force")
-                    .detail(format!("the company still has {active} active service(s); archive or delete them, or pass target_force=true")));
+                return Err(DomainError::new(ErrorCode::TenantHasActiveServices).field("target_force").detail(format!(
+                    "the company still has {active} active service(s); archive or delete them, or pass target_force=true"
+                )));
             }
             let audit = AuditEvent::new(caller, "tenant.close", "tenant", Some(tenant.id.to_string()), now)
                 .with_details(serde_json::json!({ "name": tenant.name, "force": false }));

@@ -50,16 +50,7 @@ pub struct Credential {
 
 impl Credential {
     pub fn new(user_id: UserId, kind: CredentialKind, secret: String, label: String, at: Timestamp) -> Self {
-        Self {
-            id: CredentialId::new(),
-            user_id,
-            kind,
-            secret,
-            label,
-            last_used_step: None,
-            created_at: at,
-            updated_at: at,
-        }
+        Self { id: CredentialId::new(), user_id, kind, secret, label, last_used_step: None, created_at: at, updated_at: at }
     }
 }
 

@@ -86,13 +86,8 @@ impl Core {
                 return Err(DomainError::new(ErrorCode::TotpCodeReused).field("totp_verify_code"));
             }
         }
-        let mut credential = Credential::new(
-            user_id,
-            CredentialKind::Totp,
-            self.keys.seal(seal_purpose::TOTP_SEED, &secret),
-            String::new(),
-            now,
-        );
+        let mut credential =
+            Credential::new(user_id, CredentialKind::Totp, self.keys.seal(seal_purpose::TOTP_SEED, &secret), String::new(), now);
         credential.last_used_step = Some(step);
         let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user_id.to_string()), now);
         self.store.replace_totp(&credential, &audit).await
@@ -154,13 +149,9 @@ impl Core {
     pub async fn finish_webauthn_registration(&self, caller: &Caller, response_json: &str) -> Result<()> {
         let user_id = self.self_user_id(caller)?;
         let now = self.now();
-        let challenge = self
-            .store
-            .take_challenge(user_id, ChallengeKind::WebauthnRegistration, now)
-            .await?
-            .ok_or_else(|| {
-                DomainError::new(ErrorCode::WebauthnNoChallenge).detail("request a challenge first (it is valid for 5 minutes)")
-            })?;
+        let challenge = self.store.take_challenge(user_id, ChallengeKind::WebauthnRegistration, now).await?.ok_or_else(|| {
+            DomainError::new(ErrorCode::WebauthnNoChallenge).detail("request a challenge first (it is valid for 5 minutes)")
+        })?;
         let state = self.keys.unseal_string(seal_purpose::WEBAUTHN_CEREMONY, &challenge.state).map_err(DomainError::internal)?;
         let registered = self.webauthn.finish_registration(&state, response_json).map_err(|e| match e {
             keyhall_webauthn::WebauthnError::Malformed(d) => DomainError::invalid("webauthn_challenge_response", d),

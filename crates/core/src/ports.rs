@@ -3,9 +3,7 @@
 //! writing method is one transaction that also appends the given audit record(s).
 
 use async_trait::async_trait;
-use keyhall_types::{
-    CredentialId, Email, HostedInstanceId, SessionId, TenantId, Timestamp, TokenId, UserId,
-};
+use keyhall_types::{CredentialId, Email, HostedInstanceId, SessionId, TenantId, Timestamp, TokenId, UserId};
 
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::comet::billing::BillingRecord;

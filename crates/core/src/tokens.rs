@@ -95,14 +95,22 @@ impl TokenUses {
 impl Core {
     /// Issues a token for the calling user with `permissions`, each of which must be in
     /// `vocabulary` and, when the caller is itself a token, held by the caller.
-    pub async fn issue_token(&self, caller: &Caller, caller_token: Option<&ApiToken>, permissions: &[String], vocabulary: &[&str]) -> Result<IssuedToken> {
+    pub async fn issue_token(
+        &self,
+        caller: &Caller,
+        caller_token: Option<&ApiToken>,
+        permissions: &[String],
+        vocabulary: &[&str],
+    ) -> Result<IssuedToken> {
         let user_id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
         if permissions.is_empty() {
             return Err(DomainError::missing("permissions"));
         }
         for p in permissions {
             if !vocabulary.contains(&p.as_str()) {
-                return Err(DomainError::new(ErrorCode::TokenUnknownAction).field("permissions").detail(format!("unknown action '{p}'")));
+                return Err(DomainError::new(ErrorCode::TokenUnknownAction)
+                    .field("permissions")
+                    .detail(format!("unknown action '{p}'")));
             }
             if let Some(own) = caller_token
                 && !own.allows(p)
@@ -113,7 +121,8 @@ impl Core {
             }
         }
         // Keep the vocabulary's order and drop duplicates.
-        let permissions: Vec<String> = vocabulary.iter().filter(|a| permissions.iter().any(|p| p == *a)).map(|a| a.to_string()).collect();
+        let permissions: Vec<String> =
+            vocabulary.iter().filter(|a| permissions.iter().any(|p| p == *a)).map(|a| a.to_string()).collect();
         let now = self.now();
         let (token, secret, digest) = new_token(caller.tenant_id, user_id, permissions, now);
         let audit = AuditEvent::new(caller, "token.create", "token", Some(token.id.to_string()), now)
@@ -143,11 +152,8 @@ impl Core {
         }
         self.token_uses.record_use(record.token.id, self.now());
         let token = record.token;
-        let caller = Caller {
-            tenant_id: token.tenant_id,
-            actor: Actor::Token { token_id: token.id, user_id: token.user_id },
-            origin,
-        };
+        let caller =
+            Caller { tenant_id: token.tenant_id, actor: Actor::Token { token_id: token.id, user_id: token.user_id }, origin };
         Ok(Authenticated { token, caller })
     }
 
@@ -205,7 +211,12 @@ impl Core {
 }
 
 /// A new token for `user`: the record, its secret, and the digest to store.
-pub(crate) fn new_token(tenant_id: TenantId, user_id: UserId, permissions: Vec<String>, at: Timestamp) -> (ApiToken, String, String) {
+pub(crate) fn new_token(
+    tenant_id: TenantId,
+    user_id: UserId,
+    permissions: Vec<String>,
+    at: Timestamp,
+) -> (ApiToken, String, String) {
     let secret = keyhall_crypto::token::generate(TOKEN_PREFIX);
     let digest = keyhall_crypto::token::digest(&secret);
     let token = ApiToken {

@@ -102,11 +102,7 @@ impl PasswordRule {
             parts.push("one symbol".into());
         }
         let last = parts.pop().unwrap_or_default();
-        if parts.is_empty() {
-            format!("must have {last}")
-        } else {
-            format!("must have {} and {last}", parts.join(", "))
-        }
+        if parts.is_empty() { format!("must have {last}") } else { format!("must have {} and {last}", parts.join(", ")) }
     }
 
     pub fn check(&self, field: &'static str, password: &str) -> Result<()> {
@@ -120,11 +116,8 @@ impl PasswordRule {
         if ok {
             Ok(())
         } else {
-            let detail = if len > self.max_len {
-                format!("must have at most {} characters", self.max_len)
-            } else {
-                self.describe()
-            };
+            let detail =
+                if len > self.max_len { format!("must have at most {} characters", self.max_len) } else { self.describe() };
             Err(DomainError::new(ErrorCode::PasswordRequirements).field(field).detail(detail))
         }
     }
@@ -167,26 +160,6 @@ pub struct UserPatch {
     pub is_technical: Option<bool>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn standard_rule() {
-        let r = PasswordRule::STANDARD;
-        assert!(r.check("p", "Abcdefg1").is_ok());
-        for bad in ["Abcdef1", "abcdefg1", "ABCDEFG1", "Abcdefgh", ""] {
-            let e = r.check("p", bad).unwrap_err();
-            assert_eq!(e.code, ErrorCode::PasswordRequirements, "{bad}");
-        }
-        assert!(r.check("p", &format!("Aa1{}", "x".repeat(200))).is_err());
-        assert_eq!(
-            r.describe(),
-            "must have at least 8 characters, one uppercase letter, one lowercase letter and one number"
-        );
-    }
-}
-
 use crate::Core;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
@@ -224,11 +197,8 @@ impl Core {
         if let Some(p) = &input.password {
             rule.check("password", p)?;
         }
-        let community = self
-            .store
-            .default_community(caller.tenant_id)
-            .await?
-            .ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let community =
+            self.store.default_community(caller.tenant_id).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
         let phc = match &input.password {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
@@ -247,8 +217,9 @@ impl Core {
             updated_at: now,
         };
         let password = phc.map(|phc| Credential::new(user.id, CredentialKind::Password, phc, String::new(), now));
-        let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now)
-            .with_details(serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }));
+        let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now).with_details(
+            serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }),
+        );
         self.store.insert_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
         if input.send_verification_email {
             self.send_email_verification(caller, &user).await?;
@@ -331,7 +302,8 @@ impl Core {
         let mut user = self.current_user(caller).await?;
         rule.check("password", new_password)?;
         let now = self.now();
-        let credential = Credential::new(user.id, CredentialKind::Password, self.passwords.hash(new_password).await?, String::new(), now);
+        let credential =
+            Credential::new(user.id, CredentialKind::Password, self.passwords.hash(new_password).await?, String::new(), now);
         user.updated_at = now;
         let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), now);
         self.store.update_user(&user, Some(&credential), &audit).await
@@ -382,4 +354,21 @@ impl Core {
 /// Names the field of an `email_taken` error raised by the store's unique constraint.
 pub(crate) fn email_field(field: &'static str) -> impl Fn(DomainError) -> DomainError {
     move |e| if e.is(ErrorCode::EmailTaken) { e.field(field) } else { e }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_rule() {
+        let r = PasswordRule::STANDARD;
+        assert!(r.check("p", "Abcdefg1").is_ok());
+        for bad in ["Abcdef1", "abcdefg1", "ABCDEFG1", "Abcdefgh", ""] {
+            let e = r.check("p", bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::PasswordRequirements, "{bad}");
+        }
+        assert!(r.check("p", &format!("Aa1{}", "x".repeat(200))).is_err());
+        assert_eq!(r.describe(), "must have at least 8 characters, one uppercase letter, one lowercase letter and one number");
+    }
 }

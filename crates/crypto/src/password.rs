@@ -17,10 +17,7 @@ fn hasher() -> Argon2<'static> {
 /// Hashes `password` with a fresh 16-byte random salt; returns the PHC string.
 pub fn hash_password(password: &str) -> Result<String, HashError> {
     let salt = crate::random::bytes::<16>();
-    hasher()
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| HashError)
+    hasher().hash_password_with_salt(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| HashError)
 }
 
 /// True when `password` matches the PHC string `phc`. A malformed hash never matches.

@@ -79,9 +79,7 @@ impl MasterKey {
         }
         let (nonce_bytes, ciphertext) = raw.split_at(12);
         let nonce = Nonce::try_from(nonce_bytes).map_err(|_| SealError::Unseal)?;
-        self.cipher
-            .decrypt(&nonce, Payload { msg: ciphertext, aad: purpose.as_bytes() })
-            .map_err(|_| SealError::Unseal)
+        self.cipher.decrypt(&nonce, Payload { msg: ciphertext, aad: purpose.as_bytes() }).map_err(|_| SealError::Unseal)
     }
 
     pub fn seal_str(&self, purpose: &str, plaintext: &str) -> String {

@@ -90,11 +90,7 @@ pub fn verify(params: &TotpParams, key: &[u8], code: &str, unix_seconds: u64) ->
 /// padding optional. Refuses secrets shorter than 80 bits (RFC 4226 §4 asks for 128, and
 /// 160 is recommended; 80 bits is the least any common authenticator generates).
 pub fn decode_secret(text: &str) -> Option<Vec<u8>> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let cleaned: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
     let cleaned = cleaned.trim_end_matches('=');
     if cleaned.is_empty() {
         return None;
@@ -145,9 +141,7 @@ mod tests {
 
     #[test]
     fn rfc4226_appendix_d() {
-        let expected = [
-            "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489",
-        ];
+        let expected = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
         for (counter, code) in expected.iter().enumerate() {
             assert_eq!(hotp(Algorithm::Sha1, RFC4226_KEY, counter as u64, 6), *code);
         }
@@ -200,9 +194,6 @@ mod tests {
     #[test]
     fn uri_format() {
         let uri = otpauth_uri("keyhall", "a@b.co", "JBSWY3DPEHPK3PXP", &TotpParams::default());
-        assert_eq!(
-            uri,
-            "otpauth://totp/keyhall:a@b.co?secret=JBSWY3DPEHPK3PXP&issuer=keyhall&algorithm=SHA1&digits=6&period=30"
-        );
+        assert_eq!(uri, "otpauth://totp/keyhall:a@b.co?secret=JBSWY3DPEHPK3PXP&issuer=keyhall&algorithm=SHA1&digits=6&period=30");
     }
 }

@@ -39,14 +39,8 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
         None
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let user_agent = parts
-        .headers
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(512)
-        .collect();
+    let user_agent =
+        parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
     ClientInfo { ip: forwarded.or(peer), user_agent }
 }
 

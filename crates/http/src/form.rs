@@ -4,6 +4,10 @@
 #[derive(Debug, Clone, Default)]
 pub struct FormPairs(pub Vec<(String, String)>);
 
+/// A key that should occur once occurred more than once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeated;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormError {
     /// The body has a content type other than form-urlencoded.
@@ -28,18 +32,14 @@ impl FormPairs {
 
     /// Every value of `key`, also accepting `key[]`.
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key || k.strip_suffix("[]") == Some(key))
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == key || k.strip_suffix("[]") == Some(key)).map(|(_, v)| v.as_str()).collect()
     }
 
-    /// The value of `key` when it occurs once; `Err(())` when it occurs more than once.
-    pub fn one(&self, key: &str) -> Result<Option<&str>, ()> {
+    /// The value of `key` when it occurs once; an error when it occurs more than once.
+    pub fn one(&self, key: &str) -> Result<Option<&str>, Repeated> {
         let mut values = self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let first = values.next();
-        if values.next().is_some() { Err(()) } else { Ok(first) }
+        if values.next().is_some() { Err(Repeated) } else { Ok(first) }
     }
 
     pub fn contains(&self, key: &str) -> bool {
@@ -53,11 +53,12 @@ mod tests {
 
     #[test]
     fn repeated_and_bracketed_keys() {
-        let f = FormPairs::parse(Some("application/x-www-form-urlencoded; charset=utf-8"), b"a=1&p=x&p%5B%5D=y&p[]=z&s=a+b%21").unwrap();
+        let f = FormPairs::parse(Some("application/x-www-form-urlencoded; charset=utf-8"), b"a=1&p=x&p%5B%5D=y&p[]=z&s=a+b%21")
+            .unwrap();
         assert_eq!(f.all("p"), vec!["x", "y", "z"]);
         assert_eq!(f.one("s"), Ok(Some("a b!")));
         assert_eq!(f.one("p"), Ok(Some("x")));
-        assert_eq!(FormPairs::parse(None, b"t=1&t=2").unwrap().one("t"), Err(()));
+        assert_eq!(FormPairs::parse(None, b"t=1&t=2").unwrap().one("t"), Err(Repeated));
         assert_eq!(f.one("missing"), Ok(None));
     }
 

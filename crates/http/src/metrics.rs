@@ -12,11 +12,8 @@ pub const REQUEST_DURATION: &str = "keyhall_http_request_duration_seconds";
 
 pub async fn track(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let route =
+        request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".to_string());
     let method = request.method().as_str().to_string();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();

@@ -60,21 +60,23 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
 pub async fn build(config: &Config) -> anyhow::Result<App> {
     let core = build_core(config).await?;
     let metrics = crate::telemetry::metrics_handle();
-    let comet = keyhall_face_comet::router(
-        core.clone(),
-        keyhall_face_comet::CometConfig { legacy_routes: config.comet_legacy_routes },
-    );
+    let comet =
+        keyhall_face_comet::router(core.clone(), keyhall_face_comet::CometConfig { legacy_routes: config.comet_legacy_routes });
     let openapi = keyhall_face_comet::openapi::document_text();
     let router = Router::new()
         .route("/healthz", get(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#) }))
-        .route("/metrics", get(move || std::future::ready(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()))))
+        .route(
+            "/metrics",
+            get(move || std::future::ready(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()))),
+        )
         .route(
             "/api/v1/openapi.json",
             get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], openapi.clone()).into_response())),
         )
         .merge(comet);
     let layers = LayerSettings { body_limit_bytes: config.body_limit_bytes, request_timeout: config.request_timeout };
-    let router = keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));
+    let router =
+        keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));
     Ok(App { router, core })
 }
 
@@ -93,7 +95,7 @@ fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::
             if let Err(e) = core.advance_lifecycles(core.now()).await {
                 tracing::warn!(error = %e, "lifecycle sweep failed");
             }
-            if n % 5 == 0
+            if n.is_multiple_of(5)
                 && let Err(e) = core.flush_token_uses().await
             {
                 tracing::warn!(error = %e, "writing token last-use times failed");

@@ -104,7 +104,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                 );
             } else {
-                println!("company_id: {}\nuser_id:    {}\ntoken:      {}", created.tenant.id, created.owner.id, created.token_secret.expose());
+                println!(
+                    "company_id: {}\nuser_id:    {}\ntoken:      {}",
+                    created.tenant.id,
+                    created.owner.id,
+                    created.token_secret.expose()
+                );
                 println!("The token is shown only now; keep it safe.");
             }
             Ok(())

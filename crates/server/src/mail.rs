@@ -14,9 +14,8 @@ impl SmtpMailer {
     /// `url` in lettre's form: `smtp://host:port` (plain, for loopback), `smtp://host?tls=required`
     /// (STARTTLS) or `smtps://user:pass@host` (TLS).
     pub fn new(url: &str, from: &str) -> anyhow::Result<Self> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| anyhow::anyhow!("KEYHALL_SMTP_URL: {e}"))?
-            .build();
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| anyhow::anyhow!("KEYHALL_SMTP_URL: {e}"))?.build();
         let from: Mailbox = from.parse().map_err(|e| anyhow::anyhow!("KEYHALL_MAIL_FROM {from:?}: {e}"))?;
         Ok(Self { transport, from })
     }

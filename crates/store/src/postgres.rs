@@ -43,7 +43,9 @@ impl PgStore {
         let migrator = Migrator::with_migrations(
             MIGRATIONS
                 .iter()
-                .map(|(v, name, sql)| Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false))
+                .map(|(v, name, sql)| {
+                    Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
+                })
                 .collect(),
         );
         // The migrator takes an advisory lock, so nodes starting together migrate once.

@@ -25,9 +25,8 @@ type Store = SqliteStore;
 /// (`2026-01-02T03:04:05.000006Z`), so text order is time order.
 type DbTime = String;
 
-const TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-);
+const TIME_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 fn ts(at: Timestamp) -> DbTime {
     at.to_offset(time::UtcOffset::UTC).format(TIME_FORMAT).expect("timestamps in range format")
@@ -68,7 +67,9 @@ impl SqliteStore {
         let mut migrator = Migrator::with_migrations(
             MIGRATIONS
                 .iter()
-                .map(|(v, name, sql)| Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false))
+                .map(|(v, name, sql)| {
+                    Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
+                })
                 .collect(),
         );
         migrator.set_locking(false);

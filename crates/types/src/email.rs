@@ -94,7 +94,18 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["", "plain", "@example.com", "a@", "a@localhost", "a b@example.com", "a@@b.com", "a@-x.com", ".a@b.com", "a..b@c.com"] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@localhost",
+            "a b@example.com",
+            "a@@b.com",
+            "a@-x.com",
+            ".a@b.com",
+            "a..b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

@@ -7,9 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use url::Url;
 use uuid::Uuid;
-use webauthn_rs::prelude::{
-    CredentialID, Passkey, PasskeyRegistration, RegisterPublicKeyCredential, Webauthn, WebauthnBuilder,
-};
+use webauthn_rs::prelude::{CredentialID, Passkey, PasskeyRegistration, RegisterPublicKeyCredential, Webauthn, WebauthnBuilder};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebauthnError {
@@ -65,7 +63,8 @@ impl RelyingParty {
         display_name: &str,
         existing_credential_ids: &[String],
     ) -> Result<(String, String), WebauthnError> {
-        let exclude: Vec<CredentialID> = existing_credential_ids.iter().filter_map(|id| URL_SAFE_NO_PAD.decode(id).ok()).collect();
+        let exclude: Vec<CredentialID> =
+            existing_credential_ids.iter().filter_map(|id| URL_SAFE_NO_PAD.decode(id).ok()).collect();
         let exclude = (!exclude.is_empty()).then_some(exclude);
         let (options, state) = self
             .inner
@@ -78,18 +77,12 @@ impl RelyingParty {
 
     /// Verifies the browser's `PublicKeyCredential` (JSON) against the kept state: challenge,
     /// origin, relying-party id hash, flags and attestation.
-    pub fn finish_registration(
-        &self,
-        state_json: &str,
-        response_json: &str,
-    ) -> Result<RegisteredCredential, WebauthnError> {
+    pub fn finish_registration(&self, state_json: &str, response_json: &str) -> Result<RegisteredCredential, WebauthnError> {
         let state: PasskeyRegistration = serde_json::from_str(state_json).map_err(|_| WebauthnError::State)?;
         let response: RegisterPublicKeyCredential =
             serde_json::from_str(response_json).map_err(|e| WebauthnError::Malformed(e.to_string()))?;
-        let passkey: Passkey = self
-            .inner
-            .finish_passkey_registration(&response, &state)
-            .map_err(|e| WebauthnError::Rejected(e.to_string()))?;
+        let passkey: Passkey =
+            self.inner.finish_passkey_registration(&response, &state).map_err(|e| WebauthnError::Rejected(e.to_string()))?;
         let credential_id = URL_SAFE_NO_PAD.encode(passkey.cred_id());
         let credential_json = serde_json::to_string(&passkey).map_err(|_| WebauthnError::State)?;
         Ok(RegisteredCredential { credential_id, credential_json })

@@ -203,7 +203,10 @@ impl Core {
         let audit = AuditEvent::new(caller, "cloudview.generate_login", "user", Some(user_id.to_string()), now);
         self.store.put_challenge(&challenge, Some(&audit)).await?;
         let postdata = format!("username={}&auth_type=token&token={token}", url_encode(user.email.as_str()));
-        Ok(CloudViewLogin { login_url: format!("{}/login", self.settings.cloudview_url.trim_end_matches('/')), login_postdata: postdata })
+        Ok(CloudViewLogin {
+            login_url: format!("{}/login", self.settings.cloudview_url.trim_end_matches('/')),
+            login_postdata: postdata,
+        })
     }
 }
 

@@ -85,7 +85,9 @@ struct FileCatalogue {
 
 pub fn parse_version(text: &str) -> Option<(u32, u32, u32)> {
     let mut parts = text.trim().trim_start_matches('v').split('.');
-    let n = |p: Option<&str>| p.and_then(|s| if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) { None } else { s.parse().ok() });
+    let n = |p: Option<&str>| {
+        p.and_then(|s| if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) { None } else { s.parse().ok() })
+    };
     let v = (n(parts.next())?, n(parts.next())?, n(parts.next())?);
     parts.next().is_none().then_some(v)
 }
@@ -132,7 +134,7 @@ impl DownloadCatalogue {
                 is_prerelease: v.is_prerelease,
             });
         }
-        versions.sort_by(|a, b| b.numbers.cmp(&a.numbers));
+        versions.sort_by_key(|v| std::cmp::Reverse(v.numbers));
         versions.dedup_by(|a, b| a.numbers == b.numbers);
         Ok(Self { versions })
     }
@@ -186,7 +188,9 @@ impl DownloadCatalogue {
             .filter(|v| match &q {
                 None => true,
                 Some(q) => {
-                    v.version.to_lowercase().contains(q) || v.codename.to_lowercase().contains(q) || v.shortstring.to_lowercase().contains(q)
+                    v.version.to_lowercase().contains(q)
+                        || v.codename.to_lowercase().contains(q)
+                        || v.shortstring.to_lowercase().contains(q)
                 }
             })
             .skip(page.saturating_sub(1).saturating_mul(page_size))

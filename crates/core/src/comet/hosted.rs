@@ -229,14 +229,13 @@ impl Core {
         };
         let keys = match storage_type.as_str() {
             "wasabi" => serde_json::json!({ "access_key": input.wasabi_access_key, "secret_key": input.wasabi_secret_key }),
-            "backblaze" => serde_json::json!({ "application_key": input.b2_application_key, "application_key_id": input.b2_application_key_id }),
+            "backblaze" => {
+                serde_json::json!({ "application_key": input.b2_application_key, "application_key_id": input.b2_application_key_id })
+            }
             _ => serde_json::Value::Null,
         };
-        let storage_keys_sealed = if keys.is_null() {
-            String::new()
-        } else {
-            self.keys.seal_str(seal_purpose::HOSTED_STORAGE_KEYS, &keys.to_string())
-        };
+        let storage_keys_sealed =
+            if keys.is_null() { String::new() } else { self.keys.seal_str(seal_purpose::HOSTED_STORAGE_KEYS, &keys.to_string()) };
         let now = self.now();
         let admin_password = keyhall_crypto::random::alphanumeric(20);
         let instance = HostedInstance {
@@ -276,10 +275,11 @@ impl Core {
             revision: 0,
         };
         let charge = self.charge_for_hosted(&instance);
-        let audit = AuditEvent::new(caller, "hosted.create", "hosted_instance", Some(instance.id.to_string()), now)
-            .with_details(serde_json::json!({
+        let audit = AuditEvent::new(caller, "hosted.create", "hosted_instance", Some(instance.id.to_string()), now).with_details(
+            serde_json::json!({
                 "region": instance.region, "user_dns": instance.user_dns, "storage_type": instance.storage_type
-            }));
+            }),
+        );
         self.store
             .insert_hosted(&instance, &charge, &audit)
             .await
@@ -308,7 +308,9 @@ impl Core {
     }
 
     pub fn hosted_admin_password(&self, instance: &HostedInstance) -> Result<String> {
-        self.keys.unseal_string(seal_purpose::HOSTED_ADMIN_PASSWORD, &instance.admin_password_sealed).map_err(DomainError::internal)
+        self.keys
+            .unseal_string(seal_purpose::HOSTED_ADMIN_PASSWORD, &instance.admin_password_sealed)
+            .map_err(DomainError::internal)
     }
 
     pub fn hosted_smtp_password(&self, instance: &HostedInstance) -> Result<String> {

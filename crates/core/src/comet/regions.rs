@@ -13,13 +13,18 @@ pub const REGIONS: &[Region] = &[
     Region { code: "US", name: "United States", default_hosted_region: "us-east-1", default_cspbw_region: "us-east-1" },
     Region { code: "EU", name: "Europe", default_hosted_region: "eu-central-1", default_cspbw_region: "eu-central-1" },
     Region { code: "GB", name: "United Kingdom", default_hosted_region: "eu-west-2", default_cspbw_region: "eu-west-2" },
-    Region { code: "AU", name: "Australia and New Zealand", default_hosted_region: "ap-southeast-2", default_cspbw_region: "ap-southeast-2" },
+    Region {
+        code: "AU",
+        name: "Australia and New Zealand",
+        default_hosted_region: "ap-southeast-2",
+        default_cspbw_region: "ap-southeast-2",
+    },
     Region { code: "CA", name: "Canada", default_hosted_region: "us-east-1", default_cspbw_region: "ca-central-1" },
 ];
 
 const EU_COUNTRIES: &[&str] = &[
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL",
-    "PL", "PT", "RO", "SK", "SI", "ES", "SE", "NO", "IS", "LI", "CH",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL",
+    "PT", "RO", "SK", "SI", "ES", "SE", "NO", "IS", "LI", "CH",
 ];
 
 pub fn by_code(code: &str) -> Option<&'static Region> {

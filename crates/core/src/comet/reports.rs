@@ -20,7 +20,6 @@ pub struct ActiveServiceRow {
     pub boosters: i64,
 }
 
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingRow {
     pub date: Timestamp,
@@ -30,7 +29,6 @@ pub struct BillingRow {
     pub amount_cents: i64,
     pub currency: String,
 }
-
 
 impl Core {
     /// Every license that is not archived and every hosted instance that is not deleted.
@@ -50,19 +48,17 @@ impl Core {
                 boosters: l.num_boosters_online,
             })
             .collect();
-        rows.extend(
-            self.list_hosted(caller).await?.into_iter().filter(|h| h.state != HostedState::Deleted).map(|h| {
-                ActiveServiceRow {
-                    id: h.id.to_string(),
-                    service_type: "hosted_instance",
-                    name: h.server_name,
-                    status: h.state.as_str().to_string(),
-                    created_at: h.created_at,
-                    devices: h.num_devices_online,
-                    boosters: h.num_boosters_online,
-                }
-            }),
-        );
+        rows.extend(self.list_hosted(caller).await?.into_iter().filter(|h| h.state != HostedState::Deleted).map(|h| {
+            ActiveServiceRow {
+                id: h.id.to_string(),
+                service_type: "hosted_instance",
+                name: h.server_name,
+                status: h.state.as_str().to_string(),
+                created_at: h.created_at,
+                devices: h.num_devices_online,
+                boosters: h.num_boosters_online,
+            }
+        }));
         rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
         Ok(rows)
     }

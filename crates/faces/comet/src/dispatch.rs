@@ -81,12 +81,7 @@ fn parse_list(form: &FormPairs, name: &str) -> Result<Vec<String>, String> {
         let parsed: Vec<String> = serde_json::from_str(single).map_err(|_| "must be a JSON array of strings".to_string())?;
         return Ok(parsed.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
     }
-    Ok(values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect())
+    Ok(values.iter().flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
 }
 
 pub fn router(core: Arc<Core>, config: Arc<CometConfig>) -> Router {
@@ -118,7 +113,12 @@ async fn handle(endpoint: &'static Endpoint, core: Arc<Core>, config: Arc<CometC
     }
 }
 
-async fn run(endpoint: &'static Endpoint, core: Arc<Core>, config: Arc<CometConfig>, request: Request) -> Result<Reply, ApiError> {
+async fn run(
+    endpoint: &'static Endpoint,
+    core: Arc<Core>,
+    config: Arc<CometConfig>,
+    request: Request,
+) -> Result<Reply, ApiError> {
     if request.method() != Method::POST {
         return Err(ApiError::method_not_allowed());
     }
@@ -136,9 +136,9 @@ async fn run(endpoint: &'static Endpoint, core: Arc<Core>, config: Arc<CometConf
         .map_err(|_| ApiError::new(http::StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."))?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let form = FormPairs::parse(content_type, &body).map_err(|e| match e {
-        FormError::WrongContentType(t) => ApiError::bad_request(format!(
-            "Requests must be application/x-www-form-urlencoded (got {t})."
-        )),
+        FormError::WrongContentType(t) => {
+            ApiError::bad_request(format!("Requests must be application/x-www-form-urlencoded (got {t})."))
+        }
         FormError::Malformed => ApiError::bad_request("The request body is not valid form data."),
     })?;
     let (secret, bearer) = credentials(&headers, &form, endpoint)?;
@@ -158,16 +158,20 @@ fn credentials(headers: &HeaderMap, form: &FormPairs, endpoint: &Endpoint) -> Re
         let value = value.to_str().unwrap_or("");
         let (scheme, secret) = value.trim().split_once(' ').unwrap_or((value, ""));
         if !scheme.eq_ignore_ascii_case("bearer") || secret.trim().is_empty() {
-            return Err(DomainError::new(ErrorCode::InvalidToken).detail("the Authorization header must be 'Bearer <token>'").into());
+            return Err(DomainError::new(ErrorCode::InvalidToken)
+                .detail("the Authorization header must be 'Bearer <token>'")
+                .into());
         }
         return Ok((secret.trim().to_string(), true));
     }
     let token = form.one("token").map_err(|_| {
-        ApiError::from(DomainError::new(ErrorCode::AmbiguousParameter).field("token").detail(if endpoint.name == "TokenRevokeToken" {
-            "was given more than once; name the token to revoke target_token, or authenticate with Authorization: Bearer"
-        } else {
-            "was given more than once"
-        }))
+        ApiError::from(DomainError::new(ErrorCode::AmbiguousParameter).field("token").detail(
+            if endpoint.name == "TokenRevokeToken" {
+                "was given more than once; name the token to revoke target_token, or authenticate with Authorization: Bearer"
+            } else {
+                "was given more than once"
+            },
+        ))
     })?;
     let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) else {
         return Err(DomainError::new(ErrorCode::MissingCredentials).into());

@@ -31,21 +31,31 @@ pub fn to_api_error(e: DomainError) -> ApiError {
         HostedInstanceNotFound => (StatusCode::NOT_FOUND, format!("Hosted server not found ({field})")),
         VersionNotFound => (StatusCode::NOT_FOUND, format!("Unknown version ({field})")),
         PlatformNotFound => (StatusCode::NOT_FOUND, format!("No download for this platform in that version ({field})")),
-        EmailTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': a user with this email already exists")),
+        EmailTaken => {
+            (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': a user with this email already exists"))
+        }
         PasswordRequirements => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
-        TokenEscalation | TokenUnknownAction => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        TokenEscalation | TokenUnknownAction => {
+            (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'")))
+        }
         TotpInvalidSecret => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
-        TotpInvalidCode => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': the code is not valid for this secret now")),
+        TotpInvalidCode => {
+            (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': the code is not valid for this secret now"))
+        }
         TotpCodeReused => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this code was already used")),
         WebauthnNoChallenge => (StatusCode::BAD_REQUEST, with_detail("No WebAuthn challenge is pending".into())),
         WebauthnRejected => (
             StatusCode::BAD_REQUEST,
             with_detail("Invalid value for parameter 'webauthn_challenge_response': the credential was rejected".into()),
         ),
-        PrimaryContactUndeletable | LicenseArchived | HostedInstanceDeleting | CloudViewInvalidState | TenantHasActiveServices => {
-            (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into()))
+        PrimaryContactUndeletable
+        | LicenseArchived
+        | HostedInstanceDeleting
+        | CloudViewInvalidState
+        | TenantHasActiveServices => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
+        HostedDomainTaken => {
+            (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this domain is already in use"))
         }
-        HostedDomainTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this domain is already in use")),
         EndpointRemoved => (StatusCode::GONE, "Endpoint removed".into()),
         Internal => {
             tracing::error!(error = %e, "internal error");

@@ -29,8 +29,12 @@ pub fn document() -> Value {
     let mut paths = Map::new();
     for e in ENDPOINTS {
         let mut properties = Map::new();
-        properties.insert("auth_type".into(), json!({ "type": "string", "enum": ["token"], "description": "Required when the token is sent in the body." }));
-        properties.insert("token".into(), json!({ "type": "string", "description": "The API token (or use Authorization: Bearer)." }));
+        properties.insert(
+            "auth_type".into(),
+            json!({ "type": "string", "enum": ["token"], "description": "Required when the token is sent in the body." }),
+        );
+        properties
+            .insert("token".into(), json!({ "type": "string", "description": "The API token (or use Authorization: Bearer)." }));
         let mut required = Vec::new();
         for p in e.params {
             let schema = match p.kind {
@@ -57,10 +61,14 @@ pub fn document() -> Value {
             }
             (Encoding::Text, "any") => json!({ "description": "The table in the requested format", "content": {
                 "application/json": {}, "text/csv": {}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {} } }),
-            (Encoding::Text, _) => json!({ "description": "OK", "content": { "text/plain": { "schema": { "type": "string" } } } }),
+            (Encoding::Text, _) => {
+                json!({ "description": "OK", "content": { "text/plain": { "schema": { "type": "string" } } } })
+            }
         };
         let error = match e.encoding {
-            Encoding::Json => json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ApiError" } } } }),
+            Encoding::Json => {
+                json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ApiError" } } } })
+            }
             Encoding::Text => json!({ "content": { "text/plain": { "schema": { "type": "string" } } } }),
         };
         let mut responses = Map::new();
@@ -89,7 +97,10 @@ pub fn document() -> Value {
             op["deprecated"] = Value::Bool(true);
         }
         if let Deprecation::RemovedAfter(when) = e.deprecated {
-            op["description"] = Value::String(format!("Token Action: `{}`. Deprecated until {when}; answers 410 when legacy routes are disabled.", e.action));
+            op["description"] = Value::String(format!(
+                "Token Action: `{}`. Deprecated until {when}; answers 410 when legacy routes are disabled.",
+                e.action
+            ));
             responses_add_gone(&mut op, &error);
         }
         paths.insert(e.path.into(), json!({ "post": op }));

@@ -88,9 +88,15 @@ pub fn render(format: Format, name: &str, columns: &[&str], rows: &[Vec<Cell>]) 
         Format::Json => {
             let array: Vec<Value> = rows
                 .iter()
-                .map(|row| Value::Object(columns.iter().zip(row).map(|(c, v)| ((*c).to_string(), v.json())).collect::<Map<_, _>>()))
+                .map(|row| {
+                    Value::Object(columns.iter().zip(row).map(|(c, v)| ((*c).to_string(), v.json())).collect::<Map<_, _>>())
+                })
                 .collect();
-            Ok(Reply::File { content_type: "application/json", body: Value::Array(array).to_string().into_bytes(), filename: None })
+            Ok(Reply::File {
+                content_type: "application/json",
+                body: Value::Array(array).to_string().into_bytes(),
+                filename: None,
+            })
         }
         Format::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
@@ -101,7 +107,11 @@ pub fn render(format: Format, name: &str, columns: &[&str], rows: &[Vec<Cell>]) 
             let body = w.into_inner().map_err(internal)?;
             Ok(Reply::File { content_type: CSV, body, filename: Some(format!("{name}.csv")) })
         }
-        Format::Xlsx => Ok(Reply::File { content_type: XLSX, body: xlsx(columns, rows).map_err(internal)?, filename: Some(format!("{name}.xlsx")) }),
+        Format::Xlsx => Ok(Reply::File {
+            content_type: XLSX,
+            body: xlsx(columns, rows).map_err(internal)?,
+            filename: Some(format!("{name}.xlsx")),
+        }),
     }
 }
 

@@ -50,12 +50,18 @@ fn assert_error(r: &Resp, json: bool, status: u16) -> String {
 }
 
 async fn fixtures(srv: &TestServer, c: &Company) -> (String, String, String) {
-    let serial = srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
+    let serial =
+        srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
     let hosted = srv
         .post(
             "/api/v1/hosted_comet/create",
             &c.token,
-            &[("target_region", "us-east-1"), ("target_email_send_as", "a@example.com"), ("target_email_from", "A"), ("target_storage_type", "none")],
+            &[
+                ("target_region", "us-east-1"),
+                ("target_email_send_as", "a@example.com"),
+                ("target_email_from", "A"),
+                ("target_storage_type", "none"),
+            ],
         )
         .await
         .data()
@@ -99,7 +105,9 @@ both!(every_endpoint_rejects_bad_requests_and_changes_nothing, |srv: TestServer|
         assert!(assert_error(&r, json, 401).contains("Authentication required"), "{}", e.name);
         let r = srv.post(e.path, "kh_not-a-real-token-000000000000000000000000", &form).await;
         assert!(assert_error(&r, json, 401).contains("Invalid or revoked API token"), "{}", e.name);
-        let r = TestServer::send(srv.client.post(srv.url(e.path)).header("authorization", format!("Basic {}", c.token)).form(&form)).await;
+        let r =
+            TestServer::send(srv.client.post(srv.url(e.path)).header("authorization", format!("Basic {}", c.token)).form(&form))
+                .await;
         assert_error(&r, json, 401);
 
         // Body authentication needs auth_type=token.
@@ -146,7 +154,10 @@ both!(every_endpoint_rejects_bad_requests_and_changes_nothing, |srv: TestServer|
 
     // A JSON body is refused: the API takes form-encoded bodies only.
     let r = TestServer::send(
-        srv.client.post(srv.url("/api/v1/license/create_license")).bearer_auth(&c.token).json(&serde_json::json!({"target_name": "x"})),
+        srv.client
+            .post(srv.url("/api/v1/license/create_license"))
+            .bearer_auth(&c.token)
+            .json(&serde_json::json!({"target_name": "x"})),
     )
     .await;
     assert!(r.error(400).contains("x-www-form-urlencoded"));

@@ -77,7 +77,16 @@ both!(create_validation_changes_nothing, |srv: TestServer| async move {
     }
     assert_eq!(before, srv.snapshot(&c).await);
     let id = srv
-        .post(CREATE, &c.token, &base(&[("target_storage_type", "backblaze"), ("target_storage_bucket_name", "b1"), ("target_storage_b2_application_key", "k"), ("target_storage_b2_application_key_id", "i")]))
+        .post(
+            CREATE,
+            &c.token,
+            &base(&[
+                ("target_storage_type", "backblaze"),
+                ("target_storage_bucket_name", "b1"),
+                ("target_storage_b2_application_key", "k"),
+                ("target_storage_b2_application_key_id", "i"),
+            ]),
+        )
         .await
         .data();
     assert!(id.is_string());
@@ -88,8 +97,14 @@ both!(rename_favourite_branding, |srv: TestServer| async move {
     let id = srv.post(CREATE, &c.token, &base(&[])).await.data().as_str().unwrap().to_string();
     let id = id.as_str();
     let h = [("target_hosted_server_id", id)];
-    assert_eq!(srv.post("/api/v1/hosted_comet/set_name", &c.token, &[h[0], ("target_name", "Renamed")]).await.data(), Value::Null);
-    assert_eq!(srv.post("/api/v1/hosted_comet/set_favourite", &c.token, &[h[0], ("target_state", "true")]).await.data(), Value::Null);
+    assert_eq!(
+        srv.post("/api/v1/hosted_comet/set_name", &c.token, &[h[0], ("target_name", "Renamed")]).await.data(),
+        Value::Null
+    );
+    assert_eq!(
+        srv.post("/api/v1/hosted_comet/set_favourite", &c.token, &[h[0], ("target_state", "true")]).await.data(),
+        Value::Null
+    );
     let branding = [
         h[0],
         ("target_use_custom_domain", "true"),
@@ -128,13 +143,26 @@ both!(rename_favourite_branding, |srv: TestServer| async move {
     let mut bad = branding.to_vec();
     bad.retain(|(k, _)| *k != "target_email_delivery_method");
     bad.push(("target_email_delivery_method", "pigeon"));
-    assert!(srv.post("/api/v1/hosted_comet/update_branding", &c.token, &bad).await.error(400).contains("target_email_delivery_method"));
+    assert!(
+        srv.post("/api/v1/hosted_comet/update_branding", &c.token, &bad)
+            .await
+            .error(400)
+            .contains("target_email_delivery_method")
+    );
     assert_eq!(before, srv.snapshot(&c).await);
     // Back to SES clears the SMTP settings.
-    let ses = [h[0], ("target_email_send_as", "reports@brand.example"), ("target_email_from", "Brand"), ("target_email_delivery_method", "ses")];
+    let ses = [
+        h[0],
+        ("target_email_send_as", "reports@brand.example"),
+        ("target_email_from", "Brand"),
+        ("target_email_delivery_method", "ses"),
+    ];
     srv.post("/api/v1/hosted_comet/update_branding", &c.token, &ses).await.data();
     let d = srv.post("/api/v1/hosted_comet/describe", &c.token, &h).await.data();
-    assert_eq!((d["smtp_mode"].as_str(), d["smtp_host"].as_str(), d["smtp_password"].as_str()), (Some("ses"), Some(""), Some("")));
+    assert_eq!(
+        (d["smtp_mode"].as_str(), d["smtp_host"].as_str(), d["smtp_password"].as_str()),
+        (Some("ses"), Some(""), Some(""))
+    );
 });
 
 both!(delete_lifecycle, |srv: TestServer| async move {
@@ -147,8 +175,10 @@ both!(delete_lifecycle, |srv: TestServer| async move {
     let r = srv.post("/api/v1/hosted_comet/set_name", &c.token, &[h[0], ("target_name", "x")]).await;
     assert!(r.error(400).contains("deleted"));
     assert_eq!(srv.post("/api/v1/hosted_comet/delete", &c.token, &h).await.status, 400);
-    srv.eventually("instance deleted", || async { srv.post("/api/v1/hosted_comet/list", &c.token, &[]).await.data() == serde_json::json!([]) })
-        .await;
+    srv.eventually("instance deleted", || async {
+        srv.post("/api/v1/hosted_comet/list", &c.token, &[]).await.data() == serde_json::json!([])
+    })
+    .await;
     let d = srv.post("/api/v1/hosted_comet/describe", &c.token, &h).await.data();
     assert_eq!(d["pending_delete"], false);
     assert!(d["date_deleted"].as_str().unwrap().ends_with('Z'));

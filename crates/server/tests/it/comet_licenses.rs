@@ -7,8 +7,20 @@ use crate::both;
 use crate::harness::TestServer;
 
 const FIELDS: [&str; 14] = [
-    "name", "serial_number", "created_at", "num_clients_online", "num_boosters_online", "server_version", "is_archived",
-    "is_outdated", "enabled", "comment", "allowed_ip_address", "allowed_machine_id", "favourited", "region",
+    "name",
+    "serial_number",
+    "created_at",
+    "num_clients_online",
+    "num_boosters_online",
+    "server_version",
+    "is_archived",
+    "is_outdated",
+    "enabled",
+    "comment",
+    "allowed_ip_address",
+    "allowed_machine_id",
+    "favourited",
+    "region",
 ];
 
 async fn licenses(srv: &TestServer, token: &str) -> Vec<Value> {
@@ -63,13 +75,26 @@ both!(legacy_create_and_list_are_plain_text, |srv: TestServer| async move {
 
 both!(rename_favourite_lock, |srv: TestServer| async move {
     let c = srv.company("Flags Ltd").await;
-    let serial = srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
+    let serial =
+        srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
     let s = serial.as_str();
-    assert_eq!(srv.post("/api/v1/license/set_name", &c.token, &[("target_serial", s), ("target_name", "Renamed")]).await.data(), Value::Null);
-    assert_eq!(srv.post("/api/v1/license/set_favourite", &c.token, &[("target_serial", s), ("target_state", "TRUE")]).await.data(), Value::Null);
-    assert_eq!(srv.post("/api/v1/license/set_lock_state", &c.token, &[("target_serial", s), ("target_lock_state", "1")]).await.data(), Value::Null);
+    assert_eq!(
+        srv.post("/api/v1/license/set_name", &c.token, &[("target_serial", s), ("target_name", "Renamed")]).await.data(),
+        Value::Null
+    );
+    assert_eq!(
+        srv.post("/api/v1/license/set_favourite", &c.token, &[("target_serial", s), ("target_state", "TRUE")]).await.data(),
+        Value::Null
+    );
+    assert_eq!(
+        srv.post("/api/v1/license/set_lock_state", &c.token, &[("target_serial", s), ("target_lock_state", "1")]).await.data(),
+        Value::Null
+    );
     let l = &licenses(&srv, &c.token).await[0];
-    assert_eq!((l["name"].as_str(), l["favourited"].as_bool(), l["enabled"].as_bool()), (Some("Renamed"), Some(true), Some(false)));
+    assert_eq!(
+        (l["name"].as_str(), l["favourited"].as_bool(), l["enabled"].as_bool()),
+        (Some("Renamed"), Some(true), Some(false))
+    );
     srv.post("/api/v1/license/set_lock_state", &c.token, &[("target_serial", s), ("target_lock_state", "false")]).await.data();
     srv.post("/api/v1/license/set_favourite", &c.token, &[("target_serial", s), ("target_state", "0")]).await.data();
     let l = &licenses(&srv, &c.token).await[0];
@@ -80,7 +105,8 @@ both!(rename_favourite_lock, |srv: TestServer| async move {
 
 both!(relax_archive_and_resync, |srv: TestServer| async move {
     let c = srv.company("Archive Ltd").await;
-    let serial = srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
+    let serial =
+        srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
     let r = srv.post("/api/v1/license/relax", &c.token, &[("serial", &serial)]).await;
     assert_eq!((r.status, r.text()), (200, "OK, the serial was relaxed successfully".to_string()));
     assert!(r.content_type().starts_with("text/plain"));
@@ -93,7 +119,8 @@ both!(relax_archive_and_resync, |srv: TestServer| async move {
     assert_eq!((l["is_archived"].as_bool(), l["enabled"].as_bool()), (Some(true), Some(false)));
     // Archived licenses cannot be re-enabled or reused.
     let before = srv.snapshot(&c).await;
-    let r = srv.post("/api/v1/license/set_lock_state", &c.token, &[("target_serial", &serial), ("target_lock_state", "false")]).await;
+    let r =
+        srv.post("/api/v1/license/set_lock_state", &c.token, &[("target_serial", &serial), ("target_lock_state", "false")]).await;
     assert!(r.error(400).contains("archived"));
     let r = srv.post("/api/v1/license/archive", &c.token, &[("serial", &serial)]).await;
     assert_eq!(r.status, 400);
@@ -102,7 +129,11 @@ both!(relax_archive_and_resync, |srv: TestServer| async move {
     let audit = srv
         .running
         .core
-        .audit_log(&keyhall_core::audit::AuditQuery { tenant_id: keyhall_types::TenantId::parse(&c.id), limit: 50, ..Default::default() })
+        .audit_log(&keyhall_core::audit::AuditQuery {
+            tenant_id: keyhall_types::TenantId::parse(&c.id),
+            limit: 50,
+            ..Default::default()
+        })
         .await
         .unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();

@@ -36,7 +36,10 @@ both!(totp_enable_is_verified_and_single_use, |srv: TestServer| async move {
     assert_eq!(before, srv.snapshot(&c).await);
     // One step of clock drift is tolerated.
     let code = code_at(-1);
-    assert_eq!(srv.post("/api/v1/user/mfa/enable-totp", &c.token, &[("totp_secret", SECRET), ("totp_verify_code", &code)]).await.data(), "OK");
+    assert_eq!(
+        srv.post("/api/v1/user/mfa/enable-totp", &c.token, &[("totp_secret", SECRET), ("totp_verify_code", &code)]).await.data(),
+        "OK"
+    );
     assert!(twofa(&srv, &c).await);
     // The same code cannot be used again, for the login or a second enable.
     let r = srv.post("/api/v1/user/mfa/enable-totp", &c.token, &[("totp_secret", SECRET), ("totp_verify_code", &code)]).await;
@@ -81,7 +84,10 @@ both!(webauthn_registration_ceremony, |srv: TestServer| async move {
         d["webauthn_challenge"].as_str().unwrap().to_string()
     };
     let good = soft_authenticator::register(&options, "http://localhost:8080");
-    assert_eq!(srv.post("/api/v1/user/mfa/webauthn/enable", &c.token, &[("webauthn_challenge_response", &good)]).await.data(), "OK");
+    assert_eq!(
+        srv.post("/api/v1/user/mfa/webauthn/enable", &c.token, &[("webauthn_challenge_response", &good)]).await.data(),
+        "OK"
+    );
     assert!(twofa(&srv, &c).await);
     // Replaying the same response fails: the challenge was single-use.
     let r = srv.post("/api/v1/user/mfa/webauthn/enable", &c.token, &[("webauthn_challenge_response", &good)]).await;

@@ -24,7 +24,10 @@ both!(downloads, |srv: TestServer| async move {
     assert_eq!(q.as_object().unwrap().len(), 7);
     assert_eq!(q["is_prerelease"], false);
     assert_eq!(q["codename"], "Quarterly");
-    assert!(v["version"].as_str().unwrap() >= q["version"].as_str().unwrap() || v["version"].as_str().unwrap().len() > q["version"].as_str().unwrap().len());
+    assert!(
+        v["version"].as_str().unwrap() >= q["version"].as_str().unwrap()
+            || v["version"].as_str().unwrap().len() > q["version"].as_str().unwrap().len()
+    );
     assert_eq!(q["platforms"].as_array().unwrap().len(), 7);
     assert!(q["platforms"][0]["filesize_bytes"].as_u64().unwrap() > 1_000_000);
     let exact = srv.post("/api/v1/downloads/meta", &c.token, &[("version_key", "24.12.3")]).await.data();
@@ -32,7 +35,9 @@ both!(downloads, |srv: TestServer| async move {
     assert!(srv.post("/api/v1/downloads/meta", &c.token, &[("version_key", "1.0.0")]).await.error(404).contains("version_key"));
     assert!(srv.post("/api/v1/downloads/meta", &c.token, &[("version_key", "newest")]).await.error(400).contains("version_key"));
 
-    let r = srv.post("/api/v1/downloads/get", &c.token, &[("version_key", "24.12.3"), ("platform", "download_linux_arm64_deb")]).await;
+    let r = srv
+        .post("/api/v1/downloads/get", &c.token, &[("version_key", "24.12.3"), ("platform", "download_linux_arm64_deb")])
+        .await;
     assert_eq!(r.status, 301);
     assert_eq!(r.headers["location"], "https://cometbackup.com/download/24.12.3/download_linux_arm64_deb");
     assert!(r.content_type().starts_with("text/plain"));
@@ -72,14 +77,24 @@ both!(reports_follow_real_records, |srv: TestServer| async move {
     let c = srv.company("Reports Ltd").await;
     let empty = srv.post("/api/v1/report/active_services", &c.token, &[]).await;
     assert_eq!(empty.json(), serde_json::json!([]));
-    let serial = srv.post("/api/v1/license/create_license", &c.token, &[("target_name", "HQ")]).await.data()["serial_number"].as_str().unwrap().to_string();
-    let archived = srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
+    let serial = srv.post("/api/v1/license/create_license", &c.token, &[("target_name", "HQ")]).await.data()["serial_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let archived =
+        srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
     srv.post("/api/v1/license/archive", &c.token, &[("serial", &archived)]).await;
     let hosted = srv
         .post(
             "/api/v1/hosted_comet/create",
             &c.token,
-            &[("target_name", "Cloud"), ("target_region", "us-west-1"), ("target_email_send_as", "a@b.example"), ("target_email_from", "A"), ("target_storage_type", "none")],
+            &[
+                ("target_name", "Cloud"),
+                ("target_region", "us-west-1"),
+                ("target_email_send_as", "a@b.example"),
+                ("target_email_from", "A"),
+                ("target_storage_type", "none"),
+            ],
         )
         .await
         .data();
@@ -145,7 +160,8 @@ both!(cloudview_state_machine, |srv: TestServer| async move {
 
 both!(company_close_and_delete, |srv: TestServer| async move {
     let c = srv.company("Closing Ltd").await;
-    let serial = srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
+    let serial =
+        srv.post("/api/v1/license/create_license", &c.token, &[]).await.data()["serial_number"].as_str().unwrap().to_string();
     let before = srv.snapshot(&c).await;
     let msg = srv.post("/api/v1/company/delete", &c.token, &[]).await.error(400);
     assert!(msg.contains("active service"), "{msg}");

@@ -60,7 +60,12 @@ both!(list_masks_secrets_and_tracks_use, |srv: TestServer| async move {
     assert!(list[1]["last_used_at"].as_str().unwrap().ends_with('Z'));
     // The batched writes reach the store.
     assert!(srv.running.core.flush_token_uses().await.unwrap() >= 1);
-    let stored = srv.running.core.list_tokens(&keyhall_core::Caller::operator(keyhall_types::TenantId::parse(&c.id).unwrap())).await.unwrap();
+    let stored = srv
+        .running
+        .core
+        .list_tokens(&keyhall_core::Caller::operator(keyhall_types::TenantId::parse(&c.id).unwrap()))
+        .await
+        .unwrap();
     assert!(stored.iter().all(|t| t.last_used_at.is_some()));
 });
 

@@ -7,7 +7,15 @@ use crate::both;
 use crate::harness::{Company, OWNER_PASSWORD, TestServer};
 
 const USER_FIELDS: [&str; 10] = [
-    "id", "contact_name", "email", "created_at", "is_primary_contact", "is_technical", "is_billing", "is_webpros", "email_verified",
+    "id",
+    "contact_name",
+    "email",
+    "created_at",
+    "is_primary_contact",
+    "is_technical",
+    "is_billing",
+    "is_webpros",
+    "email_verified",
     "twofa_required",
 ];
 
@@ -21,7 +29,12 @@ async fn create(srv: &TestServer, c: &Company, email: &str) -> Value {
     srv.post(
         "/api/v1/user/create_user",
         &c.token,
-        &[("target_contact_name", "Dana Ops"), ("target_email", email), ("target_password", "Dana-Pass1"), ("target_is_billing", "true")],
+        &[
+            ("target_contact_name", "Dana Ops"),
+            ("target_email", email),
+            ("target_password", "Dana-Pass1"),
+            ("target_is_billing", "true"),
+        ],
     )
     .await
     .data()
@@ -73,7 +86,13 @@ both!(patch_and_delete, |srv: TestServer| async move {
         .post(
             "/api/v1/user/patch_user",
             &c.token,
-            &[("target_id", id), ("target_contact_name", "Erin Q"), ("target_email", "erin.q@example.com"), ("target_is_technical", "true"), ("target_password", "Erin-New-Pass2")],
+            &[
+                ("target_id", id),
+                ("target_contact_name", "Erin Q"),
+                ("target_email", "erin.q@example.com"),
+                ("target_is_technical", "true"),
+                ("target_password", "Erin-New-Pass2"),
+            ],
         )
         .await
         .data();
@@ -100,7 +119,12 @@ both!(patch_and_delete, |srv: TestServer| async move {
         actor: keyhall_core::Actor::User(UserId::parse(id).unwrap()),
         origin: Default::default(),
     };
-    let issued = srv.running.core.issue_token(&caller, None, &["License::ListLicenses".to_string()], keyhall_core::comet::actions::ALL).await.unwrap();
+    let issued = srv
+        .running
+        .core
+        .issue_token(&caller, None, &["License::ListLicenses".to_string()], keyhall_core::comet::actions::ALL)
+        .await
+        .unwrap();
     let user_token = issued.secret.expose().clone();
     assert_eq!(srv.post("/api/v1/license/list_licenses", &user_token, &[]).await.status, 200);
     assert_eq!(srv.post("/api/v1/user/delete_user", &c.token, &[("target_id", id)]).await.data(), Value::Null);
@@ -155,8 +179,12 @@ both!(account_settings_round_trip, |srv: TestServer| async move {
     }
     // Setting what Get returned changes nothing.
     let before = srv.snapshot(&c).await;
-    let echo: Vec<(String, String)> =
-        got.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect();
+    let echo: Vec<(String, String)> = got
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect();
     let echo: Vec<(&str, &str)> = echo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     srv.post("/api/v1/user/account-settings/set", &c.token, &echo).await.data();
     let mut after = srv.snapshot(&c).await;
@@ -180,7 +208,12 @@ both!(verification_email_is_requested, |srv: TestServer| async move {
         .post(
             "/api/v1/user/create_user",
             &c.token,
-            &[("target_contact_name", "V"), ("target_email", "v@example.com"), ("target_password", "Verify-Pass1"), ("send_verification_email", "true")],
+            &[
+                ("target_contact_name", "V"),
+                ("target_email", "v@example.com"),
+                ("target_password", "Verify-Pass1"),
+                ("send_verification_email", "true"),
+            ],
         )
         .await
         .data();

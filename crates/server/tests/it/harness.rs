@@ -71,10 +71,8 @@ pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Confi
 
 pub struct TestServer {
     pub running: Running,
-    pub backend: Backend,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
-    pub database_url: Option<String>,
 }
 
 /// A company made for one test: its id, its owner and the owner's all-actions token.
@@ -138,11 +136,11 @@ impl TestServer {
         };
         keyhall_server::telemetry::init_logging(keyhall_server::config::LogFormat::Text, "warn");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = test_config(dir.path(), database_url.clone());
+        let mut config = test_config(dir.path(), database_url);
         adjust(&mut config);
         let running = keyhall_server::app::start(config).await.expect("server starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Some(Self { running, backend, client, dir, database_url })
+        Some(Self { running, client, dir })
     }
 
     pub fn url(&self, path: &str) -> String {

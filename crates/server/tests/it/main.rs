@@ -4,6 +4,7 @@
 mod harness;
 mod soft_authenticator;
 
+mod cli;
 mod comet_generic;
 mod comet_hosted;
 mod comet_licenses;
@@ -11,3 +12,5 @@ mod comet_mfa;
 mod comet_misc;
 mod comet_tokens;
 mod comet_users;
+mod concurrency;
+mod server_basics;

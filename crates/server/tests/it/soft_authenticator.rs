@@ -63,7 +63,8 @@ pub fn register(options_json: &str, origin: &str) -> String {
     cbor_text(&mut attestation, "authData");
     cbor_bytes(&mut attestation, &auth_data);
 
-    let client_data = json!({ "type": "webauthn.create", "challenge": challenge, "origin": origin, "crossOrigin": false }).to_string();
+    let client_data =
+        json!({ "type": "webauthn.create", "challenge": challenge, "origin": origin, "crossOrigin": false }).to_string();
     let id = URL_SAFE_NO_PAD.encode(credential_id);
     json!({
         "id": id,

@@ -272,13 +272,12 @@ impl keyhall_core::ports::CometRepo for Store {
 
     async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        let now = ts(now);
         let mut n = 0;
         n += sqlx::query(
             "UPDATE hosted_instances SET state = 'ready', state_due_at = NULL, revision = revision + 1 \
              WHERE state = 'provisioning' AND state_due_at <= $1",
         )
-        .bind(&now)
+        .bind(ts(now))
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -287,7 +286,7 @@ impl keyhall_core::ports::CometRepo for Store {
             "UPDATE hosted_instances SET state = 'deleted', date_deleted = state_due_at, state_due_at = NULL, revision = revision + 1 \
              WHERE state = 'deleting' AND state_due_at <= $1",
         )
-        .bind(&now)
+        .bind(ts(now))
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -296,13 +295,13 @@ impl keyhall_core::ports::CometRepo for Store {
             "UPDATE cloudview SET status = 'READY', status_due_at = NULL, revision = revision + 1 \
              WHERE status = 'PROVISIONING' AND status_due_at <= $1",
         )
-        .bind(&now)
+        .bind(ts(now))
         .execute(&mut *tx)
         .await
         .map_err(db)?
         .rows_affected();
-        sqlx::query("DELETE FROM challenges WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await.map_err(db)?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(&now).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM challenges WHERE expires_at <= $1").bind(ts(now)).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ts(now)).execute(&mut *tx).await.map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(n)
     }

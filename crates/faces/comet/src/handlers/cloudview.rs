@@ -34,5 +34,9 @@ pub async fn status(ctx: Ctx) -> Result<Reply, ApiError> {
 
 pub async fn login_credentials(ctx: Ctx) -> Result<Reply, ApiError> {
     let login = ctx.core.cloudview_login(&ctx.caller).await?;
-    Ok(Reply::data(CloudViewLoginCredentials { status: "OK".into(), login_url: login.login_url, login_postdata: login.login_postdata }))
+    Ok(Reply::data(CloudViewLoginCredentials {
+        status: "OK".into(),
+        login_url: login.login_url,
+        login_postdata: login.login_postdata,
+    }))
 }

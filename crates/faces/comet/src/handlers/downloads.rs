@@ -25,13 +25,16 @@ pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
     }
     let page_size = ctx.number("page_size").unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
-        return Err(ApiError::bad_request(format!("Invalid value for parameter 'page_size': must be between 1 and {MAX_PAGE_SIZE}")));
+        return Err(ApiError::bad_request(format!(
+            "Invalid value for parameter 'page_size': must be between 1 and {MAX_PAGE_SIZE}"
+        )));
     }
     let found = ctx.core.catalogue().search(ctx.text("target_search_query"), page as usize, page_size as usize);
     Ok(Reply::data(found.into_iter().map(CometVersion::from).collect::<Vec<_>>()))
 }
 
-const COLUMNS: [&str; 7] = ["version", "shortstring", "codename", "release_date", "is_prerelease", "release_notes_url", "platforms"];
+const COLUMNS: [&str; 7] =
+    ["version", "shortstring", "codename", "release_date", "is_prerelease", "release_notes_url", "platforms"];
 
 /// The legacy list: every version, in json, csv or xlsx.
 pub async fn list_legacy(ctx: Ctx) -> Result<Reply, ApiError> {

@@ -53,7 +53,10 @@ pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn delete(ctx: Ctx) -> Result<Reply, ApiError> {
-    ctx.core.change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), HostedChange::Delete).await.map_err(rename(CHANGE))?;
+    ctx.core
+        .change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), HostedChange::Delete)
+        .await
+        .map_err(rename(CHANGE))?;
     Ok(Reply::ok())
 }
 
@@ -69,8 +72,10 @@ pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn list_regions(_ctx: Ctx) -> Result<Reply, ApiError> {
-    let regions: Vec<_> =
-        REGIONS.iter().map(|(id, description)| HostedCometListRegionsResponse { id: (*id).into(), description: (*description).into() }).collect();
+    let regions: Vec<_> = REGIONS
+        .iter()
+        .map(|(id, description)| HostedCometListRegionsResponse { id: (*id).into(), description: (*description).into() })
+        .collect();
     Ok(Reply::data(regions))
 }
 
@@ -151,7 +156,8 @@ async fn legacy_target(ctx: &Ctx) -> Result<HostedInstance, ApiError> {
     if let Some(id) = ctx.text("hosted_server_id") {
         return ctx.core.hosted(&ctx.caller, id).await.map_err(rename(LEGACY));
     }
-    let mut live: Vec<_> = ctx.core.list_hosted(&ctx.caller).await?.into_iter().filter(|h| h.state != HostedState::Deleted).collect();
+    let mut live: Vec<_> =
+        ctx.core.list_hosted(&ctx.caller).await?.into_iter().filter(|h| h.state != HostedState::Deleted).collect();
     if live.len() == 1 {
         Ok(live.remove(0))
     } else {

@@ -1,8 +1,8 @@
-use keyhall_core::comet::licenses::LicenseChange;
 use crate::dispatch::Ctx;
 use crate::errors::rename;
 use crate::reply::{ApiError, Reply};
 use crate::wire::ServerLicense;
+use keyhall_core::comet::licenses::LicenseChange;
 
 const SERIAL: &[(&str, &str)] = &[("serial", "serial"), ("name", "target_name")];
 const TARGET_SERIAL: &[(&str, &str)] = &[("serial", "target_serial"), ("name", "target_name")];

@@ -15,7 +15,17 @@ pub async fn active_services(ctx: Ctx) -> Result<Reply, ApiError> {
         .active_services(&ctx.caller)
         .await?
         .into_iter()
-        .map(|r| vec![r.id.into(), r.service_type.into(), r.name.into(), r.status.into(), rfc3339(r.created_at).into(), r.devices.into(), r.boosters.into()])
+        .map(|r| {
+            vec![
+                r.id.into(),
+                r.service_type.into(),
+                r.name.into(),
+                r.status.into(),
+                rfc3339(r.created_at).into(),
+                r.devices.into(),
+                r.boosters.into(),
+            ]
+        })
         .collect();
     render(format, "active_services", &ACTIVE_COLUMNS, &rows)
 }

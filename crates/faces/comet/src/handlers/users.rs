@@ -12,12 +12,8 @@ use crate::wire::{AccountSettings, User};
 /// number.
 const RULE: PasswordRule = PasswordRule::STANDARD;
 
-const TARGET: &[(&str, &str)] = &[
-    ("id", "target_id"),
-    ("email", "target_email"),
-    ("contact_name", "target_contact_name"),
-    ("password", "target_password"),
-];
+const TARGET: &[(&str, &str)] =
+    &[("id", "target_id"), ("email", "target_email"), ("contact_name", "target_contact_name"), ("password", "target_password")];
 
 fn target_id(ctx: &Ctx) -> Result<UserId, ApiError> {
     UserId::parse(ctx.required("target_id")).ok_or_else(|| DomainError::new(ErrorCode::UserNotFound).field("target_id").into())

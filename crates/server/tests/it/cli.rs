@@ -1,0 +1,173 @@
+//! The `keyhall` binary itself: help and version, `company create` while `serve` runs on the
+//! same data, JSON logs with the first-start hint, and graceful shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::{Backend, pg_schema_url, pg_url};
+
+const BIN: &str = env!("CARGO_BIN_EXE_keyhall");
+
+#[test]
+fn help_and_version() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in ["serve", "company", "--data-dir", "--database-url"] {
+        assert!(text.contains(word), "{word} missing from --help");
+    }
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("keyhall {}", env!("CARGO_PKG_VERSION")));
+    let out = Command::new(BIN).args(["serve", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--listen"));
+}
+
+#[test]
+fn company_create_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "company",
+            "create",
+            "--name",
+            "X",
+            "--email",
+            "x@example.com",
+            "--password",
+            "weak",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("password") && err.contains("at least 8 characters"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+struct Serving {
+    child: std::process::Child,
+    addr: String,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Serving {
+    fn start(data_dir: &std::path::Path, database_url: Option<&str>) -> Self {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--data-dir").arg(data_dir);
+        if let Some(url) = database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let mut child = cmd
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .env_remove("KEYHALL_DATABASE_URL")
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut me = Self { child, addr: String::new(), lines, seen: Vec::new() };
+        let line = me.wait_for("keyhall is serving");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+        me.addr = v["listen"].as_str().unwrap().to_string();
+        me
+    }
+
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                self.seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+        }
+        panic!("no log line containing {needle:?}; saw {:?}", self.seen);
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn company_create(data_dir: &std::path::Path, database_url: Option<&str>) -> serde_json::Value {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--data-dir").arg(data_dir);
+    if let Some(url) = database_url {
+        cmd.args(["--database-url", url]);
+    }
+    let out = cmd
+        .args(["company", "create", "--name", "Cli Ltd", "--email", "admin@cli.example", "--password", "Cli-Pass-123", "--json"])
+        .env_remove("KEYHALL_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
+}
+
+async fn serve_create_use_and_stop(backend: Backend) {
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => match pg_url() {
+            Some(base) => Some(pg_schema_url(&base).await),
+            None => return eprintln!("KEYHALL_TEST_DATABASE_URL is not set: PostgreSQL run skipped"),
+        },
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Serving::start(dir.path(), database_url.as_deref());
+    let hint = server.wait_for("no company exists yet");
+    assert!(hint.contains("company create"), "{hint}");
+
+    let created = company_create(dir.path(), database_url.as_deref());
+    for key in ["company_id", "user_id", "token"] {
+        assert!(created[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {created}");
+    }
+    let token = created["token"].as_str().unwrap();
+    assert!(token.len() >= 32);
+    let client = reqwest::Client::new();
+    let r = client.post(format!("http://{}/api/v1/license/create_license", server.addr)).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client.post(format!("http://{}/api/v1/token/list_actions", server.addr)).bearer_auth(token).send().await.unwrap();
+    let actions: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(actions["data"].as_array().unwrap().len(), 37);
+
+    // SIGTERM: the server drains and exits cleanly.
+    let killed = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    server.wait_for("keyhall stopped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_company_create_and_sigterm_sqlite() {
+    serve_create_use_and_stop(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_company_create_and_sigterm_postgres() {
+    serve_create_use_and_stop(Backend::Postgres).await;
+}

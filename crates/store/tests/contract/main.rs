@@ -1,0 +1,348 @@
+//! The store contract: what the core relies on from any store, checked against SQLite always
+//! and PostgreSQL when `KEYHALL_TEST_DATABASE_URL` is set. Each test makes its own database
+//! (SQLite file) or schema (PostgreSQL).
+
+use std::sync::Arc;
+
+use keyhall_core::ErrorCode;
+use keyhall_core::audit::{AuditEvent, AuditQuery};
+use keyhall_core::comet::billing::BillingRecord;
+use keyhall_core::comet::cloudview::{CloudView, CloudViewStatus};
+use keyhall_core::comet::licenses::License;
+use keyhall_core::context::Caller;
+use keyhall_core::credentials::{Credential, CredentialKind};
+use keyhall_core::mfa::{Challenge, ChallengeKind};
+use keyhall_core::ports::{NewTenantBundle, Store};
+use keyhall_core::sessions::Session;
+use keyhall_core::tenants::{Community, CompanyProfile, Tenant, TenantStatus};
+use keyhall_core::tokens::ApiToken;
+use keyhall_core::users::{User, UserFlags, UserStatus};
+use keyhall_types::*;
+use time::OffsetDateTime;
+
+struct Fixture {
+    store: Arc<dyn Store>,
+    raw: Raw,
+    _dir: tempfile::TempDir,
+}
+
+/// A second connection to the same database, for checks below the repository API.
+enum Raw {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Raw {
+    async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection;
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self {
+            Raw::Sqlite(path) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await?;
+                Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+            }
+            Raw::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await?;
+                Ok(sqlx::query(sql).execute(&mut c).await?.rows_affected())
+            }
+        }
+    }
+}
+
+async fn fixtures() -> Vec<Fixture> {
+    let mut out = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyhall.db");
+    let store = keyhall_store::open(None, dir.path()).await.unwrap();
+    out.push(Fixture { store, raw: Raw::Sqlite(path), _dir: dir });
+    if let Some(base) = std::env::var("KEYHALL_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        use sqlx::Connection;
+        let schema = format!("kh_contract_{}", uuid::Uuid::new_v4().simple());
+        let mut c = sqlx::PgConnection::connect(&base).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut c).await.unwrap();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+        let store = keyhall_store::open(Some(&url), std::path::Path::new("/nonexistent")).await.unwrap();
+        out.push(Fixture { store, raw: Raw::Postgres(url), _dir: tempfile::tempdir().unwrap() });
+    } else {
+        eprintln!("KEYHALL_TEST_DATABASE_URL is not set: PostgreSQL contract run skipped");
+    }
+    out
+}
+
+fn now() -> OffsetDateTime {
+    // Whole microseconds: what both stores keep.
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap()
+}
+
+fn audit(tenant: TenantId, action: &str) -> AuditEvent {
+    AuditEvent::new(&Caller::system(tenant), action, "test", None, now())
+}
+
+fn user(tenant: TenantId, community: CommunityId, email: &str) -> User {
+    let t = now();
+    User {
+        id: UserId::new(),
+        tenant_id: tenant,
+        community_id: community,
+        email: Email::parse(email).unwrap(),
+        contact_name: "Test".into(),
+        status: UserStatus::Active,
+        role: "member".into(),
+        flags: UserFlags::default(),
+        created_at: t,
+        updated_at: t,
+    }
+}
+
+/// A tenant with its owner and a token; returns (tenant, community, owner, token digest).
+async fn tenant(store: &dyn Store) -> (Tenant, Community, User, String) {
+    let t = now();
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name: "T".into(),
+        status: TenantStatus::Active,
+        profile: CompanyProfile::default(),
+        created_at: t,
+        updated_at: t,
+    };
+    let community =
+        Community { id: CommunityId::new(), tenant_id: tenant.id, name: "default".into(), is_default: true, created_at: t };
+    let owner = user(tenant.id, community.id, &format!("owner-{}@example.com", uuid::Uuid::new_v4().simple()));
+    let digest = format!("{:064x}", uuid::Uuid::new_v4().as_u128());
+    let token = ApiToken {
+        id: TokenId::new(),
+        tenant_id: tenant.id,
+        user_id: owner.id,
+        visible_prefix: "kh_abcde".into(),
+        permissions: vec!["A::B".into()],
+        created_at: t,
+        updated_at: t,
+        revoked_at: None,
+        last_used_at: None,
+    };
+    let bundle = NewTenantBundle {
+        tenant: tenant.clone(),
+        community: community.clone(),
+        owner: owner.clone(),
+        owner_password: Credential::new(owner.id, CredentialKind::Password, "$argon2id$x".into(), String::new(), t),
+        token,
+        token_digest: digest.clone(),
+        audit: vec![audit(tenant.id, "tenant.create")],
+    };
+    store.create_tenant(&bundle).await.unwrap();
+    (tenant, community, owner, digest)
+}
+
+#[tokio::test]
+async fn tenants_users_and_unique_emails() {
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        assert!(!s.any_tenant().await.unwrap());
+        let (t, c, owner, digest) = tenant(s).await;
+        assert!(s.any_tenant().await.unwrap());
+        assert_eq!(s.get_tenant(t.id).await.unwrap().unwrap(), t);
+        assert_eq!(s.default_community(t.id).await.unwrap().unwrap(), c);
+        assert_eq!(s.get_user(t.id, owner.id).await.unwrap().unwrap(), owner);
+        let record = s.find_token(&digest).await.unwrap().unwrap();
+        assert!(record.tenant_active);
+        assert_eq!(record.token.permissions, vec!["A::B".to_string()]);
+        let dup = user(t.id, c.id, owner.email.as_str());
+        let e = s.insert_user(&dup, None, &audit(t.id, "user.create")).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::EmailTaken);
+        assert_eq!(s.list_users(t.id).await.unwrap().len(), 1, "the failed insert left nothing");
+        // The same address in another tenant is fine.
+        let (t2, c2, _, _) = tenant(s).await;
+        s.insert_user(&user(t2.id, c2.id, owner.email.as_str()), None, &audit(t2.id, "user.create")).await.unwrap();
+        assert_eq!(s.find_user_by_email(t2.id, &owner.email).await.unwrap().unwrap().tenant_id, t2.id);
+    }
+}
+
+#[tokio::test]
+async fn audit_log_is_append_only_and_outlives_its_tenant() {
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, _, _) = tenant(s).await;
+        assert!(f.raw.execute("UPDATE audit_log SET action = 'forged'").await.is_err());
+        assert!(f.raw.execute("DELETE FROM audit_log").await.is_err());
+        s.delete_tenant(t.id, &audit(t.id, "tenant.delete")).await.unwrap();
+        assert!(s.get_tenant(t.id).await.unwrap().is_none());
+        let log = s.list_audit(&AuditQuery { tenant_id: Some(t.id), limit: 10, ..Default::default() }).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(actions, ["tenant.delete", "tenant.create"]);
+        let only = s
+            .list_audit(&AuditQuery {
+                tenant_id: Some(t.id),
+                action_prefix: Some("tenant.del".into()),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(only.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn optimistic_updates_refuse_stale_revisions() {
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, _, _) = tenant(s).await;
+        let at = now();
+        let license = License {
+            id: LicenseId::new(),
+            tenant_id: t.id,
+            serial: format!("S-{}", uuid::Uuid::new_v4().simple()),
+            name: "n".into(),
+            comment: String::new(),
+            server_version: String::new(),
+            num_clients_online: 0,
+            num_boosters_online: 0,
+            is_archived: false,
+            enabled: true,
+            allowed_ip_address: "10.0.0.1".into(),
+            allowed_machine_id: "m".into(),
+            favourited: false,
+            region_code: None,
+            created_at: at,
+            updated_at: at,
+            revision: 0,
+        };
+        let charge = BillingRecord {
+            id: BillingRecordId::new(),
+            tenant_id: t.id,
+            occurred_at: at,
+            description: "d".into(),
+            service_kind: "license".into(),
+            service_ref: license.serial.clone(),
+            quantity: 1,
+            unit_price_cents: 5,
+            amount_cents: 5,
+            currency: "USD".into(),
+        };
+        s.insert_license(&license, &charge, &audit(t.id, "license.create")).await.unwrap();
+        assert_eq!(s.get_license(t.id, &license.serial).await.unwrap().unwrap(), license);
+        let mut next = license.clone();
+        next.name = "renamed".into();
+        next.revision = 1;
+        assert!(s.update_license(&next, 0, &audit(t.id, "license.set_name")).await.unwrap());
+        let mut stale = license.clone();
+        stale.name = "lost update".into();
+        stale.revision = 1;
+        assert!(!s.update_license(&stale, 0, &audit(t.id, "license.set_name")).await.unwrap());
+        assert_eq!(s.get_license(t.id, &license.serial).await.unwrap().unwrap().name, "renamed");
+        assert_eq!(s.list_billing(t.id).await.unwrap(), vec![charge]);
+
+        // CloudView: revision 0 means "insert"; a second insert loses.
+        let cv = CloudView {
+            tenant_id: t.id,
+            status: CloudViewStatus::Provisioning,
+            mode: keyhall_core::comet::cloudview::CloudViewMode::Trial,
+            status_due_at: Some(at),
+            updated_at: at,
+            revision: 1,
+        };
+        assert!(s.put_cloudview(&cv, 0, &audit(t.id, "cloudview.provision")).await.unwrap());
+        assert!(!s.put_cloudview(&cv, 0, &audit(t.id, "cloudview.provision")).await.unwrap());
+        assert_eq!(s.advance_lifecycles(at + time::Duration::seconds(1)).await.unwrap(), 1);
+        assert_eq!(s.get_cloudview(t.id).await.unwrap().unwrap().status, CloudViewStatus::Ready);
+    }
+}
+
+#[tokio::test]
+async fn challenges_are_single_use_and_expire() {
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, owner, _) = tenant(s).await;
+        let at = now();
+        let ch = |expires| Challenge {
+            id: ChallengeId::new(),
+            tenant_id: t.id,
+            user_id: owner.id,
+            kind: ChallengeKind::WebauthnRegistration,
+            state: "state".into(),
+            created_at: at,
+            expires_at: expires,
+        };
+        s.put_challenge(&ch(at + time::Duration::minutes(5)), None).await.unwrap();
+        let replaced = ch(at + time::Duration::minutes(5));
+        s.put_challenge(&replaced, None).await.unwrap();
+        assert_eq!(s.take_challenge(owner.id, ChallengeKind::WebauthnRegistration, at).await.unwrap().unwrap().id, replaced.id);
+        assert!(s.take_challenge(owner.id, ChallengeKind::WebauthnRegistration, at).await.unwrap().is_none());
+        s.put_challenge(&ch(at - time::Duration::seconds(1)), None).await.unwrap();
+        assert!(s.take_challenge(owner.id, ChallengeKind::WebauthnRegistration, at).await.unwrap().is_none(), "expired");
+    }
+}
+
+#[tokio::test]
+async fn a_totp_step_is_consumed_once_under_concurrency() {
+    for f in fixtures().await {
+        let (t, _, owner, _) = tenant(f.store.as_ref()).await;
+        let cred = Credential::new(owner.id, CredentialKind::Totp, "sealed".into(), String::new(), now());
+        f.store.replace_totp(&cred, &audit(t.id, "mfa.totp_enable")).await.unwrap();
+        assert!(f.store.get_user(t.id, owner.id).await.unwrap().unwrap().flags.twofa_required);
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let store = f.store.clone();
+            tasks.push(tokio::spawn(async move { store.consume_totp_step(cred.id, 1000).await.unwrap() }));
+        }
+        let mut wins = 0;
+        for task in tasks {
+            wins += task.await.unwrap() as u32;
+        }
+        assert_eq!(wins, 1);
+        assert!(!f.store.consume_totp_step(cred.id, 999).await.unwrap(), "an earlier step is refused too");
+        assert!(f.store.consume_totp_step(cred.id, 1001).await.unwrap());
+        assert_eq!(f.store.remove_second_factors(owner.id, &audit(t.id, "mfa.disable")).await.unwrap(), 1);
+        assert!(!f.store.get_user(t.id, owner.id).await.unwrap().unwrap().flags.twofa_required);
+    }
+}
+
+#[tokio::test]
+async fn tokens_revoke_once_and_last_use_never_goes_back() {
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, _, digest) = tenant(s).await;
+        let token = s.find_token(&digest).await.unwrap().unwrap().token;
+        let later = now() + time::Duration::minutes(1);
+        s.touch_tokens(&[(token.id, later)]).await.unwrap();
+        s.touch_tokens(&[(token.id, later - time::Duration::seconds(30))]).await.unwrap();
+        assert_eq!(s.find_token(&digest).await.unwrap().unwrap().token.last_used_at, Some(later));
+        assert!(s.revoke_token(t.id, token.id, now(), &audit(t.id, "token.revoke")).await.unwrap());
+        assert!(!s.revoke_token(t.id, token.id, now(), &audit(t.id, "token.revoke")).await.unwrap());
+        assert!(s.find_token(&digest).await.unwrap().unwrap().token.revoked_at.is_some());
+        s.close_tenant(t.id, now(), &audit(t.id, "tenant.close")).await.unwrap();
+        assert!(!s.find_token(&digest).await.unwrap().unwrap().tenant_active);
+    }
+}
+
+#[tokio::test]
+async fn sessions() {
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, owner, _) = tenant(s).await;
+        let at = now();
+        let mk = || Session {
+            id: SessionId::new(),
+            tenant_id: t.id,
+            user_id: owner.id,
+            ip: "10.0.0.1".into(),
+            user_agent: "test".into(),
+            csrf_token: "c".into(),
+            created_at: at,
+            expires_at: at + time::Duration::minutes(30),
+        };
+        let (a, b) = (mk(), mk());
+        s.insert_session(&a, "digest-a", &audit(t.id, "session.create")).await.unwrap();
+        s.insert_session(&b, "digest-b", &audit(t.id, "session.create")).await.unwrap();
+        assert_eq!(s.find_session("digest-a").await.unwrap().unwrap(), a);
+        let later = at + time::Duration::hours(1);
+        s.extend_session(a.id, later).await.unwrap();
+        assert_eq!(s.find_session("digest-a").await.unwrap().unwrap().expires_at, later);
+        assert_eq!(s.delete_user_sessions(owner.id, Some(a.id)).await.unwrap(), 1);
+        assert!(s.find_session("digest-b").await.unwrap().is_none());
+        assert!(s.delete_session(a.id, None).await.unwrap());
+        assert!(s.find_session("digest-a").await.unwrap().is_none());
+    }
+}
