@@ -126,6 +126,7 @@ impl Core {
             self.store.close_tenant(tenant.id, now, &audit).await?;
         }
         self.forget_verified_tokens();
+        self.licenses.invalidate(tenant.id);
         Ok(())
     }
 }

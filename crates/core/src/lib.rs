@@ -11,6 +11,7 @@ pub mod error;
 pub mod mfa;
 pub mod passwords;
 pub mod ports;
+pub mod read_cache;
 pub mod sessions;
 pub mod tenants;
 pub mod tokens;
@@ -45,6 +46,9 @@ pub struct CoreSettings {
     /// How long a verified API token is trusted before the store is asked again. Revocations
     /// made on this node apply at once; on other nodes after at most this long.
     pub token_cache_ttl: std::time::Duration,
+    /// How long a cached per-tenant list may be served. Writes on this node invalidate it at
+    /// once; writes by other nodes sharing the database appear after at most this long.
+    pub read_cache_ttl: std::time::Duration,
     /// Concurrent password hashes (each takes ≈ 19 MiB and one core for ≈ 20 ms).
     pub password_hash_concurrency: usize,
 }
@@ -58,6 +62,7 @@ impl Default for CoreSettings {
             cloudview_url: "https://cloudview.keyhall.example".into(),
             prices: PriceList::default(),
             token_cache_ttl: std::time::Duration::from_secs(2),
+            read_cache_ttl: std::time::Duration::from_secs(1),
             password_hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         }
     }
@@ -84,12 +89,14 @@ pub struct Core {
     settings: CoreSettings,
     passwords: PasswordPool,
     token_uses: TokenUses,
+    licenses: read_cache::TenantCache<Vec<comet::licenses::License>>,
 }
 
 impl Core {
     pub fn new(deps: CoreDeps) -> Self {
         let passwords = PasswordPool::new(deps.settings.password_hash_concurrency);
         let token_uses = TokenUses::new(deps.settings.token_cache_ttl);
+        let licenses = read_cache::TenantCache::new(deps.settings.read_cache_ttl);
         Self {
             store: deps.store,
             clock: deps.clock,
@@ -100,6 +107,7 @@ impl Core {
             settings: deps.settings,
             passwords,
             token_uses,
+            licenses,
         }
     }
 

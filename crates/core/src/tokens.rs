@@ -56,17 +56,18 @@ pub struct IssuedToken {
     pub secret: Secret<String>,
 }
 
-/// A token that passed authentication, with the caller it stands for.
+/// A token that passed authentication, with the caller it stands for. The token is shared
+/// with the verification cache (no copy of its permission list per request).
 #[derive(Debug, Clone)]
 pub struct Authenticated {
-    pub token: ApiToken,
+    pub token: std::sync::Arc<ApiToken>,
     pub caller: Caller,
 }
 
 /// The token hot path's memory: verified tokens for a short while, and the `last_used_at`
 /// stamps not yet written (flushed in batches so a request never waits on a write).
 pub struct TokenUses {
-    verified: moka::sync::Cache<String, TokenRecord>,
+    verified: moka::sync::Cache<String, (std::sync::Arc<ApiToken>, bool)>,
     pending: Mutex<HashMap<TokenId, Timestamp>>,
 }
 
@@ -139,19 +140,19 @@ impl Core {
             return Err(invalid());
         }
         let digest = keyhall_crypto::token::digest(secret);
-        let record = match self.token_uses.verified.get(&digest) {
-            Some(r) => r,
+        let (token, tenant_active) = match self.token_uses.verified.get(&digest) {
+            Some(hit) => hit,
             None => {
                 let r = self.store.find_token(&digest).await?.ok_or_else(invalid)?;
-                self.token_uses.verified.insert(digest, r.clone());
-                r
+                let entry = (std::sync::Arc::new(r.token), r.tenant_active);
+                self.token_uses.verified.insert(digest, entry.clone());
+                entry
             }
         };
-        if record.token.is_revoked() || !record.tenant_active {
+        if token.is_revoked() || !tenant_active {
             return Err(invalid());
         }
-        self.token_uses.record_use(record.token.id, self.now());
-        let token = record.token;
+        self.token_uses.record_use(token.id, self.now());
         let caller =
             Caller { tenant_id: token.tenant_id, actor: Actor::Token { token_id: token.id, user_id: token.user_id }, origin };
         Ok(Authenticated { token, caller })

@@ -52,6 +52,7 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         hosted_domain: config.hosted_domain.clone(),
         cloudview_url: config.cloudview_url.clone(),
         token_cache_ttl: config.token_cache_ttl,
+        read_cache_ttl: config.read_cache_ttl,
         ..CoreSettings::default()
     };
     Ok(Arc::new(Core::new(CoreDeps { store, clock: Arc::new(SystemClock), mailer, master_key, webauthn, catalogue, settings })))

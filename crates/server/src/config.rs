@@ -36,6 +36,7 @@ pub struct Config {
     pub mail_from: String,
     pub trust_forwarded_for: bool,
     pub token_cache_ttl: Duration,
+    pub read_cache_ttl: Duration,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
 }
@@ -60,6 +61,7 @@ impl Default for Config {
             mail_from: "keyhall <no-reply@keyhall.localhost>".into(),
             trust_forwarded_for: false,
             token_cache_ttl: Duration::from_secs(2),
+            read_cache_ttl: Duration::from_secs(1),
             request_timeout: Duration::from_secs(30),
             body_limit_bytes: 1024 * 1024,
         }
@@ -86,6 +88,7 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub trust_forwarded_for: Option<bool>,
     pub token_cache_ms: Option<u64>,
+    pub read_cache_ms: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
     pub body_limit_bytes: Option<usize>,
 }
@@ -139,6 +142,10 @@ pub struct ServeArgs {
     /// How long (ms) a verified API token is trusted before the store is asked again.
     #[arg(long, env = "KEYHALL_TOKEN_CACHE_MS")]
     pub token_cache_ms: Option<u64>,
+    /// How long (ms) a cached per-company list may be served; writes on this node refresh it
+    /// at once, writes by other nodes show after at most this long.
+    #[arg(long, env = "KEYHALL_READ_CACHE_MS")]
+    pub read_cache_ms: Option<u64>,
 }
 
 impl Config {
@@ -170,6 +177,7 @@ impl Config {
             mail_from: args.mail_from.clone().or(file.mail_from).unwrap_or(d.mail_from),
             trust_forwarded_for: args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(d.trust_forwarded_for),
             token_cache_ttl: args.token_cache_ms.or(file.token_cache_ms).map(Duration::from_millis).unwrap_or(d.token_cache_ttl),
+            read_cache_ttl: args.read_cache_ms.or(file.read_cache_ms).map(Duration::from_millis).unwrap_or(d.read_cache_ttl),
             request_timeout: file.request_timeout_seconds.map(secs).unwrap_or(d.request_timeout),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
         }

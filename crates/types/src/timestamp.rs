@@ -7,8 +7,14 @@ pub type Timestamp = OffsetDateTime;
 
 /// `2024-05-01T12:00:00Z`: UTC, second precision, the form every face prints.
 pub fn rfc3339(at: Timestamp) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(at);
-    at.format(&Rfc3339).unwrap_or_default()
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let (y, m, d) = (at.year(), at.month() as u8, at.day());
+    if (0..=9999).contains(&y) {
+        // Hand-formatted: this runs for every timestamp of every listing.
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", at.hour(), at.minute(), at.second())
+    } else {
+        at.replace_nanosecond(0).unwrap_or(at).format(&Rfc3339).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

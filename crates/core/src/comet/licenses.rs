@@ -125,11 +125,13 @@ impl Core {
         let audit = AuditEvent::new(caller, "license.create", "license", Some(license.serial.clone()), now)
             .with_details(serde_json::json!({ "name": license.name }));
         self.store.insert_license(&license, &charge, &audit).await?;
+        self.licenses.invalidate(caller.tenant_id);
         Ok(license)
     }
 
-    pub async fn list_licenses(&self, caller: &Caller) -> Result<Vec<License>> {
-        self.store.list_licenses(caller.tenant_id).await
+    /// The company's licenses, oldest first (served from the read cache when fresh).
+    pub async fn list_licenses(&self, caller: &Caller) -> Result<std::sync::Arc<Vec<License>>> {
+        self.licenses.get_or_load(caller.tenant_id, || self.store.list_licenses(caller.tenant_id)).await
     }
 
     pub async fn license(&self, caller: &Caller, serial: &str) -> Result<License> {
@@ -161,6 +163,7 @@ impl Core {
             let audit = AuditEvent::new(caller, change.action(), "license", Some(current.serial.clone()), now)
                 .with_details(details.clone());
             if self.store.update_license(&next, current.revision, &audit).await? {
+                self.licenses.invalidate(caller.tenant_id);
                 return Ok(next);
             }
         }

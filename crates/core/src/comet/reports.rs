@@ -36,12 +36,12 @@ impl Core {
         let mut rows: Vec<ActiveServiceRow> = self
             .list_licenses(caller)
             .await?
-            .into_iter()
+            .iter()
             .filter(|l| !l.is_archived)
             .map(|l| ActiveServiceRow {
-                id: l.serial,
+                id: l.serial.clone(),
                 service_type: "self_hosted_license",
-                name: l.name,
+                name: l.name.clone(),
                 status: if l.enabled { "enabled".into() } else { "locked".into() },
                 created_at: l.created_at,
                 devices: l.num_clients_online,

@@ -27,11 +27,30 @@ pub type Handler = fn(Ctx) -> HandlerFuture;
 pub struct Ctx {
     pub core: Arc<Core>,
     pub caller: Caller,
-    pub token: ApiToken,
+    pub token: std::sync::Arc<ApiToken>,
     pub form: FormPairs,
     /// True when the request authenticated with `Authorization: Bearer`.
     pub bearer: bool,
     pub config: Arc<CometConfig>,
+    pub rendered: Arc<Rendered>,
+}
+
+/// Responses kept in rendered form, keyed by the core value they were rendered from.
+pub struct Rendered {
+    /// Tenant → (the core's cached list it was rendered from, its JSON). The `Weak` keeps
+    /// the list's allocation from being reused while the entry exists, so pointer equality
+    /// means "same list".
+    pub licenses: moka::sync::Cache<keyhall_types::TenantId, RenderedLicenses>,
+}
+
+pub type RenderedLicenses = (std::sync::Weak<Vec<keyhall_core::comet::licenses::License>>, Arc<[u8]>);
+
+impl Rendered {
+    fn new() -> Self {
+        Self {
+            licenses: moka::sync::Cache::builder().max_capacity(10_000).time_to_live(std::time::Duration::from_secs(60)).build(),
+        }
+    }
 }
 
 impl Ctx {
@@ -86,13 +105,14 @@ fn parse_list(form: &FormPairs, name: &str) -> Result<Vec<String>, String> {
 
 pub fn router(core: Arc<Core>, config: Arc<CometConfig>) -> Router {
     let mut router = Router::new();
+    let rendered = Arc::new(Rendered::new());
     for endpoint in ENDPOINTS {
-        let (core, config) = (core.clone(), config.clone());
+        let (core, config, rendered) = (core.clone(), config.clone(), rendered.clone());
         router = router.route(
             endpoint.path,
             any(move |request: Request| {
-                let (core, config) = (core.clone(), config.clone());
-                async move { handle(endpoint, core, config, request).await }
+                let (core, config, rendered) = (core.clone(), config.clone(), rendered.clone());
+                async move { handle(endpoint, core, config, rendered, request).await }
             }),
         );
     }
@@ -105,9 +125,15 @@ pub fn router(core: Arc<Core>, config: Arc<CometConfig>) -> Router {
     })
 }
 
-async fn handle(endpoint: &'static Endpoint, core: Arc<Core>, config: Arc<CometConfig>, request: Request) -> Response {
+async fn handle(
+    endpoint: &'static Endpoint,
+    core: Arc<Core>,
+    config: Arc<CometConfig>,
+    rendered: Arc<Rendered>,
+    request: Request,
+) -> Response {
     let encoding = endpoint.encoding;
-    match run(endpoint, core, config, request).await {
+    match run(endpoint, core, config, rendered, request).await {
         Ok(reply) => reply.into_response(encoding),
         Err(error) => error.into_response(encoding),
     }
@@ -117,6 +143,7 @@ async fn run(
     endpoint: &'static Endpoint,
     core: Arc<Core>,
     config: Arc<CometConfig>,
+    rendered: Arc<Rendered>,
     request: Request,
 ) -> Result<Reply, ApiError> {
     if request.method() != Method::POST {
@@ -147,7 +174,7 @@ async fn run(
         return Err(ApiError::from(DomainError::new(ErrorCode::PermissionDenied)));
     }
     check_params(endpoint, &form)?;
-    let ctx = Ctx { core, caller: authenticated.caller, token: authenticated.token, form, bearer, config };
+    let ctx = Ctx { core, caller: authenticated.caller, token: authenticated.token, form, bearer, config, rendered };
     (endpoint.handler)(ctx).await
 }
 

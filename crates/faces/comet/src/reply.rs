@@ -13,6 +13,8 @@ pub const TEXT_PLAIN: &str = "text/plain;charset=UTF-8";
 pub enum Reply {
     /// `data` of a 200 envelope.
     Data(Value),
+    /// `data` of a 200 envelope, already serialized to JSON.
+    Json(Vec<u8>),
     /// A plain-text body.
     Text(String),
     /// A body of its own type (reports and legacy exports).
@@ -30,8 +32,12 @@ impl Reply {
         Reply::Data(Value::Null)
     }
 
+    /// Serializes `value` straight to JSON text (no intermediate `Value` tree).
     pub fn data<T: serde::Serialize>(value: T) -> Self {
-        Reply::Data(serde_json::to_value(value).unwrap_or(Value::Null))
+        match serde_json::to_vec(&value) {
+            Ok(bytes) => Reply::Json(bytes),
+            Err(_) => Reply::Data(Value::Null),
+        }
     }
 
     pub fn into_response(self, encoding: Encoding) -> Response {
@@ -40,6 +46,16 @@ impl Reply {
                 Encoding::Json => envelope(StatusCode::OK, data),
                 // A plain-text endpoint that returns structured data sends it as JSON text.
                 Encoding::Text => text(StatusCode::OK, data.to_string()),
+            },
+            Reply::Json(data) => match encoding {
+                Encoding::Json => {
+                    let mut body = Vec::with_capacity(data.len() + 40);
+                    body.extend_from_slice(br#"{"status":"ok","code":200,"data":"#);
+                    body.extend_from_slice(&data);
+                    body.push(b'}');
+                    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+                }
+                Encoding::Text => (StatusCode::OK, [(header::CONTENT_TYPE, TEXT_PLAIN)], data).into_response(),
             },
             Reply::Text(body) => text(StatusCode::OK, body),
             Reply::File { content_type, body, filename } => {

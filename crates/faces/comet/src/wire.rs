@@ -40,7 +40,7 @@ pub struct ServerLicense {
 }
 
 impl ServerLicense {
-    pub fn from_core(l: License, catalogue: &DownloadCatalogue) -> Self {
+    pub fn from_core(l: &License, catalogue: &DownloadCatalogue) -> Self {
         Self {
             is_outdated: catalogue.outdated(&l.server_version).map(|o| o as u8),
             region: l.region_code.as_deref().and_then(regions::by_code).map(|r| Region {
@@ -49,17 +49,17 @@ impl ServerLicense {
                 default_hosted_region: r.default_hosted_region.into(),
                 default_cspbw_region: r.default_cspbw_region.into(),
             }),
-            name: l.name,
-            serial_number: l.serial,
+            name: l.name.clone(),
+            serial_number: l.serial.clone(),
             created_at: rfc3339(l.created_at),
             num_clients_online: l.num_clients_online,
             num_boosters_online: l.num_boosters_online,
-            server_version: l.server_version,
+            server_version: l.server_version.clone(),
             is_archived: l.is_archived,
             enabled: l.enabled,
-            comment: l.comment,
-            allowed_ip_address: l.allowed_ip_address,
-            allowed_machine_id: l.allowed_machine_id,
+            comment: l.comment.clone(),
+            allowed_ip_address: l.allowed_ip_address.clone(),
+            allowed_machine_id: l.allowed_machine_id.clone(),
             favourited: l.favourited,
         }
     }

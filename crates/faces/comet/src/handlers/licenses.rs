@@ -9,7 +9,7 @@ const TARGET_SERIAL: &[(&str, &str)] = &[("serial", "target_serial"), ("name", "
 
 async fn create_license(ctx: &Ctx) -> Result<ServerLicense, ApiError> {
     let license = ctx.core.create_license(&ctx.caller, ctx.text("target_name")).await.map_err(rename(TARGET_SERIAL))?;
-    Ok(ServerLicense::from_core(license, ctx.core.catalogue()))
+    Ok(ServerLicense::from_core(&license, ctx.core.catalogue()))
 }
 
 pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
@@ -23,11 +23,22 @@ pub async fn create_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
 
 async fn licenses(ctx: &Ctx) -> Result<Vec<ServerLicense>, ApiError> {
     let list = ctx.core.list_licenses(&ctx.caller).await?;
-    Ok(list.into_iter().map(|l| ServerLicense::from_core(l, ctx.core.catalogue())).collect())
+    Ok(list.iter().map(|l| ServerLicense::from_core(l, ctx.core.catalogue())).collect())
 }
 
+/// The list is the face's hottest read: its JSON is kept for as long as the core serves the
+/// same cached list (same `Arc`), so repeated reads cost a copy, not a serialization.
 pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
-    Ok(Reply::data(licenses(&ctx).await?))
+    let list = ctx.core.list_licenses(&ctx.caller).await?;
+    if let Some((seen, json)) = ctx.rendered.licenses.get(&ctx.caller.tenant_id)
+        && std::ptr::eq(seen.as_ptr(), std::sync::Arc::as_ptr(&list))
+    {
+        return Ok(Reply::Json(json.to_vec()));
+    }
+    let wire: Vec<ServerLicense> = list.iter().map(|l| ServerLicense::from_core(l, ctx.core.catalogue())).collect();
+    let json: std::sync::Arc<[u8]> = serde_json::to_vec(&wire).unwrap_or_default().into();
+    ctx.rendered.licenses.insert(ctx.caller.tenant_id, (std::sync::Arc::downgrade(&list), json.clone()));
+    Ok(Reply::Json(json.to_vec()))
 }
 
 /// The legacy list is a bare JSON array (text/plain, as the vendor declares it).
