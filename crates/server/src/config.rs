@@ -187,3 +187,24 @@ impl Config {
         self.listen.parse().map_err(|e| anyhow::anyhow!("invalid listen address {:?}: {e}", self.listen))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_env_override_the_file_which_overrides_defaults() {
+        let file: FileConfig = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\nprovision_seconds = 7\nhosted_domain = \"file.example\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs { listen: Some("127.0.0.1:1234".into()), ..Default::default() };
+        let c = Config::resolve(file, None, None, None, &args);
+        assert_eq!(c.listen, "127.0.0.1:1234", "flag beats file");
+        assert_eq!(c.log_format, LogFormat::Json, "file beats default");
+        assert_eq!(c.provision_delay, Duration::from_secs(7));
+        assert_eq!(c.hosted_domain, "file.example");
+        assert_eq!(c.data_dir, PathBuf::from("./keyhall-data"), "default");
+        assert!(toml::from_str::<FileConfig>("no_such_key = 1").is_err(), "unknown keys are refused");
+    }
+}

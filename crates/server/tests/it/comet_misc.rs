@@ -191,3 +191,28 @@ both!(company_close_and_delete, |srv: TestServer| async move {
     assert!(audit.iter().any(|a| a.action == "license.create"));
     let _: Value = Value::Null;
 });
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_catalogue_replaces_the_built_in_one() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        r#"{"download_url":"https://downloads.example/{version}/{platform}.bin","release_notes_url":"https://notes.example/{version}",
+            "platforms":[{"platform_id":"download_windows","platform_name":"Windows","platform_icon":"windows"}],
+            "versions":[{"version":"30.1.0","channel":"quarterly","release_date":"2030-01-15","filesize_bytes":{"download_windows":123}},
+                        {"version":"30.2.0","channel":"voyager","release_date":"2030-02-15","is_prerelease":true,"filesize_bytes":{"download_windows":124}}]}"#,
+    )
+    .unwrap();
+    let path = file.path().to_path_buf();
+    let srv = TestServer::start_with(crate::harness::Backend::Sqlite, move |c| c.downloads_file = Some(path)).await.unwrap();
+    let c = srv.company("Catalogue Ltd").await;
+    let v = srv.post("/api/v1/downloads/meta", &c.token, &[("version_key", "latest-voyager")]).await.data();
+    assert_eq!(v["version"], "30.1.0", "pre-releases are never latest");
+    assert_eq!(v["release_notes_url"], "https://notes.example/30.1.0");
+    let all = srv.post("/api/v1/downloads/list_downloads", &c.token, &[]).await.data();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let r = srv.post("/api/v1/downloads/get", &c.token, &[("version_key", "30.2.0"), ("platform", "download_windows")]).await;
+    assert_eq!(r.headers["location"], "https://downloads.example/30.2.0/download_windows.bin");
+    let r = srv.post("/api/v1/downloads/get", &c.token, &[("version_key", "30.2.0"), ("platform", "download_linux_deb")]).await;
+    assert_eq!(r.status, 404, "a platform the release does not ship");
+}

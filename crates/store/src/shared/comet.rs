@@ -141,12 +141,7 @@ impl keyhall_core::ports::CometRepo for Store {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(true)
+        commit_if_changed(tx, done.rows_affected(), audit).await
     }
 
     async fn mark_licenses_synced(&self, tenant: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<u64> {
@@ -216,12 +211,7 @@ impl keyhall_core::ports::CometRepo for Store {
              revision = $34 WHERE id = $1 AND tenant_id = $2 AND revision = $35",
         );
         let done = bind_hosted(q, h).bind(expected_revision).execute(&mut *tx).await.map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(true)
+        commit_if_changed(tx, done.rows_affected(), audit).await
     }
 
     async fn get_cloudview(&self, tenant: TenantId) -> Result<Option<CloudView>> {
@@ -262,12 +252,7 @@ impl keyhall_core::ports::CometRepo for Store {
             q = q.bind(expected);
         }
         let done = q.execute(&mut *tx).await.map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(true)
+        commit_if_changed(tx, done.rows_affected(), audit).await
     }
 
     async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64> {

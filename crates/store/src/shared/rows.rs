@@ -304,3 +304,14 @@ async fn insert_audit(conn: &mut <Db as sqlx::Database>::Connection, e: &AuditEv
     .map_err(db)?;
     Ok(())
 }
+
+/// Ends a conditional write: when the statement changed no row the transaction is rolled back
+/// and `false` returned; otherwise the audit record is appended and the transaction committed.
+async fn commit_if_changed(mut tx: sqlx::Transaction<'static, Db>, rows: u64, audit: &AuditEvent) -> Result<bool> {
+    if rows == 0 {
+        return Ok(false);
+    }
+    insert_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(true)
+}

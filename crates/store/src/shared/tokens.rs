@@ -48,12 +48,7 @@ impl keyhall_core::ports::TokenRepo for Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(true)
+        commit_if_changed(tx, done.rows_affected(), audit).await
     }
 
     async fn touch_tokens(&self, uses: &[(keyhall_types::TokenId, Timestamp)]) -> Result<()> {

@@ -129,11 +129,6 @@ impl keyhall_core::ports::UserRepo for Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(true)
+        commit_if_changed(tx, done.rows_affected(), audit).await
     }
 }
