@@ -60,9 +60,14 @@ impl Core {
         };
         let owner = User {
             id: UserId::new(),
+            uid: crate::users::new_uid(crate::users::USER_UID_PREFIX),
             tenant_id: tenant.id,
             community_id: community.id,
             email,
+            username: None,
+            referral_id: None,
+            data: None,
+            owner_id: None,
             contact_name,
             status: UserStatus::Active,
             role: DEFAULT_ROLE.into(),

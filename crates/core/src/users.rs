@@ -12,6 +12,10 @@ pub enum UserStatus {
     /// Locked by an administrator or by a state trigger.
     Locked,
     Disabled,
+    /// Refused at sign-in for good (until an administrator changes it).
+    Banned,
+    /// Closed by the user; kept for the record.
+    Deleted,
 }
 
 impl UserStatus {
@@ -21,6 +25,8 @@ impl UserStatus {
             UserStatus::Pending => "pending",
             UserStatus::Locked => "locked",
             UserStatus::Disabled => "disabled",
+            UserStatus::Banned => "banned",
+            UserStatus::Deleted => "deleted",
         }
     }
 
@@ -30,6 +36,8 @@ impl UserStatus {
             "pending" => UserStatus::Pending,
             "locked" => UserStatus::Locked,
             "disabled" => UserStatus::Disabled,
+            "banned" => UserStatus::Banned,
+            "deleted" => UserStatus::Deleted,
             _ => return None,
         })
     }
@@ -50,9 +58,20 @@ pub struct UserFlags {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
+    /// The public identifier other systems know the user by: `ID` + 10 upper-case hex digits
+    /// (`SI` + 10 for service accounts).
+    pub uid: String,
     pub tenant_id: TenantId,
     pub community_id: CommunityId,
     pub email: Email,
+    /// Optional login name: 4–12 letters or digits, stored in lower case, unique per tenant.
+    pub username: Option<String>,
+    /// The user who referred this one.
+    pub referral_id: Option<UserId>,
+    /// Free-form JSON the user attached (a JSON object as text).
+    pub data: Option<String>,
+    /// For a service account: the user who owns it.
+    pub owner_id: Option<UserId>,
     pub contact_name: String,
     pub status: UserStatus,
     pub role: String,
@@ -62,6 +81,13 @@ pub struct User {
 }
 
 pub const DEFAULT_ROLE: &str = "member";
+pub const USER_UID_PREFIX: &str = "ID";
+pub const SERVICE_ACCOUNT_UID_PREFIX: &str = "SI";
+
+/// A fresh public id: `prefix` + 10 upper-case hex digits (40 random bits).
+pub fn new_uid(prefix: &str) -> String {
+    format!("{prefix}{}", keyhall_crypto::random::string_from(b"0123456789ABCDEF", 10))
+}
 
 /// A password policy. Faces pick the one their vendor documents; the rule itself is enforced
 /// here so every way of setting a password obeys it.
@@ -187,8 +213,9 @@ impl Core {
         }
     }
 
+    /// The people of the caller's tenant (service accounts are not listed).
     pub async fn list_users(&self, caller: &Caller) -> Result<Vec<User>> {
-        self.store.list_users(caller.tenant_id).await
+        Ok(self.store.list_users(caller.tenant_id).await?.into_iter().filter(|u| u.owner_id.is_none()).collect())
     }
 
     pub async fn create_user(&self, caller: &Caller, input: NewUser, rule: &PasswordRule) -> Result<User> {
@@ -206,9 +233,14 @@ impl Core {
         let now = self.now();
         let user = User {
             id: UserId::new(),
+            uid: new_uid(USER_UID_PREFIX),
             tenant_id: caller.tenant_id,
             community_id: community.id,
             email,
+            username: None,
+            referral_id: None,
+            data: None,
+            owner_id: None,
             contact_name,
             status: UserStatus::Active,
             role: DEFAULT_ROLE.into(),

@@ -1,6 +1,7 @@
 //! Pure cryptographic building blocks: password hashing, one-time passwords, sealing of
 //! recoverable secrets under the master key, and API-token digests. No I/O, no storage, no HTTP.
 
+pub mod jwt;
 pub mod password;
 pub mod random;
 pub mod seal;

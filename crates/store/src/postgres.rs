@@ -25,7 +25,10 @@ fn read_ts(value: DbTime) -> Result<Timestamp> {
     Ok(value.to_offset(time::UtcOffset::UTC))
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+    (2, "identity", include_str!("../migrations/postgres/0002_identity.sql")),
+];
 
 #[derive(Debug, Clone)]
 pub struct PgStore {

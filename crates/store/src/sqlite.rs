@@ -36,7 +36,10 @@ fn read_ts(value: DbTime) -> Result<Timestamp> {
     time::PrimitiveDateTime::parse(&value, TIME_FORMAT).map(|t| t.assume_utc()).map_err(|_| corrupt("timestamp"))
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "identity", include_str!("../migrations/sqlite/0002_identity.sql")),
+];
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {

@@ -36,6 +36,7 @@ catalogue! {
     // users and credentials
     UserNotFound => "user.not_found",
     EmailTaken => "user.email_taken",
+    UsernameTaken => "user.username_taken",
     PrimaryContactUndeletable => "user.primary_contact_undeletable",
     PasswordRequirements => "password.requirements",
     // API tokens

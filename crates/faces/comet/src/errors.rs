@@ -34,6 +34,7 @@ pub fn to_api_error(e: DomainError) -> ApiError {
         EmailTaken => {
             (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': a user with this email already exists"))
         }
+        UsernameTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this username is taken")),
         PasswordRequirements => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
         TokenEscalation | TokenUnknownAction => {
             (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'")))

@@ -70,16 +70,25 @@ fn community_from_row(row: &DbRow) -> Result<Community> {
 macro_rules! user_cols {
     () => {
         "id, tenant_id, community_id, email, contact_name, status, role, is_primary_contact, is_technical, \
-         is_billing, notify_weekly_usage, email_verified, twofa_required, created_at, updated_at"
+         is_billing, notify_weekly_usage, email_verified, twofa_required, created_at, updated_at, uid, username, \
+         referral_id, data, owner_id"
     };
 }
 
 fn user_from_row(row: &DbRow) -> Result<User> {
+    let opt_id = |name| -> Result<Option<UserId>> {
+        col::<Option<String>>(row, name)?.map(|t| t.parse().map_err(|_| crate::errors::corrupt(name))).transpose()
+    };
     Ok(User {
         id: col_id(row, "id")?,
+        uid: col(row, "uid")?,
         tenant_id: col_id(row, "tenant_id")?,
         community_id: col_id(row, "community_id")?,
         email: Email::parse(&col::<String>(row, "email")?).map_err(|_| crate::errors::corrupt("e-mail"))?,
+        username: col(row, "username")?,
+        referral_id: opt_id("referral_id")?,
+        data: col(row, "data")?,
+        owner_id: opt_id("owner_id")?,
         contact_name: col(row, "contact_name")?,
         status: UserStatus::parse(&col::<String>(row, "status")?).ok_or_else(|| crate::errors::corrupt("user status"))?,
         role: col(row, "role")?,

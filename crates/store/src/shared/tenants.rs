@@ -4,7 +4,7 @@ async fn insert_user_row(conn: &mut <Db as sqlx::Database>::Connection, u: &User
     sqlx::query(concat!(
         "INSERT INTO users (",
         user_cols!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
     ))
     .bind(u.id.to_string())
     .bind(u.tenant_id.to_string())
@@ -21,10 +21,26 @@ async fn insert_user_row(conn: &mut <Db as sqlx::Database>::Connection, u: &User
     .bind(u.flags.twofa_required)
     .bind(ts(u.created_at))
     .bind(ts(u.updated_at))
+    .bind(&u.uid)
+    .bind(&u.username)
+    .bind(u.referral_id.map(|r| r.to_string()))
+    .bind(&u.data)
+    .bind(u.owner_id.map(|o| o.to_string()))
     .execute(&mut *conn)
     .await
-    .map_err(crate::errors::unique_or(ErrorCode::EmailTaken))?;
+    .map_err(user_unique_violation)?;
     Ok(())
+}
+
+/// Which unique constraint a user write broke: the username's or the e-mail's.
+fn user_unique_violation(e: sqlx::Error) -> keyhall_core::DomainError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            let on_username = d.constraint().is_some_and(|c| c.contains("username")) || d.message().contains("username");
+            keyhall_core::DomainError::new(if on_username { ErrorCode::UsernameTaken } else { ErrorCode::EmailTaken })
+        }
+        _ => db(e),
+    }
 }
 
 async fn insert_credential_row(conn: &mut <Db as sqlx::Database>::Connection, c: &Credential) -> Result<()> {

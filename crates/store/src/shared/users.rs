@@ -3,8 +3,8 @@
 async fn update_user_row(conn: &mut <Db as sqlx::Database>::Connection, u: &User) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE users SET email = $3, contact_name = $4, status = $5, role = $6, is_primary_contact = $7, is_technical = $8, \
-         is_billing = $9, notify_weekly_usage = $10, email_verified = $11, twofa_required = $12, updated_at = $13 \
-         WHERE tenant_id = $1 AND id = $2",
+         is_billing = $9, notify_weekly_usage = $10, email_verified = $11, twofa_required = $12, updated_at = $13, \
+         username = $14, data = $15 WHERE tenant_id = $1 AND id = $2",
     )
     .bind(u.tenant_id.to_string())
     .bind(u.id.to_string())
@@ -19,9 +19,11 @@ async fn update_user_row(conn: &mut <Db as sqlx::Database>::Connection, u: &User
     .bind(u.flags.email_verified)
     .bind(u.flags.twofa_required)
     .bind(ts(u.updated_at))
+    .bind(&u.username)
+    .bind(&u.data)
     .execute(&mut *conn)
     .await
-    .map_err(crate::errors::unique_or(ErrorCode::EmailTaken))?;
+    .map_err(user_unique_violation)?;
     Ok(done.rows_affected() == 1)
 }
 

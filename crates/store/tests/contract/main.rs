@@ -84,9 +84,14 @@ fn user(tenant: TenantId, community: CommunityId, email: &str) -> User {
     let t = now();
     User {
         id: UserId::new(),
+        uid: keyhall_core::users::new_uid("ID"),
         tenant_id: tenant,
         community_id: community,
         email: Email::parse(email).unwrap(),
+        username: None,
+        referral_id: None,
+        data: None,
+        owner_id: None,
         contact_name: "Test".into(),
         status: UserStatus::Active,
         role: "member".into(),
