@@ -2,17 +2,23 @@
 //! factors and the audit log, plus the Comet-only domain in `comet`. It knows no HTTP and no
 //! SQL: faces call its commands, the store implements its ports.
 
+pub mod api_keys;
 pub mod audit;
 pub mod comet;
 pub mod companies;
 pub mod context;
 pub mod credentials;
 pub mod error;
+pub mod labels;
+pub mod login;
 pub mod mfa;
+pub mod password_strength;
 pub mod passwords;
 pub mod ports;
 pub mod read_cache;
+pub mod registration;
 pub mod sessions;
+pub mod signing;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -49,6 +55,14 @@ pub struct CoreSettings {
     /// How long a cached per-tenant list may be served. Writes on this node invalidate it at
     /// once; writes by other nodes sharing the database appear after at most this long.
     pub read_cache_ttl: std::time::Duration,
+    /// How long a session lives without activity (each use slides it forward).
+    pub session_ttl: time::Duration,
+    /// Failed sign-ins allowed per account within `login_window` before it is locked
+    /// (per client address: ten times as many).
+    pub login_max_failures: i64,
+    pub login_window: time::Duration,
+    /// The algorithm of the token-signing key.
+    pub signing_algorithm: keyhall_crypto::jwt::Algorithm,
     /// Concurrent password hashes (each takes ≈ 19 MiB and one core for ≈ 20 ms).
     pub password_hash_concurrency: usize,
 }
@@ -63,6 +77,10 @@ impl Default for CoreSettings {
             prices: PriceList::default(),
             token_cache_ttl: std::time::Duration::from_secs(2),
             read_cache_ttl: std::time::Duration::from_secs(1),
+            signing_algorithm: keyhall_crypto::jwt::Algorithm::Rs256,
+            session_ttl: time::Duration::seconds(1800),
+            login_max_failures: 5,
+            login_window: time::Duration::minutes(15),
             password_hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
         }
     }
@@ -90,6 +108,9 @@ pub struct Core {
     passwords: PasswordPool,
     token_uses: TokenUses,
     licenses: read_cache::TenantCache<Vec<comet::licenses::License>>,
+    signing: signing::SigningState,
+    /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
+    session_cache: moka::sync::Cache<String, sessions::Session>,
 }
 
 impl Core {
@@ -108,6 +129,11 @@ impl Core {
             passwords,
             token_uses,
             licenses,
+            signing: Default::default(),
+            session_cache: moka::sync::Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(std::time::Duration::from_secs(5))
+                .build(),
         }
     }
 

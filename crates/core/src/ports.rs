@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use keyhall_types::{CredentialId, Email, HostedInstanceId, SessionId, TenantId, Timestamp, TokenId, UserId};
 
+use crate::api_keys::ApiKey;
 use crate::audit::{AuditEvent, AuditQuery};
 use crate::comet::billing::BillingRecord;
 use crate::comet::cloudview::CloudView;
@@ -12,6 +13,7 @@ use crate::comet::hosted::HostedInstance;
 use crate::comet::licenses::License;
 use crate::credentials::Credential;
 use crate::error::Result;
+use crate::labels::{Label, LabelScope};
 use crate::mfa::{Challenge, ChallengeKind};
 use crate::sessions::Session;
 use crate::tenants::{Community, Tenant};
@@ -51,6 +53,8 @@ pub trait UserRepo: Send + Sync {
     async fn insert_user(&self, user: &User, password: Option<&Credential>, audit: &AuditEvent) -> Result<()>;
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>>;
     async fn find_user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>>;
+    async fn find_user_by_uid(&self, tenant: TenantId, uid: &str) -> Result<Option<User>>;
+    async fn count_users(&self, tenant: TenantId) -> Result<i64>;
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>>;
     /// Writes the user's fields and, if given, replaces its password credential.
     async fn update_user(&self, user: &User, new_password: Option<&Credential>, audit: &AuditEvent) -> Result<()>;
@@ -137,14 +141,118 @@ pub trait CometRepo: Send + Sync {
     async fn list_billing(&self, tenant: TenantId) -> Result<Vec<BillingRecord>>;
 }
 
+#[async_trait]
+pub trait LabelRepo: Send + Sync {
+    /// Oldest first.
+    async fn list_labels(&self, user: UserId) -> Result<Vec<Label>>;
+    /// Inserts a label; a label with the same key and scope → `label.key_taken`.
+    async fn insert_label(&self, label: &Label, audit: Option<&AuditEvent>) -> Result<()>;
+    /// Inserts or overwrites the value of (user, key, scope).
+    async fn put_label(&self, label: &Label, audit: Option<&AuditEvent>) -> Result<()>;
+    async fn update_label(
+        &self,
+        user: UserId,
+        key: &str,
+        scope: LabelScope,
+        value: &str,
+        at: Timestamp,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    async fn delete_label(&self, user: UserId, key: &str, scope: LabelScope, audit: Option<&AuditEvent>) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait ApiKeyRepo: Send + Sync {
+    async fn insert_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> Result<()>;
+    async fn find_api_key(&self, kid: &str) -> Result<Option<ApiKey>>;
+    /// Oldest first.
+    async fn list_api_keys(&self, holder: UserId) -> Result<Vec<ApiKey>>;
+    /// Writes state and scope.
+    async fn update_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool>;
+    async fn delete_api_key(&self, holder: UserId, kid: &str, audit: &AuditEvent) -> Result<bool>;
+    /// Sets every key of the user and of its service accounts inactive; returns how many.
+    async fn deactivate_api_keys(&self, user: UserId, at: Timestamp) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait SettingsRepo: Send + Sync {
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` unless the key is set already; returns the value that is stored.
+    async fn put_setting_if_absent(&self, key: &str, value: &str, at: Timestamp) -> Result<String>;
+}
+
+/// A token-signing key as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSigningKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub private_sealed: String,
+    pub created_at: Timestamp,
+}
+
+#[async_trait]
+pub trait SigningKeyRepo: Send + Sync {
+    /// Keys not retired, newest first.
+    async fn signing_keys(&self) -> Result<Vec<StoredSigningKey>>;
+    async fn insert_signing_key(&self, key: &StoredSigningKey) -> Result<()>;
+}
+
+/// The outcome of asking to try a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The attempt may go ahead; it is already counted as a failure until cleared or released.
+    /// `lockouts` is how many times the key was locked since its last success.
+    Allowed { failures: i64, lockouts: i64 },
+    /// Too many failures: no attempt until this instant.
+    Locked { until: Timestamp },
+}
+
+#[async_trait]
+pub trait LoginAttemptRepo: Send + Sync {
+    /// Atomically counts one attempt against `key` if fewer than `limit` failures were counted
+    /// since `window_start` and the key is not locked. Concurrent callers can never get more
+    /// than `limit` attempts through.
+    async fn reserve_attempt(&self, key: &str, limit: i64, window_start: Timestamp, now: Timestamp) -> Result<Attempt>;
+    /// Locks `key` until `until` and counts one more lockout.
+    async fn lock_attempts(&self, key: &str, until: Timestamp) -> Result<()>;
+    /// Un-counts a reserved attempt that turned out not to be a failed guess.
+    async fn release_attempt(&self, key: &str) -> Result<()>;
+    /// A successful sign-in: forget the failures (and past lockouts) of `key`.
+    async fn clear_attempts(&self, key: &str) -> Result<()>;
+}
+
 /// The whole store, as the server wires it.
 pub trait Store:
-    TenantRepo + UserRepo + CredentialRepo + ChallengeRepo + TokenRepo + SessionRepo + AuditRepo + CometRepo
+    TenantRepo
+    + UserRepo
+    + CredentialRepo
+    + ChallengeRepo
+    + TokenRepo
+    + SessionRepo
+    + AuditRepo
+    + CometRepo
+    + LabelRepo
+    + ApiKeyRepo
+    + SettingsRepo
+    + SigningKeyRepo
+    + LoginAttemptRepo
 {
 }
 
 impl<T> Store for T where
-    T: TenantRepo + UserRepo + CredentialRepo + ChallengeRepo + TokenRepo + SessionRepo + AuditRepo + CometRepo
+    T: TenantRepo
+        + UserRepo
+        + CredentialRepo
+        + ChallengeRepo
+        + TokenRepo
+        + SessionRepo
+        + AuditRepo
+        + CometRepo
+        + LabelRepo
+        + ApiKeyRepo
+        + SettingsRepo
+        + SigningKeyRepo
+        + LoginAttemptRepo
 {
 }
 

@@ -15,3 +15,138 @@ pub struct Session {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
+
+use std::net::IpAddr;
+
+use keyhall_types::Secret;
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::{Actor, Caller, Origin};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::users::{User, UserStatus};
+
+/// A session just opened: the secret goes into the client's cookie, never into the store.
+#[derive(Debug, Clone)]
+pub struct OpenedSession {
+    pub session: Session,
+    pub secret: Secret<String>,
+}
+
+/// Whether a request's address is in the same network as the one the session was opened
+/// from: the same /16 for IPv4, the same /96 for IPv6 (mobile clients move within those).
+pub fn same_network(opened_from: &str, now_from: Option<IpAddr>) -> bool {
+    let (Ok(a), Some(b)) = (opened_from.parse::<IpAddr>(), now_from) else {
+        return false;
+    };
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets()[..2] == b.octets()[..2],
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.octets()[..12] == b.octets()[..12],
+        _ => false,
+    }
+}
+
+/// Cached session state for the authorize hot path.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub session: Session,
+    pub digest: String,
+}
+
+impl Core {
+    /// Opens a session for `user`, bound to the client's address and user agent.
+    pub async fn open_session(&self, user: &User, origin: &Origin) -> Result<OpenedSession> {
+        let now = self.now();
+        let secret = keyhall_crypto::random::alphanumeric(43);
+        let session = Session {
+            id: keyhall_types::SessionId::new(),
+            tenant_id: user.tenant_id,
+            user_id: user.id,
+            ip: origin.ip.clone().unwrap_or_default(),
+            user_agent: origin.user_agent.clone().unwrap_or_default(),
+            csrf_token: hex::encode(keyhall_crypto::random::bytes::<10>()),
+            created_at: now,
+            expires_at: now + self.settings.session_ttl,
+        };
+        let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: origin.clone() };
+        let audit = AuditEvent::new(&caller, "session.create", "user", Some(user.id.to_string()), now);
+        self.store.insert_session(&session, &keyhall_crypto::token::digest(&secret), &audit).await?;
+        Ok(OpenedSession { session, secret: Secret::new(secret) })
+    }
+
+    /// Finds the live session behind a cookie value and checks its binding: the same user
+    /// agent, an address in the same network, not expired. A session that fails the binding is
+    /// destroyed (`session.mismatch`); an unknown one is `session.invalid`. Success slides the
+    /// expiry forward.
+    pub async fn resolve_session(&self, secret: &str, ip: Option<IpAddr>, user_agent: &str) -> Result<Session> {
+        let digest = keyhall_crypto::token::digest(secret);
+        let now = self.now();
+        let cached = self.session_cache.get(&digest);
+        let session = match cached {
+            Some(s) => s,
+            None => {
+                let s = self.store.find_session(&digest).await?.ok_or_else(|| DomainError::new(ErrorCode::SessionInvalid))?;
+                self.session_cache.insert(digest.clone(), s.clone());
+                s
+            }
+        };
+        let bound = session.user_agent == user_agent && same_network(&session.ip, ip);
+        if !bound || now >= session.expires_at {
+            self.session_cache.invalidate(&digest);
+            self.store.delete_session(session.id, None).await?;
+            return Err(DomainError::new(ErrorCode::SessionMismatch));
+        }
+        // Slide the expiry, writing at most once a minute per session.
+        let wanted = now + self.settings.session_ttl;
+        if wanted - session.expires_at >= time::Duration::minutes(1) {
+            self.store.extend_session(session.id, wanted).await?;
+            let mut refreshed = session.clone();
+            refreshed.expires_at = wanted;
+            self.session_cache.insert(digest, refreshed.clone());
+            return Ok(refreshed);
+        }
+        Ok(session)
+    }
+
+    /// Closes the session behind a cookie value; `None` when there was none.
+    pub async fn close_session(&self, secret: &str, origin: &Origin) -> Result<Option<Session>> {
+        let digest = keyhall_crypto::token::digest(secret);
+        self.session_cache.invalidate(&digest);
+        let Some(session) = self.store.find_session(&digest).await? else {
+            return Ok(None);
+        };
+        let caller = Caller { tenant_id: session.tenant_id, actor: Actor::User(session.user_id), origin: origin.clone() };
+        let audit = AuditEvent::new(&caller, "session.destroy", "user", Some(session.user_id.to_string()), self.now());
+        self.store.delete_session(session.id, Some(&audit)).await?;
+        Ok(Some(session))
+    }
+
+    /// Ends every session of a user except `keep` (after a password reset or 2FA change).
+    pub async fn close_user_sessions(&self, user: keyhall_types::UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
+        let n = self.store.delete_user_sessions(user, keep).await?;
+        self.session_cache.invalidate_all();
+        Ok(n)
+    }
+
+    /// Whether a user in this state may hold a session or an API key.
+    pub fn may_sign_in(status: UserStatus) -> bool {
+        matches!(status, UserStatus::Active | UserStatus::Pending)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_binding() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert!(same_network("168.238.57.64", ip("168.238.1.2")));
+        assert!(!same_network("168.238.57.64", ip("168.27.3.225")));
+        assert!(same_network("2001:db8::1", ip("2001:db8::ffff:1")));
+        assert!(!same_network("2001:db8::1", ip("2001:db9::1")));
+        assert!(!same_network("10.0.0.1", ip("::1")));
+        assert!(!same_network("", ip("10.0.0.1")));
+        assert!(!same_network("10.0.0.1", None));
+    }
+}

@@ -39,6 +39,15 @@ catalogue! {
     UsernameTaken => "user.username_taken",
     PrimaryContactUndeletable => "user.primary_contact_undeletable",
     PasswordRequirements => "password.requirements",
+    PasswordWeak => "password.weak",
+    // labels and API keys
+    LabelKeyTaken => "label.key_taken",
+    LabelNotFound => "label.not_found",
+    LabelPrivate => "label.private",
+    ApiKeyNotFound => "api_key.not_found",
+    // sign-in
+    InvalidCredentials => "session.invalid_credentials",
+    AccountLocked => "session.account_locked",
     // API tokens
     TokenNotFound => "token.not_found",
     TokenEscalation => "token.permission_escalation",
@@ -51,6 +60,7 @@ catalogue! {
     WebauthnRejected => "mfa.webauthn_rejected",
     // sessions
     SessionInvalid => "session.invalid",
+    SessionMismatch => "session.mismatch",
     // licenses, hosted instances, downloads, cloudview
     LicenseNotFound => "license.not_found",
     LicenseArchived => "license.archived",

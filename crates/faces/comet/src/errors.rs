@@ -22,7 +22,9 @@ pub fn to_api_error(e: DomainError) -> ApiError {
             StatusCode::UNAUTHORIZED,
             "Authentication required: send auth_type=token and token, or an Authorization: Bearer header.".into(),
         ),
-        InvalidToken | SessionInvalid => (StatusCode::UNAUTHORIZED, with_detail("Invalid or revoked API token".into())),
+        InvalidToken | SessionInvalid | SessionMismatch => {
+            (StatusCode::UNAUTHORIZED, with_detail("Invalid or revoked API token".into()))
+        }
         PermissionDenied => (StatusCode::UNAUTHORIZED, NO_ACCESS.into()),
         TenantNotFound => (StatusCode::UNAUTHORIZED, "Invalid or revoked API token".into()),
         UserNotFound => (StatusCode::NOT_FOUND, format!("User not found ({field})")),
@@ -35,7 +37,9 @@ pub fn to_api_error(e: DomainError) -> ApiError {
             (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': a user with this email already exists"))
         }
         UsernameTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this username is taken")),
-        PasswordRequirements => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+        PasswordRequirements | PasswordWeak => {
+            (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'")))
+        }
         TokenEscalation | TokenUnknownAction => {
             (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'")))
         }
@@ -58,6 +62,10 @@ pub fn to_api_error(e: DomainError) -> ApiError {
             (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this domain is already in use"))
         }
         EndpointRemoved => (StatusCode::GONE, "Endpoint removed".into()),
+        // Raised only by other faces' commands.
+        LabelKeyTaken | LabelNotFound | LabelPrivate | ApiKeyNotFound | InvalidCredentials | AccountLocked => {
+            (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into()))
+        }
         Internal => {
             tracing::error!(error = %e, "internal error");
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into())

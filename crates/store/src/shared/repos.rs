@@ -11,3 +11,4 @@ include!("tokens.rs");
 include!("sessions.rs");
 include!("audit.rs");
 include!("comet.rs");
+include!("identity.rs");

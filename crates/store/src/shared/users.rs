@@ -63,6 +63,27 @@ impl keyhall_core::ports::UserRepo for Store {
             .transpose()
     }
 
+    async fn find_user_by_uid(&self, tenant: TenantId, uid: &str) -> Result<Option<User>> {
+        sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 AND uid = $2"))
+            .bind(tenant.to_string())
+            .bind(uid)
+            .fetch_optional(self.read_pool())
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn count_users(&self, tenant: TenantId) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_one(self.write_pool())
+            .await
+            .map_err(db)?;
+        col(&row, "n")
+    }
+
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>> {
         sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 ORDER BY created_at, id"))
             .bind(tenant.to_string())

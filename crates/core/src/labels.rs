@@ -1,0 +1,110 @@
+//! Labels: key/value facts attached to a user. `public` labels are the user's own; `private`
+//! ones are set by keyhall or administrators (e.g. `email=verified`) and drive the user's level.
+
+use keyhall_types::{Timestamp, UserId};
+
+use crate::error::{DomainError, ErrorCode, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelScope {
+    Public,
+    Private,
+}
+
+impl LabelScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabelScope::Public => "public",
+            LabelScope::Private => "private",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "public" => Some(LabelScope::Public),
+            "private" => Some(LabelScope::Private),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub id: String,
+    pub user_id: UserId,
+    pub key: String,
+    pub value: String,
+    pub scope: LabelScope,
+    pub description: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The verification levels, in order: a user's level is the number of consecutive ones
+/// satisfied by a private label.
+pub const LEVELS: &[(&str, &str)] = &[("email", "verified"), ("phone", "verified"), ("document", "verified")];
+
+pub fn level(labels: &[Label]) -> i64 {
+    LEVELS
+        .iter()
+        .take_while(|(k, v)| labels.iter().any(|l| l.scope == LabelScope::Private && l.key == *k && l.value == *v))
+        .count() as i64
+}
+
+/// Keys and values: 3–255 characters of `a-z0-9_-`, lower-cased. Errors follow the model
+/// attribute (`key.too_short`, `value.invalid`, …).
+pub fn normalise(attribute: &'static str, text: &str) -> Result<String> {
+    let t = text.trim().to_lowercase();
+    let code = if t.chars().count() < 3 {
+        Some("too_short")
+    } else if t.chars().count() > 255 {
+        Some("too_long")
+    } else if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+        Some("invalid")
+    } else {
+        None
+    };
+    match code {
+        Some(reason) => Err(DomainError::new(ErrorCode::InvalidParameter).field(attribute).detail(reason)),
+        None => Ok(t),
+    }
+}
+
+impl Label {
+    pub fn new(user_id: UserId, key: String, value: String, scope: LabelScope, at: Timestamp) -> Self {
+        Self {
+            id: keyhall_types::ChallengeId::new().to_string(),
+            user_id,
+            key,
+            value,
+            scope,
+            description: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_consecutive() {
+        let t = time::OffsetDateTime::UNIX_EPOCH;
+        let u = UserId::new();
+        let l = |k: &str, s| Label::new(u, k.into(), "verified".into(), s, t);
+        assert_eq!(level(&[]), 0);
+        assert_eq!(level(&[l("email", LabelScope::Private)]), 1);
+        assert_eq!(level(&[l("email", LabelScope::Public)]), 0, "public labels do not count");
+        assert_eq!(level(&[l("email", LabelScope::Private), l("document", LabelScope::Private)]), 1);
+        assert_eq!(level(&[l("phone", LabelScope::Private), l("email", LabelScope::Private)]), 2);
+    }
+
+    #[test]
+    fn key_rules() {
+        assert_eq!(normalise("key", " My-Key_1 ").unwrap(), "my-key_1");
+        assert_eq!(normalise("key", "ab").unwrap_err().detail.as_deref(), Some("too_short"));
+        assert_eq!(normalise("key", "a b c").unwrap_err().detail.as_deref(), Some("invalid"));
+    }
+}

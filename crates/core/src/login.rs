@@ -1,0 +1,123 @@
+//! Signing in with a password (and a TOTP code when the user has one), behind brute-force
+//! protection: failed attempts are counted per account and per client address; past the limit
+//! the account is locked for a time that doubles with each lockout. The counter is reserved
+//! atomically before the (expensive) password check, so concurrent guesses can never get more
+//! than the limit checked.
+
+use keyhall_types::{Email, TenantId, Timestamp};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::{Actor, Caller, Origin};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::Attempt;
+use crate::users::{User, UserStatus};
+
+/// Why a sign-in was refused, in the order the checks run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginRefusal {
+    /// Too many failures: try again after this instant.
+    Locked { until: Timestamp },
+    /// Unknown e-mail or wrong password (indistinguishable on purpose).
+    InvalidCredentials,
+    /// The password was right but the account may not sign in.
+    Status(UserStatus),
+    /// The account has a second factor and no code came with the request.
+    MissingOtp,
+    /// The second factor code is wrong (or already used).
+    InvalidOtp,
+}
+
+const MAX_LOCK: time::Duration = time::Duration::hours(24);
+
+impl Core {
+    /// Runs a password sign-in. `Ok(Ok(user))` is a success; `Ok(Err(refusal))` a refusal
+    /// (already counted and audited); `Err` an internal failure.
+    pub async fn password_login(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        password: &str,
+        otp_code: Option<&str>,
+        origin: &Origin,
+    ) -> Result<std::result::Result<User, LoginRefusal>> {
+        let now = self.now();
+        let account_key = format!("account:{tenant}:{}", email.trim().to_lowercase());
+        let ip_key = format!("ip:{tenant}:{}", origin.ip.as_deref().unwrap_or("unknown"));
+        let limit = self.settings.login_max_failures;
+        let window_start = now - self.settings.login_window;
+        let (failures, lockouts) = match self.store.reserve_attempt(&account_key, limit, window_start, now).await? {
+            Attempt::Allowed { failures, lockouts } => (failures, lockouts),
+            Attempt::Locked { until } => return Ok(Err(LoginRefusal::Locked { until: until.max(now) })),
+        };
+        if let Attempt::Locked { until } = self.store.reserve_attempt(&ip_key, limit * 10, window_start, now).await? {
+            self.store.release_attempt(&account_key).await?;
+            return Ok(Err(LoginRefusal::Locked { until: until.max(now) }));
+        }
+        let user = match Email::parse(email) {
+            Ok(e) => self.store.find_user_by_email(tenant, &e).await?,
+            Err(_) => None,
+        };
+        let refusal = if !self.check_password(user.as_ref(), password).await? {
+            Some(LoginRefusal::InvalidCredentials)
+        } else {
+            let user = user.as_ref().expect("a password matched, so the user exists");
+            if !Core::may_sign_in(user.status) {
+                Some(LoginRefusal::Status(user.status))
+            } else if self.has_totp(user.id).await? {
+                match otp_code.map(str::trim).filter(|c| !c.is_empty()) {
+                    None => Some(LoginRefusal::MissingOtp),
+                    Some(code) => self.verify_totp(user.id, code).await.err().map(|_| LoginRefusal::InvalidOtp),
+                }
+            } else {
+                None
+            }
+        };
+        let caller = Caller {
+            tenant_id: tenant,
+            actor: user.as_ref().map(|u| Actor::User(u.id)).unwrap_or(Actor::System),
+            origin: origin.clone(),
+        };
+        match refusal {
+            None => {
+                let user = user.expect("checked above");
+                self.store.clear_attempts(&account_key).await?;
+                self.store.release_attempt(&ip_key).await?;
+                Ok(Ok(user))
+            }
+            // A missing code is a normal step of a two-step sign-in, not a failed guess; it
+            // does not clear the count either, so wrong codes still add up.
+            Some(LoginRefusal::MissingOtp) => {
+                self.store.release_attempt(&account_key).await?;
+                self.store.release_attempt(&ip_key).await?;
+                Ok(Err(LoginRefusal::MissingOtp))
+            }
+            Some(refusal) => {
+                if failures >= limit {
+                    let lock = (self.settings.login_window * 2i32.saturating_pow(lockouts.clamp(0, 10) as u32)).min(MAX_LOCK);
+                    self.store.lock_attempts(&account_key, now + lock).await?;
+                }
+                let audit =
+                    AuditEvent::new(&caller, "session.login_failed", "user", user.as_ref().map(|u| u.id.to_string()), now)
+                        .with_details(serde_json::json!({ "reason": format!("{refusal:?}") }));
+                self.store.append_audit(&audit).await?;
+                Ok(Err(refusal))
+            }
+        }
+    }
+
+    pub async fn has_totp(&self, user: keyhall_types::UserId) -> Result<bool> {
+        Ok(self.store.list_credentials(user).await?.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp))
+    }
+
+    /// Makes a refusal an error of the catalogue (for faces that do not need the details).
+    pub fn refusal_error(refusal: &LoginRefusal) -> DomainError {
+        match refusal {
+            LoginRefusal::Locked { .. } => DomainError::new(ErrorCode::AccountLocked),
+            LoginRefusal::InvalidCredentials => DomainError::new(ErrorCode::InvalidCredentials),
+            LoginRefusal::Status(_) => DomainError::new(ErrorCode::InvalidCredentials),
+            LoginRefusal::MissingOtp => DomainError::missing("otp_code"),
+            LoginRefusal::InvalidOtp => DomainError::new(ErrorCode::TotpInvalidCode),
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! Self-service accounts: sign-up with a password policy, username and referral rules, e-mail
+//! confirmation, password reset, and the state a user's private labels put them in.
+
+use keyhall_types::{Email, TenantId, UserId};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::{Actor, Caller, Origin};
+use crate::credentials::{Credential, CredentialKind};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::labels::{Label, LabelScope};
+use crate::users::{DEFAULT_ROLE, PasswordRule, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid};
+
+/// A password rule plus, optionally, a minimum entropy (Barong's strength estimate).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PasswordPolicy {
+    pub rule: PasswordRule,
+    pub min_entropy: Option<f64>,
+}
+
+impl PasswordPolicy {
+    /// Barong's: 8–80 characters with a lower-case letter, an upper-case letter and a digit,
+    /// and an estimated entropy of at least 14 bits.
+    pub const BARONG: PasswordPolicy = PasswordPolicy {
+        rule: PasswordRule {
+            min_len: 8,
+            max_len: 80,
+            require_lower: true,
+            require_upper: true,
+            require_digit: true,
+            require_symbol: false,
+        },
+        min_entropy: Some(crate::password_strength::MIN_ENTROPY),
+    };
+
+    /// `password.requirements` when the rule fails, then `password.weak` when the estimate is
+    /// too low.
+    pub fn check(&self, field: &'static str, password: &str) -> Result<()> {
+        self.rule.check(field, password)?;
+        if let Some(min) = self.min_entropy
+            && crate::password_strength::entropy(password) < min
+        {
+            return Err(DomainError::new(ErrorCode::PasswordWeak).field(field));
+        }
+        Ok(())
+    }
+}
+
+/// Usernames: 4–12 ASCII letters or digits, stored in lower case. Returns every broken rule
+/// (`too_short`, `too_long`, `invalid`), as a form would list them.
+pub fn check_username(text: &str) -> std::result::Result<String, Vec<&'static str>> {
+    let mut broken = Vec::new();
+    let n = text.chars().count();
+    if n < 4 {
+        broken.push("too_short");
+    }
+    if n > 12 {
+        broken.push("too_long");
+    }
+    if n == 0 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        broken.push("invalid");
+    }
+    if broken.is_empty() { Ok(text.to_ascii_lowercase()) } else { Err(broken) }
+}
+
+/// User data: a JSON object as text, at most 1024 characters.
+pub fn check_user_data(text: &str) -> std::result::Result<String, &'static str> {
+    if text.chars().count() > 1024 {
+        return Err("too_long");
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => Ok(text.to_string()),
+        _ => Err("invalid_format"),
+    }
+}
+
+/// What a sign-up carries once its fields are checked.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: Email,
+    pub password: String,
+    pub username: Option<String>,
+    pub referral: Option<UserId>,
+    pub data: Option<String>,
+    /// The first user of a tenant becomes its superadmin (and is active at once).
+    pub first_user_is_superadmin: bool,
+}
+
+/// State triggers: a private label with one of these keys puts the user in that state.
+const STATE_TRIGGERS: &[(&str, UserStatus)] = &[
+    ("ban", UserStatus::Banned),
+    ("fraud", UserStatus::Banned),
+    ("delete", UserStatus::Deleted),
+    ("suspicious", UserStatus::Locked),
+    ("lock", UserStatus::Locked),
+];
+
+/// The state private labels imply: active once `email=verified`, then any trigger wins.
+pub fn state_from_labels(labels: &[Label]) -> UserStatus {
+    let private = |k: &str| labels.iter().filter(|l| l.scope == LabelScope::Private).any(|l| l.key == k);
+    let mut state = if labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified") {
+        UserStatus::Active
+    } else {
+        UserStatus::Pending
+    };
+    for (key, s) in STATE_TRIGGERS {
+        if private(key) {
+            state = *s;
+        }
+    }
+    state
+}
+
+impl Core {
+    pub async fn user_by_uid(&self, tenant: TenantId, uid: &str) -> Result<Option<User>> {
+        self.store.find_user_by_uid(tenant, uid).await
+    }
+
+    pub async fn user_by_email(&self, tenant: TenantId, email: &str) -> Result<Option<User>> {
+        match Email::parse(email) {
+            Ok(e) => self.store.find_user_by_email(tenant, &e).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub async fn labels(&self, user: UserId) -> Result<Vec<Label>> {
+        self.store.list_labels(user).await
+    }
+
+    /// Creates a self-registered user: pending until the e-mail is confirmed, except the very
+    /// first user of the tenant when `first_user_is_superadmin` is set.
+    pub async fn register_user(&self, tenant: TenantId, r: Registration, origin: &Origin) -> Result<User> {
+        let community = self.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let first = r.first_user_is_superadmin && self.store.count_users(tenant).await? == 0;
+        let phc = self.passwords.hash(&r.password).await?;
+        let now = self.now();
+        let user = User {
+            id: UserId::new(),
+            uid: new_uid(USER_UID_PREFIX),
+            tenant_id: tenant,
+            community_id: community.id,
+            contact_name: r.username.clone().unwrap_or_else(|| r.email.local_part().to_string()),
+            email: r.email,
+            username: r.username,
+            referral_id: r.referral,
+            data: r.data,
+            owner_id: None,
+            status: if first { UserStatus::Active } else { UserStatus::Pending },
+            role: if first { "superadmin".into() } else { DEFAULT_ROLE.into() },
+            flags: UserFlags { email_verified: first, ..Default::default() },
+            created_at: now,
+            updated_at: now,
+        };
+        let password = Credential::new(user.id, CredentialKind::Password, phc, String::new(), now);
+        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: origin.clone() };
+        let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "email": user.email, "topic": "account" }));
+        self.store.insert_user(&user, Some(&password), &audit).await?;
+        if first {
+            let label = Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now);
+            self.store.put_label(&label, None).await?;
+        }
+        Ok(user)
+    }
+
+    /// Sets or removes a private label and recomputes the user's state (and e-mail flag).
+    pub async fn set_private_label(&self, caller: &Caller, user: &User, key: &str, value: Option<&str>) -> Result<User> {
+        let now = self.now();
+        let audit = AuditEvent::new(caller, "label.private_change", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "key": key, "value": value }));
+        match value {
+            Some(v) => {
+                self.store.put_label(&Label::new(user.id, key.into(), v.into(), LabelScope::Private, now), Some(&audit)).await?
+            }
+            None => {
+                self.store.delete_label(user.id, key, LabelScope::Private, Some(&audit)).await?;
+            }
+        }
+        self.refresh_user_state(caller, user).await
+    }
+
+    /// Recomputes a user's state and e-mail flag from their private labels.
+    pub async fn refresh_user_state(&self, caller: &Caller, user: &User) -> Result<User> {
+        let labels = self.store.list_labels(user.id).await?;
+        let mut next = user.clone();
+        // A superadmin made active at sign-up stays active without the e-mail label.
+        let derived = state_from_labels(&labels);
+        if !(user.role == "superadmin" && derived == UserStatus::Pending) {
+            next.status = derived;
+        }
+        next.flags.email_verified =
+            labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified");
+        if next != *user {
+            next.updated_at = self.now();
+            let audit = AuditEvent::new(caller, "user.state_change", "user", Some(user.id.to_string()), next.updated_at)
+                .with_details(serde_json::json!({ "from": user.status.as_str(), "to": next.status.as_str() }));
+            self.store.update_user(&next, None, &audit).await?;
+            if next.status != UserStatus::Active {
+                self.store.deactivate_api_keys(user.id, next.updated_at).await?;
+            }
+        }
+        Ok(next)
+    }
+
+    /// Replaces a user's password (reset or change) and ends their other sessions.
+    pub async fn set_password(
+        &self,
+        caller: &Caller,
+        user: &User,
+        password: &str,
+        policy: &PasswordPolicy,
+        keep_session: Option<keyhall_types::SessionId>,
+    ) -> Result<()> {
+        policy.check("password", password)?;
+        let now = self.now();
+        let credential =
+            Credential::new(user.id, CredentialKind::Password, self.passwords.hash(password).await?, String::new(), now);
+        let mut next = user.clone();
+        next.updated_at = now;
+        let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "topic": "password" }));
+        self.store.update_user(&next, Some(&credential), &audit).await?;
+        self.close_user_sessions(user.id, keep_session).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn barong_password_policy() {
+        let p = PasswordPolicy::BARONG;
+        assert_eq!(p.check("password", "password").unwrap_err().code, ErrorCode::PasswordRequirements);
+        assert_eq!(p.check("password", "Password1").unwrap_err().code, ErrorCode::PasswordWeak);
+        for ok in ["eeC2BiCucxWEQ", "Tecohvi0", "ZahSh8ei"] {
+            assert!(p.check("password", ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn usernames() {
+        assert_eq!(check_username("NICK"), Ok("nick".into()));
+        assert_eq!(check_username("qwe"), Err(vec!["too_short"]));
+        assert_eq!(check_username("qwertyuiopasd"), Err(vec!["too_long"]));
+        assert_eq!(check_username("qwerty@="), Err(vec!["invalid"]));
+        assert_eq!(check_username(""), Err(vec!["too_short", "invalid"]));
+    }
+
+    #[test]
+    fn user_data() {
+        assert_eq!(check_user_data("phone_number: 380969999999"), Err("invalid_format"));
+        assert!(check_user_data(r#"{"phone_number":"380969999999"}"#).is_ok());
+        assert_eq!(check_user_data("[1]"), Err("invalid_format"));
+    }
+
+    #[test]
+    fn states_follow_labels() {
+        let t = time::OffsetDateTime::UNIX_EPOCH;
+        let u = UserId::new();
+        let l = |k: &str, v: &str| Label::new(u, k.into(), v.into(), LabelScope::Private, t);
+        assert_eq!(state_from_labels(&[]), UserStatus::Pending);
+        assert_eq!(state_from_labels(&[l("email", "verified")]), UserStatus::Active);
+        assert_eq!(state_from_labels(&[l("email", "verified"), l("ban", "yes")]), UserStatus::Banned);
+        assert_eq!(state_from_labels(&[l("lock", "x")]), UserStatus::Locked);
+    }
+}
