@@ -67,3 +67,193 @@ mod tests {
         );
     }
 }
+
+use keyhall_types::Secret;
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::users::User;
+
+const SEAL_PURPOSE: &str = "api_key.secret";
+
+/// Why API-key headers were refused, in the order the checks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyRefusal {
+    UnknownKey,
+    NonceNotTimestamp,
+    NonceExpired,
+    BadSignature,
+    KeyInactive,
+    HolderInactive,
+    SecondFactorDisabled,
+}
+
+/// A verified key with its unsealed secret, kept briefly for the authorize hot path.
+#[derive(Clone)]
+pub struct CachedKey {
+    pub key: ApiKey,
+    secret: std::sync::Arc<String>,
+}
+
+impl Core {
+    /// Who an API key may act for: the user itself, or a service account it owns.
+    fn key_owner_id(holder: &User) -> keyhall_types::UserId {
+        holder.owner_id.unwrap_or(holder.id)
+    }
+
+    async fn require_totp(&self, owner: keyhall_types::UserId, code: Option<&str>) -> Result<()> {
+        if !self.has_totp(owner).await? {
+            return Err(DomainError::new(ErrorCode::TotpNotEnabled));
+        }
+        match code.map(str::trim).filter(|c| !c.is_empty()) {
+            None => Err(DomainError::missing("totp_code")),
+            Some(c) => {
+                self.verify_totp(owner, c).await.map_err(|_| DomainError::new(ErrorCode::TotpInvalidCode).field("totp_code"))
+            }
+        }
+    }
+
+    /// Creates a key for `holder` (the caller or one of its service accounts) after checking
+    /// the owner's TOTP code. The secret is returned once.
+    pub async fn create_api_key(
+        &self,
+        caller: &Caller,
+        holder: &User,
+        algorithm: &str,
+        scope: Vec<String>,
+        totp_code: Option<&str>,
+    ) -> Result<(ApiKey, Secret<String>)> {
+        // Input errors must not cost the user a TOTP code: check them first.
+        if !ALGORITHMS.contains(&algorithm) {
+            return Err(DomainError::invalid("algorithm", "inclusion"));
+        }
+        self.require_totp(Self::key_owner_id(holder), totp_code).await?;
+        let now = self.now();
+        let secret = hex::encode(keyhall_crypto::random::bytes::<16>());
+        let key = ApiKey {
+            id: keyhall_types::ChallengeId::new().to_string(),
+            tenant_id: holder.tenant_id,
+            holder_id: holder.id,
+            kid: hex::encode(keyhall_crypto::random::bytes::<8>()),
+            algorithm: algorithm.to_string(),
+            scope,
+            state: ApiKeyState::Active,
+            secret_sealed: self.keys.seal_str(SEAL_PURPOSE, &secret),
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = AuditEvent::new(caller, "api_key.create", "api_key", Some(key.kid.clone()), now)
+            .with_details(serde_json::json!({ "holder": holder.uid, "scope": key.scope, "topic": "api_keys" }));
+        self.store.insert_api_key(&key, &audit).await?;
+        Ok((key, Secret::new(secret)))
+    }
+
+    pub async fn api_keys_of(&self, holder: &User) -> Result<Vec<ApiKey>> {
+        self.store.list_api_keys(holder.id).await
+    }
+
+    /// Changes a key's state and/or scope after checking the owner's TOTP code.
+    pub async fn update_api_key(
+        &self,
+        caller: &Caller,
+        holder: &User,
+        kid: &str,
+        state: Option<ApiKeyState>,
+        scope: Option<Vec<String>>,
+        totp_code: Option<&str>,
+    ) -> Result<ApiKey> {
+        self.require_totp(Self::key_owner_id(holder), totp_code).await?;
+        let mut key = self
+            .store
+            .find_api_key(kid)
+            .await?
+            .filter(|k| k.holder_id == holder.id)
+            .ok_or_else(|| DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"))?;
+        if let Some(s) = state {
+            key.state = s;
+        }
+        if let Some(s) = scope {
+            key.scope = s;
+        }
+        key.updated_at = self.now();
+        let audit = AuditEvent::new(caller, "api_key.update", "api_key", Some(key.kid.clone()), key.updated_at)
+            .with_details(serde_json::json!({ "state": key.state.as_str(), "scope": key.scope, "topic": "api_keys" }));
+        if !self.store.update_api_key(&key, &audit).await? {
+            return Err(DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"));
+        }
+        self.forget_api_keys();
+        Ok(key)
+    }
+
+    pub async fn delete_api_key(&self, caller: &Caller, holder: &User, kid: &str, totp_code: Option<&str>) -> Result<()> {
+        self.require_totp(Self::key_owner_id(holder), totp_code).await?;
+        let audit = AuditEvent::new(caller, "api_key.delete", "api_key", Some(kid.to_string()), self.now())
+            .with_details(serde_json::json!({ "topic": "api_keys" }));
+        if !self.store.delete_api_key(holder.id, kid, &audit).await? {
+            return Err(DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"));
+        }
+        self.forget_api_keys();
+        Ok(())
+    }
+
+    pub(crate) fn forget_api_keys(&self) {
+        self.api_key_cache.invalidate_all();
+    }
+
+    /// Checks API-key request headers in Barong's order: key exists, nonce is a positive
+    /// millisecond timestamp within `nonce_window_ms` of now, the signature matches (constant
+    /// time), the key is active, its holder may sign in and (for a person) has 2FA on.
+    pub async fn authenticate_api_key(
+        &self,
+        tenant: keyhall_types::TenantId,
+        kid: &str,
+        nonce: &str,
+        signature_hex: &str,
+        nonce_window_ms: i64,
+    ) -> Result<std::result::Result<(ApiKey, User), ApiKeyRefusal>> {
+        let cached = match self.api_key_cache.get(kid) {
+            Some(c) => c,
+            None => {
+                let Some(key) = self.store.find_api_key(kid).await?.filter(|k| k.tenant_id == tenant) else {
+                    return Ok(Err(ApiKeyRefusal::UnknownKey));
+                };
+                let secret = self.keys.unseal_string(SEAL_PURPOSE, &key.secret_sealed).map_err(DomainError::internal)?;
+                let c = CachedKey { key, secret: std::sync::Arc::new(secret) };
+                self.api_key_cache.insert(kid.to_string(), c.clone());
+                c
+            }
+        };
+        // The nonce is read like Ruby's to_i: its leading digits.
+        let digits: String = nonce.trim().chars().take_while(|c| c.is_ascii_digit()).collect();
+        let nonce_ms: i64 = digits.parse().unwrap_or(0);
+        if nonce_ms <= 0 {
+            return Ok(Err(ApiKeyRefusal::NonceNotTimestamp));
+        }
+        let now_ms = (self.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        if (now_ms - nonce_ms).abs() >= nonce_window_ms {
+            return Ok(Err(ApiKeyRefusal::NonceExpired));
+        }
+        let expected = signature(&cached.secret, nonce, kid);
+        if !keyhall_crypto::constant_time_eq(expected.as_bytes(), signature_hex.trim().as_bytes()) {
+            return Ok(Err(ApiKeyRefusal::BadSignature));
+        }
+        if cached.key.state != ApiKeyState::Active {
+            return Ok(Err(ApiKeyRefusal::KeyInactive));
+        }
+        let holder = self
+            .store
+            .get_user(tenant, cached.key.holder_id)
+            .await?
+            .ok_or(DomainError::new(ErrorCode::UserNotFound))
+            .map_err(|_| DomainError::internal("API key holder vanished"))?;
+        if !Core::may_sign_in(holder.status) {
+            return Ok(Err(ApiKeyRefusal::HolderInactive));
+        }
+        if holder.owner_id.is_none() && !self.has_totp(holder.id).await? {
+            return Ok(Err(ApiKeyRefusal::SecondFactorDisabled));
+        }
+        Ok(Ok((cached.key, holder)))
+    }
+}

@@ -99,9 +99,9 @@ impl Core {
         Ok(CompanyCreated { tenant, owner, token, token_secret: Secret::new(secret) })
     }
 
-    /// True on a fresh installation (no company yet).
+    /// True on a fresh installation (nobody has an account yet).
     pub async fn is_empty(&self) -> Result<bool> {
-        Ok(!self.store.any_tenant().await?)
+        Ok(!self.store.any_user().await?)
     }
 
     pub async fn tenant(&self, id: TenantId) -> Result<Tenant> {
@@ -139,4 +139,42 @@ impl Core {
 /// Convenience for operator-side calls.
 pub fn operator_caller(tenant: TenantId) -> Caller {
     Caller { tenant_id: tenant, actor: Actor::Operator, origin: Default::default() }
+}
+
+impl Core {
+    /// The tenant a single-tenant face serves: `configured` if given (it must exist), else the
+    /// one recorded under `setting` on an earlier start, else a new empty tenant named `name`
+    /// (recorded so every node and every restart agrees).
+    pub async fn face_tenant(&self, setting: &str, name: &str, configured: Option<TenantId>) -> Result<TenantId> {
+        if let Some(id) = configured {
+            self.tenant(id)
+                .await
+                .map_err(|_| DomainError::new(ErrorCode::TenantNotFound).detail(format!("tenant {id} does not exist")))?;
+            return Ok(id);
+        }
+        if let Some(id) = self.store.get_setting(setting).await?.and_then(|v| TenantId::parse(&v)) {
+            return Ok(id);
+        }
+        let now = self.now();
+        let tenant = Tenant {
+            id: TenantId::new(),
+            name: name.to_string(),
+            status: TenantStatus::Active,
+            profile: CompanyProfile::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let community = Community {
+            id: CommunityId::new(),
+            tenant_id: tenant.id,
+            name: DEFAULT_COMMUNITY.into(),
+            is_default: true,
+            created_at: now,
+        };
+        let audit = AuditEvent::new(&Caller::system(tenant.id), "tenant.create", "tenant", Some(tenant.id.to_string()), now)
+            .with_details(serde_json::json!({ "name": name, "for": setting }));
+        self.store.create_empty_tenant(&tenant, &community, &audit).await?;
+        let winner = self.store.put_setting_if_absent(setting, &tenant.id.to_string(), now).await?;
+        TenantId::parse(&winner).ok_or_else(|| DomainError::internal(format!("setting {setting} is not a tenant id")))
+    }
 }

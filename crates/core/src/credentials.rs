@@ -42,15 +42,15 @@ pub struct Credential {
     pub secret: String,
     /// A public handle: the WebAuthn credential id, empty otherwise.
     pub label: String,
-    /// The last TOTP time step accepted, so that a code is accepted once only.
-    pub last_used_step: Option<i64>,
+    /// The TOTP time steps accepted recently: each is accepted once only.
+    pub used_steps: Vec<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
 impl Credential {
     pub fn new(user_id: UserId, kind: CredentialKind, secret: String, label: String, at: Timestamp) -> Self {
-        Self { id: CredentialId::new(), user_id, kind, secret, label, last_used_step: None, created_at: at, updated_at: at }
+        Self { id: CredentialId::new(), user_id, kind, secret, label, used_steps: Vec::new(), created_at: at, updated_at: at }
     }
 }
 

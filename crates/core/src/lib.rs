@@ -2,8 +2,10 @@
 //! factors and the audit log, plus the Comet-only domain in `comet`. It knows no HTTP and no
 //! SQL: faces call its commands, the store implements its ports.
 
+pub mod action_tokens;
 pub mod api_keys;
 pub mod audit;
+pub mod authz;
 pub mod comet;
 pub mod companies;
 pub mod context;
@@ -61,6 +63,12 @@ pub struct CoreSettings {
     /// (per client address: ten times as many).
     pub login_max_failures: i64,
     pub login_window: time::Duration,
+    /// `iss` and `aud` of the tokens keyhall signs (Barong's values by default, so relying
+    /// services configured for Barong accept them).
+    pub token_issuer: String,
+    pub token_audience: Vec<String>,
+    /// Lifetime of mailed confirmation and reset tokens, and of access tokens.
+    pub action_token_ttl: time::Duration,
     /// The algorithm of the token-signing key.
     pub signing_algorithm: keyhall_crypto::jwt::Algorithm,
     /// Concurrent password hashes (each takes ≈ 19 MiB and one core for ≈ 20 ms).
@@ -78,6 +86,9 @@ impl Default for CoreSettings {
             token_cache_ttl: std::time::Duration::from_secs(2),
             read_cache_ttl: std::time::Duration::from_secs(1),
             signing_algorithm: keyhall_crypto::jwt::Algorithm::Rs256,
+            token_issuer: "barong".into(),
+            token_audience: vec!["peatio".into(), "barong".into()],
+            action_token_ttl: time::Duration::seconds(3600),
             session_ttl: time::Duration::seconds(1800),
             login_max_failures: 5,
             login_window: time::Duration::minutes(15),
@@ -111,6 +122,8 @@ pub struct Core {
     signing: signing::SigningState,
     /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
     session_cache: moka::sync::Cache<String, sessions::Session>,
+    /// API keys seen recently, with their unsealed secrets, keyed by kid.
+    api_key_cache: moka::sync::Cache<String, api_keys::CachedKey>,
 }
 
 impl Core {
@@ -134,6 +147,10 @@ impl Core {
                 .max_capacity(200_000)
                 .time_to_live(std::time::Duration::from_secs(5))
                 .build(),
+            api_key_cache: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(5))
+                .build(),
         }
     }
 
@@ -152,6 +169,11 @@ impl Core {
     /// Persists lifecycle transitions that are due (hosted instances, CloudView).
     pub async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64> {
         self.store.advance_lifecycles(now).await
+    }
+
+    /// Appends one audit record that stands alone (no state change goes with it).
+    pub async fn audit_event(&self, event: &audit::AuditEvent) -> Result<()> {
+        self.store.append_audit(event).await
     }
 
     /// Reads the audit log.

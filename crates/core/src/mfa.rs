@@ -18,6 +18,10 @@ pub enum ChallengeKind {
     EmailVerification,
     /// A one-time CloudView sign-in token (digest).
     CloudViewLogin,
+    /// A password reset token (digest of its id).
+    PasswordReset,
+    /// A TOTP secret generated for enrolment and not confirmed yet (sealed).
+    TotpEnrolment,
 }
 
 impl ChallengeKind {
@@ -26,6 +30,8 @@ impl ChallengeKind {
             ChallengeKind::WebauthnRegistration => "webauthn_registration",
             ChallengeKind::EmailVerification => "email_verification",
             ChallengeKind::CloudViewLogin => "cloudview_login",
+            ChallengeKind::PasswordReset => "password_reset",
+            ChallengeKind::TotpEnrolment => "totp_enrolment",
         }
     }
 
@@ -34,6 +40,8 @@ impl ChallengeKind {
             "webauthn_registration" => ChallengeKind::WebauthnRegistration,
             "email_verification" => ChallengeKind::EmailVerification,
             "cloudview_login" => ChallengeKind::CloudViewLogin,
+            "password_reset" => ChallengeKind::PasswordReset,
+            "totp_enrolment" => ChallengeKind::TotpEnrolment,
             _ => return None,
         })
     }
@@ -82,13 +90,13 @@ impl Core {
         let existing = self.store.list_credentials(user_id).await?;
         for c in existing.iter().filter(|c| c.kind == CredentialKind::Totp) {
             let same_seed = self.keys.unseal(seal_purpose::TOTP_SEED, &c.secret).map(|s| s == secret).unwrap_or(false);
-            if same_seed && c.last_used_step.is_some_and(|used| used >= step) {
+            if same_seed && c.used_steps.contains(&step) {
                 return Err(DomainError::new(ErrorCode::TotpCodeReused).field("totp_verify_code"));
             }
         }
         let mut credential =
             Credential::new(user_id, CredentialKind::Totp, self.keys.seal(seal_purpose::TOTP_SEED, &secret), String::new(), now);
-        credential.last_used_step = Some(step);
+        credential.used_steps = vec![step];
         let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user_id.to_string()), now);
         self.store.replace_totp(&credential, &audit).await
     }
@@ -175,5 +183,82 @@ impl Core {
         let user_id = self.self_user_id(caller)?;
         let audit = AuditEvent::new(caller, "mfa.disable", "user", Some(user_id.to_string()), self.now());
         self.store.remove_second_factors(user_id, &audit).await
+    }
+}
+
+/// A TOTP secret generated for enrolment (shown once as a QR code and a URI).
+#[derive(Debug, Clone)]
+pub struct TotpEnrolment {
+    pub secret_b32: keyhall_types::Secret<String>,
+    pub otpauth_uri: String,
+}
+
+const TOTP_ENROLMENT_TTL: time::Duration = time::Duration::hours(1);
+
+impl Core {
+    /// Generates a TOTP secret for the user to scan; it becomes their second factor once
+    /// `confirm_totp_enrolment` sees a valid code for it.
+    pub async fn start_totp_enrolment(&self, caller: &Caller, issuer: &str) -> Result<TotpEnrolment> {
+        let user = self.current_user(caller).await?;
+        if self.has_totp(user.id).await? {
+            return Err(DomainError::new(ErrorCode::TotpAlreadyEnabled));
+        }
+        let secret = totp::generate_secret();
+        let now = self.now();
+        let challenge = Challenge {
+            id: ChallengeId::new(),
+            tenant_id: user.tenant_id,
+            user_id: user.id,
+            kind: ChallengeKind::TotpEnrolment,
+            state: self.keys.seal_str(seal_purpose::TOTP_SEED, &secret),
+            created_at: now,
+            expires_at: now + TOTP_ENROLMENT_TTL,
+        };
+        self.store.put_challenge(&challenge, None).await?;
+        let uri = totp::otpauth_uri(issuer, user.email.as_str(), &secret, &TotpParams::default());
+        Ok(TotpEnrolment { secret_b32: keyhall_types::Secret::new(secret), otpauth_uri: uri })
+    }
+
+    /// Turns the pending secret into the user's TOTP credential if `code` is valid for it.
+    pub async fn confirm_totp_enrolment(&self, caller: &Caller, code: &str) -> Result<()> {
+        let user = self.current_user(caller).await?;
+        if self.has_totp(user.id).await? {
+            return Err(DomainError::new(ErrorCode::TotpAlreadyEnabled));
+        }
+        let now = self.now();
+        let pending = self
+            .store
+            .take_challenge(user.id, ChallengeKind::TotpEnrolment, now)
+            .await?
+            .ok_or_else(|| DomainError::new(ErrorCode::TotpInvalidCode).field("code"))?;
+        let secret_b32 = self.keys.unseal_string(seal_purpose::TOTP_SEED, &pending.state).map_err(DomainError::internal)?;
+        let secret = totp::decode_secret(&secret_b32).ok_or_else(|| DomainError::internal("stored TOTP secret is unreadable"))?;
+        let Some(step) = totp::verify(&TotpParams::default(), &secret, code, unix(now)) else {
+            // A wrong code must not cost the user their QR code: keep it pending.
+            self.store.put_challenge(&pending, None).await?;
+            return Err(DomainError::new(ErrorCode::TotpInvalidCode).field("code"));
+        };
+        let mut credential =
+            Credential::new(user.id, CredentialKind::Totp, self.keys.seal(seal_purpose::TOTP_SEED, &secret), String::new(), now);
+        credential.used_steps = vec![step as i64];
+        let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "topic": "otp" }));
+        self.store.replace_totp(&credential, &audit).await
+    }
+
+    /// Disables TOTP after checking a current code; the user's API keys stop working.
+    pub async fn disable_totp_with_code(&self, caller: &Caller, code: &str) -> Result<()> {
+        let user = self.current_user(caller).await?;
+        if !self.has_totp(user.id).await? {
+            return Err(DomainError::new(ErrorCode::TotpNotEnabled));
+        }
+        self.verify_totp(user.id, code).await?;
+        let now = self.now();
+        let audit = AuditEvent::new(caller, "mfa.disable", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "topic": "otp" }));
+        self.store.remove_second_factors(user.id, &audit).await?;
+        self.store.deactivate_api_keys(user.id, now).await?;
+        self.forget_api_keys();
+        Ok(())
     }
 }

@@ -35,9 +35,11 @@ pub struct NewTenantBundle {
 #[async_trait]
 pub trait TenantRepo: Send + Sync {
     async fn create_tenant(&self, bundle: &NewTenantBundle) -> Result<()>;
+    /// A tenant with its default community and nobody in it yet.
+    async fn create_empty_tenant(&self, tenant: &Tenant, community: &Community, audit: &AuditEvent) -> Result<()>;
     async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
-    /// Whether any tenant exists (a fresh installation has none).
-    async fn any_tenant(&self) -> Result<bool>;
+    /// Whether anyone has an account yet (a fresh installation has nobody).
+    async fn any_user(&self) -> Result<bool>;
     async fn default_community(&self, tenant: TenantId) -> Result<Option<Community>>;
     /// Marks the tenant closed and revokes all its tokens; data stays.
     async fn close_tenant(&self, id: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<()>;
@@ -72,8 +74,8 @@ pub trait CredentialRepo: Send + Sync {
     async fn add_credential(&self, credential: &Credential, audit: &AuditEvent) -> Result<()>;
     /// Removes every second factor (TOTP and WebAuthn); returns how many.
     async fn remove_second_factors(&self, user: UserId, audit: &AuditEvent) -> Result<u64>;
-    /// Records `step` as used if it is later than the last used step: the atomic guard that
-    /// makes a TOTP code single-use. False when the step (or a later one) was used already.
+    /// Records `step` as used unless it was used already: the atomic guard that makes a TOTP
+    /// code single-use. False when the step was used before.
     async fn consume_totp_step(&self, credential: CredentialId, step: i64) -> Result<bool>;
 }
 

@@ -225,6 +225,66 @@ impl Core {
     }
 }
 
+impl Core {
+    /// Replaces the user's free-form data (already checked with `check_user_data`).
+    pub async fn set_user_data(&self, caller: &Caller, user: &User, data: String) -> Result<User> {
+        let mut next = user.clone();
+        next.data = Some(data);
+        next.updated_at = self.now();
+        let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), next.updated_at)
+            .with_details(serde_json::json!({ "changed": ["data"], "topic": "account" }));
+        self.store.update_user(&next, None, &audit).await?;
+        Ok(next)
+    }
+
+    /// Public labels: the user's own key/value pairs (private ones are read-only to them).
+    pub async fn create_public_label(&self, caller: &Caller, user: &User, key: &str, value: &str) -> Result<Label> {
+        let key = crate::labels::normalise("key", key)?;
+        let value = crate::labels::normalise("value", value)?;
+        let label = Label::new(user.id, key, value, LabelScope::Public, self.now());
+        let audit = AuditEvent::new(caller, "label.create", "user", Some(user.id.to_string()), label.created_at)
+            .with_details(serde_json::json!({ "key": label.key }));
+        self.store.insert_label(&label, Some(&audit)).await?;
+        Ok(label)
+    }
+
+    /// Changes the value of one of the user's labels; private labels are refused.
+    pub async fn update_public_label(&self, caller: &Caller, user: &User, key: &str, value: &str) -> Result<Label> {
+        let labels = self.store.list_labels(user.id).await?;
+        let Some(current) = labels.iter().find(|l| l.key == key) else {
+            return Err(DomainError::new(ErrorCode::LabelNotFound));
+        };
+        if current.scope == LabelScope::Private && !labels.iter().any(|l| l.key == key && l.scope == LabelScope::Public) {
+            return Err(DomainError::new(ErrorCode::LabelPrivate));
+        }
+        let value = crate::labels::normalise("value", value)?;
+        let now = self.now();
+        let audit = AuditEvent::new(caller, "label.update", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "key": key }));
+        if !self.store.update_label(user.id, key, LabelScope::Public, &value, now, &audit).await? {
+            return Err(DomainError::new(ErrorCode::LabelNotFound));
+        }
+        let mut label = labels.into_iter().find(|l| l.key == key && l.scope == LabelScope::Public).expect("found above");
+        label.value = value;
+        label.updated_at = now;
+        Ok(label)
+    }
+
+    pub async fn delete_public_label(&self, caller: &Caller, user: &User, key: &str) -> Result<()> {
+        let labels = self.store.list_labels(user.id).await?;
+        if !labels.iter().any(|l| l.key == key) {
+            return Err(DomainError::new(ErrorCode::LabelNotFound));
+        }
+        if !labels.iter().any(|l| l.key == key && l.scope == LabelScope::Public) {
+            return Err(DomainError::new(ErrorCode::LabelPrivate));
+        }
+        let audit = AuditEvent::new(caller, "label.delete", "user", Some(user.id.to_string()), self.now())
+            .with_details(serde_json::json!({ "key": key }));
+        self.store.delete_label(user.id, key, LabelScope::Public, Some(&audit)).await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

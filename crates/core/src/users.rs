@@ -190,10 +190,7 @@ use crate::Core;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::credentials::{Credential, CredentialKind};
-use crate::mfa::{Challenge, ChallengeKind};
 use crate::ports::MailMessage;
-
-const EMAIL_VERIFICATION_TTL: time::Duration = time::Duration::hours(24);
 
 impl Core {
     pub async fn user(&self, caller: &Caller, id: UserId) -> Result<User> {
@@ -259,33 +256,48 @@ impl Core {
         Ok(user)
     }
 
-    /// Mails the user a code that confirms their address (valid 24 hours). The code is kept
-    /// only as a digest.
+    /// Mails the user a single-use token that confirms their address.
     pub async fn send_email_verification(&self, caller: &Caller, user: &User) -> Result<()> {
-        let code = keyhall_crypto::random::string_from(b"0123456789", 6);
-        let now = self.now();
-        let challenge = Challenge {
-            id: keyhall_types::ChallengeId::new(),
-            tenant_id: user.tenant_id,
-            user_id: user.id,
-            kind: ChallengeKind::EmailVerification,
-            state: keyhall_crypto::token::digest(&code),
-            created_at: now,
-            expires_at: now + EMAIL_VERIFICATION_TTL,
+        self.mail_action_token(caller, user, crate::action_tokens::Purpose::Confirmation).await
+    }
+
+    /// Mails the user a single-use token to set a new password.
+    pub async fn send_password_reset(&self, caller: &Caller, user: &User) -> Result<()> {
+        self.mail_action_token(caller, user, crate::action_tokens::Purpose::Reset).await
+    }
+
+    async fn mail_action_token(&self, caller: &Caller, user: &User, purpose: crate::action_tokens::Purpose) -> Result<()> {
+        use crate::action_tokens::Purpose;
+        let token = self.issue_action_token(user, purpose).await?;
+        let minutes = self.settings.action_token_ttl.whole_minutes();
+        let (action, subject, what, unexpected) = match purpose {
+            Purpose::Confirmation => (
+                "user.email_verification_sent",
+                "Confirm your e-mail address",
+                "confirm your e-mail address",
+                "If you did not create an account, ignore this message.",
+            ),
+            Purpose::Reset => (
+                "user.password_reset_requested",
+                "Reset your password",
+                "choose a new password",
+                "If you did not ask for a new password, ignore this message: your password is unchanged.",
+            ),
         };
-        let audit = AuditEvent::new(caller, "user.email_verification_sent", "user", Some(user.id.to_string()), now);
-        self.store.put_challenge(&challenge, Some(&audit)).await?;
+        let audit = AuditEvent::new(caller, action, "user", Some(user.id.to_string()), self.now())
+            .with_details(serde_json::json!({ "topic": if purpose == Purpose::Reset { "password" } else { "account" } }));
+        self.store.append_audit(&audit).await?;
         let message = MailMessage {
             to: user.email.clone(),
-            subject: "Confirm your e-mail address".into(),
+            subject: subject.into(),
             body: format!(
-                "Hello {},\n\nyour e-mail confirmation code is {code}. It is valid for 24 hours.\n\nIf you did not expect this message, ignore it.\n",
+                "Hello {},\n\nuse this token to {what} (it is valid for {minutes} minutes and works once):\n\n{token}\n\n{unexpected}\n",
                 user.contact_name
             ),
         };
         if let Err(e) = self.mailer.send(message).await {
-            // The account exists either way; the user can ask for a new code.
-            tracing::warn!(user = %user.id, error = %e, "e-mail verification message could not be sent");
+            // The request itself succeeded; the user can ask for a new token.
+            tracing::warn!(user = %user.id, error = %e, "mail could not be sent");
         }
         Ok(())
     }

@@ -46,6 +46,8 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
     };
     let webauthn = keyhall_webauthn::RelyingParty::new(&config.public_url, "keyhall")
         .map_err(|e| anyhow::anyhow!("public URL {:?}: {e}", config.public_url))?;
+    let signing_algorithm = keyhall_crypto::jwt::Algorithm::parse(&config.jwt_algorithm.to_ascii_uppercase())
+        .ok_or_else(|| anyhow::anyhow!("KEYHALL_JWT_ALGORITHM must be RS256 or ES256, not {:?}", config.jwt_algorithm))?;
     let settings = CoreSettings {
         provision_delay: time_duration(config.provision_delay),
         delete_delay: time_duration(config.delete_delay),
@@ -53,6 +55,10 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         cloudview_url: config.cloudview_url.clone(),
         token_cache_ttl: config.token_cache_ttl,
         read_cache_ttl: config.read_cache_ttl,
+        signing_algorithm,
+        session_ttl: time_duration(config.session_expire),
+        login_max_failures: config.login_max_failures.max(1),
+        login_window: time_duration(config.login_window),
         ..CoreSettings::default()
     };
     Ok(Arc::new(Core::new(CoreDeps { store, clock: Arc::new(SystemClock), mailer, master_key, webauthn, catalogue, settings })))
@@ -63,6 +69,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let metrics = crate::telemetry::metrics_handle();
     let comet =
         keyhall_face_comet::router(core.clone(), keyhall_face_comet::CometConfig { legacy_routes: config.comet_legacy_routes });
+    let barong = barong_router(&core, config).await?;
     let openapi = keyhall_face_comet::openapi::document_text();
     let router = Router::new()
         .route("/healthz", get(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#) }))
@@ -74,11 +81,43 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "/api/v1/openapi.json",
             get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], openapi.clone()).into_response())),
         )
-        .merge(comet);
+        .merge(comet)
+        .merge(barong);
     let layers = LayerSettings { body_limit_bytes: config.body_limit_bytes, request_timeout: config.request_timeout };
     let router =
         keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));
     Ok(App { router, core })
+}
+
+async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Router> {
+    let configured = match &config.barong_tenant {
+        Some(t) => Some(
+            keyhall_types::TenantId::parse(t).ok_or_else(|| anyhow::anyhow!("KEYHALL_BARONG_TENANT {t:?} is not a tenant id"))?,
+        ),
+        None => None,
+    };
+    let tenant = core
+        .face_tenant("barong.tenant_id", "Barong", configured)
+        .await
+        .map_err(|e| anyhow::anyhow!("Barong tenant: {}", e.detail.clone().unwrap_or_else(|| e.code.to_string())))?;
+    // Create (or load) the signing key now rather than on the first sign-in.
+    core.signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
+    let mut barong = keyhall_face_barong::BarongConfig::new(tenant);
+    barong.csrf_protection = config.barong_csrf;
+    barong.jwt_ttl = time::Duration::seconds(3600);
+    barong.secure_cookies = config.public_url.starts_with("https://");
+    barong.captcha = match config.barong_captcha.as_str() {
+        "none" => keyhall_face_barong::Captcha::None,
+        "recaptcha" => {
+            keyhall_face_barong::Captcha::Recaptcha { secret: std::env::var("KEYHALL_RECAPTCHA_SECRET_KEY").unwrap_or_default() }
+        }
+        "geetest" => keyhall_face_barong::Captcha::Geetest {
+            id: std::env::var("KEYHALL_GEETEST_ID").unwrap_or_default(),
+            key: std::env::var("KEYHALL_GEETEST_KEY").unwrap_or_default(),
+        },
+        other => anyhow::bail!("KEYHALL_BARONG_CAPTCHA must be none, recaptcha or geetest, not {other:?}"),
+    };
+    Ok(keyhall_face_barong::router(core.clone(), barong))
 }
 
 /// Periodic work: write batched token uses every 5 s, apply due lifecycle transitions every

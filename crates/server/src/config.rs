@@ -39,6 +39,16 @@ pub struct Config {
     pub read_cache_ttl: Duration,
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
+    /// The tenant the Barong face serves (default: one created on first start).
+    pub barong_tenant: Option<String>,
+    pub barong_csrf: bool,
+    /// `none`, `recaptcha` or `geetest`.
+    pub barong_captcha: String,
+    /// `RS256` or `ES256`.
+    pub jwt_algorithm: String,
+    pub session_expire: Duration,
+    pub login_max_failures: i64,
+    pub login_window: Duration,
 }
 
 impl Default for Config {
@@ -64,6 +74,13 @@ impl Default for Config {
             read_cache_ttl: Duration::from_secs(1),
             request_timeout: Duration::from_secs(30),
             body_limit_bytes: 1024 * 1024,
+            barong_tenant: None,
+            barong_csrf: true,
+            barong_captcha: "none".into(),
+            jwt_algorithm: "RS256".into(),
+            session_expire: Duration::from_secs(1800),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(900),
         }
     }
 }
@@ -89,6 +106,13 @@ pub struct FileConfig {
     pub trust_forwarded_for: Option<bool>,
     pub token_cache_ms: Option<u64>,
     pub read_cache_ms: Option<u64>,
+    pub barong_tenant: Option<String>,
+    pub barong_csrf: Option<bool>,
+    pub barong_captcha: Option<String>,
+    pub jwt_algorithm: Option<String>,
+    pub session_expire_seconds: Option<u64>,
+    pub login_max_failures: Option<i64>,
+    pub login_window_seconds: Option<u64>,
     pub request_timeout_seconds: Option<u64>,
     pub body_limit_bytes: Option<usize>,
 }
@@ -146,6 +170,27 @@ pub struct ServeArgs {
     /// at once, writes by other nodes show after at most this long.
     #[arg(long, env = "KEYHALL_READ_CACHE_MS")]
     pub read_cache_ms: Option<u64>,
+    /// The tenant (company id) whose users the Barong API serves.
+    #[arg(long, env = "KEYHALL_BARONG_TENANT")]
+    pub barong_tenant: Option<String>,
+    /// Require X-CSRF-Token on cookie-authenticated writes through authorize (true/false).
+    #[arg(long, env = "KEYHALL_BARONG_CSRF")]
+    pub barong_csrf: Option<bool>,
+    /// Captcha on sign-up and sign-in: none, recaptcha or geetest.
+    #[arg(long, env = "KEYHALL_BARONG_CAPTCHA")]
+    pub barong_captcha: Option<String>,
+    /// Algorithm of the token-signing key: RS256 or ES256.
+    #[arg(long, env = "KEYHALL_JWT_ALGORITHM")]
+    pub jwt_algorithm: Option<String>,
+    /// Seconds a session lives without activity.
+    #[arg(long, env = "KEYHALL_SESSION_EXPIRE_SECONDS")]
+    pub session_expire_seconds: Option<u64>,
+    /// Failed sign-ins per account (within the window) before it is locked.
+    #[arg(long, env = "KEYHALL_LOGIN_MAX_FAILURES")]
+    pub login_max_failures: Option<i64>,
+    /// The window, in seconds, failed sign-ins are counted in (and the first lock's length).
+    #[arg(long, env = "KEYHALL_LOGIN_WINDOW_SECONDS")]
+    pub login_window_seconds: Option<u64>,
 }
 
 impl Config {
@@ -178,6 +223,13 @@ impl Config {
             trust_forwarded_for: args.trust_forwarded_for.or(file.trust_forwarded_for).unwrap_or(d.trust_forwarded_for),
             token_cache_ttl: args.token_cache_ms.or(file.token_cache_ms).map(Duration::from_millis).unwrap_or(d.token_cache_ttl),
             read_cache_ttl: args.read_cache_ms.or(file.read_cache_ms).map(Duration::from_millis).unwrap_or(d.read_cache_ttl),
+            barong_tenant: args.barong_tenant.clone().or(file.barong_tenant).filter(|t| !t.trim().is_empty()),
+            barong_csrf: args.barong_csrf.or(file.barong_csrf).unwrap_or(d.barong_csrf),
+            barong_captcha: args.barong_captcha.clone().or(file.barong_captcha).unwrap_or(d.barong_captcha),
+            jwt_algorithm: args.jwt_algorithm.clone().or(file.jwt_algorithm).unwrap_or(d.jwt_algorithm),
+            session_expire: args.session_expire_seconds.or(file.session_expire_seconds).map(secs).unwrap_or(d.session_expire),
+            login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(d.login_max_failures),
+            login_window: args.login_window_seconds.or(file.login_window_seconds).map(secs).unwrap_or(d.login_window),
             request_timeout: file.request_timeout_seconds.map(secs).unwrap_or(d.request_timeout),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
         }

@@ -28,6 +28,7 @@ fn read_ts(value: DbTime) -> Result<Timestamp> {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "identity", include_str!("../migrations/postgres/0002_identity.sql")),
+    (3, "totp_steps", include_str!("../migrations/postgres/0003_totp_steps.sql")),
 ];
 
 #[derive(Debug, Clone)]

@@ -56,6 +56,8 @@ catalogue! {
     TotpInvalidSecret => "mfa.totp_invalid_secret",
     TotpInvalidCode => "mfa.totp_invalid_code",
     TotpCodeReused => "mfa.totp_code_reused",
+    TotpAlreadyEnabled => "mfa.totp_already_enabled",
+    TotpNotEnabled => "mfa.totp_not_enabled",
     WebauthnNoChallenge => "mfa.webauthn_no_challenge",
     WebauthnRejected => "mfa.webauthn_rejected",
     // sessions

@@ -4,6 +4,9 @@
 mod harness;
 mod soft_authenticator;
 
+mod barong_authorize;
+mod barong_client;
+mod barong_identity;
 mod cli;
 mod comet_generic;
 mod comet_hosted;
@@ -14,3 +17,4 @@ mod comet_tokens;
 mod comet_users;
 mod concurrency;
 mod server_basics;
+mod smtp_sink;

@@ -50,16 +50,38 @@ impl keyhall_core::ports::CredentialRepo for Store {
     }
 
     async fn consume_totp_step(&self, credential: keyhall_types::CredentialId, step: i64) -> Result<bool> {
-        // One statement: concurrent uses of the same code race here and only one wins.
-        let done = sqlx::query(
-            "UPDATE credentials SET last_used_step = $2 WHERE id = $1 AND (last_used_step IS NULL OR last_used_step < $2)",
-        )
-        .bind(credential.to_string())
-        .bind(step)
-        .execute(self.write_pool())
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        // Read, then write conditionally on what was read: of concurrent uses of one code, one
+        // wins and the others see the step taken when they retry.
+        for _ in 0..16 {
+            let Some(row) = sqlx::query("SELECT used_steps FROM credentials WHERE id = $1")
+                .bind(credential.to_string())
+                .fetch_optional(self.write_pool())
+                .await
+                .map_err(db)?
+            else {
+                return Ok(false);
+            };
+            let before: String = col(&row, "used_steps")?;
+            let mut steps = parse_steps(&before);
+            if steps.contains(&step) {
+                return Ok(false);
+            }
+            // Steps more than two behind cannot verify any more: forget them.
+            steps.retain(|s| *s > step - 3);
+            steps.push(step);
+            let done = sqlx::query("UPDATE credentials SET used_steps = $3, last_used_step = $4 WHERE id = $1 AND used_steps = $2")
+                .bind(credential.to_string())
+                .bind(&before)
+                .bind(format_steps(&steps))
+                .bind(steps.iter().copied().max())
+                .execute(self.write_pool())
+                .await
+                .map_err(db)?;
+            if done.rows_affected() == 1 {
+                return Ok(true);
+            }
+        }
+        Err(keyhall_core::DomainError::internal("TOTP step kept changing concurrently"))
     }
 }
 

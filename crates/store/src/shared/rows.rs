@@ -107,7 +107,7 @@ fn user_from_row(row: &DbRow) -> Result<User> {
 
 macro_rules! credential_cols {
     () => {
-        "id, user_id, kind, secret, label, last_used_step, created_at, updated_at"
+        "id, user_id, kind, secret, label, used_steps, created_at, updated_at"
     };
 }
 
@@ -118,7 +118,7 @@ fn credential_from_row(row: &DbRow) -> Result<Credential> {
         kind: CredentialKind::parse(&col::<String>(row, "kind")?).ok_or_else(|| crate::errors::corrupt("credential kind"))?,
         secret: col(row, "secret")?,
         label: col(row, "label")?,
-        last_used_step: col(row, "last_used_step")?,
+        used_steps: parse_steps(&col::<String>(row, "used_steps")?),
         created_at: col_ts(row, "created_at")?,
         updated_at: col_ts(row, "updated_at")?,
     })
@@ -323,4 +323,12 @@ async fn commit_if_changed(mut tx: sqlx::Transaction<'static, Db>, rows: u64, au
     insert_audit(&mut tx, audit).await?;
     tx.commit().await.map_err(db)?;
     Ok(true)
+}
+
+fn parse_steps(text: &str) -> Vec<i64> {
+    text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+fn format_steps(steps: &[i64]) -> String {
+    steps.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }

@@ -50,7 +50,7 @@ async fn insert_credential_row(conn: &mut <Db as sqlx::Database>::Connection, c:
         .bind(c.kind.as_str())
         .bind(&c.secret)
         .bind(&c.label)
-        .bind(c.last_used_step)
+        .bind(format_steps(&c.used_steps))
         .bind(ts(c.created_at))
         .bind(ts(c.updated_at))
         .execute(&mut *conn)
@@ -80,11 +80,7 @@ async fn insert_token_row(conn: &mut <Db as sqlx::Database>::Connection, t: &Api
     Ok(())
 }
 
-#[async_trait::async_trait]
-impl keyhall_core::ports::TenantRepo for Store {
-    async fn create_tenant(&self, b: &keyhall_core::ports::NewTenantBundle) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let t = &b.tenant;
+async fn insert_tenant_rows(conn: &mut <Db as sqlx::Database>::Connection, t: &Tenant, c: &Community) -> Result<()> {
         sqlx::query(concat!("INSERT INTO tenants (", tenant_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
             .bind(t.id.to_string())
             .bind(&t.name)
@@ -96,25 +92,39 @@ impl keyhall_core::ports::TenantRepo for Store {
             .bind(&t.profile.address_country)
             .bind(ts(t.created_at))
             .bind(ts(t.updated_at))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(db)?;
-        let c = &b.community;
         sqlx::query("INSERT INTO communities (id, tenant_id, name, is_default, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(c.id.to_string())
             .bind(c.tenant_id.to_string())
             .bind(&c.name)
             .bind(c.is_default)
             .bind(ts(c.created_at))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await
             .map_err(db)?;
+        Ok(())
+}
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::TenantRepo for Store {
+    async fn create_tenant(&self, b: &keyhall_core::ports::NewTenantBundle) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_tenant_rows(&mut tx, &b.tenant, &b.community).await?;
         insert_user_row(&mut tx, &b.owner).await?;
         insert_credential_row(&mut tx, &b.owner_password).await?;
         insert_token_row(&mut tx, &b.token, &b.token_digest).await?;
         for e in &b.audit {
             insert_audit(&mut tx, e).await?;
         }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn create_empty_tenant(&self, tenant: &Tenant, community: &Community, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_tenant_rows(&mut tx, tenant, community).await?;
+        insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -129,8 +139,8 @@ impl keyhall_core::ports::TenantRepo for Store {
             .transpose()
     }
 
-    async fn any_tenant(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM tenants) AS found").fetch_one(self.read_pool()).await.map_err(db)?;
+    async fn any_user(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT EXISTS (SELECT 1 FROM users) AS found").fetch_one(self.read_pool()).await.map_err(db)?;
         col(&row, "found")
     }
 

@@ -1,0 +1,127 @@
+//! Signed, single-use tokens mailed to users: e-mail confirmation and password reset. Each is
+//! a JWT (`sub` = the purpose) signed with keyhall's signing key; the store keeps the digest of
+//! the newest token's id per user and purpose, so a token works once and a newer one replaces
+//! it.
+
+use keyhall_crypto::jwt::JwtError;
+use keyhall_types::{ChallengeId, UserId};
+use serde_json::{Value, json};
+
+use crate::Core;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::mfa::{Challenge, ChallengeKind};
+use crate::users::User;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Confirmation,
+    Reset,
+}
+
+impl Purpose {
+    pub fn subject(self) -> &'static str {
+        match self {
+            Purpose::Confirmation => "confirmation",
+            Purpose::Reset => "reset",
+        }
+    }
+
+    fn kind(self) -> ChallengeKind {
+        match self {
+            Purpose::Confirmation => ChallengeKind::EmailVerification,
+            Purpose::Reset => ChallengeKind::PasswordReset,
+        }
+    }
+}
+
+/// Why a presented token was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionTokenError {
+    /// Not a valid JWT of ours (the reason word as the JWT library would give it).
+    Jwt(&'static str),
+    /// Valid, but already used or replaced by a newer one.
+    Utilized,
+}
+
+impl Core {
+    /// Issues a token for `user` and records it as the one to accept next.
+    pub async fn issue_action_token(&self, user: &User, purpose: Purpose) -> Result<String> {
+        let now = self.now();
+        let jti = hex::encode(keyhall_crypto::random::bytes::<10>());
+        let exp = now + self.settings.action_token_ttl;
+        let claims = json!({
+            "sub": purpose.subject(),
+            "email": user.email,
+            "uid": user.uid,
+            "iat": now.unix_timestamp(),
+            "exp": exp.unix_timestamp(),
+            "iss": self.settings.token_issuer,
+            "aud": self.settings.token_audience,
+            "jti": jti,
+        });
+        let token = self.sign_jwt(&claims).await?;
+        let challenge = Challenge {
+            id: ChallengeId::new(),
+            tenant_id: user.tenant_id,
+            user_id: user.id,
+            kind: purpose.kind(),
+            state: keyhall_crypto::token::digest(&jti),
+            created_at: now,
+            expires_at: exp,
+        };
+        self.store.put_challenge(&challenge, None).await?;
+        Ok(token)
+    }
+
+    /// Checks signature, expiry and purpose; returns the claims (not yet consumed).
+    pub async fn decode_action_token(
+        &self,
+        token: &str,
+        purpose: Purpose,
+    ) -> Result<std::result::Result<Value, ActionTokenError>> {
+        let keys = self.signing_keys().await?;
+        let claims = match keys.verifier.verify(token) {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(ActionTokenError::Jwt(e.reason()))),
+        };
+        if let Err(e) = keyhall_crypto::jwt::check_times(&claims, self.now().unix_timestamp(), 0) {
+            return Ok(Err(ActionTokenError::Jwt(e.reason())));
+        }
+        if claims.get("sub").and_then(Value::as_str) != Some(purpose.subject()) {
+            return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("sub").reason())));
+        }
+        if claims.get("jti").and_then(Value::as_str).is_none() {
+            return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("jti").reason())));
+        }
+        Ok(Ok(claims))
+    }
+
+    /// Consumes the token of `user` with id `jti`: succeeds once, for the newest token only.
+    pub async fn consume_action_token(
+        &self,
+        user: UserId,
+        purpose: Purpose,
+        jti: &str,
+    ) -> Result<std::result::Result<(), ActionTokenError>> {
+        let now = self.now();
+        let Some(challenge) = self.store.take_challenge(user, purpose.kind(), now).await? else {
+            return Ok(Err(ActionTokenError::Utilized));
+        };
+        if keyhall_crypto::constant_time_eq(challenge.state.as_bytes(), keyhall_crypto::token::digest(jti).as_bytes()) {
+            Ok(Ok(()))
+        } else {
+            // A stale token must not burn the newest one: put it back.
+            self.store.put_challenge(&challenge, None).await?;
+            Ok(Err(ActionTokenError::Utilized))
+        }
+    }
+}
+
+impl From<ActionTokenError> for DomainError {
+    fn from(e: ActionTokenError) -> Self {
+        match e {
+            ActionTokenError::Jwt(reason) => DomainError::new(ErrorCode::InvalidToken).detail(reason),
+            ActionTokenError::Utilized => DomainError::new(ErrorCode::InvalidToken).detail("utilized"),
+        }
+    }
+}

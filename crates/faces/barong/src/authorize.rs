@@ -1,0 +1,172 @@
+//! The authorize endpoint (`/api/v2/auth/<path>`): a gateway asks it about every request it
+//! forwards. Public paths pass without a token; blocked ones are refused; everything else needs
+//! a session cookie (with CSRF on writes) or API-key headers, then a role permission, and earns
+//! `Authorization: Bearer <JWT>` describing the caller.
+
+use axum::extract::{Path, State as AxumState};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use keyhall_core::api_keys::ApiKeyRefusal;
+use keyhall_core::audit::AuditEvent;
+use keyhall_core::authz::{Permit, Route};
+use keyhall_core::users::User;
+use keyhall_core::{Actor, Caller, Core};
+use serde_json::json;
+
+use crate::State;
+use crate::errors::{BarongError, Result};
+use crate::session::Client;
+
+const APIKEY: &str = "x-auth-apikey";
+const NONCE: &str = "x-auth-nonce";
+const SIGNATURE: &str = "x-auth-signature";
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn denied(code: &str) -> BarongError {
+    BarongError::new(401, code)
+}
+
+pub async fn authorize(
+    AxumState(state): AxumState<State>,
+    Path(path): Path<String>,
+    method: Method,
+    client: Client,
+    headers: HeaderMap,
+) -> Response {
+    match decide(&state, &path, &method, &client, &headers).await {
+        Ok(Some(token)) => {
+            let mut r = StatusCode::OK.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                r.headers_mut().insert(header::AUTHORIZATION, v);
+            }
+            r
+        }
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn decide(state: &State, path: &str, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
+    match state.config.rules.route(path) {
+        Route::Block => return Err(denied("authz.permission_denied")),
+        Route::Pass => return Ok(None),
+        Route::Protected => {}
+    }
+    let api_key_headers = [APIKEY, NONCE, SIGNATURE].map(|h| header_text(headers, h));
+    let holder = if api_key_headers.iter().any(Option::is_some) {
+        api_key_holder(state, api_key_headers).await?
+    } else {
+        cookie_holder(state, method, client, headers).await?
+    };
+    let caller = Caller { tenant_id: holder.tenant_id, actor: Actor::User(holder.id), origin: client.origin() };
+    match state.config.rules.permit(&holder.role, method.as_str(), path) {
+        Permit::Denied => return Err(denied("authz.invalid_permission")),
+        Permit::Allowed { audited } => {
+            for p in audited {
+                let audit = AuditEvent::new(&caller, "authz.audit", "path", Some(path.to_string()), state.core.now())
+                    .with_details(json!({ "method": method.as_str(), "rule": p.path, "topic": "audit" }));
+                state.core.audit_event(&audit).await.map_err(BarongError::internal)?;
+            }
+        }
+    }
+    token_for(state, &holder).await.map(Some)
+}
+
+async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3]) -> Result<User> {
+    let (Some(kid), Some(nonce), Some(signature)) = (kid, nonce, signature) else {
+        return Err(BarongError::new(422, "authz.invalid_api_key_headers"));
+    };
+    if [kid, nonce, signature].iter().any(|v| v.trim().is_empty()) {
+        return Err(BarongError::new(422, "authz.invalid_api_key_headers"));
+    }
+    let outcome = state
+        .core
+        .authenticate_api_key(state.config.tenant_id, kid.trim(), nonce, signature, state.config.nonce_lifetime_ms)
+        .await
+        .map_err(BarongError::internal)?;
+    outcome.map(|(_, holder)| holder).map_err(|r| {
+        denied(match r {
+            ApiKeyRefusal::UnknownKey => "authz.unexistent_apikey",
+            ApiKeyRefusal::NonceNotTimestamp => "authz.nonce_not_valid_timestamp",
+            ApiKeyRefusal::NonceExpired => "authz.nonce_expired",
+            ApiKeyRefusal::BadSignature => "authz.invalid_signature",
+            ApiKeyRefusal::KeyInactive => "authz.apikey_not_active",
+            ApiKeyRefusal::HolderInactive => "authz.invalid_session",
+            ApiKeyRefusal::SecondFactorDisabled => "authz.disabled_2fa",
+        })
+    })
+}
+
+async fn cookie_holder(state: &State, method: &Method, client: &Client, headers: &HeaderMap) -> Result<User> {
+    let changes_state = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE" | "TRACE");
+    let csrf = header_text(headers, "x-csrf-token");
+    if state.config.csrf_protection && changes_state && csrf.is_none_or(|t| t.is_empty()) {
+        return Err(denied("authz.missing_csrf_token"));
+    }
+    let secret = crate::session::cookie(headers, &state.config.session_cookie).ok_or_else(|| denied("authz.invalid_session"))?;
+    let session =
+        state.core.resolve_session(&secret, client.info.ip, &client.info.user_agent).await.map_err(|e| match e.code {
+            keyhall_core::ErrorCode::SessionInvalid => denied("authz.invalid_session"),
+            keyhall_core::ErrorCode::SessionMismatch => denied("authz.client_session_mismatch"),
+            _ => BarongError::internal(e),
+        })?;
+    if state.config.csrf_protection
+        && changes_state
+        && !keyhall_crypto::constant_time_eq(csrf.unwrap_or_default().as_bytes(), session.csrf_token.as_bytes())
+    {
+        return Err(denied("authz.csrf_token_mismatch"));
+    }
+    let user = state
+        .core
+        .find_user(session.tenant_id, &session.user_id.to_string())
+        .await
+        .map_err(BarongError::internal)?
+        .ok_or_else(|| denied("authz.invalid_session"))?;
+    if !Core::may_sign_in(user.status) {
+        return Err(denied("authz.user_not_active"));
+    }
+    Ok(user)
+}
+
+/// The caller's token: reused while the holder's state and role are unchanged (signing costs
+/// far more than the rest of a decision), fresh otherwise.
+async fn token_for(state: &State, user: &User) -> Result<String> {
+    let cache_key = format!("{}|{}|{}", user.uid, user.status.as_str(), user.role);
+    if let Some(token) = state.issued_jwts.get(&cache_key) {
+        return Ok(token);
+    }
+    let labels = state.core.labels(user.id).await.map_err(BarongError::internal)?;
+    let now = state.core.now();
+    let settings = state.core.settings();
+    let mut claims = json!({
+        "uid": user.uid,
+        "email": user.email,
+        "role": user.role,
+        "level": keyhall_core::labels::level(&labels),
+        "state": user.status.as_str(),
+        "iat": now.unix_timestamp(),
+        "exp": (now + state.config.jwt_ttl).unix_timestamp(),
+        "sub": "session",
+        "iss": settings.token_issuer,
+        "aud": settings.token_audience,
+        "jti": hex_id(),
+    });
+    if user.owner_id.is_none() {
+        claims["username"] = json!(user.username);
+        let referral = match user.referral_id {
+            Some(r) => state.core.find_user(user.tenant_id, &r.to_string()).await.map_err(BarongError::internal)?.map(|u| u.uid),
+            None => None,
+        };
+        claims["referral_id"] = json!(referral);
+    }
+    let token = state.core.sign_jwt(&claims).await.map_err(BarongError::internal)?;
+    state.issued_jwts.insert(cache_key, token.clone());
+    Ok(token)
+}
+
+fn hex_id() -> String {
+    keyhall_crypto::random::string_from(b"0123456789abcdef", 20)
+}

@@ -1,0 +1,76 @@
+//! Endpoints without authentication: ping, time, version, configs, password strength, JWKS.
+
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
+use serde_json::json;
+
+use crate::errors::{BarongError, Result};
+use crate::identity::params;
+use crate::{Captcha, State};
+
+pub async fn ping() -> Response {
+    axum::Json(json!({ "ping": "pong" })).into_response()
+}
+
+pub async fn time(AxumState(state): AxumState<State>) -> Response {
+    axum::Json(json!({ "time": state.core.now().unix_timestamp() })).into_response()
+}
+
+pub async fn version() -> Response {
+    axum::Json(json!({
+        "git_tag": env!("CARGO_PKG_VERSION"),
+        "git_sha": option_env!("KEYHALL_GIT_SHA").unwrap_or("unknown"),
+        "build_date": option_env!("KEYHALL_BUILD_DATE").unwrap_or("unknown"),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+    .into_response()
+}
+
+pub async fn configs(AxumState(state): AxumState<State>) -> Response {
+    let captcha_type = match state.config.captcha {
+        Captcha::None => "none",
+        Captcha::Recaptcha { .. } => "recaptcha",
+        Captcha::Geetest { .. } => "geetest",
+    };
+    let mut body = json!({
+        "session_expire_time": state.core.settings().session_ttl.whole_seconds(),
+        "captcha_type": captcha_type,
+        "phone_verification_type": "twilio_sms",
+        "password_min_entropy": keyhall_core::password_strength::MIN_ENTROPY as i64,
+        "password_regexp": "^(?=.*[[:lower:]])(?=.*[[:upper:]])(?=.*[[:digit:]])(?=.*[[:graph:]]).{8,80}$",
+    });
+    if let Captcha::Geetest { id, .. } = &state.config.captcha {
+        body["captcha_id"] = json!(id);
+    }
+    axum::Json(body).into_response()
+}
+
+/// Auth0 is not configured in this deployment: both values are empty.
+pub async fn configs_auth0() -> Response {
+    axum::Json(json!({ "auth0_domain": "", "auth0_client_id": "" })).into_response()
+}
+
+/// The KYC provider callback; keyhall has no KYC provider configured.
+pub async fn kyc() -> Result<Response> {
+    Err(BarongError::new(422, "public.kyc.not_configured"))
+}
+
+/// `{entropy}` of a candidate password (201, as Barong answers).
+pub async fn password_validate(headers: HeaderMap, uri: http::Uri, body: Bytes) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    let module = if uri.path().contains("/public/") { "public" } else { "identity" };
+    p.checker(&format!("{module}.general")).requires("password").finish()?;
+    let entropy = keyhall_core::password_strength::entropy(&p.text("password").unwrap_or_default());
+    Ok((StatusCode::CREATED, axum::Json(json!({ "entropy": entropy }))).into_response())
+}
+
+pub async fn jwks(AxumState(state): AxumState<State>) -> Result<Response> {
+    Ok(axum::Json(state.core.jwks().await.map_err(BarongError::internal)?).into_response())
+}
+
+/// Grape's catch-all for unknown routes inside the API namespaces.
+pub async fn route_not_found() -> Response {
+    (StatusCode::NOT_FOUND, axum::Json(json!({ "error": "Route is not found" }))).into_response()
+}

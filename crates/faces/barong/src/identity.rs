@@ -1,0 +1,340 @@
+//! `/api/v2/auth/identity/…`: sign-up, e-mail confirmation, password reset and sessions.
+
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode, header};
+use keyhall_core::action_tokens::{ActionTokenError, Purpose};
+use keyhall_core::login::LoginRefusal;
+use keyhall_core::registration::{PasswordPolicy, Registration, check_user_data, check_username};
+use keyhall_core::users::{USER_UID_PREFIX, UserStatus};
+use keyhall_core::{Actor, Caller, ErrorCode};
+use serde_json::Value;
+
+use crate::entities::{facts, user_with_full_info};
+use crate::errors::{BarongError, Result};
+use crate::params::Params;
+use crate::session::{Client, expired_cookie, session_cookie};
+use crate::{Captcha, State};
+
+pub(crate) fn params(headers: &HeaderMap, uri: &http::Uri, body: &Bytes) -> Result<Params> {
+    let mut req = http::Request::builder().uri(uri.clone());
+    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+        req = req.header(header::CONTENT_TYPE, ct);
+    }
+    let (parts, _) = req.body(()).map_err(BarongError::internal)?.into_parts();
+    Params::parse(&parts, body)
+}
+
+/// Captcha, as Barong checks it on protected endpoints. keyhall cannot reach the captcha
+/// services from here, so a configured captcha fails closed.
+pub(crate) fn verify_captcha(state: &State, p: &Params) -> Result<()> {
+    match &state.config.captcha {
+        Captcha::None => Ok(()),
+        Captcha::Recaptcha { .. } => match p.filled("captcha_response") {
+            None => Err(BarongError::new(400, "identity.captcha.required")),
+            Some(_) => Err(BarongError::new(422, "identity.captcha.verification_failed")),
+        },
+        Captcha::Geetest { .. } => {
+            let Some(response) = p.value("captcha_response") else {
+                return Err(BarongError::new(400, "identity.captcha.required"));
+            };
+            let complete = ["geetest_challenge", "geetest_validate", "geetest_seccode"]
+                .iter()
+                .all(|k| response.get(k).is_some_and(Value::is_string));
+            if !complete {
+                return Err(BarongError::new(400, "identity.captcha.mandatory_fields"));
+            }
+            Err(BarongError::new(422, "identity.captcha.verification_failed"))
+        }
+    }
+}
+
+/// Opens a session for `user` and answers `status` with the full user and its csrf token.
+async fn with_new_session(
+    state: &State,
+    client: &Client,
+    user: &keyhall_core::users::User,
+    status: StatusCode,
+) -> Result<Response> {
+    let opened = state.core.open_session(user, &client.origin()).await.map_err(BarongError::internal)?;
+    let f = facts(&state.core, user).await?;
+    let body = user_with_full_info(user, &f, Some(&opened.session.csrf_token));
+    let cookie = session_cookie(&state.config.session_cookie, opened.secret.expose(), state.config.secure_cookies);
+    Ok((status, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+pub async fn sign_up(
+    AxumState(state): AxumState<State>,
+    client: Client,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.user").requires_filled("email").requires_filled("password").finish()?;
+    verify_captcha(&state, &p)?;
+    let core = &state.core;
+    let tenant = state.config.tenant_id;
+    let referral = match p.text("refid") {
+        None => None,
+        Some(refid) => {
+            if !refid.starts_with(USER_UID_PREFIX) {
+                return Err(BarongError::new(422, "identity.user.invalid_referral_format"));
+            }
+            match core.user_by_uid(tenant, &refid).await.map_err(BarongError::internal)? {
+                Some(u) => Some(u.id),
+                None => return Err(BarongError::new(422, "identity.user.referral_doesnt_exist")),
+            }
+        }
+    };
+    // Model validation, in Barong's order, every failure listed.
+    let mut errors: Vec<String> = Vec::new();
+    let data = match p.text("data") {
+        Some(d) => match check_user_data(&d) {
+            Ok(d) => Some(d),
+            Err(reason) => {
+                errors.push(format!("data.{reason}"));
+                None
+            }
+        },
+        None => None,
+    };
+    let email_text = p.text("email").unwrap_or_default();
+    let email = keyhall_types::Email::parse(&email_text).ok();
+    match &email {
+        None => errors.push("email.invalid".into()),
+        Some(e) => {
+            if core.user_by_email(tenant, e.as_str()).await.map_err(BarongError::internal)?.is_some() {
+                errors.push("email.taken".into());
+            }
+        }
+    }
+    let username = match p.text("username") {
+        Some(u) => match check_username(&u) {
+            Ok(u) => Some(u),
+            Err(reasons) => {
+                errors.extend(reasons.iter().map(|r| format!("username.{r}")));
+                None
+            }
+        },
+        None => None,
+    };
+    let password = p.text("password").unwrap_or_default();
+    if let Err(e) = PasswordPolicy::BARONG.check("password", &password) {
+        errors.push(if e.code == ErrorCode::PasswordWeak { "password.weak".into() } else { "password.requirements".into() });
+    }
+    if !errors.is_empty() {
+        return Err(BarongError::many(422, errors));
+    }
+    let registration = Registration {
+        email: email.expect("checked above"),
+        password,
+        username,
+        referral,
+        data,
+        first_user_is_superadmin: state.config.first_registration_superadmin,
+    };
+    let user = core.register_user(tenant, registration, &client.origin()).await.map_err(|e| match e.code {
+        ErrorCode::EmailTaken => BarongError::new(422, "email.taken"),
+        ErrorCode::UsernameTaken => BarongError::new(422, "username.taken"),
+        _ => BarongError::internal(e),
+    })?;
+    if user.status == UserStatus::Pending {
+        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: client.origin() };
+        core.send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
+    }
+    with_new_session(&state, &client, &user, StatusCode::CREATED).await
+}
+
+/// Whitelist links are created by administrators (`admin/restrictions/whitelink`); a token
+/// that is not one of theirs is refused.
+pub async fn access(AxumState(_state): AxumState<State>, headers: HeaderMap, uri: http::Uri, body: Bytes) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.user").requires_filled("whitelink_token").finish()?;
+    Err(BarongError::new(422, "identity.user.access.invalid_token"))
+}
+
+/// Geetest registration needs the Geetest service, which keyhall does not call.
+pub async fn register_geetest(AxumState(_state): AxumState<State>) -> Result<Response> {
+    Err(BarongError::new(422, "identity.captcha.verification_failed"))
+}
+
+pub async fn email_generate_code(
+    AxumState(state): AxumState<State>,
+    client: Client,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.user").requires_filled("email").finish()?;
+    verify_captcha(&state, &p)?;
+    let email = p.text("email").unwrap_or_default();
+    // Unknown and already active addresses get the same answer: no enumeration.
+    if let Some(user) = state.core.user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
+        && user.status != UserStatus::Active
+    {
+        let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
+        state.core.send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
+    }
+    Ok(StatusCode::CREATED.into_response())
+}
+
+fn token_error(e: ActionTokenError) -> BarongError {
+    match e {
+        ActionTokenError::Jwt(reason) => BarongError::new(422, format!("jwt.decode_and_verify.{reason}")),
+        ActionTokenError::Utilized => BarongError::new(422, "identity.user.utilized_token"),
+    }
+}
+
+pub async fn email_confirm_code(
+    AxumState(state): AxumState<State>,
+    client: Client,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.user").requires_filled("token").finish()?;
+    let core = &state.core;
+    let claims = core
+        .decode_action_token(&p.text("token").unwrap_or_default(), Purpose::Confirmation)
+        .await
+        .map_err(BarongError::internal)?
+        .map_err(token_error)?;
+    let email = claims.get("email").and_then(Value::as_str).unwrap_or_default();
+    let user = core.user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)?;
+    let Some(user) = user.filter(|u| u.status != UserStatus::Active) else {
+        return Err(BarongError::new(422, "identity.user.active_or_doesnt_exist"));
+    };
+    let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
+    core.consume_action_token(user.id, Purpose::Confirmation, jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
+    let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
+    let user = core.set_private_label(&caller, &user, "email", Some("verified")).await.map_err(BarongError::internal)?;
+    with_new_session(&state, &client, &user, StatusCode::CREATED).await
+}
+
+pub async fn password_generate_code(
+    AxumState(state): AxumState<State>,
+    client: Client,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.user").requires_filled("email").finish()?;
+    verify_captcha(&state, &p)?;
+    let email = p.text("email").unwrap_or_default();
+    if let Some(user) = state.core.user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)? {
+        let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
+        state.core.send_password_reset(&caller, &user).await.map_err(BarongError::internal)?;
+    }
+    Ok(StatusCode::CREATED.into_response())
+}
+
+pub async fn password_confirm_code(
+    AxumState(state): AxumState<State>,
+    client: Client,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.user")
+        .requires_filled_as(
+            "reset_password_token",
+            "identity.user.missing_pass_token",
+            "identity.user.empty_reset_password_token",
+        )
+        .requires_filled("password")
+        .requires_filled("confirm_password")
+        .finish()?;
+    let password = p.text("password").unwrap_or_default();
+    if Some(&password) != p.text("confirm_password").as_ref() {
+        return Err(BarongError::new(422, "identity.user.passwords_doesnt_match"));
+    }
+    let core = &state.core;
+    let claims = core
+        .decode_action_token(&p.text("reset_password_token").unwrap_or_default(), Purpose::Reset)
+        .await
+        .map_err(BarongError::internal)?
+        .map_err(token_error)?;
+    let uid = claims.get("uid").and_then(Value::as_str).unwrap_or_default();
+    let user = core
+        .user_by_uid(state.config.tenant_id, uid)
+        .await
+        .map_err(BarongError::internal)?
+        .ok_or_else(|| BarongError::new(422, "identity.user.utilized_token"))?;
+    // A too-weak password does not burn the token: check it first.
+    PasswordPolicy::BARONG.check("password", &password)?;
+    let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
+    core.consume_action_token(user.id, Purpose::Reset, jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
+    let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
+    core.set_password(&caller, &user, &password, &PasswordPolicy::BARONG, None).await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+pub async fn session_create(
+    AxumState(state): AxumState<State>,
+    client: Client,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.session").requires("email").requires("password").finish()?;
+    if let Some(v) = p.value("captcha_response")
+        && !(v.is_string() || v.is_object())
+    {
+        return Err(BarongError::new(422, "identity.session.invalid_captcha_format"));
+    }
+    verify_captcha(&state, &p)?;
+    let outcome = state
+        .core
+        .password_login(
+            state.config.tenant_id,
+            &p.text("email").unwrap_or_default(),
+            &p.text("password").unwrap_or_default(),
+            p.text("otp_code").as_deref(),
+            &client.origin(),
+        )
+        .await
+        .map_err(BarongError::internal)?;
+    match outcome {
+        Ok(user) => with_new_session(&state, &client, &user, StatusCode::OK).await,
+        Err(LoginRefusal::Locked { until }) => {
+            let wait = (until - state.core.now()).whole_seconds().max(1);
+            let mut r = BarongError::new(429, "identity.session.too_many_attempts").into_response();
+            if let Ok(v) = http::HeaderValue::from_str(&wait.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(r)
+        }
+        Err(LoginRefusal::InvalidCredentials) => Err(BarongError::new(401, "identity.session.invalid_params")),
+        Err(LoginRefusal::Status(UserStatus::Banned)) => Err(BarongError::new(401, "identity.session.banned")),
+        Err(LoginRefusal::Status(UserStatus::Deleted)) => Err(BarongError::new(401, "identity.session.deleted")),
+        Err(LoginRefusal::Status(_)) => Err(BarongError::new(401, "identity.session.not_active")),
+        Err(LoginRefusal::MissingOtp) => Err(BarongError::new(401, "identity.session.missing_otp")),
+        Err(LoginRefusal::InvalidOtp) => Err(BarongError::new(403, "identity.session.invalid_otp")),
+    }
+}
+
+pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client, headers: HeaderMap) -> Result<Response> {
+    let not_found = || BarongError::new(404, "identity.session.not_found");
+    let secret = crate::session::cookie(&headers, &state.config.session_cookie).ok_or_else(not_found)?;
+    state.core.close_session(&secret, &client.origin()).await.map_err(BarongError::internal)?.ok_or_else(not_found)?;
+    Ok((StatusCode::OK, [(header::SET_COOKIE, expired_cookie(&state.config.session_cookie))]).into_response())
+}
+
+/// Auth0 sign-in needs an Auth0 tenant configured; without one every ID token is refused.
+pub async fn session_auth0(
+    AxumState(_state): AxumState<State>,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("identity.session").requires_filled("id_token").finish()?;
+    Err(BarongError::new(422, "identity.session.auth0.invalid_params"))
+}

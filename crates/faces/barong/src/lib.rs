@@ -1,0 +1,152 @@
+//! The Barong auth API face: identity (`/api/v2/auth/identity/…`), resource
+//! (`/api/v2/auth/resource/…`), public (`/api/v2/auth/public/…`) and, for every other path
+//! under `/api/v2/auth/`, the authorize endpoint a gateway asks before forwarding a request.
+//!
+//! Route precedence: the three API namespaces win; a path inside them that names no endpoint
+//! answers 404 `{"error":"Route is not found"}`; everything else under `/api/v2/auth/` is
+//! authorize, whose rule path is the rest of the URL (`/api/v2/auth/api/v2/x` → `api/v2/x`).
+
+mod authorize;
+mod entities;
+mod errors;
+mod general;
+mod identity;
+mod params;
+mod qr;
+mod resource;
+mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{any, get, patch, post, put};
+use keyhall_core::Core;
+use keyhall_core::authz::AccessRules;
+use keyhall_types::TenantId;
+
+pub use errors::BarongError;
+
+/// The captcha a deployment asks for on sign-up, sign-in, password reset and e-mail
+/// confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Captcha {
+    None,
+    /// reCAPTCHA: responses are verified with Google, which keyhall cannot reach offline; the
+    /// check fails closed.
+    Recaptcha {
+        secret: String,
+    },
+    /// Geetest: likewise verified remotely and failing closed.
+    Geetest {
+        id: String,
+        key: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct BarongConfig {
+    /// The tenant whose users this face serves.
+    pub tenant_id: TenantId,
+    pub session_cookie: String,
+    /// Cookie-authenticated writes through authorize need `X-CSRF-Token`.
+    pub csrf_protection: bool,
+    /// How far an API-key nonce may be from now, in milliseconds.
+    pub nonce_lifetime_ms: i64,
+    /// Lifetime of the JWTs authorize issues.
+    pub jwt_ttl: time::Duration,
+    pub rules: AccessRules,
+    /// The first user to sign up becomes superadmin.
+    pub first_registration_superadmin: bool,
+    pub captcha: Captcha,
+    /// Shown in authenticator apps as the TOTP issuer.
+    pub app_name: String,
+    /// Whether cookies get the `Secure` attribute (keyhall served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl BarongConfig {
+    pub fn new(tenant_id: TenantId) -> Self {
+        Self {
+            tenant_id,
+            session_cookie: "_barong_session".into(),
+            csrf_protection: true,
+            nonce_lifetime_ms: 5000,
+            jwt_ttl: time::Duration::seconds(3600),
+            rules: AccessRules::barong_defaults(),
+            first_registration_superadmin: true,
+            captcha: Captcha::None,
+            app_name: "keyhall".into(),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Shared by every handler.
+pub struct Barong {
+    core: Arc<Core>,
+    config: BarongConfig,
+    /// Verified bearer tokens (until shortly before they expire).
+    verified_jwts: moka::sync::Cache<String, serde_json::Value>,
+    /// Tokens authorize handed out recently, per holder, reused until near expiry.
+    issued_jwts: moka::sync::Cache<String, String>,
+}
+
+pub type State = Arc<Barong>;
+
+pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
+    let state = Arc::new(Barong {
+        core,
+        config,
+        verified_jwts: moka::sync::Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(std::time::Duration::from_secs(60))
+            .build(),
+        issued_jwts: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(30)).build(),
+    });
+    let id = "/api/v2/auth/identity";
+    let res = "/api/v2/auth/resource";
+    let public = "/api/v2/auth/public";
+    Router::new()
+        .route(&format!("{id}/users"), post(identity::sign_up))
+        .route(&format!("{id}/users/access"), post(identity::access))
+        .route(&format!("{id}/users/register_geetest"), get(identity::register_geetest))
+        .route(&format!("{id}/users/email/generate_code"), post(identity::email_generate_code))
+        .route(&format!("{id}/users/email/confirm_code"), post(identity::email_confirm_code))
+        .route(&format!("{id}/users/password/generate_code"), post(identity::password_generate_code))
+        .route(&format!("{id}/users/password/confirm_code"), post(identity::password_confirm_code))
+        .route(&format!("{id}/sessions"), post(identity::session_create).delete(identity::session_destroy))
+        .route(&format!("{id}/sessions/auth0"), post(identity::session_auth0))
+        .route(&format!("{id}/password/validate"), post(general::password_validate))
+        .route(&format!("{id}/ping"), get(general::ping))
+        .route(&format!("{id}/time"), get(general::time))
+        .route(&format!("{id}/version"), get(general::version))
+        .route(&format!("{id}/configs"), get(general::configs))
+        .route(&format!("{id}/jwks.json"), get(general::jwks))
+        .route(&format!("{public}/password/validate"), post(general::password_validate))
+        .route(&format!("{public}/ping"), get(general::ping))
+        .route(&format!("{public}/time"), get(general::time))
+        .route(&format!("{public}/version"), get(general::version))
+        .route(&format!("{public}/configs"), get(general::configs))
+        .route(&format!("{public}/configs/auth0"), get(general::configs_auth0))
+        .route(&format!("{public}/kyc"), post(general::kyc))
+        .route(&format!("{res}/users/me"), get(resource::me).put(resource::update_me).delete(resource::delete_me))
+        .route(&format!("{res}/users/password"), put(resource::change_password))
+        .route(&format!("{res}/users/activity/{{topic}}"), get(resource::activity))
+        .route(&format!("{res}/labels"), get(resource::labels).post(resource::create_label))
+        .route(
+            &format!("{res}/labels/{{key}}"),
+            get(resource::label).patch(resource::update_label).delete(resource::delete_label),
+        )
+        .route(&format!("{res}/otp/generate_qrcode"), post(resource::otp_generate_qrcode))
+        .route(&format!("{res}/otp/enable"), post(resource::otp_enable))
+        .route(&format!("{res}/otp/disable"), post(resource::otp_disable))
+        .route(&format!("{res}/otp/verify"), post(resource::otp_verify))
+        .route(&format!("{res}/api_keys"), get(resource::api_keys).post(resource::create_api_key))
+        .route(&format!("{res}/api_keys/{{kid}}"), patch(resource::update_api_key).delete(resource::delete_api_key))
+        .route("/.well-known/jwks.json", get(general::jwks))
+        .route(&format!("{id}/{{*rest}}"), any(general::route_not_found))
+        .route(&format!("{res}/{{*rest}}"), any(general::route_not_found))
+        .route(&format!("{public}/{{*rest}}"), any(general::route_not_found))
+        .route("/api/v2/auth/{*path}", any(authorize::authorize))
+        .with_state(state)
+}

@@ -1,0 +1,168 @@
+//! Request parameters the way Grape collects them: query string, then a JSON or form body;
+//! and Grape's validation messages (`<module>.<entity>.missing_<param>`, `….empty_<param>`),
+//! collected in declaration order so one answer lists every problem.
+
+use http::header;
+use http::request::Parts;
+use serde_json::{Map, Value};
+
+use crate::errors::BarongError;
+
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    map: Map<String, Value>,
+}
+
+impl Params {
+    pub fn parse(parts: &Parts, body: &[u8]) -> Result<Self, BarongError> {
+        let mut map = Map::new();
+        if let Some(q) = parts.uri.query() {
+            let pairs: Vec<(String, String)> = serde_html_form::from_str(q).unwrap_or_default();
+            for (k, v) in pairs {
+                map.insert(k, Value::String(v));
+            }
+        }
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if !body.is_empty() {
+            if mime == "application/json" || (mime.is_empty() && body.first() == Some(&b'{')) {
+                match serde_json::from_slice::<Value>(body) {
+                    Ok(Value::Object(o)) => map.extend(o),
+                    _ => return Err(BarongError::new(400, "server.invalid_json")),
+                }
+            } else if mime == "application/x-www-form-urlencoded" || mime.is_empty() {
+                let pairs: Vec<(String, String)> =
+                    serde_html_form::from_bytes(body).map_err(|_| BarongError::new(400, "server.invalid_form"))?;
+                for (k, v) in pairs {
+                    map.insert(k, Value::String(v));
+                }
+            }
+        }
+        Ok(Self { map })
+    }
+
+    #[cfg(test)]
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        Self { map }
+    }
+
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    pub fn present(&self, name: &str) -> bool {
+        self.value(name).is_some()
+    }
+
+    /// The value as text (numbers and booleans in their JSON form); `None` when absent.
+    pub fn text(&self, name: &str) -> Option<String> {
+        match self.value(name)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// The value as text when it is present and not blank (Rails' `present?`).
+    pub fn filled(&self, name: &str) -> Option<String> {
+        self.text(name).filter(|s| !s.trim().is_empty())
+    }
+
+    pub fn checker(&self, prefix: &str) -> Check<'_> {
+        Check { params: self, prefix: prefix.to_string(), errors: Vec::new() }
+    }
+}
+
+/// Accumulates validation failures for one request.
+pub struct Check<'a> {
+    params: &'a Params,
+    prefix: String,
+    pub errors: Vec<String>,
+}
+
+impl Check<'_> {
+    fn blank(&self, name: &str) -> bool {
+        match self.params.value(name) {
+            None => true,
+            Some(Value::String(s)) => s.trim().is_empty(),
+            Some(Value::Array(a)) => a.is_empty(),
+            Some(_) => false,
+        }
+    }
+
+    /// `requires :name`: absent → `missing_name`.
+    pub fn requires(&mut self, name: &str) -> &mut Self {
+        if !self.params.present(name) {
+            self.errors.push(format!("{}.missing_{name}", self.prefix));
+        }
+        self
+    }
+
+    /// `requires :name, allow_blank: false`: absent → `missing_name` and `empty_name`;
+    /// blank → `empty_name`.
+    pub fn requires_filled(&mut self, name: &str) -> &mut Self {
+        let (missing, empty) = (format!("{}.missing_{name}", self.prefix), format!("{}.empty_{name}", self.prefix));
+        self.requires_filled_as(name, &missing, &empty)
+    }
+
+    /// The same with the endpoint's own messages.
+    pub fn requires_filled_as(&mut self, name: &str, missing: &str, empty: &str) -> &mut Self {
+        if !self.params.present(name) {
+            self.errors.push(missing.to_string());
+            self.errors.push(empty.to_string());
+        } else if self.blank(name) {
+            self.errors.push(empty.to_string());
+        }
+        self
+    }
+
+    /// 422 with every collected message, or `Ok` when there are none.
+    pub fn finish(&mut self) -> Result<(), BarongError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            let mut seen = Vec::new();
+            for e in self.errors.drain(..) {
+                if !seen.contains(&e) {
+                    seen.push(e);
+                }
+            }
+            Err(BarongError::many(422, seen))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(json: &str) -> Params {
+        Params::from_map(serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn grape_messages() {
+        let p = params("{}");
+        let mut c = p.checker("identity.user");
+        assert_eq!(
+            c.requires_filled("email").requires_filled("password").finish().unwrap_err().errors,
+            [
+                "identity.user.missing_email",
+                "identity.user.empty_email",
+                "identity.user.missing_password",
+                "identity.user.empty_password"
+            ]
+        );
+        let p = params(r#"{"email":"","password":"zieV0Kai"}"#);
+        assert_eq!(
+            p.checker("identity.user").requires_filled("email").requires_filled("password").finish().unwrap_err().errors,
+            ["identity.user.empty_email"]
+        );
+        let p = params(r#"{"email":"a@b.c"}"#);
+        assert_eq!(
+            p.checker("identity.session").requires("email").requires("password").finish().unwrap_err().errors,
+            ["identity.session.missing_password"]
+        );
+    }
+}

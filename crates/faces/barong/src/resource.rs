@@ -1,0 +1,394 @@
+//! `/api/v2/auth/resource/…`: the signed-in user's own account, labels, 2FA and API keys.
+//! Every endpoint needs the bearer token authorize issues.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxumState};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use http::{HeaderMap, StatusCode};
+use keyhall_core::ErrorCode;
+use keyhall_core::api_keys::ApiKeyState;
+use keyhall_core::audit::AuditQuery;
+use keyhall_core::labels::LabelScope;
+use keyhall_core::registration::{PasswordPolicy, check_user_data};
+use serde_json::{Value, json};
+
+use crate::State;
+use crate::entities::{self, facts, user_with_full_info};
+use crate::errors::{BarongError, Result};
+use crate::identity::params;
+use crate::params::Params;
+use crate::session::Bearer;
+
+async fn full(state: &State, user: &keyhall_core::users::User) -> Result<Response> {
+    let f = facts(&state.core, user).await?;
+    Ok(axum::Json(user_with_full_info(user, &f, None)).into_response())
+}
+
+pub async fn me(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
+    full(&state, &b.user).await
+}
+
+pub async fn update_me(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("resource.user").requires_filled("data").finish()?;
+    let data = check_user_data(&p.text("data").unwrap_or_default()).map_err(|r| BarongError::new(422, format!("data.{r}")))?;
+    let user = state.core.set_user_data(&b.caller, &b.user, data).await?;
+    full(&state, &user).await
+}
+
+/// Closes the account (label `delete=by_user`) after the password and, with 2FA on, a code.
+pub async fn delete_me(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("resource.user").requires_filled("password").finish()?;
+    let core = &state.core;
+    if !core.check_password(Some(&b.user), &p.text("password").unwrap_or_default()).await.map_err(BarongError::internal)? {
+        return Err(BarongError::new(422, "resource.user.invalid_password"));
+    }
+    if core.has_totp(b.user.id).await.map_err(BarongError::internal)? {
+        match p.text("otp_code") {
+            None => return Err(BarongError::new(422, "resource.user.missing_otp_code")),
+            Some(c) if c.trim().is_empty() => return Err(BarongError::new(422, "resource.user.empty_otp_code")),
+            Some(c) => core.verify_totp(b.user.id, &c).await.map_err(|_| BarongError::new(422, "resource.user.invalid_otp"))?,
+        }
+    }
+    core.set_private_label(&b.caller, &b.user, "delete", Some("by_user")).await.map_err(BarongError::internal)?;
+    core.close_user_sessions(b.user.id, None).await.map_err(BarongError::internal)?;
+    Ok(StatusCode::OK.into_response())
+}
+
+pub async fn change_password(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("resource.user")
+        .requires_filled("old_password")
+        .requires_filled("new_password")
+        .requires_filled("confirm_password")
+        .finish()?;
+    let (old, new) = (p.text("old_password").unwrap_or_default(), p.text("new_password").unwrap_or_default());
+    if Some(&new) != p.text("confirm_password").as_ref() {
+        return Err(BarongError::new(422, "resource.password.doesnt_match"));
+    }
+    if !state.core.check_password(Some(&b.user), &old).await.map_err(BarongError::internal)? {
+        return Err(BarongError::new(400, "resource.password.prev_pass_not_correct"));
+    }
+    if old == new {
+        return Err(BarongError::new(400, "resource.password.no_change_provided"));
+    }
+    state.core.set_password(&b.caller, &b.user, &new, &PasswordPolicy::BARONG, None).await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+const TOPICS: &[&str] = &["all", "session", "otp", "password", "account"];
+
+fn pagination(p: &Params) -> Result<(u32, u32)> {
+    let page = match p.text("page") {
+        None => 1,
+        Some(t) => t.parse::<i64>().map_err(|_| BarongError::new(422, "non_integer_page"))?,
+    };
+    if page < 1 {
+        return Err(BarongError::new(422, "non_positive_page"));
+    }
+    let limit = match p.text("limit") {
+        None => 100,
+        Some(t) => t.parse::<i64>().map_err(|_| BarongError::new(422, "non_integer_limit"))?,
+    };
+    if !(1..=1000).contains(&limit) {
+        return Err(BarongError::new(422, "invalid_limit"));
+    }
+    Ok((page as u32, limit as u32))
+}
+
+pub async fn activity(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    Path(topic): Path<String>,
+    uri: http::Uri,
+) -> Result<Response> {
+    let p = params(&HeaderMap::new(), &uri, &Bytes::new())?;
+    if topic.trim().is_empty() {
+        return Err(BarongError::new(422, "resource.user.empty_topic"));
+    }
+    if !TOPICS.contains(&topic.as_str()) {
+        return Err(BarongError::new(422, "resource.user.wrong_topic"));
+    }
+    let (page, limit) = pagination(&p)?;
+    let records = state
+        .core
+        .audit_log(&AuditQuery {
+            tenant_id: Some(b.user.tenant_id),
+            target_id: Some(b.user.id.to_string()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .map_err(BarongError::internal)?;
+    let selected: Vec<Value> = records
+        .iter()
+        .filter(|e| topic == "all" || entities::topic(&e.action) == topic)
+        .enumerate()
+        .skip(((page - 1) * limit) as usize)
+        .take(limit as usize)
+        .map(|(i, e)| entities::activity(e, i + 1))
+        .collect();
+    if selected.is_empty() {
+        return Err(BarongError::new(422, "resource.user.no_activity"));
+    }
+    Ok(axum::Json(Value::Array(selected)).into_response())
+}
+
+pub async fn labels(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
+    let labels = state.core.labels(b.user.id).await.map_err(BarongError::internal)?;
+    Ok(axum::Json(labels.iter().map(entities::label).collect::<Vec<_>>()).into_response())
+}
+
+pub async fn label(AxumState(state): AxumState<State>, b: Bearer, Path(key): Path<String>) -> Result<Response> {
+    let labels = state.core.labels(b.user.id).await.map_err(BarongError::internal)?;
+    let found = labels
+        .iter()
+        .find(|l| l.key == key && l.scope == LabelScope::Public)
+        .ok_or_else(|| BarongError::new(404, "record.not_found"))?;
+    Ok(axum::Json(entities::label(found)).into_response())
+}
+
+fn label_error(e: keyhall_core::DomainError) -> BarongError {
+    match e.code {
+        ErrorCode::LabelPrivate => BarongError::new(400, "resource.labels.private"),
+        _ => BarongError::from(e),
+    }
+}
+
+pub async fn create_label(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("resource.label").requires_filled("key").requires_filled("value").finish()?;
+    let label = state
+        .core
+        .create_public_label(&b.caller, &b.user, &p.text("key").unwrap_or_default(), &p.text("value").unwrap_or_default())
+        .await
+        .map_err(label_error)?;
+    Ok((StatusCode::CREATED, axum::Json(entities::label(&label))).into_response())
+}
+
+pub async fn update_label(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("resource.label").requires_filled("value").finish()?;
+    let label = state
+        .core
+        .update_public_label(&b.caller, &b.user, &key, &p.text("value").unwrap_or_default())
+        .await
+        .map_err(label_error)?;
+    Ok(axum::Json(entities::label(&label)).into_response())
+}
+
+pub async fn delete_label(AxumState(state): AxumState<State>, b: Bearer, Path(key): Path<String>) -> Result<Response> {
+    state.core.delete_public_label(&b.caller, &b.user, &key).await.map_err(label_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn otp_generate_qrcode(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
+    let enrolment = state.core.start_totp_enrolment(&b.caller, &state.config.app_name).await.map_err(|e| match e.code {
+        ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
+        _ => BarongError::internal(e),
+    })?;
+    let png = crate::qr::png(&enrolment.otpauth_uri, 6).ok_or_else(|| BarongError::internal("QR code"))?;
+    let barcode = base64::engine::general_purpose::STANDARD.encode(png);
+    Ok((StatusCode::CREATED, axum::Json(json!({ "data": { "barcode": barcode, "url": enrolment.otpauth_uri } }))).into_response())
+}
+
+fn otp_code(headers: &HeaderMap, uri: &http::Uri, body: &Bytes) -> Result<String> {
+    let p = params(headers, uri, body)?;
+    p.checker("resource.otp").requires_filled("code").finish()?;
+    Ok(p.text("code").unwrap_or_default())
+}
+
+pub async fn otp_enable(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let code = otp_code(&headers, &uri, &body)?;
+    state.core.confirm_totp_enrolment(&b.caller, &code).await.map_err(|e| match e.code {
+        ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
+        ErrorCode::TotpInvalidCode => BarongError::new(422, "resource.otp.invalid"),
+        _ => BarongError::internal(e),
+    })?;
+    let core = &state.core;
+    core.set_private_label(&b.caller, &b.user, "otp", Some("enabled")).await.map_err(BarongError::internal)?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+pub async fn otp_disable(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let code = otp_code(&headers, &uri, &body)?;
+    state.core.disable_totp_with_code(&b.caller, &code).await.map_err(|e| match e.code {
+        ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.otp.not_enabled"),
+        ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.otp.invalid"),
+        _ => BarongError::internal(e),
+    })?;
+    state.core.set_private_label(&b.caller, &b.user, "otp", None).await.map_err(BarongError::internal)?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// Checks a code without changing anything (the code is spent).
+pub async fn otp_verify(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let code = otp_code(&headers, &uri, &body)?;
+    if !state.core.has_totp(b.user.id).await.map_err(BarongError::internal)? {
+        return Err(BarongError::new(400, "resource.otp.not_enabled"));
+    }
+    state.core.verify_totp(b.user.id, &code).await.map_err(|_| BarongError::new(422, "resource.otp.invalid"))?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+fn api_key_error(e: keyhall_core::DomainError) -> BarongError {
+    match e.code {
+        ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.api_key.2fa_disabled"),
+        ErrorCode::MissingParameter => BarongError::new(422, "resource.api_key.missing_totp"),
+        ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.api_key.invalid_totp"),
+        ErrorCode::InvalidParameter => BarongError::many(422, vec!["kid.blank".into(), "algorithm.inclusion".into()]),
+        _ => BarongError::from(e),
+    }
+}
+
+/// `scope` as a list: a JSON array, or one comma-separated string.
+fn scope(p: &Params) -> Option<Vec<String>> {
+    match p.value("scope")? {
+        Value::Array(a) => Some(a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        other => Some(
+            other
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| other.to_string())
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        ),
+    }
+}
+
+pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, uri: http::Uri) -> Result<Response> {
+    let p = params(&HeaderMap::new(), &uri, &Bytes::new())?;
+    let descending = match p.text("ordering").as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(BarongError::new(422, "resource.api_key.invalid_ordering")),
+    };
+    let order_by = p.text("order_by").unwrap_or_else(|| "id".into());
+    if !["id", "kid", "state", "created_at", "updated_at"].contains(&order_by.as_str()) {
+        return Err(BarongError::new(422, "resource.api_key.invalid_attribute"));
+    }
+    let (page, limit) = pagination(&p)?;
+    let mut keys = state.core.api_keys_of(&b.user).await.map_err(BarongError::internal)?;
+    keys.sort_by(|a, b| match order_by.as_str() {
+        "kid" => a.kid.cmp(&b.kid),
+        "state" => a.state.as_str().cmp(b.state.as_str()),
+        "updated_at" => a.updated_at.cmp(&b.updated_at),
+        _ => a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)),
+    });
+    if descending {
+        keys.reverse();
+    }
+    let page_keys: Vec<Value> =
+        keys.iter().skip(((page - 1) * limit) as usize).take(limit as usize).map(|k| entities::api_key(k, None)).collect();
+    Ok(axum::Json(page_keys).into_response())
+}
+
+pub async fn create_api_key(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    p.checker("resource.api_key").requires_filled("algorithm").finish()?;
+    let (key, secret) = state
+        .core
+        .create_api_key(
+            &b.caller,
+            &b.user,
+            &p.text("algorithm").unwrap_or_default(),
+            scope(&p).unwrap_or_default(),
+            p.text("totp_code").as_deref(),
+        )
+        .await
+        .map_err(api_key_error)?;
+    Ok((StatusCode::CREATED, axum::Json(entities::api_key(&key, Some(secret.expose())))).into_response())
+}
+
+pub async fn update_api_key(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    Path(kid): Path<String>,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    let new_state = match p.text("state") {
+        None => None,
+        Some(s) => Some(ApiKeyState::parse(&s).ok_or_else(|| BarongError::new(422, "state.invalid"))?),
+    };
+    let key = state
+        .core
+        .update_api_key(&b.caller, &b.user, &kid, new_state, scope(&p), p.text("totp_code").as_deref())
+        .await
+        .map_err(api_key_error)?;
+    Ok(axum::Json(entities::api_key(&key, None)).into_response())
+}
+
+pub async fn delete_api_key(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    Path(kid): Path<String>,
+    headers: HeaderMap,
+    uri: http::Uri,
+    body: Bytes,
+) -> Result<Response> {
+    let p = params(&headers, &uri, &body)?;
+    state.core.delete_api_key(&b.caller, &b.user, &kid, p.text("totp_code").as_deref()).await.map_err(api_key_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
