@@ -43,21 +43,7 @@ impl Core {
         };
         let phc = self.passwords.hash(&input.password).await?;
         let now = self.now();
-        let tenant = Tenant {
-            id: TenantId::new(),
-            name,
-            status: TenantStatus::Active,
-            profile: CompanyProfile::default(),
-            created_at: now,
-            updated_at: now,
-        };
-        let community = Community {
-            id: CommunityId::new(),
-            tenant_id: tenant.id,
-            name: DEFAULT_COMMUNITY.into(),
-            is_default: true,
-            created_at: now,
-        };
+        let (tenant, community) = new_tenant(name, now);
         let owner = User {
             id: UserId::new(),
             uid: crate::users::new_uid(crate::users::USER_UID_PREFIX),
@@ -136,6 +122,26 @@ impl Core {
     }
 }
 
+/// A new active tenant and its default community.
+fn new_tenant(name: String, now: keyhall_types::Timestamp) -> (Tenant, Community) {
+    let tenant = Tenant {
+        id: TenantId::new(),
+        name,
+        status: TenantStatus::Active,
+        profile: CompanyProfile::default(),
+        created_at: now,
+        updated_at: now,
+    };
+    let community = Community {
+        id: CommunityId::new(),
+        tenant_id: tenant.id,
+        name: DEFAULT_COMMUNITY.into(),
+        is_default: true,
+        created_at: now,
+    };
+    (tenant, community)
+}
+
 /// Convenience for operator-side calls.
 pub fn operator_caller(tenant: TenantId) -> Caller {
     Caller { tenant_id: tenant, actor: Actor::Operator, origin: Default::default() }
@@ -156,21 +162,7 @@ impl Core {
             return Ok(id);
         }
         let now = self.now();
-        let tenant = Tenant {
-            id: TenantId::new(),
-            name: name.to_string(),
-            status: TenantStatus::Active,
-            profile: CompanyProfile::default(),
-            created_at: now,
-            updated_at: now,
-        };
-        let community = Community {
-            id: CommunityId::new(),
-            tenant_id: tenant.id,
-            name: DEFAULT_COMMUNITY.into(),
-            is_default: true,
-            created_at: now,
-        };
+        let (tenant, community) = new_tenant(name.to_string(), now);
         let audit = AuditEvent::new(&Caller::system(tenant.id), "tenant.create", "tenant", Some(tenant.id.to_string()), now)
             .with_details(serde_json::json!({ "name": name, "for": setting }));
         self.store.create_empty_tenant(&tenant, &community, &audit).await?;

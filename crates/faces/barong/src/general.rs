@@ -1,13 +1,12 @@
 //! Endpoints without authentication: ping, time, version, configs, password strength, JWKS.
 
-use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde_json::json;
 
 use crate::errors::{BarongError, Result};
-use crate::identity::params;
+use crate::params::Input;
 use crate::{Captcha, State};
 
 pub async fn ping() -> Response {
@@ -58,8 +57,7 @@ pub async fn kyc() -> Result<Response> {
 }
 
 /// `{entropy}` of a candidate password (201, as Barong answers).
-pub async fn password_validate(headers: HeaderMap, uri: http::Uri, body: Bytes) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn password_validate(uri: http::Uri, Input { p, .. }: Input) -> Result<Response> {
     let module = if uri.path().contains("/public/") { "public" } else { "identity" };
     p.checker(&format!("{module}.general")).requires("password").finish()?;
     let entropy = keyhall_core::password_strength::entropy(&p.text("password").unwrap_or_default());

@@ -1,6 +1,5 @@
 //! `/api/v2/auth/identity/…`: sign-up, e-mail confirmation, password reset and sessions.
 
-use axum::body::Bytes;
 use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
@@ -13,18 +12,9 @@ use serde_json::Value;
 
 use crate::entities::{facts, user_with_full_info};
 use crate::errors::{BarongError, Result};
-use crate::params::Params;
+use crate::params::{Input, Params};
 use crate::session::{Client, expired_cookie, session_cookie};
 use crate::{Captcha, State};
-
-pub(crate) fn params(headers: &HeaderMap, uri: &http::Uri, body: &Bytes) -> Result<Params> {
-    let mut req = http::Request::builder().uri(uri.clone());
-    if let Some(ct) = headers.get(header::CONTENT_TYPE) {
-        req = req.header(header::CONTENT_TYPE, ct);
-    }
-    let (parts, _) = req.body(()).map_err(BarongError::internal)?.into_parts();
-    Params::parse(&parts, body)
-}
 
 /// Captcha, as Barong checks it on protected endpoints. keyhall cannot reach the captcha
 /// services from here, so a configured captcha fails closed.
@@ -64,14 +54,7 @@ async fn with_new_session(
     Ok((status, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
 }
 
-pub async fn sign_up(
-    AxumState(state): AxumState<State>,
-    client: Client,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").requires_filled("password").finish()?;
     verify_captcha(&state, &p)?;
     let core = &state.core;
@@ -149,8 +132,7 @@ pub async fn sign_up(
 
 /// Whitelist links are created by administrators (`admin/restrictions/whitelink`); a token
 /// that is not one of theirs is refused.
-pub async fn access(AxumState(_state): AxumState<State>, headers: HeaderMap, uri: http::Uri, body: Bytes) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn access(AxumState(_state): AxumState<State>, Input { p, .. }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("whitelink_token").finish()?;
     Err(BarongError::new(422, "identity.user.access.invalid_token"))
 }
@@ -160,14 +142,7 @@ pub async fn register_geetest(AxumState(_state): AxumState<State>) -> Result<Res
     Err(BarongError::new(422, "identity.captcha.verification_failed"))
 }
 
-pub async fn email_generate_code(
-    AxumState(state): AxumState<State>,
-    client: Client,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn email_generate_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").finish()?;
     verify_captcha(&state, &p)?;
     let email = p.text("email").unwrap_or_default();
@@ -188,14 +163,7 @@ fn token_error(e: ActionTokenError) -> BarongError {
     }
 }
 
-pub async fn email_confirm_code(
-    AxumState(state): AxumState<State>,
-    client: Client,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn email_confirm_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("token").finish()?;
     let core = &state.core;
     let claims = core
@@ -215,14 +183,7 @@ pub async fn email_confirm_code(
     with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }
 
-pub async fn password_generate_code(
-    AxumState(state): AxumState<State>,
-    client: Client,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn password_generate_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").finish()?;
     verify_captcha(&state, &p)?;
     let email = p.text("email").unwrap_or_default();
@@ -233,14 +194,7 @@ pub async fn password_generate_code(
     Ok(StatusCode::CREATED.into_response())
 }
 
-pub async fn password_confirm_code(
-    AxumState(state): AxumState<State>,
-    client: Client,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user")
         .requires_filled_as(
             "reset_password_token",
@@ -275,14 +229,7 @@ pub async fn password_confirm_code(
     Ok(StatusCode::CREATED.into_response())
 }
 
-pub async fn session_create(
-    AxumState(state): AxumState<State>,
-    client: Client,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn session_create(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.session").requires("email").requires("password").finish()?;
     if let Some(v) = p.value("captcha_response")
         && !(v.is_string() || v.is_object())
@@ -328,13 +275,7 @@ pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client,
 }
 
 /// Auth0 sign-in needs an Auth0 tenant configured; without one every ID token is refused.
-pub async fn session_auth0(
-    AxumState(_state): AxumState<State>,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn session_auth0(AxumState(_state): AxumState<State>, Input { p, .. }: Input) -> Result<Response> {
     p.checker("identity.session").requires_filled("id_token").finish()?;
     Err(BarongError::new(422, "identity.session.auth0.invalid_params"))
 }

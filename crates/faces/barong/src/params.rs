@@ -2,11 +2,31 @@
 //! and Grape's validation messages (`<module>.<entity>.missing_<param>`, `….empty_<param>`),
 //! collected in declaration order so one answer lists every problem.
 
+use axum::extract::{FromRequest, Request};
 use http::header;
 use http::request::Parts;
 use serde_json::{Map, Value};
 
 use crate::errors::BarongError;
+use crate::session::Client;
+
+/// A request's parameters and client, as every form-taking handler needs them.
+pub struct Input {
+    pub p: Params,
+    pub client: Client,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Input {
+    type Rejection = BarongError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let client = Client { info: keyhall_http::client::client_info(&parts) };
+        let body =
+            axum::body::to_bytes(body, 1024 * 1024).await.map_err(|_| BarongError::new(413, "server.payload_too_large"))?;
+        Ok(Input { p: Params::parse(&parts, &body)?, client })
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Params {

@@ -1,11 +1,10 @@
 //! `/api/v2/auth/resource/…`: the signed-in user's own account, labels, 2FA and API keys.
 //! Every endpoint needs the bearer token authorize issues.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use keyhall_core::ErrorCode;
 use keyhall_core::api_keys::ApiKeyState;
 use keyhall_core::audit::AuditQuery;
@@ -16,8 +15,7 @@ use serde_json::{Value, json};
 use crate::State;
 use crate::entities::{self, facts, user_with_full_info};
 use crate::errors::{BarongError, Result};
-use crate::identity::params;
-use crate::params::Params;
+use crate::params::{Input, Params};
 use crate::session::Bearer;
 
 async fn full(state: &State, user: &keyhall_core::users::User) -> Result<Response> {
@@ -29,14 +27,7 @@ pub async fn me(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respons
     full(&state, &b.user).await
 }
 
-pub async fn update_me(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn update_me(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user").requires_filled("data").finish()?;
     let data = check_user_data(&p.text("data").unwrap_or_default()).map_err(|r| BarongError::new(422, format!("data.{r}")))?;
     let user = state.core.set_user_data(&b.caller, &b.user, data).await?;
@@ -44,14 +35,7 @@ pub async fn update_me(
 }
 
 /// Closes the account (label `delete=by_user`) after the password and, with 2FA on, a code.
-pub async fn delete_me(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn delete_me(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user").requires_filled("password").finish()?;
     let core = &state.core;
     if !core.check_password(Some(&b.user), &p.text("password").unwrap_or_default()).await.map_err(BarongError::internal)? {
@@ -69,14 +53,7 @@ pub async fn delete_me(
     Ok(StatusCode::OK.into_response())
 }
 
-pub async fn change_password(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn change_password(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user")
         .requires_filled("old_password")
         .requires_filled("new_password")
@@ -120,9 +97,8 @@ pub async fn activity(
     AxumState(state): AxumState<State>,
     b: Bearer,
     Path(topic): Path<String>,
-    uri: http::Uri,
+    Input { p, .. }: Input,
 ) -> Result<Response> {
-    let p = params(&HeaderMap::new(), &uri, &Bytes::new())?;
     if topic.trim().is_empty() {
         return Err(BarongError::new(422, "resource.user.empty_topic"));
     }
@@ -175,14 +151,7 @@ fn label_error(e: keyhall_core::DomainError) -> BarongError {
     }
 }
 
-pub async fn create_label(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn create_label(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.label").requires_filled("key").requires_filled("value").finish()?;
     let label = state
         .core
@@ -196,11 +165,8 @@ pub async fn update_label(
     AxumState(state): AxumState<State>,
     b: Bearer,
     Path(key): Path<String>,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
+    Input { p, .. }: Input,
 ) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
     p.checker("resource.label").requires_filled("value").finish()?;
     let label = state
         .core
@@ -225,20 +191,13 @@ pub async fn otp_generate_qrcode(AxumState(state): AxumState<State>, b: Bearer) 
     Ok((StatusCode::CREATED, axum::Json(json!({ "data": { "barcode": barcode, "url": enrolment.otpauth_uri } }))).into_response())
 }
 
-fn otp_code(headers: &HeaderMap, uri: &http::Uri, body: &Bytes) -> Result<String> {
-    let p = params(headers, uri, body)?;
+fn otp_code(p: &Params) -> Result<String> {
     p.checker("resource.otp").requires_filled("code").finish()?;
     Ok(p.text("code").unwrap_or_default())
 }
 
-pub async fn otp_enable(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let code = otp_code(&headers, &uri, &body)?;
+pub async fn otp_enable(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let code = otp_code(&p)?;
     state.core.confirm_totp_enrolment(&b.caller, &code).await.map_err(|e| match e.code {
         ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
         ErrorCode::TotpInvalidCode => BarongError::new(422, "resource.otp.invalid"),
@@ -249,14 +208,8 @@ pub async fn otp_enable(
     Ok(StatusCode::CREATED.into_response())
 }
 
-pub async fn otp_disable(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let code = otp_code(&headers, &uri, &body)?;
+pub async fn otp_disable(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let code = otp_code(&p)?;
     state.core.disable_totp_with_code(&b.caller, &code).await.map_err(|e| match e.code {
         ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.otp.not_enabled"),
         ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.otp.invalid"),
@@ -267,14 +220,8 @@ pub async fn otp_disable(
 }
 
 /// Checks a code without changing anything (the code is spent).
-pub async fn otp_verify(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let code = otp_code(&headers, &uri, &body)?;
+pub async fn otp_verify(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let code = otp_code(&p)?;
     if !state.core.has_totp(b.user.id).await.map_err(BarongError::internal)? {
         return Err(BarongError::new(400, "resource.otp.not_enabled"));
     }
@@ -309,8 +256,7 @@ fn scope(p: &Params) -> Option<Vec<String>> {
     }
 }
 
-pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, uri: http::Uri) -> Result<Response> {
-    let p = params(&HeaderMap::new(), &uri, &Bytes::new())?;
+pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let descending = match p.text("ordering").as_deref() {
         None | Some("asc") => false,
         Some("desc") => true,
@@ -336,14 +282,7 @@ pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, uri: http::
     Ok(axum::Json(page_keys).into_response())
 }
 
-pub async fn create_api_key(
-    AxumState(state): AxumState<State>,
-    b: Bearer,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
-) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
+pub async fn create_api_key(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.api_key").requires_filled("algorithm").finish()?;
     let (key, secret) = state
         .core
@@ -363,11 +302,8 @@ pub async fn update_api_key(
     AxumState(state): AxumState<State>,
     b: Bearer,
     Path(kid): Path<String>,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
+    Input { p, .. }: Input,
 ) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
     let new_state = match p.text("state") {
         None => None,
         Some(s) => Some(ApiKeyState::parse(&s).ok_or_else(|| BarongError::new(422, "state.invalid"))?),
@@ -384,11 +320,8 @@ pub async fn delete_api_key(
     AxumState(state): AxumState<State>,
     b: Bearer,
     Path(kid): Path<String>,
-    headers: HeaderMap,
-    uri: http::Uri,
-    body: Bytes,
+    Input { p, .. }: Input,
 ) -> Result<Response> {
-    let p = params(&headers, &uri, &body)?;
     state.core.delete_api_key(&b.caller, &b.user, &kid, p.text("totp_code").as_deref()).await.map_err(api_key_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
