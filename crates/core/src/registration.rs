@@ -95,20 +95,21 @@ const STATE_TRIGGERS: &[(&str, UserStatus)] = &[
     ("lock", UserStatus::Locked),
 ];
 
-/// The state private labels imply: active once `email=verified`, then any trigger wins.
-pub fn state_from_labels(labels: &[Label]) -> UserStatus {
-    let private = |k: &str| labels.iter().filter(|l| l.scope == LabelScope::Private).any(|l| l.key == k);
-    let mut state = if labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified") {
-        UserStatus::Active
-    } else {
-        UserStatus::Pending
-    };
-    for (key, s) in STATE_TRIGGERS {
-        if private(key) {
-            state = *s;
-        }
+/// The state private labels put a user in, from their current state: a trigger label wins;
+/// otherwise `email=verified` makes a pending user active. Users an administrator created
+/// active stay active without it; users whose trigger label was removed return to active if
+/// their e-mail is verified, else to pending.
+pub fn state_from_labels(current: UserStatus, labels: &[Label]) -> UserStatus {
+    let private = |k: &str| labels.iter().any(|l| l.scope == LabelScope::Private && l.key == k);
+    if let Some((_, s)) = STATE_TRIGGERS.iter().rev().find(|(key, _)| private(key)) {
+        return *s;
     }
-    state
+    let verified = labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified");
+    match current {
+        _ if verified => UserStatus::Active,
+        UserStatus::Active | UserStatus::Disabled => current,
+        _ => UserStatus::Pending,
+    }
 }
 
 impl Core {
@@ -179,18 +180,17 @@ impl Core {
         self.refresh_user_state(caller, user).await
     }
 
-    /// Recomputes a user's state and e-mail flag from their private labels.
+    /// Recomputes a user's state and e-mail flag from their private labels (reading the user
+    /// afresh, so concurrent changes to other fields are not overwritten).
     pub async fn refresh_user_state(&self, caller: &Caller, user: &User) -> Result<User> {
+        let user =
+            self.store.get_user(user.tenant_id, user.id).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound))?;
         let labels = self.store.list_labels(user.id).await?;
         let mut next = user.clone();
-        // A superadmin made active at sign-up stays active without the e-mail label.
-        let derived = state_from_labels(&labels);
-        if !(user.role == "superadmin" && derived == UserStatus::Pending) {
-            next.status = derived;
-        }
+        next.status = state_from_labels(user.status, &labels);
         next.flags.email_verified =
             labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified");
-        if next != *user {
+        if next != user {
             next.updated_at = self.now();
             let audit = AuditEvent::new(caller, "user.state_change", "user", Some(user.id.to_string()), next.updated_at)
                 .with_details(serde_json::json!({ "from": user.status.as_str(), "to": next.status.as_str() }));
@@ -317,12 +317,16 @@ mod tests {
 
     #[test]
     fn states_follow_labels() {
+        use UserStatus::*;
         let t = time::OffsetDateTime::UNIX_EPOCH;
         let u = UserId::new();
         let l = |k: &str, v: &str| Label::new(u, k.into(), v.into(), LabelScope::Private, t);
-        assert_eq!(state_from_labels(&[]), UserStatus::Pending);
-        assert_eq!(state_from_labels(&[l("email", "verified")]), UserStatus::Active);
-        assert_eq!(state_from_labels(&[l("email", "verified"), l("ban", "yes")]), UserStatus::Banned);
-        assert_eq!(state_from_labels(&[l("lock", "x")]), UserStatus::Locked);
+        assert_eq!(state_from_labels(Pending, &[]), Pending);
+        assert_eq!(state_from_labels(Pending, &[l("email", "verified")]), Active);
+        assert_eq!(state_from_labels(Active, &[]), Active, "created active by an administrator");
+        assert_eq!(state_from_labels(Active, &[l("email", "verified"), l("ban", "yes")]), Banned);
+        assert_eq!(state_from_labels(Active, &[l("lock", "x")]), Locked);
+        assert_eq!(state_from_labels(Banned, &[]), Pending, "unbanned, e-mail not verified");
+        assert_eq!(state_from_labels(Banned, &[l("email", "verified")]), Active);
     }
 }

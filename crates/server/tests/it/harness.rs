@@ -72,7 +72,8 @@ pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Confi
 pub struct TestServer {
     pub running: Running,
     pub client: reqwest::Client,
-    pub dir: tempfile::TempDir,
+    pub dir: std::sync::Arc<tempfile::TempDir>,
+    pub database_url: Option<String>,
 }
 
 /// A company made for one test: its id, its owner and the owner's all-actions token.
@@ -136,11 +137,24 @@ impl TestServer {
         };
         keyhall_server::telemetry::init_logging(keyhall_server::config::LogFormat::Text, "warn");
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut config = test_config(dir.path(), database_url);
+        Some(Self::boot(std::sync::Arc::new(dir), database_url, adjust).await)
+    }
+
+    async fn boot(
+        dir: std::sync::Arc<tempfile::TempDir>,
+        database_url: Option<String>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = test_config(dir.path(), database_url.clone());
         adjust(&mut config);
         let running = keyhall_server::app::start(config).await.expect("server starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Some(Self { running, client, dir })
+        Self { running, client, dir, database_url }
+    }
+
+    /// Another server on the same data directory and database (a second node).
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestServer {
+        Self::boot(self.dir.clone(), self.database_url.clone(), adjust).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -204,6 +218,12 @@ impl TestServer {
         let form: Vec<(&str, &str)> = actions.iter().map(|a| ("permissions", *a)).collect();
         let r = self.post("/api/v1/token/create_token", &company.token, &form).await;
         r.data()["api_token"].as_str().expect("api_token").to_string()
+    }
+
+    /// The tenant the Barong face serves (created on first start).
+    pub async fn barong_tenant(&self) -> String {
+        let core = &self.running.core;
+        core.face_tenant("barong.tenant_id", "Barong", None).await.expect("barong tenant").to_string()
     }
 
     /// Number of audit records of a company.
