@@ -7,7 +7,14 @@ use tokio::net::TcpStream;
 
 pub struct Response {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
 }
 
 pub struct Connection {
@@ -29,15 +36,29 @@ impl Connection {
         authorization: Option<&str>,
         form: &str,
     ) -> anyhow::Result<Response> {
+        let headers: Vec<(&str, String)> = authorization.map(|a| ("Authorization", a.to_string())).into_iter().collect();
+        let content_type = if method == "GET" { None } else { Some("application/x-www-form-urlencoded") };
+        self.send(method, path, &headers, content_type, form).await
+    }
+
+    /// A request with any headers and an optional typed body.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        content_type: Option<&str>,
+        body: &str,
+    ) -> anyhow::Result<Response> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
-        if let Some(a) = authorization {
-            head.push_str(&format!("Authorization: {a}\r\n"));
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
         }
-        if method != "GET" {
-            head.push_str(&format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", form.len()));
+        if let Some(ct) = content_type {
+            head.push_str(&format!("Content-Type: {ct}\r\nContent-Length: {}\r\n", body.len()));
         }
         head.push_str("\r\n");
-        head.push_str(form);
+        head.push_str(body);
         self.stream.get_mut().write_all(head.as_bytes()).await?;
 
         let mut line = String::new();
@@ -45,6 +66,7 @@ impl Connection {
         let status: u16 = line.split_whitespace().nth(1).context("status line")?.parse()?;
         let mut length = None;
         let mut chunked = false;
+        let mut headers = Vec::new();
         loop {
             line.clear();
             if self.stream.read_line(&mut line).await? == 0 {
@@ -55,6 +77,7 @@ impl Connection {
                 break;
             }
             if let Some((k, v)) = l.split_once(':') {
+                headers.push((k.trim().to_string(), v.trim().to_string()));
                 if k.eq_ignore_ascii_case("content-length") {
                     length = Some(v.trim().parse::<usize>()?);
                 } else if k.eq_ignore_ascii_case("transfer-encoding") && v.trim().eq_ignore_ascii_case("chunked") {
@@ -79,6 +102,6 @@ impl Connection {
             body.resize(n, 0);
             self.stream.read_exact(&mut body).await?;
         }
-        Ok(Response { status, body })
+        Ok(Response { status, headers, body })
     }
 }

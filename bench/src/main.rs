@@ -4,6 +4,7 @@
 //! and the ratio of each scenario's throughput to the `/healthz` baseline measured in the same
 //! run.
 
+mod barong;
 mod http;
 
 use std::path::PathBuf;
@@ -16,15 +17,16 @@ use anyhow::{Context, bail};
 
 use crate::http::Connection;
 
-struct Options {
-    connections: usize,
-    requests: usize,
-    writes: usize,
-    database_url: Option<String>,
+pub struct Options {
+    pub connections: usize,
+    pub requests: usize,
+    pub writes: usize,
+    pub logins: usize,
+    pub database_url: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
-    let mut o = Options { connections: 64, requests: 100_000, writes: 10_000, database_url: None };
+    let mut o = Options { connections: 64, requests: 100_000, writes: 10_000, logins: 1_000, database_url: None };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().context("missing value");
@@ -32,6 +34,7 @@ fn options() -> anyhow::Result<Options> {
             "--connections" => o.connections = value()?.parse()?,
             "--requests" => o.requests = value()?.parse()?,
             "--writes" => o.writes = value()?.parse()?,
+            "--logins" => o.logins = value()?.parse()?,
             "--database-url" => o.database_url = Some(value()?),
             other => bail!("unknown argument {other}"),
         }
@@ -119,24 +122,28 @@ async fn boot(o: &Options) -> anyhow::Result<(Server, String)> {
     Ok((server, token))
 }
 
-struct Scenario {
-    name: &'static str,
-    method: &'static str,
-    path: &'static str,
-    body: &'static str,
-    expect: u16,
+/// One request of a scenario, built fresh for every send.
+pub struct Req {
+    pub method: &'static str,
+    pub path: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub content_type: Option<&'static str>,
+    pub body: String,
+    pub expect: u16,
 }
 
-struct Outcome {
-    name: &'static str,
-    requests: usize,
-    seconds: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub type MakeReq = Arc<dyn Fn() -> Req + Send + Sync>;
+
+pub struct Outcome {
+    pub name: String,
+    pub requests: usize,
+    pub seconds: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
 }
 
 impl Outcome {
-    fn rate(&self) -> f64 {
+    pub fn rate(&self) -> f64 {
         self.requests as f64 / self.seconds
     }
 }
@@ -149,23 +156,23 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-async fn drive(addr: &str, token: &str, s: &Scenario, connections: usize, total: usize) -> anyhow::Result<Outcome> {
+/// Sends `total` requests made by `make` over `connections` keep-alive connections.
+pub async fn drive(addr: &str, name: &str, make: MakeReq, connections: usize, total: usize) -> anyhow::Result<Outcome> {
     let next = Arc::new(AtomicUsize::new(0));
-    let auth = format!("Bearer {token}");
     let mut tasks = Vec::new();
     let started = Instant::now();
-    for _ in 0..connections {
-        let (next, addr, auth) = (next.clone(), addr.to_string(), auth.clone());
-        let (method, path, body, expect) = (s.method, s.path, s.body, s.expect);
+    for _ in 0..connections.min(total.max(1)) {
+        let (next, addr, make) = (next.clone(), addr.to_string(), make.clone());
         tasks.push(tokio::spawn(async move {
             let mut conn = Connection::open(&addr).await?;
             let mut latencies = Vec::with_capacity(total / connections + 1);
             while next.fetch_add(1, Ordering::Relaxed) < total {
+                let req = make();
                 let t = Instant::now();
-                let r = conn.request(method, path, Some(&auth), body).await?;
+                let r = conn.send(req.method, &req.path, &req.headers, req.content_type, &req.body).await?;
                 latencies.push(t.elapsed());
-                if r.status != expect {
-                    bail!("{path}: status {} (expected {expect}): {}", r.status, String::from_utf8_lossy(&r.body));
+                if r.status != req.expect {
+                    bail!("{}: status {} (expected {}): {}", req.path, r.status, req.expect, String::from_utf8_lossy(&r.body));
                 }
             }
             anyhow::Ok(latencies)
@@ -177,7 +184,44 @@ async fn drive(addr: &str, token: &str, s: &Scenario, connections: usize, total:
     }
     let seconds = started.elapsed().as_secs_f64();
     all.sort_unstable();
-    Ok(Outcome { name: s.name, requests: all.len(), seconds, p50_ms: percentile(&all, 0.5), p99_ms: percentile(&all, 0.99) })
+    Ok(Outcome {
+        name: name.to_string(),
+        requests: all.len(),
+        seconds,
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+    })
+}
+
+fn simple(method: &'static str, path: &str, auth: Option<String>, body: &str, expect: u16) -> MakeReq {
+    let (path, body) = (path.to_string(), body.to_string());
+    Arc::new(move || Req {
+        method,
+        path: path.clone(),
+        headers: auth.clone().map(|a| ("Authorization", a)).into_iter().collect(),
+        content_type: (method != "GET").then_some("application/x-www-form-urlencoded"),
+        body: body.clone(),
+        expect,
+    })
+}
+
+pub fn print_table(title: &str, results: &[Outcome], base: f64) {
+    println!("{title}");
+    println!();
+    println!("| scenario | requests | req/s | p50 ms | p99 ms | ratio to baseline |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for r in results {
+        println!(
+            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
+            r.name,
+            r.requests,
+            r.rate(),
+            r.p50_ms,
+            r.p99_ms,
+            r.rate() / base
+        );
+    }
+    println!();
 }
 
 #[tokio::main]
@@ -199,45 +243,34 @@ async fn main() -> anyhow::Result<()> {
             bail!("setup license {i}: {}", r.status);
         }
     }
-    let scenarios = [
-        Scenario { name: "GET /healthz (baseline)", method: "GET", path: "/healthz", body: "", expect: 200 },
-        Scenario {
-            name: "license/list_licenses (20, Bearer)",
-            method: "POST",
-            path: "/api/v1/license/list_licenses",
-            body: "",
-            expect: 200,
-        },
-        Scenario {
-            name: "token/list_actions (no DB)",
-            method: "POST",
-            path: "/api/v1/token/list_actions",
-            body: "",
-            expect: 200,
-        },
-        Scenario {
-            name: "user/account-settings/get (2 rows)",
-            method: "POST",
-            path: "/api/v1/user/account-settings/get",
-            body: "",
-            expect: 200,
-        },
-        Scenario {
-            name: "license/create_license (write)",
-            method: "POST",
-            path: "/api/v1/license/create_license",
-            body: "target_name=bench",
-            expect: 200,
-        },
+    let bearer = Some(format!("Bearer {token}"));
+    let healthz = simple("GET", "/healthz", None, "", 200);
+    let scenarios: Vec<(&str, MakeReq, usize)> = vec![
+        ("GET /healthz (baseline)", healthz.clone(), o.requests),
+        (
+            "license/list_licenses (20, Bearer)",
+            simple("POST", "/api/v1/license/list_licenses", bearer.clone(), "", 200),
+            o.requests,
+        ),
+        ("token/list_actions (no DB)", simple("POST", "/api/v1/token/list_actions", bearer.clone(), "", 200), o.requests),
+        (
+            "user/account-settings/get (2 rows)",
+            simple("POST", "/api/v1/user/account-settings/get", bearer.clone(), "", 200),
+            o.requests,
+        ),
+        (
+            "license/create_license (write)",
+            simple("POST", "/api/v1/license/create_license", bearer.clone(), "target_name=bench", 200),
+            o.writes,
+        ),
     ];
     // Warm-up: connections, caches, statement caches.
-    for s in &scenarios[..2] {
-        drive(&addr, &token, s, o.connections, 2_000).await?;
+    for (name, make, _) in &scenarios[..2] {
+        drive(&addr, name, make.clone(), o.connections, 2_000).await?;
     }
     let mut results = Vec::new();
-    for (i, s) in scenarios.iter().enumerate() {
-        let total = if i == scenarios.len() - 1 { o.writes } else { o.requests };
-        results.push(drive(&addr, &token, s, o.connections, total).await?);
+    for (name, make, total) in &scenarios {
+        results.push(drive(&addr, name, make.clone(), o.connections, *total).await?);
     }
     let store = if o.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
@@ -247,19 +280,8 @@ async fn main() -> anyhow::Result<()> {
         o.connections
     );
     println!();
-    println!("| scenario | requests | req/s | p50 ms | p99 ms | ratio to baseline |");
-    println!("|---|---:|---:|---:|---:|---:|");
     let base = results[0].rate();
-    for r in &results {
-        println!(
-            "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} |",
-            r.name,
-            r.requests,
-            r.rate(),
-            r.p50_ms,
-            r.p99_ms,
-            r.rate() / base
-        );
-    }
+    print_table("Comet Account Portal API", &results, base);
+    barong::run(&addr, &o, healthz).await?;
     Ok(())
 }

@@ -90,11 +90,14 @@ pub enum ApiKeyRefusal {
     SecondFactorDisabled,
 }
 
-/// A verified key with its unsealed secret, kept briefly for the authorize hot path.
+/// A key with its unsealed secret and its holder, kept briefly for the authorize hot path
+/// (changes made on this node clear it at once; other nodes see them within its lifetime).
 #[derive(Clone)]
 pub struct CachedKey {
     pub key: ApiKey,
     secret: std::sync::Arc<String>,
+    holder: User,
+    holder_has_totp: bool,
 }
 
 impl Core {
@@ -220,7 +223,13 @@ impl Core {
                     return Ok(Err(ApiKeyRefusal::UnknownKey));
                 };
                 let secret = self.keys.unseal_string(SEAL_PURPOSE, &key.secret_sealed).map_err(DomainError::internal)?;
-                let c = CachedKey { key, secret: std::sync::Arc::new(secret) };
+                let holder = self
+                    .store
+                    .get_user(tenant, key.holder_id)
+                    .await?
+                    .ok_or_else(|| DomainError::internal("API key holder vanished"))?;
+                let holder_has_totp = self.has_totp(holder.id).await?;
+                let c = CachedKey { key, secret: std::sync::Arc::new(secret), holder, holder_has_totp };
                 self.api_key_cache.insert(kid.to_string(), c.clone());
                 c
             }
@@ -242,18 +251,12 @@ impl Core {
         if cached.key.state != ApiKeyState::Active {
             return Ok(Err(ApiKeyRefusal::KeyInactive));
         }
-        let holder = self
-            .store
-            .get_user(tenant, cached.key.holder_id)
-            .await?
-            .ok_or(DomainError::new(ErrorCode::UserNotFound))
-            .map_err(|_| DomainError::internal("API key holder vanished"))?;
-        if !Core::may_sign_in(holder.status) {
+        if !Core::may_sign_in(cached.holder.status) {
             return Ok(Err(ApiKeyRefusal::HolderInactive));
         }
-        if holder.owner_id.is_none() && !self.has_totp(holder.id).await? {
+        if cached.holder.owner_id.is_none() && !cached.holder_has_totp {
             return Ok(Err(ApiKeyRefusal::SecondFactorDisabled));
         }
-        Ok(Ok((cached.key, holder)))
+        Ok(Ok((cached.key, cached.holder)))
     }
 }

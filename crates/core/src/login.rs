@@ -50,21 +50,42 @@ impl Core {
             Attempt::Allowed { failures, lockouts } => (failures, lockouts),
             Attempt::Locked { until } => return Ok(Err(LoginRefusal::Locked { until: until.max(now) })),
         };
-        if let Attempt::Locked { until } = self.store.reserve_attempt(&ip_key, limit * 10, window_start, now).await? {
+        // The address is only read here: it counts failures, not attempts in flight, so many
+        // users behind one address (an office, a gateway) can sign in at once.
+        let ip_limit = limit * 10;
+        let (ip_failures, ip_locked) = self.store.peek_attempts(&ip_key, window_start).await?;
+        if let Some(until) = ip_locked.filter(|u| *u > now) {
             self.store.release_attempt(&account_key).await?;
-            return Ok(Err(LoginRefusal::Locked { until: until.max(now) }));
+            return Ok(Err(LoginRefusal::Locked { until }));
+        }
+        if ip_failures >= ip_limit {
+            self.store.release_attempt(&account_key).await?;
+            return Ok(Err(LoginRefusal::Locked { until: now + self.settings.login_window }));
         }
         let user = match Email::parse(email) {
             Ok(e) => self.store.find_user_by_email(tenant, &e).await?,
             Err(_) => None,
         };
-        let refusal = if !self.check_password(user.as_ref(), password).await? {
+        // One read of the credentials serves the password check and the 2FA question.
+        let credentials = match &user {
+            Some(u) => self.store.list_credentials(u.id).await?,
+            None => Vec::new(),
+        };
+        let phc = credentials.iter().find(|c| c.kind == crate::credentials::CredentialKind::Password).map(|c| c.secret.as_str());
+        let password_ok = match phc {
+            Some(phc) => self.passwords.verify(phc, password).await?,
+            None => {
+                self.passwords.verify_dummy(password).await?;
+                false
+            }
+        };
+        let refusal = if !password_ok {
             Some(LoginRefusal::InvalidCredentials)
         } else {
             let user = user.as_ref().expect("a password matched, so the user exists");
             if !Core::may_sign_in(user.status) {
                 Some(LoginRefusal::Status(user.status))
-            } else if self.has_totp(user.id).await? {
+            } else if credentials.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp) {
                 match otp_code.map(str::trim).filter(|c| !c.is_empty()) {
                     None => Some(LoginRefusal::MissingOtp),
                     Some(code) => self.verify_totp(user.id, code).await.err().map(|_| LoginRefusal::InvalidOtp),
@@ -82,20 +103,24 @@ impl Core {
             None => {
                 let user = user.expect("checked above");
                 self.store.clear_attempts(&account_key).await?;
-                self.store.release_attempt(&ip_key).await?;
                 Ok(Ok(user))
             }
             // A missing code is a normal step of a two-step sign-in, not a failed guess; it
             // does not clear the count either, so wrong codes still add up.
             Some(LoginRefusal::MissingOtp) => {
                 self.store.release_attempt(&account_key).await?;
-                self.store.release_attempt(&ip_key).await?;
                 Ok(Err(LoginRefusal::MissingOtp))
             }
             Some(refusal) => {
                 if failures >= limit {
                     let lock = (self.settings.login_window * 2i32.saturating_pow(lockouts.clamp(0, 10) as u32)).min(MAX_LOCK);
                     self.store.lock_attempts(&account_key, now + lock).await?;
+                }
+                if let Attempt::Allowed { failures: ip_failures, .. } =
+                    self.store.reserve_attempt(&ip_key, i64::MAX, window_start, now).await?
+                    && ip_failures >= ip_limit
+                {
+                    self.store.lock_attempts(&ip_key, now + self.settings.login_window).await?;
                 }
                 let audit =
                     AuditEvent::new(&caller, "session.login_failed", "user", user.as_ref().map(|u| u.id.to_string()), now)

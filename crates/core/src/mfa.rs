@@ -98,7 +98,9 @@ impl Core {
             Credential::new(user_id, CredentialKind::Totp, self.keys.seal(seal_purpose::TOTP_SEED, &secret), String::new(), now);
         credential.used_steps = vec![step];
         let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user_id.to_string()), now);
-        self.store.replace_totp(&credential, &audit).await
+        self.store.replace_totp(&credential, &audit).await?;
+        self.forget_api_keys();
+        Ok(())
     }
 
     /// Checks a TOTP code of `user` and burns its time step. Errors: no TOTP enrolled
@@ -182,7 +184,9 @@ impl Core {
     pub async fn disable_mfa(&self, caller: &Caller) -> Result<u64> {
         let user_id = self.self_user_id(caller)?;
         let audit = AuditEvent::new(caller, "mfa.disable", "user", Some(user_id.to_string()), self.now());
-        self.store.remove_second_factors(user_id, &audit).await
+        let removed = self.store.remove_second_factors(user_id, &audit).await?;
+        self.forget_api_keys();
+        Ok(removed)
     }
 }
 
@@ -243,7 +247,9 @@ impl Core {
         credential.used_steps = vec![step as i64];
         let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "topic": "otp" }));
-        self.store.replace_totp(&credential, &audit).await
+        self.store.replace_totp(&credential, &audit).await?;
+        self.forget_api_keys();
+        Ok(())
     }
 
     /// Disables TOTP after checking a current code; the user's API keys stop working.

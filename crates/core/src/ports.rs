@@ -219,6 +219,8 @@ pub trait LoginAttemptRepo: Send + Sync {
     async fn lock_attempts(&self, key: &str, until: Timestamp) -> Result<()>;
     /// Un-counts a reserved attempt that turned out not to be a failed guess.
     async fn release_attempt(&self, key: &str) -> Result<()>;
+    /// The failures counted since `window_start` and the lock, without counting anything.
+    async fn peek_attempts(&self, key: &str, window_start: Timestamp) -> Result<(i64, Option<Timestamp>)>;
     /// A successful sign-in: forget the failures (and past lockouts) of `key`.
     async fn clear_attempts(&self, key: &str) -> Result<()>;
 }

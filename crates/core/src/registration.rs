@@ -198,6 +198,7 @@ impl Core {
             if next.status != UserStatus::Active {
                 self.store.deactivate_api_keys(user.id, next.updated_at).await?;
             }
+            self.forget_api_keys();
         }
         Ok(next)
     }

@@ -119,12 +119,20 @@ async fn cookie_holder(state: &State, method: &Method, client: &Client, headers:
     {
         return Err(denied("authz.csrf_token_mismatch"));
     }
-    let user = state
-        .core
-        .find_user(session.tenant_id, &session.user_id.to_string())
-        .await
-        .map_err(BarongError::internal)?
-        .ok_or_else(|| denied("authz.invalid_session"))?;
+    // A state change (ban, lock) reaches authorize within the two seconds users are cached.
+    let user = match state.users.get(&session.user_id) {
+        Some(u) => u,
+        None => {
+            let u = state
+                .core
+                .find_user(session.tenant_id, &session.user_id.to_string())
+                .await
+                .map_err(BarongError::internal)?
+                .ok_or_else(|| denied("authz.invalid_session"))?;
+            state.users.insert(session.user_id, u.clone());
+            u
+        }
+    };
     if !Core::may_sign_in(user.status) {
         return Err(denied("authz.user_not_active"));
     }

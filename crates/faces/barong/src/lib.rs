@@ -89,6 +89,8 @@ pub struct Barong {
     verified_jwts: moka::sync::Cache<String, serde_json::Value>,
     /// Tokens authorize handed out recently, per holder, reused until near expiry.
     issued_jwts: moka::sync::Cache<String, String>,
+    /// Session holders seen recently: authorize needs their state and role on every call.
+    users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::users::User>,
 }
 
 pub type State = Arc<Barong>;
@@ -102,6 +104,7 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
             .time_to_live(std::time::Duration::from_secs(60))
             .build(),
         issued_jwts: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(30)).build(),
+        users: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(2)).build(),
     });
     let id = "/api/v2/auth/identity";
     let res = "/api/v2/auth/resource";

@@ -264,46 +264,30 @@ impl keyhall_core::ports::SigningKeyRepo for Store {
 #[async_trait::async_trait]
 impl keyhall_core::ports::LoginAttemptRepo for Store {
     async fn reserve_attempt(&self, key: &str, limit: i64, window_start: Timestamp, now: Timestamp) -> Result<Attempt> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO login_attempts (key, failures, window_started_at, locked_until, lockouts) VALUES ($1, 0, $2, NULL, 0) \
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(ts(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        // One statement decides: a stale window restarts at 1, a live one counts up only
-        // while it is below the limit and the key is not locked.
+        // One statement decides, atomically: a new key starts at 1, a stale window restarts
+        // at 1, a live one counts up only while below the limit and not locked.
         let row = sqlx::query(
-            "UPDATE login_attempts SET \
-               failures = CASE WHEN window_started_at < $2 THEN 1 ELSE failures + 1 END, \
-               window_started_at = CASE WHEN window_started_at < $2 THEN $3 ELSE window_started_at END \
-             WHERE key = $1 AND (locked_until IS NULL OR locked_until <= $3) AND (window_started_at < $2 OR failures < $4) \
+            "INSERT INTO login_attempts (key, failures, window_started_at, locked_until, lockouts) VALUES ($1, 1, $3, NULL, 0) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN login_attempts.window_started_at < $2 THEN 1 ELSE login_attempts.failures + 1 END, \
+               window_started_at = CASE WHEN login_attempts.window_started_at < $2 THEN $3 ELSE login_attempts.window_started_at END \
+             WHERE (login_attempts.locked_until IS NULL OR login_attempts.locked_until <= $3) \
+               AND (login_attempts.window_started_at < $2 OR login_attempts.failures < $4) \
              RETURNING failures, lockouts",
         )
         .bind(key)
         .bind(ts(window_start))
         .bind(ts(now))
         .bind(limit)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(self.write_pool())
         .await
         .map_err(db)?;
-        let outcome = match row {
-            Some(r) => Attempt::Allowed { failures: col(&r, "failures")?, lockouts: col(&r, "lockouts")? },
-            None => {
-                let r = sqlx::query("SELECT locked_until, window_started_at FROM login_attempts WHERE key = $1")
-                    .bind(key)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                let until = col_ts_opt(&r, "locked_until")?.filter(|u| *u > now);
-                Attempt::Locked { until: until.unwrap_or(now) }
-            }
-        };
-        tx.commit().await.map_err(db)?;
-        Ok(outcome)
+        if let Some(r) = row {
+            return Ok(Attempt::Allowed { failures: col(&r, "failures")?, lockouts: col(&r, "lockouts")? });
+        }
+        let r = sqlx::query("SELECT locked_until FROM login_attempts WHERE key = $1").bind(key).fetch_one(self.write_pool()).await.map_err(db)?;
+        let until = col_ts_opt(&r, "locked_until")?.filter(|u| *u > now);
+        Ok(Attempt::Locked { until: until.unwrap_or(now) })
     }
 
     async fn lock_attempts(&self, key: &str, until: Timestamp) -> Result<()> {
@@ -323,6 +307,17 @@ impl keyhall_core::ports::LoginAttemptRepo for Store {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn peek_attempts(&self, key: &str, window_start: Timestamp) -> Result<(i64, Option<Timestamp>)> {
+        let row = sqlx::query("SELECT failures, window_started_at, locked_until FROM login_attempts WHERE key = $1")
+            .bind(key)
+            .fetch_optional(self.write_pool())
+            .await
+            .map_err(db)?;
+        let Some(r) = row else { return Ok((0, None)) };
+        let failures = if col_ts(&r, "window_started_at")? < window_start { 0 } else { col(&r, "failures")? };
+        Ok((failures, col_ts_opt(&r, "locked_until")?))
     }
 
     async fn clear_attempts(&self, key: &str) -> Result<()> {
