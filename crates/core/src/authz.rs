@@ -140,6 +140,22 @@ impl AccessRules {
         for path in ["api/v2/ranger", "api/v2/open_finance"] {
             permissions.push(p("member", "get", path, Accept));
         }
+        // Service accounts that trade: a member's access without passwords, 2FA, KYC or keys.
+        for path in [
+            "api/v2/peatio/account",
+            "api/v2/peatio/market",
+            "api/v2/finex/market",
+            "api/v2/barong/resource",
+            "api/v2/auth/resource",
+        ] {
+            permissions.push(p("sa_maker", "all", path, Accept));
+        }
+        for prefix in ["api/v2/barong/resource", "api/v2/auth/resource"] {
+            for area in ["otp", "phones", "profiles", "documents", "addresses", "api_keys", "users/password"] {
+                permissions.push(p("sa_maker", "all", &format!("{prefix}/{area}"), Drop));
+            }
+        }
+        permissions.push(p("sa_maker", "all", "api/v2/applogic/private/tenants", Drop));
         Self { pass: pass.map(String::from).to_vec(), block: block.map(String::from).to_vec(), permissions }
     }
 }

@@ -56,6 +56,8 @@ pub trait UserRepo: Send + Sync {
     async fn get_user(&self, tenant: TenantId, id: UserId) -> Result<Option<User>>;
     async fn find_user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>>;
     async fn find_user_by_uid(&self, tenant: TenantId, uid: &str) -> Result<Option<User>>;
+    /// The service accounts a user owns, oldest first.
+    async fn list_service_accounts(&self, owner: UserId) -> Result<Vec<User>>;
     async fn count_users(&self, tenant: TenantId) -> Result<i64>;
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>>;
     /// Writes the user's fields and, if given, replaces its password credential.

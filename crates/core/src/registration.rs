@@ -286,6 +286,57 @@ impl Core {
     }
 }
 
+/// The role service accounts get unless told otherwise.
+pub const SERVICE_ACCOUNT_ROLE: &str = "service_account";
+
+impl Core {
+    /// Creates a service account owned by `owner`: a user of the same tenant with an `SI` uid,
+    /// no password, active at once, that can hold API keys (whose 2FA is the owner's). Its
+    /// e-mail defaults to `<owner>+<uid>@<owner's domain>`.
+    pub async fn create_service_account(
+        &self,
+        caller: &Caller,
+        owner: &User,
+        email: Option<&str>,
+        role: Option<&str>,
+    ) -> Result<User> {
+        let uid = new_uid(crate::users::SERVICE_ACCOUNT_UID_PREFIX);
+        let email = match email {
+            Some(e) => crate::users::parse_email("email", e)?,
+            None => crate::users::parse_email(
+                "email",
+                &format!("{}+{}@{}", owner.email.local_part(), uid.to_lowercase(), owner.email.domain()),
+            )?,
+        };
+        let now = self.now();
+        let account = User {
+            id: UserId::new(),
+            uid,
+            tenant_id: owner.tenant_id,
+            community_id: owner.community_id,
+            contact_name: format!("service account of {}", owner.uid),
+            email,
+            username: None,
+            referral_id: None,
+            data: None,
+            owner_id: Some(owner.id),
+            status: UserStatus::Active,
+            role: role.unwrap_or(SERVICE_ACCOUNT_ROLE).to_string(),
+            flags: UserFlags::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = AuditEvent::new(caller, "service_account.create", "user", Some(account.id.to_string()), now)
+            .with_details(serde_json::json!({ "owner": owner.uid, "uid": account.uid }));
+        self.store.insert_user(&account, None, &audit).await.map_err(crate::users::email_field("email"))?;
+        Ok(account)
+    }
+
+    pub async fn service_accounts_of(&self, owner: &User) -> Result<Vec<User>> {
+        self.store.list_service_accounts(owner.id).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ mod identity;
 mod params;
 mod qr;
 mod resource;
+mod service_accounts;
 mod session;
 
 use std::sync::Arc;
@@ -146,6 +147,15 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
         .route(&format!("{res}/otp/verify"), post(resource::otp_verify))
         .route(&format!("{res}/api_keys"), get(resource::api_keys).post(resource::create_api_key))
         .route(&format!("{res}/api_keys/{{kid}}"), patch(resource::update_api_key).delete(resource::delete_api_key))
+        .route(&format!("{res}/service_accounts"), get(service_accounts::list))
+        .route(
+            &format!("{res}/service_accounts/api_keys"),
+            get(service_accounts::api_keys).post(service_accounts::create_api_key),
+        )
+        .route(
+            &format!("{res}/service_accounts/api_keys/{{kid}}"),
+            put(service_accounts::update_api_key).delete(service_accounts::delete_api_key),
+        )
         .route("/.well-known/jwks.json", get(general::jwks))
         .route(&format!("{id}/{{*rest}}"), any(general::route_not_found))
         .route(&format!("{res}/{{*rest}}"), any(general::route_not_found))

@@ -240,7 +240,7 @@ fn api_key_error(e: keyhall_core::DomainError) -> BarongError {
 }
 
 /// `scope` as a list: a JSON array, or one comma-separated string.
-fn scope(p: &Params) -> Option<Vec<String>> {
+pub(crate) fn scope(p: &Params) -> Option<Vec<String>> {
     match p.value("scope")? {
         Value::Array(a) => Some(a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
         other => Some(
@@ -257,20 +257,27 @@ fn scope(p: &Params) -> Option<Vec<String>> {
 }
 
 pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let keys = state.core.api_keys_of(&b.user).await.map_err(BarongError::internal)?;
+    api_key_page(keys, &p, "resource.api_key")
+}
+
+/// A page of keys, ordered as asked (`ordering` asc/desc, `order_by` an attribute); `prefix`
+/// names the module in the error strings.
+pub(crate) fn api_key_page(mut keys: Vec<keyhall_core::api_keys::ApiKey>, p: &Params, prefix: &str) -> Result<Response> {
     let descending = match p.text("ordering").as_deref() {
         None | Some("asc") => false,
         Some("desc") => true,
-        Some(_) => return Err(BarongError::new(422, "resource.api_key.invalid_ordering")),
+        Some(_) => return Err(BarongError::new(422, format!("{prefix}.invalid_ordering"))),
     };
     let order_by = p.text("order_by").unwrap_or_else(|| "id".into());
-    if !["id", "kid", "state", "created_at", "updated_at"].contains(&order_by.as_str()) {
-        return Err(BarongError::new(422, "resource.api_key.invalid_attribute"));
+    if !["id", "kid", "state", "algorithm", "created_at", "updated_at"].contains(&order_by.as_str()) {
+        return Err(BarongError::new(422, format!("{prefix}.invalid_attribute")));
     }
-    let (page, limit) = pagination(&p)?;
-    let mut keys = state.core.api_keys_of(&b.user).await.map_err(BarongError::internal)?;
+    let (page, limit) = pagination(p)?;
     keys.sort_by(|a, b| match order_by.as_str() {
         "kid" => a.kid.cmp(&b.kid),
         "state" => a.state.as_str().cmp(b.state.as_str()),
+        "algorithm" => a.algorithm.cmp(&b.algorithm),
         "updated_at" => a.updated_at.cmp(&b.updated_at),
         _ => a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)),
     });

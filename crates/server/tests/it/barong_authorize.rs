@@ -337,3 +337,78 @@ barong!(api_keys_through_authorize, |srv: TestServer, sink: SmtpSink| async move
     assert_eq!(r.status, 204, "{}", r.text());
     assert_eq!(resource(&srv, &bearer, Method::GET, "/api_keys", None).await.json(), json!([]));
 });
+
+barong!(service_accounts_and_their_keys, |srv: TestServer, sink: SmtpSink| async move {
+    let mut b = active_member(&srv, &sink, "owner@example.com").await;
+    let bearer = b.bearer(&srv).await;
+    let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
+    let core = &srv.running.core;
+    let owner = core.user_by_email(tenant, "owner@example.com").await.unwrap().unwrap();
+    let account =
+        core.create_service_account(&keyhall_core::Caller::system(tenant), &owner, None, Some("sa_maker")).await.unwrap();
+    assert!(account.uid.starts_with("SI"));
+    // Case 51.
+    let list = resource(&srv, &bearer, Method::GET, "/service_accounts", None).await.json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    for k in ["uid", "email", "owner_id", "role", "level", "state"] {
+        assert!(list[0].get(k).is_some(), "{k}");
+    }
+    assert_eq!((list[0]["role"].as_str(), list[0]["state"].as_str()), (Some("sa_maker"), Some("active")));
+    let sa = account.uid.clone();
+    assert_errors(
+        &resource(&srv, &bearer, Method::GET, &format!("/service_accounts/api_keys?service_account_uid={sa}&ordering=up"), None)
+            .await,
+        422,
+        &["resource.service_accounts.invalid_ordering"],
+    );
+    assert_errors(
+        &resource(&srv, &bearer, Method::GET, "/service_accounts/api_keys?service_account_uid=SI0000000000", None).await,
+        404,
+        &["resource.service_account.doesnt_exist"],
+    );
+    assert_errors(
+        &resource(&srv, &bearer, Method::GET, "/service_accounts/api_keys", None).await,
+        422,
+        &["resource.service_account.missing_service_account_uid"],
+    );
+    let create =
+        |code: String| json!({ "service_account_uid": sa, "algorithm": "HS256", "scope": "trade,read", "totp_code": code });
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/service_accounts/api_keys", Some(create("123456".into()))).await,
+        400,
+        &["resource.service_accounts.2fa_disabled"],
+    );
+    let secret_b32 = enable_otp(&srv, &bearer).await;
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/service_accounts/api_keys", Some(create("000000".into()))).await,
+        422,
+        &["resource.service_accounts.invalid_totp"],
+    );
+    let r = resource(&srv, &bearer, Method::POST, "/service_accounts/api_keys", Some(create(totp(&secret_b32, -1)))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let key = r.json();
+    assert_eq!(key["scope"], json!(["trade", "read"]));
+    let (kid, secret) = (key["kid"].as_str().unwrap().to_string(), key["secret"].as_str().unwrap().to_string());
+    // The service account's key works through authorize, within the sa_maker role.
+    let allowed = srv.url("/api/v2/auth/api/v2/peatio/account/balances");
+    let r = TestServer::send(signed_headers(srv.client.get(&allowed), &kid, &secret, &now_ms().to_string())).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let claims = decode_claims(r.headers["authorization"].to_str().unwrap());
+    assert_eq!((claims["uid"].as_str(), claims["role"].as_str()), (Some(sa.as_str()), Some("sa_maker")));
+    assert!(claims.get("username").is_none(), "service accounts carry no username claim");
+    let denied = srv.url("/api/v2/auth/api/v2/barong/resource/api_keys");
+    let r = TestServer::send(signed_headers(srv.client.get(&denied), &kid, &secret, &now_ms().to_string())).await;
+    assert_errors(&r, 401, &["authz.invalid_permission"]);
+    let listed =
+        resource(&srv, &bearer, Method::GET, &format!("/service_accounts/api_keys?service_account_uid={sa}"), None).await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let r = resource(
+        &srv,
+        &bearer,
+        Method::DELETE,
+        &format!("/service_accounts/api_keys/{kid}?service_account_uid={sa}&totp_code={}", totp(&secret_b32, 1)),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+});

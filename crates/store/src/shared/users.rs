@@ -75,6 +75,17 @@ impl keyhall_core::ports::UserRepo for Store {
             .transpose()
     }
 
+    async fn list_service_accounts(&self, owner: UserId) -> Result<Vec<User>> {
+        sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE owner_id = $1 ORDER BY created_at, id"))
+            .bind(owner.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(user_from_row)
+            .collect()
+    }
+
     async fn count_users(&self, tenant: TenantId) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
             .bind(tenant.to_string())

@@ -1,0 +1,110 @@
+//! `/api/v2/auth/resource/service_accounts…`: the signed-in user's service accounts and their
+//! API keys (every change behind the owner's TOTP code).
+
+use axum::extract::{Path, State as AxumState};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use keyhall_core::ErrorCode;
+use keyhall_core::api_keys::ApiKeyState;
+use keyhall_core::users::User;
+use keyhall_types::rfc3339;
+use serde_json::{Value, json};
+
+use crate::State;
+use crate::entities;
+use crate::errors::{BarongError, Result};
+use crate::params::{Input, Params};
+use crate::resource::{api_key_page, scope};
+use crate::session::Bearer;
+
+/// The owner's service account named by `service_account_uid`.
+async fn target(state: &State, owner: &User, p: &Params) -> Result<User> {
+    p.checker("resource.service_account").requires("service_account_uid").finish()?;
+    let uid = p.text("service_account_uid").unwrap_or_default();
+    let accounts = state.core.service_accounts_of(owner).await.map_err(BarongError::internal)?;
+    accounts.into_iter().find(|a| a.uid == uid).ok_or_else(|| BarongError::new(404, "resource.service_account.doesnt_exist"))
+}
+
+fn key_error(e: keyhall_core::DomainError) -> BarongError {
+    match e.code {
+        ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.service_accounts.2fa_disabled"),
+        ErrorCode::MissingParameter => BarongError::new(422, "resource.service_accounts.missing_totp"),
+        ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.service_accounts.invalid_totp"),
+        ErrorCode::InvalidParameter => BarongError::many(422, vec!["kid.blank".into(), "algorithm.inclusion".into()]),
+        _ => BarongError::from(e),
+    }
+}
+
+/// The raw records, as Barong lists them.
+pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
+    let accounts = state.core.service_accounts_of(&b.user).await.map_err(BarongError::internal)?;
+    let mut out = Vec::new();
+    for a in &accounts {
+        let labels = state.core.labels(a.id).await.map_err(BarongError::internal)?;
+        out.push(json!({
+            "id": a.id.to_string(),
+            "uid": a.uid,
+            "owner_id": b.user.id.to_string(),
+            "email": a.email,
+            "role": a.role,
+            "level": keyhall_core::labels::level(&labels),
+            "state": a.status.as_str(),
+            "created_at": rfc3339(a.created_at),
+            "updated_at": rfc3339(a.updated_at),
+        }));
+    }
+    Ok(axum::Json(Value::Array(out)).into_response())
+}
+
+pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let account = target(&state, &b.user, &p).await?;
+    let keys = state.core.api_keys_of(&account).await.map_err(BarongError::internal)?;
+    api_key_page(keys, &p, "resource.service_accounts")
+}
+
+pub async fn create_api_key(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    p.checker("resource.service_account").requires("service_account_uid").requires_filled("algorithm").finish()?;
+    let account = target(&state, &b.user, &p).await?;
+    let (key, secret) = state
+        .core
+        .create_api_key(
+            &b.caller,
+            &account,
+            &p.text("algorithm").unwrap_or_default(),
+            scope(&p).unwrap_or_default(),
+            p.text("totp_code").as_deref(),
+        )
+        .await
+        .map_err(key_error)?;
+    Ok((StatusCode::CREATED, axum::Json(entities::api_key(&key, Some(secret.expose())))).into_response())
+}
+
+pub async fn update_api_key(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    Path(kid): Path<String>,
+    Input { p, .. }: Input,
+) -> Result<Response> {
+    let account = target(&state, &b.user, &p).await?;
+    let new_state = match p.text("state") {
+        None => None,
+        Some(s) => Some(ApiKeyState::parse(&s).ok_or_else(|| BarongError::new(422, "state.invalid"))?),
+    };
+    let key = state
+        .core
+        .update_api_key(&b.caller, &account, &kid, new_state, scope(&p), p.text("totp_code").as_deref())
+        .await
+        .map_err(key_error)?;
+    Ok(axum::Json(entities::api_key(&key, None)).into_response())
+}
+
+pub async fn delete_api_key(
+    AxumState(state): AxumState<State>,
+    b: Bearer,
+    Path(kid): Path<String>,
+    Input { p, .. }: Input,
+) -> Result<Response> {
+    let account = target(&state, &b.user, &p).await?;
+    state.core.delete_api_key(&b.caller, &account, &kid, p.text("totp_code").as_deref()).await.map_err(key_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
