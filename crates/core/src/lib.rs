@@ -10,6 +10,7 @@ pub mod comet;
 pub mod companies;
 pub mod context;
 pub mod credentials;
+pub mod data_storage;
 pub mod error;
 pub mod labels;
 pub mod login;

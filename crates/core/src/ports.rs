@@ -166,6 +166,14 @@ pub trait LabelRepo: Send + Sync {
 }
 
 #[async_trait]
+pub trait DataStorageRepo: Send + Sync {
+    /// Oldest first.
+    async fn list_data_storages(&self, user: UserId) -> Result<Vec<crate::data_storage::DataStorage>>;
+    /// Inserts the document with its label; the same title twice → `data_storage.title_taken`.
+    async fn insert_data_storage(&self, doc: &crate::data_storage::DataStorage, label: &Label, audit: &AuditEvent) -> Result<()>;
+}
+
+#[async_trait]
 pub trait ApiKeyRepo: Send + Sync {
     async fn insert_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> Result<()>;
     async fn find_api_key(&self, kid: &str) -> Result<Option<ApiKey>>;
@@ -242,6 +250,7 @@ pub trait Store:
     + SettingsRepo
     + SigningKeyRepo
     + LoginAttemptRepo
+    + DataStorageRepo
 {
 }
 
@@ -259,6 +268,7 @@ impl<T> Store for T where
         + SettingsRepo
         + SigningKeyRepo
         + LoginAttemptRepo
+        + DataStorageRepo
 {
 }
 

@@ -106,6 +106,7 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
     barong.csrf_protection = config.barong_csrf;
     barong.jwt_ttl = time::Duration::seconds(3600);
     barong.secure_cookies = config.public_url.starts_with("https://");
+    barong.storage_titles = config.barong_storage_titles.clone();
     barong.captcha = match config.barong_captcha.as_str() {
         "none" => keyhall_face_barong::Captcha::None,
         "recaptcha" => {

@@ -49,6 +49,8 @@ pub struct Config {
     pub session_expire: Duration,
     pub login_max_failures: i64,
     pub login_window: Duration,
+    /// Titles users may keep data storages under (comma-separated in the environment).
+    pub barong_storage_titles: Vec<String>,
 }
 
 impl Default for Config {
@@ -81,6 +83,7 @@ impl Default for Config {
             session_expire: Duration::from_secs(1800),
             login_max_failures: 5,
             login_window: Duration::from_secs(900),
+            barong_storage_titles: Vec::new(),
         }
     }
 }
@@ -113,6 +116,7 @@ pub struct FileConfig {
     pub session_expire_seconds: Option<u64>,
     pub login_max_failures: Option<i64>,
     pub login_window_seconds: Option<u64>,
+    pub barong_storage_titles: Option<String>,
     pub request_timeout_seconds: Option<u64>,
     pub body_limit_bytes: Option<usize>,
 }
@@ -191,6 +195,9 @@ pub struct ServeArgs {
     /// The window, in seconds, failed sign-ins are counted in (and the first lock's length).
     #[arg(long, env = "KEYHALL_LOGIN_WINDOW_SECONDS")]
     pub login_window_seconds: Option<u64>,
+    /// Titles users may keep data storages under, comma-separated (e.g. personal,company).
+    #[arg(long, env = "KEYHALL_BARONG_STORAGE_TITLES")]
+    pub barong_storage_titles: Option<String>,
 }
 
 impl Config {
@@ -230,6 +237,12 @@ impl Config {
             session_expire: args.session_expire_seconds.or(file.session_expire_seconds).map(secs).unwrap_or(d.session_expire),
             login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(d.login_max_failures),
             login_window: args.login_window_seconds.or(file.login_window_seconds).map(secs).unwrap_or(d.login_window),
+            barong_storage_titles: args
+                .barong_storage_titles
+                .clone()
+                .or(file.barong_storage_titles)
+                .map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or(d.barong_storage_titles),
             request_timeout: file.request_timeout_seconds.map(secs).unwrap_or(d.request_timeout),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
         }

@@ -45,6 +45,7 @@ catalogue! {
     LabelNotFound => "label.not_found",
     LabelPrivate => "label.private",
     ApiKeyNotFound => "api_key.not_found",
+    DataStorageTitleTaken => "data_storage.title_taken",
     // sign-in
     InvalidCredentials => "session.invalid_credentials",
     AccountLocked => "session.account_locked",

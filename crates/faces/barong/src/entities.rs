@@ -41,6 +41,7 @@ pub struct UserFacts {
     pub otp: bool,
     pub referral_uid: Option<String>,
     pub labels: Vec<Label>,
+    pub data_storages: Vec<keyhall_core::data_storage::DataStorage>,
 }
 
 pub async fn facts(core: &Core, user: &User) -> Result<UserFacts> {
@@ -50,7 +51,8 @@ pub async fn facts(core: &Core, user: &User) -> Result<UserFacts> {
         Some(r) => core.find_user(user.tenant_id, &r.to_string()).await.map_err(BarongError::internal)?.map(|u| u.uid),
         None => None,
     };
-    Ok(UserFacts { level: level(&labels), otp, referral_uid, labels })
+    let data_storages = core.data_storages(user.id).await.map_err(BarongError::internal)?;
+    Ok(UserFacts { level: level(&labels), otp, referral_uid, labels, data_storages })
 }
 
 fn base(user: &User, f: &UserFacts) -> Map<String, Value> {
@@ -76,7 +78,15 @@ pub fn user_with_full_info(user: &User, f: &UserFacts, csrf_token: Option<&str>)
     m.insert("labels".into(), Value::Array(f.labels.iter().map(label).collect()));
     m.insert("phones".into(), json!([]));
     m.insert("profiles".into(), json!([]));
-    m.insert("data_storages".into(), json!([]));
+    m.insert(
+        "data_storages".into(),
+        Value::Array(
+            f.data_storages
+                .iter()
+                .map(|d| json!({ "title": d.title, "data": d.data, "created_at": rfc3339(d.created_at), "updated_at": rfc3339(d.updated_at) }))
+                .collect(),
+        ),
+    );
     m.insert("created_at".into(), json!(rfc3339(user.created_at)));
     m.insert("updated_at".into(), json!(rfc3339(user.updated_at)));
     Value::Object(m)

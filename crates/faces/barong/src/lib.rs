@@ -63,6 +63,8 @@ pub struct BarongConfig {
     pub app_name: String,
     /// Whether cookies get the `Secure` attribute (keyhall served over HTTPS).
     pub secure_cookies: bool,
+    /// The titles users may keep data storages under (none by default, as in Barong).
+    pub storage_titles: Vec<String>,
 }
 
 impl BarongConfig {
@@ -78,6 +80,7 @@ impl BarongConfig {
             captcha: Captcha::None,
             app_name: "keyhall".into(),
             secure_cookies: false,
+            storage_titles: Vec::new(),
         }
     }
 }
@@ -147,6 +150,7 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
         .route(&format!("{res}/otp/verify"), post(resource::otp_verify))
         .route(&format!("{res}/api_keys"), get(resource::api_keys).post(resource::create_api_key))
         .route(&format!("{res}/api_keys/{{kid}}"), patch(resource::update_api_key).delete(resource::delete_api_key))
+        .route(&format!("{res}/data_storage"), post(resource::create_data_storage))
         .route(&format!("{res}/service_accounts"), get(service_accounts::list))
         .route(
             &format!("{res}/service_accounts/api_keys"),

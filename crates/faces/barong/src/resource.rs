@@ -332,3 +332,18 @@ pub async fn delete_api_key(
     state.core.delete_api_key(&b.caller, &b.user, &kid, p.text("totp_code").as_deref()).await.map_err(api_key_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// Keeps a JSON document under one of the configured titles (201, empty body).
+pub async fn create_data_storage(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    p.checker("resource.data_storage").requires_filled("title").requires_filled("data").finish()?;
+    let (title, data) = (p.text("title").unwrap_or_default(), p.text("data").unwrap_or_default());
+    let broken = keyhall_core::data_storage::check(&title, &data, &state.config.storage_titles);
+    if !broken.is_empty() {
+        return Err(BarongError::many(422, broken));
+    }
+    state.core.create_data_storage(&b.caller, &b.user, &title, &data).await.map_err(|e| match e.code {
+        ErrorCode::DataStorageTitleTaken => BarongError::new(422, "title.taken"),
+        _ => BarongError::internal(e),
+    })?;
+    Ok(StatusCode::CREATED.into_response())
+}

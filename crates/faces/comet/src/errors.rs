@@ -63,8 +63,15 @@ pub fn to_api_error(e: DomainError) -> ApiError {
         }
         EndpointRemoved => (StatusCode::GONE, "Endpoint removed".into()),
         // Raised only by other faces' commands.
-        TotpAlreadyEnabled | TotpNotEnabled | LabelKeyTaken | LabelNotFound | LabelPrivate | ApiKeyNotFound
-        | InvalidCredentials | AccountLocked => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
+        TotpAlreadyEnabled
+        | TotpNotEnabled
+        | LabelKeyTaken
+        | LabelNotFound
+        | LabelPrivate
+        | ApiKeyNotFound
+        | DataStorageTitleTaken
+        | InvalidCredentials
+        | AccountLocked => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
         Internal => {
             tracing::error!(error = %e, "internal error");
             (StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into())

@@ -120,6 +120,7 @@ pub async fn barong_server(backend: crate::harness::Backend) -> Option<(TestServ
     let srv = TestServer::start_with(backend, move |c| {
         c.smtp_url = Some(url);
         c.trust_forwarded_for = true;
+        c.barong_storage_titles = vec!["personal".into(), "company".into(), "user".into()];
     })
     .await?;
     let mut admin = Browser::new();

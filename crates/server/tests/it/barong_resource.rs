@@ -282,3 +282,52 @@ barong!(banned_users_are_refused, |srv: TestServer, sink: SmtpSink| async move {
     let r = Browser::new().post(&srv, &format!("{ID}/sessions"), json!({ "email": "ban@example.com", "password": STRONG })).await;
     assert_errors(&r, 401, &["identity.session.banned"]);
 });
+
+barong!(data_storage, |srv: TestServer, sink: SmtpSink| async move {
+    let mut b = active_member(&srv, &sink, "store@example.com").await;
+    let bearer = b.bearer(&srv).await;
+    // Case 52.
+    let post = |title: &str, data: &str| json!({ "title": title, "data": data });
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/data_storage", Some(post("personal", "not json"))).await,
+        422,
+        &["data.invalid_format"],
+    );
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/data_storage", Some(post("hobbies", "{}"))).await,
+        422,
+        &["title.inclusion"],
+    );
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/data_storage", Some(post("user", "{}"))).await,
+        422,
+        &["title.exclusion"],
+    );
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/data_storage", Some(json!({}))).await,
+        422,
+        &[
+            "resource.data_storage.missing_title",
+            "resource.data_storage.empty_title",
+            "resource.data_storage.missing_data",
+            "resource.data_storage.empty_data",
+        ],
+    );
+    let r = resource(&srv, &bearer, Method::POST, "/data_storage", Some(post("personal", "{\"city\":\"Kyiv\"}"))).await;
+    assert_eq!((r.status, r.body.len()), (201, 0));
+    assert_errors(
+        &resource(&srv, &bearer, Method::POST, "/data_storage", Some(post("personal", "{}"))).await,
+        422,
+        &["title.taken"],
+    );
+    let me = resource(&srv, &bearer, Method::GET, "/users/me", None).await.json();
+    assert_eq!(me["data_storages"][0]["title"], "personal");
+    assert_eq!(me["data_storages"][0]["data"], "{\"city\":\"Kyiv\"}");
+    assert!(
+        me["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["key"] == "personal" && l["value"] == "recorded" && l["scope"] == "private")
+    );
+});

@@ -325,3 +325,43 @@ impl keyhall_core::ports::LoginAttemptRepo for Store {
         Ok(())
     }
 }
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::DataStorageRepo for Store {
+    async fn list_data_storages(&self, user: UserId) -> Result<Vec<keyhall_core::data_storage::DataStorage>> {
+        let rows = sqlx::query("SELECT id, user_id, title, data, created_at, updated_at FROM data_storages WHERE user_id = $1 ORDER BY created_at, id")
+            .bind(user.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(keyhall_core::data_storage::DataStorage {
+                    id: col(r, "id")?,
+                    user_id: col_id(r, "user_id")?,
+                    title: col(r, "title")?,
+                    data: col(r, "data")?,
+                    created_at: col_ts(r, "created_at")?,
+                    updated_at: col_ts(r, "updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_data_storage(&self, d: &keyhall_core::data_storage::DataStorage, label: &Label, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO data_storages (id, user_id, title, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&d.id)
+            .bind(d.user_id.to_string())
+            .bind(&d.title)
+            .bind(&d.data)
+            .bind(ts(d.created_at))
+            .bind(ts(d.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::errors::unique_or(ErrorCode::DataStorageTitleTaken))?;
+        insert_label_row(&mut tx, label, true).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}

@@ -1,0 +1,86 @@
+//! Data storages: small JSON documents a user keeps under a title from an operator-chosen
+//! list (e.g. `personal`, `company`); each one also records a private label `<title>=recorded`.
+
+use keyhall_types::{Timestamp, UserId};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::labels::{Label, LabelScope};
+use crate::users::User;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataStorage {
+    pub id: String,
+    pub user_id: UserId,
+    pub title: String,
+    pub data: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Titles that would shadow other kinds of user record.
+pub const RESERVED_TITLES: &[&str] = &["document", "label", "profile", "phone", "user"];
+
+/// Every broken rule, in the order a form lists them: `title.inclusion` (not an allowed
+/// title), `title.exclusion` (reserved), `data.too_long` (over 5120 characters),
+/// `data.invalid_format` (not JSON).
+pub fn check(title: &str, data: &str, allowed_titles: &[String]) -> Vec<String> {
+    let mut broken = Vec::new();
+    if !allowed_titles.iter().any(|t| t == title) {
+        broken.push("title.inclusion".to_string());
+    }
+    if RESERVED_TITLES.contains(&title) {
+        broken.push("title.exclusion".to_string());
+    }
+    if data.chars().count() > 5120 {
+        broken.push("data.too_long".to_string());
+    }
+    if serde_json::from_str::<serde_json::Value>(data).is_err() {
+        broken.push("data.invalid_format".to_string());
+    }
+    broken
+}
+
+impl Core {
+    pub async fn data_storages(&self, user: UserId) -> Result<Vec<DataStorage>> {
+        self.store.list_data_storages(user).await
+    }
+
+    /// Stores a document (already checked with `check`) and labels the user with its title.
+    pub async fn create_data_storage(&self, caller: &Caller, user: &User, title: &str, data: &str) -> Result<DataStorage> {
+        let now = self.now();
+        let doc = DataStorage {
+            id: keyhall_types::ChallengeId::new().to_string(),
+            user_id: user.id,
+            title: title.to_string(),
+            data: data.to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        let label = Label::new(user.id, title.to_string(), "recorded".into(), LabelScope::Private, now);
+        let audit = AuditEvent::new(caller, "data_storage.create", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "title": title, "topic": "account" }));
+        self.store.insert_data_storage(&doc, &label, &audit).await.map_err(|e| {
+            if e.is(ErrorCode::DataStorageTitleTaken) {
+                DomainError::new(ErrorCode::DataStorageTitleTaken).field("title")
+            } else {
+                e
+            }
+        })?;
+        Ok(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rules() {
+        let allowed = vec!["personal".to_string()];
+        assert!(super::check("personal", "{\"a\":1}", &allowed).is_empty());
+        assert_eq!(super::check("other", "{}", &allowed), ["title.inclusion"]);
+        assert_eq!(super::check("user", "{}", &allowed), ["title.inclusion", "title.exclusion"]);
+        assert_eq!(super::check("personal", "nope", &allowed), ["data.invalid_format"]);
+    }
+}
