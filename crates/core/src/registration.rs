@@ -286,6 +286,40 @@ impl Core {
     }
 }
 
+impl Core {
+    /// A user whose address another identity provider has verified: active at once, with the
+    /// private label `email=verified`, and no password (they sign in through that provider, or
+    /// set one with a reset).
+    pub async fn create_verified_user(&self, tenant: TenantId, email: &str, origin: &Origin) -> Result<User> {
+        let email = crate::users::parse_email("email", email)?;
+        let community = self.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let now = self.now();
+        let user = User {
+            id: UserId::new(),
+            uid: new_uid(USER_UID_PREFIX),
+            tenant_id: tenant,
+            community_id: community.id,
+            contact_name: email.local_part().to_string(),
+            email,
+            username: None,
+            referral_id: None,
+            data: None,
+            owner_id: None,
+            status: UserStatus::Active,
+            role: DEFAULT_ROLE.into(),
+            flags: UserFlags { email_verified: true, ..Default::default() },
+            created_at: now,
+            updated_at: now,
+        };
+        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: origin.clone() };
+        let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "email": user.email, "via": "identity_provider", "topic": "account" }));
+        self.store.insert_user(&user, None, &audit).await?;
+        self.store.put_label(&Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now), None).await?;
+        Ok(user)
+    }
+}
+
 /// The role service accounts get unless told otherwise.
 pub const SERVICE_ACCOUNT_ROLE: &str = "service_account";
 

@@ -107,6 +107,16 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
     barong.jwt_ttl = time::Duration::seconds(3600);
     barong.secure_cookies = config.public_url.starts_with("https://");
     barong.storage_titles = config.barong_storage_titles.clone();
+    barong.auth0 = match (&config.auth0_domain, &config.auth0_client_id) {
+        (Some(domain), Some(client)) => {
+            let mut auth0 = keyhall_face_barong::Auth0Config::new(domain, client);
+            if let Some(url) = &config.auth0_jwks_url {
+                auth0.jwks_url = url.clone();
+            }
+            Some(auth0)
+        }
+        _ => None,
+    };
     barong.captcha = match config.barong_captcha.as_str() {
         "none" => keyhall_face_barong::Captcha::None,
         "recaptcha" => {

@@ -51,6 +51,11 @@ pub struct Config {
     pub login_window: Duration,
     /// Titles users may keep data storages under (comma-separated in the environment).
     pub barong_storage_titles: Vec<String>,
+    /// The Auth0 tenant domain and client id for `sessions/auth0`, and (optionally) where its
+    /// JWK set is fetched.
+    pub auth0_domain: Option<String>,
+    pub auth0_client_id: Option<String>,
+    pub auth0_jwks_url: Option<String>,
 }
 
 impl Default for Config {
@@ -84,6 +89,9 @@ impl Default for Config {
             login_max_failures: 5,
             login_window: Duration::from_secs(900),
             barong_storage_titles: Vec::new(),
+            auth0_domain: None,
+            auth0_client_id: None,
+            auth0_jwks_url: None,
         }
     }
 }
@@ -117,6 +125,9 @@ pub struct FileConfig {
     pub login_max_failures: Option<i64>,
     pub login_window_seconds: Option<u64>,
     pub barong_storage_titles: Option<String>,
+    pub auth0_domain: Option<String>,
+    pub auth0_client_id: Option<String>,
+    pub auth0_jwks_url: Option<String>,
     pub request_timeout_seconds: Option<u64>,
     pub body_limit_bytes: Option<usize>,
 }
@@ -198,6 +209,15 @@ pub struct ServeArgs {
     /// Titles users may keep data storages under, comma-separated (e.g. personal,company).
     #[arg(long, env = "KEYHALL_BARONG_STORAGE_TITLES")]
     pub barong_storage_titles: Option<String>,
+    /// Auth0 tenant domain (e.g. example.eu.auth0.com) for sign-in with Auth0 ID tokens.
+    #[arg(long, env = "KEYHALL_AUTH0_DOMAIN")]
+    pub auth0_domain: Option<String>,
+    /// Auth0 application client id (the ID tokens' audience).
+    #[arg(long, env = "KEYHALL_AUTH0_CLIENT_ID")]
+    pub auth0_client_id: Option<String>,
+    /// Where to fetch the Auth0 JWK set (default https://<domain>/.well-known/jwks.json).
+    #[arg(long, env = "KEYHALL_AUTH0_JWKS_URL")]
+    pub auth0_jwks_url: Option<String>,
 }
 
 impl Config {
@@ -243,6 +263,9 @@ impl Config {
                 .or(file.barong_storage_titles)
                 .map(|t| t.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or(d.barong_storage_titles),
+            auth0_domain: args.auth0_domain.clone().or(file.auth0_domain).filter(|v| !v.is_empty()),
+            auth0_client_id: args.auth0_client_id.clone().or(file.auth0_client_id).filter(|v| !v.is_empty()),
+            auth0_jwks_url: args.auth0_jwks_url.clone().or(file.auth0_jwks_url).filter(|v| !v.is_empty()),
             request_timeout: file.request_timeout_seconds.map(secs).unwrap_or(d.request_timeout),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(d.body_limit_bytes),
         }

@@ -46,9 +46,13 @@ pub async fn configs(AxumState(state): AxumState<State>) -> Response {
     axum::Json(body).into_response()
 }
 
-/// Auth0 is not configured in this deployment: both values are empty.
-pub async fn configs_auth0() -> Response {
-    axum::Json(json!({ "auth0_domain": "", "auth0_client_id": "" })).into_response()
+/// The Auth0 tenant and client a front end signs in with (empty when none is configured).
+pub async fn configs_auth0(AxumState(state): AxumState<State>) -> Response {
+    let (domain, client) = match &state.config.auth0 {
+        Some(a) => (a.domain.clone(), a.client_id.clone()),
+        None => (String::new(), String::new()),
+    };
+    axum::Json(json!({ "auth0_domain": domain, "auth0_client_id": client })).into_response()
 }
 
 /// The KYC provider callback; keyhall has no KYC provider configured.

@@ -274,8 +274,28 @@ pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client,
     Ok((StatusCode::OK, [(header::SET_COOKIE, expired_cookie(&state.config.session_cookie))]).into_response())
 }
 
-/// Auth0 sign-in needs an Auth0 tenant configured; without one every ID token is refused.
-pub async fn session_auth0(AxumState(_state): AxumState<State>, Input { p, .. }: Input) -> Result<Response> {
+/// Signs in with an Auth0 ID token. An unknown address with `email_verified` becomes a new
+/// active user; a token that does not verify (or no Auth0 configured) is refused.
+pub async fn session_auth0(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.session").requires_filled("id_token").finish()?;
-    Err(BarongError::new(422, "identity.session.auth0.invalid_params"))
+    let invalid = |status| BarongError::new(status, "identity.session.auth0.invalid_params");
+    let auth0 = state.auth0.as_ref().ok_or_else(|| invalid(422))?;
+    let claims = auth0
+        .verify(&p.text("id_token").unwrap_or_default(), state.core.now().unix_timestamp())
+        .await
+        .ok_or_else(|| invalid(422))?;
+    let email = claims.get("email").and_then(Value::as_str).ok_or_else(|| invalid(401))?;
+    let verified = claims.get("email_verified").and_then(Value::as_bool).unwrap_or(false);
+    let core = &state.core;
+    let user = match core.user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)? {
+        Some(u) => u,
+        None if verified => {
+            core.create_verified_user(state.config.tenant_id, email, &client.origin()).await.map_err(|_| invalid(422))?
+        }
+        None => return Err(invalid(401)),
+    };
+    if !keyhall_core::Core::may_sign_in(user.status) {
+        return Err(invalid(401));
+    }
+    with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }

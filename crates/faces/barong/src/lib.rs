@@ -6,6 +6,7 @@
 //! answers 404 `{"error":"Route is not found"}`; everything else under `/api/v2/auth/` is
 //! authorize, whose rule path is the rest of the URL (`/api/v2/auth/api/v2/x` → `api/v2/x`).
 
+mod auth0;
 mod authorize;
 mod entities;
 mod errors;
@@ -25,6 +26,7 @@ use keyhall_core::Core;
 use keyhall_core::authz::AccessRules;
 use keyhall_types::TenantId;
 
+pub use auth0::Auth0Config;
 pub use errors::BarongError;
 
 /// The captcha a deployment asks for on sign-up, sign-in, password reset and e-mail
@@ -65,6 +67,8 @@ pub struct BarongConfig {
     pub secure_cookies: bool,
     /// The titles users may keep data storages under (none by default, as in Barong).
     pub storage_titles: Vec<String>,
+    /// Sign-in with Auth0 ID tokens, when configured.
+    pub auth0: Option<Auth0Config>,
 }
 
 impl BarongConfig {
@@ -81,6 +85,7 @@ impl BarongConfig {
             app_name: "keyhall".into(),
             secure_cookies: false,
             storage_titles: Vec::new(),
+            auth0: None,
         }
     }
 }
@@ -95,12 +100,15 @@ pub struct Barong {
     issued_jwts: moka::sync::Cache<String, String>,
     /// Session holders seen recently: authorize needs their state and role on every call.
     users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::users::User>,
+    auth0: Option<auth0::Auth0>,
 }
 
 pub type State = Arc<Barong>;
 
 pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
+    let auth0 = config.auth0.clone().map(auth0::Auth0::new);
     let state = Arc::new(Barong {
+        auth0,
         core,
         config,
         verified_jwts: moka::sync::Cache::builder()

@@ -316,3 +316,96 @@ barong!(general_endpoints, |srv: TestServer, _sink: SmtpSink| async move {
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
     assert_eq!(jwks["keys"][0]["alg"], "RS256");
 });
+
+mod auth0 {
+    use keyhall_crypto::jwt::{Algorithm, JwtSigner};
+    use serde_json::{Value, json};
+
+    use crate::barong_client::*;
+    use crate::harness::{Backend, TestServer};
+
+    /// Serves `jwks` at http://127.0.0.1:<port>/.well-known/jwks.json, as an Auth0 tenant does.
+    async fn jwks_server(jwks: Value) -> String {
+        let app = axum::Router::new()
+            .route("/.well-known/jwks.json", axum::routing::get(move || std::future::ready(axum::Json(jwks.clone()))));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/.well-known/jwks.json")
+    }
+
+    fn id_token(key: &JwtSigner, email: &str, verified: bool, exp_in: i64) -> String {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        key.sign(&json!({
+            "iss": "https://tenant.auth0.test/", "aud": "client-1", "sub": "auth0|123",
+            "iat": now - 10, "exp": now + exp_in, "email": email, "email_verified": verified,
+        }))
+    }
+
+    async fn run(backend: Backend) {
+        let key = JwtSigner::generate(Algorithm::Rs256).unwrap();
+        let url = jwks_server(json!({ "keys": [key.public_jwk()] })).await;
+        let Some(srv) = TestServer::start_with(backend, move |c| {
+            c.auth0_domain = Some("tenant.auth0.test".into());
+            c.auth0_client_id = Some("client-1".into());
+            c.auth0_jwks_url = Some(url);
+        })
+        .await
+        else {
+            return eprintln!("KEYHALL_TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        };
+        let path = format!("{ID}/sessions/auth0");
+        let mut b = Browser::new();
+        assert_eq!(
+            b.get(&srv, "/api/v2/auth/public/configs/auth0").await.json(),
+            json!({ "auth0_domain": "tenant.auth0.test", "auth0_client_id": "client-1" })
+        );
+        // Case 9.
+        assert_errors(
+            &b.post(&srv, &path, json!({})).await,
+            422,
+            &["identity.session.missing_id_token", "identity.session.empty_id_token"],
+        );
+        assert_errors(&b.post(&srv, &path, json!({ "id_token": "" })).await, 422, &["identity.session.empty_id_token"]);
+        // Case 10.
+        assert_errors(
+            &b.post(&srv, &path, json!({ "id_token": id_token(&key, "new@idp.example", true, -120) })).await,
+            422,
+            &["identity.session.auth0.invalid_params"],
+        );
+        let stranger = JwtSigner::generate(Algorithm::Rs256).unwrap();
+        assert_errors(
+            &b.post(&srv, &path, json!({ "id_token": id_token(&stranger, "new@idp.example", true, 600) })).await,
+            422,
+            &["identity.session.auth0.invalid_params"],
+        );
+        assert_errors(
+            &b.post(&srv, &path, json!({ "id_token": id_token(&key, "new@idp.example", false, 600) })).await,
+            401,
+            &["identity.session.auth0.invalid_params"],
+        );
+        let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
+        assert!(srv.running.core.user_by_email(tenant, "new@idp.example").await.unwrap().is_none(), "no user was created");
+        // Case 11.
+        let r = b.post(&srv, &path, json!({ "id_token": id_token(&key, "new@idp.example", true, 600) })).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+        let body = r.json();
+        assert_eq!((body["state"].as_str(), body["level"].as_i64()), (Some("active"), Some(1)));
+        assert_eq!(body["labels"].as_array().unwrap().len(), 1);
+        assert_eq!(b.authorize(&srv, reqwest::Method::GET, PERMITTED, false).await.status, 200);
+        let r = Browser::new().post(&srv, &path, json!({ "id_token": id_token(&key, "new@idp.example", false, 600) })).await;
+        assert_eq!(r.status, 201, "an existing user signs in whatever email_verified says");
+        let keys: Vec<String> = r.json().as_object().unwrap().keys().cloned().collect();
+        assert!(keys.contains(&"csrf_token".to_string()) && keys.contains(&"data_storages".to_string()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}
