@@ -239,6 +239,14 @@ fn api_key_error(e: keyhall_core::DomainError) -> BarongError {
     }
 }
 
+/// The `state` parameter of a key update, if given.
+pub(crate) fn key_state(p: &Params) -> Result<Option<ApiKeyState>> {
+    match p.text("state") {
+        None => Ok(None),
+        Some(s) => ApiKeyState::parse(&s).map(Some).ok_or_else(|| BarongError::new(422, "state.invalid")),
+    }
+}
+
 /// `scope` as a list: a JSON array, or one comma-separated string.
 pub(crate) fn scope(p: &Params) -> Option<Vec<String>> {
     match p.value("scope")? {
@@ -311,10 +319,7 @@ pub async fn update_api_key(
     Path(kid): Path<String>,
     Input { p, .. }: Input,
 ) -> Result<Response> {
-    let new_state = match p.text("state") {
-        None => None,
-        Some(s) => Some(ApiKeyState::parse(&s).ok_or_else(|| BarongError::new(422, "state.invalid"))?),
-    };
+    let new_state = key_state(&p)?;
     let key = state
         .core
         .update_api_key(&b.caller, &b.user, &kid, new_state, scope(&p), p.text("totp_code").as_deref())

@@ -5,7 +5,6 @@ use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use keyhall_core::ErrorCode;
-use keyhall_core::api_keys::ApiKeyState;
 use keyhall_core::users::User;
 use keyhall_types::rfc3339;
 use serde_json::{Value, json};
@@ -14,7 +13,7 @@ use crate::State;
 use crate::entities;
 use crate::errors::{BarongError, Result};
 use crate::params::{Input, Params};
-use crate::resource::{api_key_page, scope};
+use crate::resource::{api_key_page, key_state, scope};
 use crate::session::Bearer;
 
 /// The owner's service account named by `service_account_uid`.
@@ -86,10 +85,7 @@ pub async fn update_api_key(
     Input { p, .. }: Input,
 ) -> Result<Response> {
     let account = target(&state, &b.user, &p).await?;
-    let new_state = match p.text("state") {
-        None => None,
-        Some(s) => Some(ApiKeyState::parse(&s).ok_or_else(|| BarongError::new(422, "state.invalid"))?),
-    };
+    let new_state = key_state(&p)?;
     let key = state
         .core
         .update_api_key(&b.caller, &account, &kid, new_state, scope(&p), p.text("totp_code").as_deref())
