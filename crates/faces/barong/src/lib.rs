@@ -6,6 +6,7 @@
 //! answers 404 `{"error":"Route is not found"}`; everything else under `/api/v2/auth/` is
 //! authorize, whose rule path is the rest of the URL (`/api/v2/auth/api/v2/x` → `api/v2/x`).
 
+mod api_keys;
 mod auth0;
 mod authorize;
 mod entities;

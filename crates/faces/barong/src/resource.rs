@@ -6,17 +6,16 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use http::StatusCode;
 use keyhall_core::ErrorCode;
-use keyhall_core::api_keys::ApiKeyState;
 use keyhall_core::audit::AuditQuery;
 use keyhall_core::labels::LabelScope;
 use keyhall_core::registration::{PasswordPolicy, check_user_data};
 use serde_json::{Value, json};
 
-use crate::State;
 use crate::entities::{self, facts, user_with_full_info};
 use crate::errors::{BarongError, Result};
 use crate::params::{Input, Params};
 use crate::session::Bearer;
+use crate::{State, api_keys};
 
 async fn full(state: &State, user: &keyhall_core::users::User) -> Result<Response> {
     let f = facts(&state.core, user).await?;
@@ -75,7 +74,7 @@ pub async fn change_password(AxumState(state): AxumState<State>, b: Bearer, Inpu
 
 const TOPICS: &[&str] = &["all", "session", "otp", "password", "account"];
 
-fn pagination(p: &Params) -> Result<(u32, u32)> {
+pub(crate) fn pagination(p: &Params) -> Result<(u32, u32)> {
     let page = match p.text("page") {
         None => 1,
         Some(t) => t.parse::<i64>().map_err(|_| BarongError::new(422, "non_integer_page"))?,
@@ -229,88 +228,16 @@ pub async fn otp_verify(AxumState(state): AxumState<State>, b: Bearer, Input { p
     Ok(StatusCode::CREATED.into_response())
 }
 
-fn api_key_error(e: keyhall_core::DomainError) -> BarongError {
-    match e.code {
-        ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.api_key.2fa_disabled"),
-        ErrorCode::MissingParameter => BarongError::new(422, "resource.api_key.missing_totp"),
-        ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.api_key.invalid_totp"),
-        ErrorCode::InvalidParameter => BarongError::many(422, vec!["kid.blank".into(), "algorithm.inclusion".into()]),
-        _ => BarongError::from(e),
-    }
-}
-
-/// The `state` parameter of a key update, if given.
-pub(crate) fn key_state(p: &Params) -> Result<Option<ApiKeyState>> {
-    match p.text("state") {
-        None => Ok(None),
-        Some(s) => ApiKeyState::parse(&s).map(Some).ok_or_else(|| BarongError::new(422, "state.invalid")),
-    }
-}
-
-/// `scope` as a list: a JSON array, or one comma-separated string.
-pub(crate) fn scope(p: &Params) -> Option<Vec<String>> {
-    match p.value("scope")? {
-        Value::Array(a) => Some(a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
-        other => Some(
-            other
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| other.to_string())
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
-        ),
-    }
-}
+const KEYS: &str = "resource.api_key";
 
 pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let keys = state.core.api_keys_of(&b.user).await.map_err(BarongError::internal)?;
-    api_key_page(keys, &p, "resource.api_key")
-}
-
-/// A page of keys, ordered as asked (`ordering` asc/desc, `order_by` an attribute); `prefix`
-/// names the module in the error strings.
-pub(crate) fn api_key_page(mut keys: Vec<keyhall_core::api_keys::ApiKey>, p: &Params, prefix: &str) -> Result<Response> {
-    let descending = match p.text("ordering").as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(BarongError::new(422, format!("{prefix}.invalid_ordering"))),
-    };
-    let order_by = p.text("order_by").unwrap_or_else(|| "id".into());
-    if !["id", "kid", "state", "algorithm", "created_at", "updated_at"].contains(&order_by.as_str()) {
-        return Err(BarongError::new(422, format!("{prefix}.invalid_attribute")));
-    }
-    let (page, limit) = pagination(p)?;
-    keys.sort_by(|a, b| match order_by.as_str() {
-        "kid" => a.kid.cmp(&b.kid),
-        "state" => a.state.as_str().cmp(b.state.as_str()),
-        "algorithm" => a.algorithm.cmp(&b.algorithm),
-        "updated_at" => a.updated_at.cmp(&b.updated_at),
-        _ => a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)),
-    });
-    if descending {
-        keys.reverse();
-    }
-    let page_keys: Vec<Value> =
-        keys.iter().skip(((page - 1) * limit) as usize).take(limit as usize).map(|k| entities::api_key(k, None)).collect();
-    Ok(axum::Json(page_keys).into_response())
+    api_keys::page(keys, &p, KEYS)
 }
 
 pub async fn create_api_key(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
-    p.checker("resource.api_key").requires_filled("algorithm").finish()?;
-    let (key, secret) = state
-        .core
-        .create_api_key(
-            &b.caller,
-            &b.user,
-            &p.text("algorithm").unwrap_or_default(),
-            scope(&p).unwrap_or_default(),
-            p.text("totp_code").as_deref(),
-        )
-        .await
-        .map_err(api_key_error)?;
-    Ok((StatusCode::CREATED, axum::Json(entities::api_key(&key, Some(secret.expose())))).into_response())
+    p.checker(KEYS).requires_filled("algorithm").finish()?;
+    api_keys::create(&state, &b, &b.user, &p, KEYS).await
 }
 
 pub async fn update_api_key(
@@ -319,13 +246,7 @@ pub async fn update_api_key(
     Path(kid): Path<String>,
     Input { p, .. }: Input,
 ) -> Result<Response> {
-    let new_state = key_state(&p)?;
-    let key = state
-        .core
-        .update_api_key(&b.caller, &b.user, &kid, new_state, scope(&p), p.text("totp_code").as_deref())
-        .await
-        .map_err(api_key_error)?;
-    Ok(axum::Json(entities::api_key(&key, None)).into_response())
+    api_keys::update(&state, &b, &b.user, &kid, &p, KEYS).await
 }
 
 pub async fn delete_api_key(
@@ -334,8 +255,7 @@ pub async fn delete_api_key(
     Path(kid): Path<String>,
     Input { p, .. }: Input,
 ) -> Result<Response> {
-    state.core.delete_api_key(&b.caller, &b.user, &kid, p.text("totp_code").as_deref()).await.map_err(api_key_error)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    api_keys::delete(&state, &b, &b.user, &kid, &p, KEYS).await
 }
 
 /// Keeps a JSON document under one of the configured titles (201, empty body).

@@ -3,18 +3,14 @@
 
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use keyhall_core::ErrorCode;
 use keyhall_core::users::User;
 use keyhall_types::rfc3339;
 use serde_json::{Value, json};
 
-use crate::State;
-use crate::entities;
 use crate::errors::{BarongError, Result};
 use crate::params::{Input, Params};
-use crate::resource::{api_key_page, key_state, scope};
 use crate::session::Bearer;
+use crate::{State, api_keys};
 
 /// The owner's service account named by `service_account_uid`.
 async fn target(state: &State, owner: &User, p: &Params) -> Result<User> {
@@ -24,15 +20,7 @@ async fn target(state: &State, owner: &User, p: &Params) -> Result<User> {
     accounts.into_iter().find(|a| a.uid == uid).ok_or_else(|| BarongError::new(404, "resource.service_account.doesnt_exist"))
 }
 
-fn key_error(e: keyhall_core::DomainError) -> BarongError {
-    match e.code {
-        ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.service_accounts.2fa_disabled"),
-        ErrorCode::MissingParameter => BarongError::new(422, "resource.service_accounts.missing_totp"),
-        ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.service_accounts.invalid_totp"),
-        ErrorCode::InvalidParameter => BarongError::many(422, vec!["kid.blank".into(), "algorithm.inclusion".into()]),
-        _ => BarongError::from(e),
-    }
-}
+const KEYS: &str = "resource.service_accounts";
 
 /// The raw records, as Barong lists them.
 pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
@@ -58,24 +46,13 @@ pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respo
 pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let account = target(&state, &b.user, &p).await?;
     let keys = state.core.api_keys_of(&account).await.map_err(BarongError::internal)?;
-    api_key_page(keys, &p, "resource.service_accounts")
+    api_keys::page(keys, &p, KEYS)
 }
 
 pub async fn create_api_key(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.service_account").requires("service_account_uid").requires_filled("algorithm").finish()?;
     let account = target(&state, &b.user, &p).await?;
-    let (key, secret) = state
-        .core
-        .create_api_key(
-            &b.caller,
-            &account,
-            &p.text("algorithm").unwrap_or_default(),
-            scope(&p).unwrap_or_default(),
-            p.text("totp_code").as_deref(),
-        )
-        .await
-        .map_err(key_error)?;
-    Ok((StatusCode::CREATED, axum::Json(entities::api_key(&key, Some(secret.expose())))).into_response())
+    api_keys::create(&state, &b, &account, &p, KEYS).await
 }
 
 pub async fn update_api_key(
@@ -85,13 +62,7 @@ pub async fn update_api_key(
     Input { p, .. }: Input,
 ) -> Result<Response> {
     let account = target(&state, &b.user, &p).await?;
-    let new_state = key_state(&p)?;
-    let key = state
-        .core
-        .update_api_key(&b.caller, &account, &kid, new_state, scope(&p), p.text("totp_code").as_deref())
-        .await
-        .map_err(key_error)?;
-    Ok(axum::Json(entities::api_key(&key, None)).into_response())
+    api_keys::update(&state, &b, &account, &kid, &p, KEYS).await
 }
 
 pub async fn delete_api_key(
@@ -101,6 +72,5 @@ pub async fn delete_api_key(
     Input { p, .. }: Input,
 ) -> Result<Response> {
     let account = target(&state, &b.user, &p).await?;
-    state.core.delete_api_key(&b.caller, &account, &kid, p.text("totp_code").as_deref()).await.map_err(key_error)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    api_keys::delete(&state, &b, &account, &kid, &p, KEYS).await
 }

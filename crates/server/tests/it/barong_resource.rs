@@ -331,3 +331,43 @@ barong!(data_storage, |srv: TestServer, sink: SmtpSink| async move {
             .any(|l| l["key"] == "personal" && l["value"] == "recorded" && l["scope"] == "private")
     );
 });
+
+barong!(every_resource_endpoint_needs_a_valid_bearer, |srv: TestServer, _sink: SmtpSink| async move {
+    let endpoints = [
+        (Method::GET, "/users/me"),
+        (Method::PUT, "/users/me"),
+        (Method::DELETE, "/users/me"),
+        (Method::PUT, "/users/password"),
+        (Method::GET, "/users/activity/all"),
+        (Method::GET, "/labels"),
+        (Method::POST, "/labels"),
+        (Method::GET, "/labels/x"),
+        (Method::PATCH, "/labels/x"),
+        (Method::DELETE, "/labels/x"),
+        (Method::POST, "/otp/generate_qrcode"),
+        (Method::POST, "/otp/enable"),
+        (Method::POST, "/otp/disable"),
+        (Method::POST, "/otp/verify"),
+        (Method::GET, "/api_keys"),
+        (Method::POST, "/api_keys"),
+        (Method::PATCH, "/api_keys/0123456789abcdef"),
+        (Method::DELETE, "/api_keys/0123456789abcdef"),
+        (Method::GET, "/service_accounts"),
+        (Method::GET, "/service_accounts/api_keys"),
+        (Method::POST, "/service_accounts/api_keys"),
+        (Method::PUT, "/service_accounts/api_keys/0123456789abcdef"),
+        (Method::DELETE, "/service_accounts/api_keys/0123456789abcdef"),
+        (Method::POST, "/data_storage"),
+    ];
+    // A token signed by a key keyhall does not know, and one whose subject is not a session.
+    let stranger = keyhall_crypto::jwt::JwtSigner::generate(keyhall_crypto::jwt::Algorithm::Es256).unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let forged =
+        format!("Bearer {}", stranger.sign(&json!({ "uid": "ID0000000000", "sub": "session", "exp": now + 60, "jti": "x" })));
+    for (method, path) in endpoints {
+        let r = TestServer::send(srv.client.request(method.clone(), srv.url(&format!("{RES}{path}"))).json(&json!({}))).await;
+        assert_errors(&r, 401, &["jwt.decode_and_verify"]);
+        assert_errors(&resource(&srv, &forged, method.clone(), path, Some(json!({}))).await, 401, &["jwt.decode_and_verify"]);
+        assert_errors(&resource(&srv, "Token abc", method, path, Some(json!({}))).await, 401, &["jwt.decode_and_verify"]);
+    }
+});
