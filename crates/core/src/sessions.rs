@@ -76,7 +76,7 @@ impl Core {
 
     /// Finds the live session behind a cookie value and checks its binding: the same user
     /// agent, an address in the same network, not expired. A session that fails the binding is
-    /// destroyed (`session.mismatch`); an unknown one is `session.invalid`. Success slides the
+    /// destroyed (`session.mismatch`); an unknown or expired one is `session.invalid`. Success slides the
     /// expiry forward.
     pub async fn resolve_session(&self, secret: &str, ip: Option<IpAddr>, user_agent: &str) -> Result<Session> {
         let digest = keyhall_crypto::token::digest(secret);
@@ -94,11 +94,15 @@ impl Core {
         if !bound || now >= session.expires_at {
             self.session_cache.invalidate(&digest);
             self.store.delete_session(session.id, None).await?;
-            return Err(DomainError::new(ErrorCode::SessionMismatch));
+            // An expired session is simply gone; a replayed one is worth telling apart.
+            let code = if bound { ErrorCode::SessionInvalid } else { ErrorCode::SessionMismatch };
+            return Err(DomainError::new(code));
         }
-        // Slide the expiry, writing at most once a minute per session.
+        // Slide the expiry, writing at most once a minute per session (more often only when
+        // sessions are shorter than ten minutes, so that the slide still keeps them alive).
         let wanted = now + self.settings.session_ttl;
-        if wanted - session.expires_at >= time::Duration::minutes(1) {
+        let write_gap = (self.settings.session_ttl / 10_i32).min(time::Duration::minutes(1));
+        if wanted - session.expires_at >= write_gap {
             self.store.extend_session(session.id, wanted).await?;
             let mut refreshed = session.clone();
             refreshed.expires_at = wanted;
