@@ -119,12 +119,18 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
     };
     barong.captcha = match config.barong_captcha.as_str() {
         "none" => keyhall_face_barong::Captcha::None,
-        "recaptcha" => {
-            keyhall_face_barong::Captcha::Recaptcha { secret: std::env::var("KEYHALL_RECAPTCHA_SECRET_KEY").unwrap_or_default() }
-        }
+        "recaptcha" => keyhall_face_barong::Captcha::Recaptcha {
+            site_key: config.recaptcha_site_key.clone().unwrap_or_default(),
+            secret: config.recaptcha_secret_key.clone().unwrap_or_default(),
+            verify_url: config
+                .recaptcha_verify_url
+                .clone()
+                .unwrap_or_else(|| keyhall_face_barong::Captcha::RECAPTCHA_VERIFY_URL.into()),
+        },
         "geetest" => keyhall_face_barong::Captcha::Geetest {
-            id: std::env::var("KEYHALL_GEETEST_ID").unwrap_or_default(),
-            key: std::env::var("KEYHALL_GEETEST_KEY").unwrap_or_default(),
+            id: config.geetest_id.clone().unwrap_or_default(),
+            key: config.geetest_key.clone().unwrap_or_default(),
+            api_url: config.geetest_api_url.clone().unwrap_or_else(|| keyhall_face_barong::Captcha::GEETEST_API_URL.into()),
         },
         other => anyhow::bail!("KEYHALL_BARONG_CAPTCHA must be none, recaptcha or geetest, not {other:?}"),
     };

@@ -44,6 +44,18 @@ pub struct Config {
     pub barong_csrf: bool,
     /// `none`, `recaptcha` or `geetest`.
     pub barong_captcha: String,
+    /// reCAPTCHA site key, shown to front ends as `captcha_id`.
+    pub recaptcha_site_key: Option<String>,
+    /// reCAPTCHA secret key responses are verified with.
+    pub recaptcha_secret_key: Option<String>,
+    /// Where reCAPTCHA responses are verified (Google's siteverify by default).
+    pub recaptcha_verify_url: Option<String>,
+    /// Geetest captcha id.
+    pub geetest_id: Option<String>,
+    /// Geetest private key.
+    pub geetest_key: Option<String>,
+    /// Geetest API base URL (http://api.geetest.com by default).
+    pub geetest_api_url: Option<String>,
     /// `RS256` or `ES256`.
     pub jwt_algorithm: String,
     pub session_expire: Duration,
@@ -84,6 +96,12 @@ impl Default for Config {
             barong_tenant: None,
             barong_csrf: true,
             barong_captcha: "none".into(),
+            recaptcha_site_key: None,
+            recaptcha_secret_key: None,
+            recaptcha_verify_url: None,
+            geetest_id: None,
+            geetest_key: None,
+            geetest_api_url: None,
             jwt_algorithm: "RS256".into(),
             session_expire: Duration::from_secs(1800),
             login_max_failures: 5,
@@ -120,6 +138,12 @@ pub struct FileConfig {
     pub barong_tenant: Option<String>,
     pub barong_csrf: Option<bool>,
     pub barong_captcha: Option<String>,
+    pub recaptcha_site_key: Option<String>,
+    pub recaptcha_secret_key: Option<String>,
+    pub recaptcha_verify_url: Option<String>,
+    pub geetest_id: Option<String>,
+    pub geetest_key: Option<String>,
+    pub geetest_api_url: Option<String>,
     pub jwt_algorithm: Option<String>,
     pub session_expire_seconds: Option<u64>,
     pub login_max_failures: Option<i64>,
@@ -194,6 +218,24 @@ pub struct ServeArgs {
     /// Captcha on sign-up and sign-in: none, recaptcha or geetest.
     #[arg(long, env = "KEYHALL_BARONG_CAPTCHA")]
     pub barong_captcha: Option<String>,
+    /// reCAPTCHA site key, shown to front ends as `captcha_id`.
+    #[arg(long, env = "KEYHALL_RECAPTCHA_SITE_KEY", hide_env_values = true)]
+    pub recaptcha_site_key: Option<String>,
+    /// reCAPTCHA secret key responses are verified with.
+    #[arg(long, env = "KEYHALL_RECAPTCHA_SECRET_KEY", hide_env_values = true)]
+    pub recaptcha_secret_key: Option<String>,
+    /// Where reCAPTCHA responses are verified (Google's siteverify by default).
+    #[arg(long, env = "KEYHALL_RECAPTCHA_VERIFY_URL", hide_env_values = true)]
+    pub recaptcha_verify_url: Option<String>,
+    /// Geetest captcha id.
+    #[arg(long, env = "KEYHALL_GEETEST_ID", hide_env_values = true)]
+    pub geetest_id: Option<String>,
+    /// Geetest private key.
+    #[arg(long, env = "KEYHALL_GEETEST_KEY", hide_env_values = true)]
+    pub geetest_key: Option<String>,
+    /// Geetest API base URL (http://api.geetest.com by default).
+    #[arg(long, env = "KEYHALL_GEETEST_API_URL", hide_env_values = true)]
+    pub geetest_api_url: Option<String>,
     /// Algorithm of the token-signing key: RS256 or ES256.
     #[arg(long, env = "KEYHALL_JWT_ALGORITHM")]
     pub jwt_algorithm: Option<String>,
@@ -253,6 +295,12 @@ impl Config {
             barong_tenant: args.barong_tenant.clone().or(file.barong_tenant).filter(|t| !t.trim().is_empty()),
             barong_csrf: args.barong_csrf.or(file.barong_csrf).unwrap_or(d.barong_csrf),
             barong_captcha: args.barong_captcha.clone().or(file.barong_captcha).unwrap_or(d.barong_captcha),
+            recaptcha_site_key: args.recaptcha_site_key.clone().or(file.recaptcha_site_key).filter(|v| !v.is_empty()),
+            recaptcha_secret_key: args.recaptcha_secret_key.clone().or(file.recaptcha_secret_key).filter(|v| !v.is_empty()),
+            recaptcha_verify_url: args.recaptcha_verify_url.clone().or(file.recaptcha_verify_url).filter(|v| !v.is_empty()),
+            geetest_id: args.geetest_id.clone().or(file.geetest_id).filter(|v| !v.is_empty()),
+            geetest_key: args.geetest_key.clone().or(file.geetest_key).filter(|v| !v.is_empty()),
+            geetest_api_url: args.geetest_api_url.clone().or(file.geetest_api_url).filter(|v| !v.is_empty()),
             jwt_algorithm: args.jwt_algorithm.clone().or(file.jwt_algorithm).unwrap_or(d.jwt_algorithm),
             session_expire: args.session_expire_seconds.or(file.session_expire_seconds).map(secs).unwrap_or(d.session_expire),
             login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(d.login_max_failures),

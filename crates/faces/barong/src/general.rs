@@ -28,20 +28,15 @@ pub async fn version() -> Response {
 }
 
 pub async fn configs(AxumState(state): AxumState<State>) -> Response {
-    let captcha_type = match state.config.captcha {
-        Captcha::None => "none",
-        Captcha::Recaptcha { .. } => "recaptcha",
-        Captcha::Geetest { .. } => "geetest",
-    };
     let mut body = json!({
         "session_expire_time": state.core.settings().session_ttl.whole_seconds(),
-        "captcha_type": captcha_type,
+        "captcha_type": state.config.captcha.kind(),
         "phone_verification_type": "twilio_sms",
         "password_min_entropy": keyhall_core::password_strength::MIN_ENTROPY as i64,
         "password_regexp": "^(?=.*[[:lower:]])(?=.*[[:upper:]])(?=.*[[:digit:]])(?=.*[[:graph:]]).{8,80}$",
     });
-    if let Captcha::Geetest { id, .. } = &state.config.captcha {
-        body["captcha_id"] = json!(id);
+    if let Captcha::Recaptcha { site_key, .. } = &state.config.captcha {
+        body["captcha_id"] = json!(site_key);
     }
     axum::Json(body).into_response()
 }

@@ -10,35 +10,11 @@ use keyhall_core::users::{USER_UID_PREFIX, UserStatus};
 use keyhall_core::{Actor, Caller, ErrorCode};
 use serde_json::Value;
 
+use crate::State;
 use crate::entities::{facts, user_with_full_info};
 use crate::errors::{BarongError, Result};
-use crate::params::{Input, Params};
+use crate::params::Input;
 use crate::session::{Client, expired_cookie, session_cookie};
-use crate::{Captcha, State};
-
-/// Captcha, as Barong checks it on protected endpoints. keyhall cannot reach the captcha
-/// services from here, so a configured captcha fails closed.
-pub(crate) fn verify_captcha(state: &State, p: &Params) -> Result<()> {
-    match &state.config.captcha {
-        Captcha::None => Ok(()),
-        Captcha::Recaptcha { .. } => match p.filled("captcha_response") {
-            None => Err(BarongError::new(400, "identity.captcha.required")),
-            Some(_) => Err(BarongError::new(422, "identity.captcha.verification_failed")),
-        },
-        Captcha::Geetest { .. } => {
-            let Some(response) = p.value("captcha_response") else {
-                return Err(BarongError::new(400, "identity.captcha.required"));
-            };
-            let complete = ["geetest_challenge", "geetest_validate", "geetest_seccode"]
-                .iter()
-                .all(|k| response.get(k).is_some_and(Value::is_string));
-            if !complete {
-                return Err(BarongError::new(400, "identity.captcha.mandatory_fields"));
-            }
-            Err(BarongError::new(422, "identity.captcha.verification_failed"))
-        }
-    }
-}
 
 /// Opens a session for `user` and answers `status` with the full user and its csrf token.
 async fn with_new_session(
@@ -56,7 +32,7 @@ async fn with_new_session(
 
 pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").requires_filled("password").finish()?;
-    verify_captcha(&state, &p)?;
+    state.captcha.verify(&p).await?;
     let core = &state.core;
     let tenant = state.config.tenant_id;
     let referral = match p.text("refid") {
@@ -137,14 +113,14 @@ pub async fn access(AxumState(_state): AxumState<State>, Input { p, .. }: Input)
     Err(BarongError::new(422, "identity.user.access.invalid_token"))
 }
 
-/// Geetest registration needs the Geetest service, which keyhall does not call.
-pub async fn register_geetest(AxumState(_state): AxumState<State>) -> Result<Response> {
-    Err(BarongError::new(422, "identity.captcha.verification_failed"))
+/// A Geetest challenge for the sign-up widget (an empty string when Geetest cannot be asked).
+pub async fn register_geetest(AxumState(state): AxumState<State>) -> Response {
+    axum::Json(state.captcha.register_geetest().await).into_response()
 }
 
 pub async fn email_generate_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").finish()?;
-    verify_captcha(&state, &p)?;
+    state.captcha.verify(&p).await?;
     let email = p.text("email").unwrap_or_default();
     // Unknown and already active addresses get the same answer: no enumeration.
     if let Some(user) = state.core.user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
@@ -185,7 +161,7 @@ pub async fn email_confirm_code(AxumState(state): AxumState<State>, Input { p, c
 
 pub async fn password_generate_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").finish()?;
-    verify_captcha(&state, &p)?;
+    state.captcha.verify(&p).await?;
     let email = p.text("email").unwrap_or_default();
     if let Some(user) = state.core.user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)? {
         let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
@@ -236,7 +212,7 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
     {
         return Err(BarongError::new(422, "identity.session.invalid_captcha_format"));
     }
-    verify_captcha(&state, &p)?;
+    state.captcha.verify(&p).await?;
     let outcome = state
         .core
         .password_login(

@@ -9,6 +9,7 @@
 mod api_keys;
 mod auth0;
 mod authorize;
+mod captcha;
 mod entities;
 mod errors;
 mod general;
@@ -28,24 +29,8 @@ use keyhall_core::authz::AccessRules;
 use keyhall_types::TenantId;
 
 pub use auth0::Auth0Config;
+pub use captcha::Captcha;
 pub use errors::BarongError;
-
-/// The captcha a deployment asks for on sign-up, sign-in, password reset and e-mail
-/// confirmation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Captcha {
-    None,
-    /// reCAPTCHA: responses are verified with Google, which keyhall cannot reach offline; the
-    /// check fails closed.
-    Recaptcha {
-        secret: String,
-    },
-    /// Geetest: likewise verified remotely and failing closed.
-    Geetest {
-        id: String,
-        key: String,
-    },
-}
 
 #[derive(Debug, Clone)]
 pub struct BarongConfig {
@@ -102,14 +87,17 @@ pub struct Barong {
     /// Session holders seen recently: authorize needs their state and role on every call.
     users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::users::User>,
     auth0: Option<auth0::Auth0>,
+    captcha: captcha::CaptchaVerifier,
 }
 
 pub type State = Arc<Barong>;
 
 pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
     let auth0 = config.auth0.clone().map(auth0::Auth0::new);
+    let captcha = captcha::CaptchaVerifier::new(config.captcha.clone());
     let state = Arc::new(Barong {
         auth0,
+        captcha,
         core,
         config,
         verified_jwts: moka::sync::Cache::builder()

@@ -84,11 +84,6 @@ impl Params {
         }
     }
 
-    /// The value as text when it is present and not blank (Rails' `present?`).
-    pub fn filled(&self, name: &str) -> Option<String> {
-        self.text(name).filter(|s| !s.trim().is_empty())
-    }
-
     pub fn checker(&self, prefix: &str) -> Check<'_> {
         Check { params: self, prefix: prefix.to_string(), errors: Vec::new() }
     }

@@ -5,6 +5,7 @@ mod harness;
 mod soft_authenticator;
 
 mod barong_authorize;
+mod barong_captcha;
 mod barong_client;
 mod barong_identity;
 mod barong_resource;
