@@ -9,6 +9,7 @@ pub mod authz;
 pub mod comet;
 pub mod companies;
 pub mod context;
+pub mod countries;
 pub mod credentials;
 pub mod data_storage;
 pub mod error;
@@ -17,7 +18,9 @@ pub mod login;
 pub mod mfa;
 pub mod password_strength;
 pub mod passwords;
+pub mod phones;
 pub mod ports;
+pub mod profiles;
 pub mod read_cache;
 pub mod registration;
 pub mod sessions;
@@ -37,7 +40,7 @@ use keyhall_webauthn::RelyingParty;
 use crate::comet::billing::PriceList;
 use crate::comet::downloads::DownloadCatalogue;
 use crate::passwords::PasswordPool;
-use crate::ports::{Clock, Mailer, Store};
+use crate::ports::{Clock, Mailer, SmsSender, Store};
 use crate::tokens::TokenUses;
 
 /// Tunables of the core, filled from the server's configuration.
@@ -103,6 +106,7 @@ pub struct CoreDeps {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<dyn Mailer>,
+    pub sms: Arc<dyn SmsSender>,
     pub master_key: MasterKey,
     pub webauthn: RelyingParty,
     pub catalogue: DownloadCatalogue,
@@ -113,6 +117,7 @@ pub struct Core {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
+    sms: Arc<dyn SmsSender>,
     keys: MasterKey,
     webauthn: RelyingParty,
     catalogue: DownloadCatalogue,
@@ -136,6 +141,7 @@ impl Core {
             store: deps.store,
             clock: deps.clock,
             mailer: deps.mailer,
+            sms: deps.sms,
             keys: deps.master_key,
             webauthn: deps.webauthn,
             catalogue: deps.catalogue,

@@ -251,6 +251,8 @@ pub trait Store:
     + SigningKeyRepo
     + LoginAttemptRepo
     + DataStorageRepo
+    + ProfileRepo
+    + PhoneRepo
 {
 }
 
@@ -269,6 +271,8 @@ impl<T> Store for T where
         + SigningKeyRepo
         + LoginAttemptRepo
         + DataStorageRepo
+        + ProfileRepo
+        + PhoneRepo
 {
 }
 
@@ -309,4 +313,59 @@ impl Mailer for LogMailer {
         tracing::info!(to = %message.to, subject = %message.subject, "no mail server configured; message not sent");
         Ok(())
     }
+}
+
+/// One outgoing text message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsMessage {
+    /// E.164, with the `+`.
+    pub to: String,
+    pub body: String,
+    /// `sms` or `call`, as the user asked (a sender that cannot call sends a text).
+    pub channel: String,
+}
+
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    async fn send(&self, message: SmsMessage) -> std::result::Result<(), String>;
+}
+
+/// The sender used when no SMS gateway is configured: it records that a message would have
+/// gone out, without its body (which holds a code).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LogSmsSender;
+
+#[async_trait]
+impl SmsSender for LogSmsSender {
+    async fn send(&self, message: SmsMessage) -> std::result::Result<(), String> {
+        let masked = crate::phones::mask_number(message.to.trim_start_matches('+'));
+        tracing::info!(to = %masked, channel = %message.channel, "no SMS gateway configured; message not sent");
+        Ok(())
+    }
+}
+
+#[async_trait]
+pub trait ProfileRepo: Send + Sync {
+    /// Oldest first.
+    async fn list_profiles(&self, user: UserId) -> Result<Vec<crate::profiles::Profile>>;
+    /// Inserts a profile and sets the user's `profile` label; a second open (drafted or
+    /// submitted) profile → `profile.open_exists`.
+    async fn insert_profile(&self, profile: &crate::profiles::Profile, label: &Label, audit: &AuditEvent) -> Result<()>;
+    /// Rewrites the profile if it is still drafted; false when it is not.
+    async fn update_drafted_profile(&self, profile: &crate::profiles::Profile, label: &Label, audit: &AuditEvent)
+    -> Result<bool>;
+}
+
+#[async_trait]
+pub trait PhoneRepo: Send + Sync {
+    /// Oldest first.
+    async fn list_phones(&self, user: UserId) -> Result<Vec<crate::phones::Phone>>;
+    async fn find_user_phone(&self, user: UserId, digest: &str) -> Result<Option<crate::phones::Phone>>;
+    /// Whether some user of the tenant verified the number.
+    async fn phone_verified_in(&self, tenant: TenantId, digest: &str) -> Result<bool>;
+    /// The same number twice for one user → `phone.exists`.
+    async fn insert_phone(&self, phone: &crate::phones::Phone, audit: &AuditEvent) -> Result<()>;
+    /// Marks the phone verified and gives the user the label (unless they already hold a
+    /// `phone` label); verified by someone else meanwhile → `phone.verified_elsewhere`.
+    async fn mark_phone_verified(&self, phone: &crate::phones::Phone, label: &Label, audit: &AuditEvent) -> Result<bool>;
 }

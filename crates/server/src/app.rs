@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use keyhall_core::comet::downloads::DownloadCatalogue;
-use keyhall_core::ports::{LogMailer, Mailer, SystemClock};
+use keyhall_core::ports::{LogMailer, LogSmsSender, Mailer, SmsSender, SystemClock};
 use keyhall_core::{Core, CoreDeps, CoreSettings};
 use keyhall_http::client::TrustForwardedFor;
 use keyhall_http::layers::LayerSettings;
@@ -44,6 +44,10 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         Some(url) => Arc::new(crate::mail::SmtpMailer::new(url, &config.mail_from)?),
         None => Arc::new(LogMailer),
     };
+    let sms: Arc<dyn SmsSender> = match &config.sms_webhook_url {
+        Some(url) => Arc::new(crate::sms::WebhookSmsSender::new(url)?),
+        None => Arc::new(LogSmsSender),
+    };
     let webauthn = keyhall_webauthn::RelyingParty::new(&config.public_url, "keyhall")
         .map_err(|e| anyhow::anyhow!("public URL {:?}: {e}", config.public_url))?;
     let signing_algorithm = keyhall_crypto::jwt::Algorithm::parse(&config.jwt_algorithm.to_ascii_uppercase())
@@ -61,7 +65,16 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         login_window: time_duration(config.login_window),
         ..CoreSettings::default()
     };
-    Ok(Arc::new(Core::new(CoreDeps { store, clock: Arc::new(SystemClock), mailer, master_key, webauthn, catalogue, settings })))
+    Ok(Arc::new(Core::new(CoreDeps {
+        store,
+        clock: Arc::new(SystemClock),
+        mailer,
+        sms,
+        master_key,
+        webauthn,
+        catalogue,
+        settings,
+    })))
 }
 
 pub async fn build(config: &Config) -> anyhow::Result<App> {

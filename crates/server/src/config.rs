@@ -44,6 +44,8 @@ pub struct Config {
     pub barong_csrf: bool,
     /// `none`, `recaptcha` or `geetest`.
     pub barong_captcha: String,
+    /// Where verification texts are POSTed (none: they are logged, not sent).
+    pub sms_webhook_url: Option<String>,
     /// reCAPTCHA site key, shown to front ends as `captcha_id`.
     pub recaptcha_site_key: Option<String>,
     /// reCAPTCHA secret key responses are verified with.
@@ -96,6 +98,7 @@ impl Default for Config {
             barong_tenant: None,
             barong_csrf: true,
             barong_captcha: "none".into(),
+            sms_webhook_url: None,
             recaptcha_site_key: None,
             recaptcha_secret_key: None,
             recaptcha_verify_url: None,
@@ -138,6 +141,7 @@ pub struct FileConfig {
     pub barong_tenant: Option<String>,
     pub barong_csrf: Option<bool>,
     pub barong_captcha: Option<String>,
+    pub sms_webhook_url: Option<String>,
     pub recaptcha_site_key: Option<String>,
     pub recaptcha_secret_key: Option<String>,
     pub recaptcha_verify_url: Option<String>,
@@ -218,6 +222,9 @@ pub struct ServeArgs {
     /// Captcha on sign-up and sign-in: none, recaptcha or geetest.
     #[arg(long, env = "KEYHALL_BARONG_CAPTCHA")]
     pub barong_captcha: Option<String>,
+    /// SMS gateway: verification texts are POSTed here as JSON {to, body, channel}.
+    #[arg(long, env = "KEYHALL_SMS_WEBHOOK_URL")]
+    pub sms_webhook_url: Option<String>,
     /// reCAPTCHA site key, shown to front ends as `captcha_id`.
     #[arg(long, env = "KEYHALL_RECAPTCHA_SITE_KEY", hide_env_values = true)]
     pub recaptcha_site_key: Option<String>,
@@ -301,6 +308,7 @@ impl Config {
             geetest_id: args.geetest_id.clone().or(file.geetest_id).filter(|v| !v.is_empty()),
             geetest_key: args.geetest_key.clone().or(file.geetest_key).filter(|v| !v.is_empty()),
             geetest_api_url: args.geetest_api_url.clone().or(file.geetest_api_url).filter(|v| !v.is_empty()),
+            sms_webhook_url: args.sms_webhook_url.clone().or(file.sms_webhook_url).filter(|v| !v.is_empty()),
             jwt_algorithm: args.jwt_algorithm.clone().or(file.jwt_algorithm).unwrap_or(d.jwt_algorithm),
             session_expire: args.session_expire_seconds.or(file.session_expire_seconds).map(secs).unwrap_or(d.session_expire),
             login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(d.login_max_failures),

@@ -6,4 +6,5 @@ pub mod cli;
 pub mod config;
 pub mod keys;
 pub mod mail;
+pub mod sms;
 pub mod telemetry;

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "identity", include_str!("../migrations/postgres/0002_identity.sql")),
     (3, "totp_steps", include_str!("../migrations/postgres/0003_totp_steps.sql")),
     (4, "data_storages", include_str!("../migrations/postgres/0004_data_storages.sql")),
+    (5, "kyc", include_str!("../migrations/postgres/0005_kyc.sql")),
 ];
 
 #[derive(Debug, Clone)]

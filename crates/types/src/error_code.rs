@@ -46,6 +46,21 @@ catalogue! {
     LabelPrivate => "label.private",
     ApiKeyNotFound => "api_key.not_found",
     DataStorageTitleTaken => "data_storage.title_taken",
+    // KYC: profiles, phones, documents
+    ProfileOpenExists => "profile.open_exists",
+    ProfileNotEditable => "profile.not_editable",
+    PhoneInvalidNumber => "phone.invalid_number",
+    PhoneVerifiedElsewhere => "phone.verified_elsewhere",
+    PhoneExists => "phone.exists",
+    PhoneNotFound => "phone.not_found",
+    PhoneCodeInvalid => "phone.code_invalid",
+    SmsNotSent => "phone.sms_not_sent",
+    DocumentLimitReached => "document.limit_reached",
+    DocumentLimitWillBeReached => "document.limit_will_be_reached",
+    DocumentNotFound => "document.not_found",
+    // access restrictions
+    WhitelinkInvalid => "restriction.whitelink_invalid",
+    RestrictionTaken => "restriction.taken",
     // sign-in
     InvalidCredentials => "session.invalid_credentials",
     AccountLocked => "session.account_locked",

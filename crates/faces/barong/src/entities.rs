@@ -4,6 +4,8 @@ use keyhall_core::Core;
 use keyhall_core::api_keys::ApiKey;
 use keyhall_core::audit::AuditEvent;
 use keyhall_core::labels::{Label, level};
+use keyhall_core::phones::{PhoneView, mask_number};
+use keyhall_core::profiles::{Profile, mask_dob, mask_last_name};
 use keyhall_core::users::User;
 use keyhall_types::rfc3339;
 use serde_json::{Map, Value, json};
@@ -35,6 +37,29 @@ pub fn api_key(k: &ApiKey, secret: Option<&str>) -> Value {
     v
 }
 
+/// `Profile`, masked as Barong shows it to its owner (last name and day of birth).
+pub fn profile(p: &Profile) -> Value {
+    json!({
+        "first_name": p.first_name,
+        "last_name": p.last_name.as_deref().map(mask_last_name),
+        "dob": p.dob.map(mask_dob),
+        "address": p.address,
+        "postcode": p.postcode,
+        "city": p.city,
+        "country": p.country,
+        "state": p.state.as_str(),
+        "metadata": p.metadata,
+        "created_at": rfc3339(p.created_at),
+        "updated_at": rfc3339(p.updated_at),
+    })
+}
+
+/// `Phone`, with the number masked; `validated_at` carries milliseconds as Rails prints them.
+pub fn phone(p: &PhoneView) -> Value {
+    let validated = p.validated_at.map(|at| rfc3339(at).replace('Z', ".000Z"));
+    json!({ "country": p.country, "number": mask_number(&p.number), "validated_at": validated })
+}
+
 /// What every user entity shows, computed once.
 pub struct UserFacts {
     pub level: i64,
@@ -42,6 +67,8 @@ pub struct UserFacts {
     pub referral_uid: Option<String>,
     pub labels: Vec<Label>,
     pub data_storages: Vec<keyhall_core::data_storage::DataStorage>,
+    pub phones: Vec<PhoneView>,
+    pub profiles: Vec<Profile>,
 }
 
 pub async fn facts(core: &Core, user: &User) -> Result<UserFacts> {
@@ -52,7 +79,9 @@ pub async fn facts(core: &Core, user: &User) -> Result<UserFacts> {
         None => None,
     };
     let data_storages = core.data_storages(user.id).await.map_err(BarongError::internal)?;
-    Ok(UserFacts { level: level(&labels), otp, referral_uid, labels, data_storages })
+    let phones = core.phones(user.id).await.map_err(BarongError::internal)?;
+    let profiles = core.profiles(user.id).await.map_err(BarongError::internal)?;
+    Ok(UserFacts { level: level(&labels), otp, referral_uid, labels, data_storages, phones, profiles })
 }
 
 fn base(user: &User, f: &UserFacts) -> Map<String, Value> {
@@ -76,8 +105,8 @@ pub fn user_with_full_info(user: &User, f: &UserFacts, csrf_token: Option<&str>)
     }
     m.insert("username".into(), json!(user.username));
     m.insert("labels".into(), Value::Array(f.labels.iter().map(label).collect()));
-    m.insert("phones".into(), json!([]));
-    m.insert("profiles".into(), json!([]));
+    m.insert("phones".into(), Value::Array(f.phones.iter().map(phone).collect()));
+    m.insert("profiles".into(), Value::Array(f.profiles.iter().map(profile).collect()));
     m.insert(
         "data_storages".into(),
         Value::Array(

@@ -14,6 +14,7 @@ mod entities;
 mod errors;
 mod general;
 mod identity;
+mod kyc;
 mod params;
 mod qr;
 mod resource;
@@ -148,6 +149,11 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
         .route(&format!("{res}/api_keys"), get(resource::api_keys).post(resource::create_api_key))
         .route(&format!("{res}/api_keys/{{kid}}"), patch(resource::update_api_key).delete(resource::delete_api_key))
         .route(&format!("{res}/data_storage"), post(resource::create_data_storage))
+        .route(&format!("{res}/profiles/me"), get(kyc::my_profiles))
+        .route(&format!("{res}/profiles"), post(kyc::create_profile).put(kyc::update_profile))
+        .route(&format!("{res}/phones"), get(kyc::phones).post(kyc::add_phone))
+        .route(&format!("{res}/phones/send_code"), post(kyc::send_phone_code))
+        .route(&format!("{res}/phones/verify"), post(kyc::verify_phone))
         .route(&format!("{res}/service_accounts"), get(service_accounts::list))
         .route(
             &format!("{res}/service_accounts/api_keys"),

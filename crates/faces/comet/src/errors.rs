@@ -70,6 +70,19 @@ pub fn to_api_error(e: DomainError) -> ApiError {
         | LabelPrivate
         | ApiKeyNotFound
         | DataStorageTitleTaken
+        | ProfileOpenExists
+        | ProfileNotEditable
+        | PhoneInvalidNumber
+        | PhoneVerifiedElsewhere
+        | PhoneExists
+        | PhoneNotFound
+        | PhoneCodeInvalid
+        | SmsNotSent
+        | DocumentLimitReached
+        | DocumentLimitWillBeReached
+        | DocumentNotFound
+        | WhitelinkInvalid
+        | RestrictionTaken
         | InvalidCredentials
         | AccountLocked => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
         Internal => {

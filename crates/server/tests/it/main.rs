@@ -8,6 +8,7 @@ mod barong_authorize;
 mod barong_captcha;
 mod barong_client;
 mod barong_identity;
+mod barong_kyc;
 mod barong_resource;
 mod cli;
 mod comet_generic;

@@ -12,3 +12,4 @@ include!("sessions.rs");
 include!("audit.rs");
 include!("comet.rs");
 include!("identity.rs");
+include!("kyc.rs");

@@ -353,3 +353,76 @@ async fn sessions() {
         assert!(s.find_session("digest-a").await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn one_open_profile_and_a_number_verified_once() {
+    use keyhall_core::labels::{Label, LabelScope};
+    use keyhall_core::phones::Phone;
+    use keyhall_core::profiles::{Profile, ProfileState};
+    for f in fixtures().await {
+        let (t, c, owner, _) = tenant(f.store.as_ref()).await;
+        let at = now();
+        let profile = |state| Profile {
+            // Time-ordered ids: profiles made in the same instant list in creation order.
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: owner.id,
+            first_name: Some("Ann".into()),
+            last_name: None,
+            dob: Some(time::macros::date!(1990 - 05 - 12)),
+            address: None,
+            postcode: None,
+            city: None,
+            country: Some("UA".into()),
+            state,
+            metadata: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let label = |key: &str, value: &str| Label::new(owner.id, key.into(), value.into(), LabelScope::Private, at);
+        let drafted = profile(ProfileState::Drafted);
+        f.store.insert_profile(&drafted, &label("profile", "drafted"), &audit(t.id, "profile.create")).await.unwrap();
+        let second =
+            f.store.insert_profile(&profile(ProfileState::Submitted), &label("profile", "submitted"), &audit(t.id, "x")).await;
+        assert!(second.unwrap_err().is(ErrorCode::ProfileOpenExists));
+        f.store.insert_profile(&profile(ProfileState::Verified), &label("profile", "verified"), &audit(t.id, "x")).await.unwrap();
+        let mut submitted = drafted.clone();
+        submitted.state = ProfileState::Submitted;
+        assert!(f.store.update_drafted_profile(&submitted, &label("profile", "submitted"), &audit(t.id, "x")).await.unwrap());
+        assert!(!f.store.update_drafted_profile(&submitted, &label("profile", "submitted"), &audit(t.id, "x")).await.unwrap());
+        let profiles = f.store.list_profiles(owner.id).await.unwrap();
+        assert_eq!(profiles.iter().map(|p| p.state).collect::<Vec<_>>(), [ProfileState::Submitted, ProfileState::Verified]);
+        assert_eq!(profiles[0].dob, drafted.dob);
+        let labels = f.store.list_labels(owner.id).await.unwrap();
+        assert_eq!(labels.iter().filter(|l| l.key == "profile").map(|l| l.value.as_str()).collect::<Vec<_>>(), ["submitted"]);
+
+        // Two users hold the number; only one may verify it.
+        let other = user(t.id, c.id, &format!("o-{}@example.com", uuid::Uuid::new_v4().simple()));
+        f.store.insert_user(&other, None, &audit(t.id, "user.create")).await.unwrap();
+        let phone = |holder: UserId| Phone {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: t.id,
+            user_id: holder,
+            country: "GB".into(),
+            number_sealed: "sealed".into(),
+            number_digest: "digest-1".into(),
+            code_sealed: "sealed".into(),
+            validated_at: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let (mine, theirs) = (phone(owner.id), phone(other.id));
+        f.store.insert_phone(&mine, &audit(t.id, "phone.create")).await.unwrap();
+        f.store.insert_phone(&theirs, &audit(t.id, "phone.create")).await.unwrap();
+        assert!(f.store.insert_phone(&phone(owner.id), &audit(t.id, "x")).await.unwrap_err().is(ErrorCode::PhoneExists));
+        let verified = |p: &Phone| Phone { validated_at: Some(at), ..p.clone() };
+        let phone_label = Label::new(owner.id, "phone".into(), "verified".into(), LabelScope::Private, at);
+        assert!(f.store.mark_phone_verified(&verified(&mine), &phone_label, &audit(t.id, "phone.verify")).await.unwrap());
+        assert!(!f.store.mark_phone_verified(&verified(&mine), &phone_label, &audit(t.id, "x")).await.unwrap());
+        let their_label = Label::new(other.id, "phone".into(), "verified".into(), LabelScope::Private, at);
+        let refused = f.store.mark_phone_verified(&verified(&theirs), &their_label, &audit(t.id, "x")).await;
+        assert!(refused.unwrap_err().is(ErrorCode::PhoneVerifiedElsewhere));
+        assert!(f.store.phone_verified_in(t.id, "digest-1").await.unwrap());
+        assert!(f.store.list_labels(other.id).await.unwrap().iter().all(|l| l.key != "phone"), "nothing half-written");
+        assert!(f.store.find_user_phone(owner.id, "digest-1").await.unwrap().unwrap().validated_at.is_some());
+    }
+}

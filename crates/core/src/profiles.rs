@@ -1,0 +1,286 @@
+//! KYC profiles: the personal details a user submits for verification. A user keeps at most
+//! one profile open (drafted or submitted); a drafted one can still be edited, a submitted one
+//! waits for an administrator to verify or reject it. The private label `profile` mirrors the
+//! state of the latest profile.
+
+use keyhall_types::{Timestamp, UserId};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::labels::{Label, LabelScope};
+use crate::users::User;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileState {
+    Drafted,
+    Submitted,
+    Verified,
+    Rejected,
+}
+
+impl ProfileState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileState::Drafted => "drafted",
+            ProfileState::Submitted => "submitted",
+            ProfileState::Verified => "verified",
+            ProfileState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Drafted, Self::Submitted, Self::Verified, Self::Rejected].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub id: String,
+    pub user_id: UserId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub dob: Option<time::Date>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub state: ProfileState,
+    /// A JSON text, kept as written.
+    pub metadata: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The fields a request sets; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub dob: Option<time::Date>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub metadata: Option<String>,
+    /// Submit the profile for verification.
+    pub confirm: bool,
+}
+
+/// Runs of whitespace collapse to one space and the ends are trimmed (names, city, postcode).
+fn squish(text: String) -> String {
+    text.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl ProfileChanges {
+    fn apply(self, p: &mut Profile) {
+        fn set<T>(slot: &mut Option<T>, value: Option<T>) {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+        set(&mut p.first_name, self.first_name.map(squish));
+        set(&mut p.last_name, self.last_name.map(squish));
+        set(&mut p.dob, self.dob);
+        set(&mut p.address, self.address);
+        set(&mut p.postcode, self.postcode.map(squish));
+        set(&mut p.city, self.city.map(squish));
+        set(&mut p.country, self.country);
+        set(&mut p.metadata, self.metadata);
+        if self.confirm {
+            p.state = ProfileState::Submitted;
+        }
+    }
+}
+
+fn word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '\x0b' | '\x0c')
+}
+
+/// Checks a value given at all (blank values are not checked): its length in characters and
+/// that every character is a word character, whitespace or one of `extra`.
+fn check_text(broken: &mut Vec<String>, attr: &str, value: &Option<String>, min: usize, extra: &str) {
+    let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) else { return };
+    let len = v.chars().count();
+    if len < min {
+        broken.push(format!("{attr}.too_short"));
+    }
+    if len > 255 {
+        broken.push(format!("{attr}.too_long"));
+    }
+    if !v.chars().all(|c| word(c) || space(c) || extra.contains(c)) {
+        broken.push(format!("{attr}.invalid"));
+    }
+}
+
+/// Every broken rule of a profile, in the order Barong lists them (`first_name.invalid`,
+/// `country.must have alpha2 or alpha3 format`, `dob.invalid`, …).
+pub fn check(p: &Profile, today: time::Date) -> Vec<String> {
+    let mut broken = Vec::new();
+    check_text(&mut broken, "first_name", &p.first_name, 1, "-'");
+    check_text(&mut broken, "last_name", &p.last_name, 1, "-'");
+    check_text(&mut broken, "city", &p.city, 1, "-\u{2013}.~'");
+    if let Some(c) = p.country.as_deref().filter(|c| !c.trim().is_empty())
+        && !crate::countries::is_code(c)
+    {
+        broken.push("country.must have alpha2 or alpha3 format".into());
+    }
+    check_text(&mut broken, "postcode", &p.postcode, 2, "-");
+    check_text(&mut broken, "address", &p.address, 1, "-\u{2013},.~;/:#\"\\&')(");
+    if let Some(m) = &p.metadata
+        && serde_json::from_str::<serde_json::Value>(m).is_err()
+    {
+        broken.push("metadata.invalid_format".into());
+    }
+    if p.dob.is_some_and(|d| d > today) {
+        broken.push("dob.invalid".into());
+    }
+    broken
+}
+
+impl Core {
+    /// Oldest first.
+    pub async fn profiles(&self, user: UserId) -> Result<Vec<Profile>> {
+        self.store.list_profiles(user).await
+    }
+
+    /// Starts a new profile (drafted, or submitted with `confirm`). Rule failures come back as
+    /// `request.invalid_parameter` with the broken rules in `detail`, comma-separated.
+    pub async fn create_profile(&self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
+        let now = self.now();
+        let mut profile = Profile {
+            id: keyhall_types::ChallengeId::new().to_string(),
+            user_id: user.id,
+            first_name: None,
+            last_name: None,
+            dob: None,
+            address: None,
+            postcode: None,
+            city: None,
+            country: None,
+            state: ProfileState::Drafted,
+            metadata: None,
+            created_at: now,
+            updated_at: now,
+        };
+        changes.apply(&mut profile);
+        let mut broken = check(&profile, now.date());
+        // Only one profile may be open at a time (the store enforces it too, under races).
+        let open = self
+            .store
+            .list_profiles(user.id)
+            .await?
+            .iter()
+            .any(|p| matches!(p.state, ProfileState::Drafted | ProfileState::Submitted));
+        if open {
+            broken.push("state.exists".into());
+        }
+        if !broken.is_empty() {
+            return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
+        }
+        let audit = AuditEvent::new(caller, "profile.create", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
+        let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
+        self.store.insert_profile(&profile, &label, &audit).await.map_err(|e| {
+            if e.is(ErrorCode::ProfileOpenExists) {
+                DomainError::new(ErrorCode::InvalidParameter).detail("state.exists")
+            } else {
+                e
+            }
+        })?;
+        Ok(profile)
+    }
+
+    /// Edits the user's drafted profile (and submits it with `confirm`).
+    pub async fn update_profile(&self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
+        let drafted = self.store.list_profiles(user.id).await?.into_iter().find(|p| p.state == ProfileState::Drafted);
+        let Some(mut profile) = drafted else {
+            return Err(DomainError::new(ErrorCode::ProfileNotEditable));
+        };
+        let now = self.now();
+        changes.apply(&mut profile);
+        let broken = check(&profile, now.date());
+        if !broken.is_empty() {
+            return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
+        }
+        profile.updated_at = now;
+        let audit = AuditEvent::new(caller, "profile.update", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
+        let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
+        if !self.store.update_drafted_profile(&profile, &label, &audit).await? {
+            return Err(DomainError::new(ErrorCode::ProfileNotEditable));
+        }
+        Ok(profile)
+    }
+}
+
+/// Masks a last name as Barong shows it: the first letter, then one `*` per further letter.
+pub fn mask_last_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
+}
+
+/// Masks a date of birth: `2007-05-**`.
+pub fn mask_dob(dob: time::Date) -> String {
+    format!("{:04}-{:02}-**", dob.year(), u8::from(dob.month()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        Profile {
+            id: "p".into(),
+            user_id: UserId::new(),
+            first_name: Some("Chae-won".into()),
+            last_name: Some("O'Neil".into()),
+            dob: Some(time::macros::date!(1990 - 01 - 02)),
+            address: Some("12, Main st. #4 (rear)".into()),
+            postcode: Some("SW1A 1AA".into()),
+            city: Some("Saint-Étienne".into()),
+            country: Some("fra".into()),
+            state: ProfileState::Drafted,
+            metadata: Some("{\"a\":1}".into()),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn rules() {
+        let today = time::macros::date!(2026 - 01 - 01);
+        assert!(check(&profile(), today).is_empty(), "{:?}", check(&profile(), today));
+        let mut p = profile();
+        p.first_name = Some("Bob@".into());
+        p.country = Some("France".into());
+        p.postcode = Some("1".into());
+        p.metadata = Some("{ bar: baz }".into());
+        p.dob = Some(time::macros::date!(2030 - 01 - 01));
+        assert_eq!(
+            check(&p, today),
+            [
+                "first_name.invalid",
+                "country.must have alpha2 or alpha3 format",
+                "postcode.too_short",
+                "metadata.invalid_format",
+                "dob.invalid"
+            ]
+        );
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_last_name("Berezniy"), "B*******");
+        assert_eq!(mask_last_name("국"), "국");
+        assert_eq!(mask_dob(time::macros::date!(2007 - 05 - 12)), "2007-05-**");
+    }
+}

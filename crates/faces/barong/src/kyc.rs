@@ -1,0 +1,169 @@
+//! `/api/v2/auth/resource/profiles` and `/phones`: the personal details and phone numbers a
+//! user submits for verification.
+
+use axum::extract::State as AxumState;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use keyhall_core::profiles::ProfileChanges;
+use keyhall_core::{DomainError, ErrorCode};
+use serde_json::{Value, json};
+
+use crate::State;
+use crate::entities::{self, facts, user_with_full_info};
+use crate::errors::{BarongError, Result};
+use crate::params::{Input, Params};
+use crate::session::Bearer;
+
+/// Grape's coercions: a value of the wrong shape is reported as `invalid`, once per request.
+struct Coerce<'a> {
+    p: &'a Params,
+    invalid: bool,
+}
+
+impl Coerce<'_> {
+    /// An optional String parameter.
+    fn text(&mut self, name: &str) -> Option<String> {
+        match self.p.value(name)? {
+            Value::Array(_) | Value::Object(_) => {
+                self.invalid = true;
+                None
+            }
+            _ => self.p.text(name),
+        }
+    }
+
+    /// An optional Date parameter (`YYYY-MM-DD`, or the date of an RFC 3339 instant); blank
+    /// is absent.
+    fn date(&mut self, name: &str) -> Option<time::Date> {
+        let text = self.text(name)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let day = text.get(..10).filter(|_| text.len() == 10 || text[10..].starts_with('T'));
+        let parsed = day.and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok());
+        if parsed.is_none() {
+            self.invalid = true;
+        }
+        parsed
+    }
+
+    /// An optional Boolean parameter, with Ruby's spellings; blank is absent.
+    fn boolean(&mut self, name: &str) -> Option<bool> {
+        if let Some(Value::Bool(b)) = self.p.value(name) {
+            return Some(*b);
+        }
+        let text = self.text(name)?.trim().to_ascii_lowercase();
+        match text.as_str() {
+            "" => None,
+            "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+            "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+            _ => {
+                self.invalid = true;
+                None
+            }
+        }
+    }
+}
+
+fn profile_changes(p: &Params) -> Result<ProfileChanges> {
+    let mut c = Coerce { p, invalid: false };
+    let changes = ProfileChanges {
+        first_name: c.text("first_name"),
+        last_name: c.text("last_name"),
+        dob: c.date("dob"),
+        address: c.text("address"),
+        postcode: c.text("postcode"),
+        city: c.text("city"),
+        country: c.text("country"),
+        metadata: c.text("metadata"),
+        confirm: c.boolean("confirm").unwrap_or(false),
+    };
+    if c.invalid { Err(BarongError::new(422, "invalid")) } else { Ok(changes) }
+}
+
+fn profile_error(e: DomainError) -> BarongError {
+    match e.code {
+        ErrorCode::InvalidParameter => {
+            BarongError::many(422, e.detail.unwrap_or_default().split(',').map(str::to_string).collect())
+        }
+        ErrorCode::ProfileNotEditable => BarongError::new(404, "resource.profile.doesnt_exist_or_not_editable"),
+        _ => BarongError::internal(e),
+    }
+}
+
+pub async fn my_profiles(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
+    let profiles = state.core.profiles(b.user.id).await.map_err(BarongError::internal)?;
+    Ok(axum::Json(profiles.iter().map(entities::profile).collect::<Vec<_>>()).into_response())
+}
+
+/// Starts a profile: drafted, or submitted for verification with `confirm`.
+pub async fn create_profile(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let changes = profile_changes(&p)?;
+    let profile = state.core.create_profile(&b.caller, &b.user, changes).await.map_err(profile_error)?;
+    Ok((StatusCode::CREATED, axum::Json(entities::profile(&profile))).into_response())
+}
+
+/// Edits the drafted profile (and submits it with `confirm`).
+pub async fn update_profile(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let changes = profile_changes(&p)?;
+    let profile = state.core.update_profile(&b.caller, &b.user, changes).await.map_err(profile_error)?;
+    Ok(axum::Json(entities::profile(&profile)).into_response())
+}
+
+fn phone_error(e: DomainError) -> BarongError {
+    match e.code {
+        ErrorCode::PhoneInvalidNumber => BarongError::new(400, "resource.phone.invalid_num"),
+        ErrorCode::PhoneVerifiedElsewhere => BarongError::new(400, "resource.phone.number_exist"),
+        ErrorCode::PhoneExists => BarongError::new(400, "resource.phone.exists"),
+        ErrorCode::PhoneNotFound => BarongError::new(404, "resource.phone.doesnt_exist"),
+        ErrorCode::PhoneCodeInvalid => BarongError::new(404, "resource.phone.verification_invalid"),
+        ErrorCode::SmsNotSent => {
+            tracing::warn!(error = %e, "verification text not sent");
+            BarongError::new(422, "resource.phone.twilio_unexpected")
+        }
+        _ => BarongError::internal(e),
+    }
+}
+
+/// `phone_number` (required) and `channel` (`sms` by default, or `call`).
+fn number_and_channel(p: &Params) -> Result<(String, String)> {
+    let mut check = p.checker("resource.phone");
+    check.requires_filled("phone_number");
+    let channel = p.text("channel").unwrap_or_else(|| "sms".into());
+    if !["sms", "call"].contains(&channel.as_str()) {
+        check.errors.push("resource.phone.invalid_channel".into());
+    }
+    check.finish()?;
+    Ok((p.text("phone_number").unwrap_or_default(), channel))
+}
+
+fn code_sent(channel: &str) -> Response {
+    (StatusCode::CREATED, axum::Json(json!({ "message": format!("Code was sent successfully via {channel}") }))).into_response()
+}
+
+pub async fn phones(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
+    let phones = state.core.phones(b.user.id).await.map_err(BarongError::internal)?;
+    Ok(axum::Json(phones.iter().map(entities::phone).collect::<Vec<_>>()).into_response())
+}
+
+pub async fn add_phone(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let (number, channel) = number_and_channel(&p)?;
+    state.core.add_phone(&b.caller, &b.user, &number, &channel).await.map_err(phone_error)?;
+    Ok(code_sent(&channel))
+}
+
+pub async fn send_phone_code(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    let (number, channel) = number_and_channel(&p)?;
+    state.core.resend_phone_code(&b.user, &number, &channel).await.map_err(phone_error)?;
+    Ok(code_sent(&channel))
+}
+
+/// Verifies a phone with its code (201 and the user, now holding `phone=verified`).
+pub async fn verify_phone(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
+    p.checker("resource.phone").requires_filled("phone_number").requires_filled("verification_code").finish()?;
+    let (number, code) = (p.text("phone_number").unwrap_or_default(), p.text("verification_code").unwrap_or_default());
+    let user = state.core.verify_phone(&b.caller, &b.user, &number, &code).await.map_err(phone_error)?;
+    let f = facts(&state.core, &user).await?;
+    Ok((StatusCode::CREATED, axum::Json(user_with_full_info(&user, &f, None))).into_response())
+}

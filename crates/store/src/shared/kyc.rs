@@ -1,0 +1,206 @@
+// ProfileRepo and PhoneRepo (documents: DocumentRepo).
+
+use keyhall_core::phones::Phone;
+use keyhall_core::profiles::{Profile, ProfileState};
+
+const PROFILE_COLS: &str =
+    "id, user_id, first_name, last_name, dob, address, postcode, city, country, state, metadata, created_at, updated_at";
+const PHONE_COLS: &str =
+    "id, tenant_id, user_id, country, number_sealed, number_digest, code_sealed, validated_at, created_at, updated_at";
+
+fn profile_from_row(row: &DbRow) -> Result<Profile> {
+    let dob = col::<Option<String>>(row, "dob")?
+        .map(|d| time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")))
+        .transpose()
+        .map_err(|_| crate::errors::corrupt("profile dob"))?;
+    Ok(Profile {
+        id: col(row, "id")?,
+        user_id: col_id(row, "user_id")?,
+        first_name: col(row, "first_name")?,
+        last_name: col(row, "last_name")?,
+        dob,
+        address: col(row, "address")?,
+        postcode: col(row, "postcode")?,
+        city: col(row, "city")?,
+        country: col(row, "country")?,
+        state: ProfileState::parse(&col::<String>(row, "state")?).ok_or_else(|| crate::errors::corrupt("profile state"))?,
+        metadata: col(row, "metadata")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+    })
+}
+
+fn phone_from_row(row: &DbRow) -> Result<Phone> {
+    Ok(Phone {
+        id: col(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        user_id: col_id(row, "user_id")?,
+        country: col(row, "country")?,
+        number_sealed: col(row, "number_sealed")?,
+        number_digest: col(row, "number_digest")?,
+        code_sealed: col(row, "code_sealed")?,
+        validated_at: col_ts_opt(row, "validated_at")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+    })
+}
+
+fn dob_text(p: &Profile) -> Option<String> {
+    p.dob.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+}
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::ProfileRepo for Store {
+    async fn list_profiles(&self, user: UserId) -> Result<Vec<Profile>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PROFILE_COLS} FROM profiles WHERE user_id = $1 ORDER BY created_at, id")))
+            .bind(user.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(profile_from_row)
+            .collect()
+    }
+
+    async fn insert_profile(&self, p: &Profile, label: &Label, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO profiles ({PROFILE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        )))
+        .bind(&p.id)
+        .bind(p.user_id.to_string())
+        .bind(&p.first_name)
+        .bind(&p.last_name)
+        .bind(dob_text(p))
+        .bind(&p.address)
+        .bind(&p.postcode)
+        .bind(&p.city)
+        .bind(&p.country)
+        .bind(p.state.as_str())
+        .bind(&p.metadata)
+        .bind(ts(p.created_at))
+        .bind(ts(p.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(crate::errors::unique_or(ErrorCode::ProfileOpenExists))?;
+        insert_label_row(&mut tx, label, true).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn update_drafted_profile(&self, p: &Profile, label: &Label, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE profiles SET first_name = $1, last_name = $2, dob = $3, address = $4, postcode = $5, city = $6, \
+             country = $7, state = $8, metadata = $9, updated_at = $10 WHERE id = $11 AND state = 'drafted'",
+        )
+        .bind(&p.first_name)
+        .bind(&p.last_name)
+        .bind(dob_text(p))
+        .bind(&p.address)
+        .bind(&p.postcode)
+        .bind(&p.city)
+        .bind(&p.country)
+        .bind(p.state.as_str())
+        .bind(&p.metadata)
+        .bind(ts(p.updated_at))
+        .bind(&p.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() > 0 {
+            insert_label_row(&mut tx, label, true).await?;
+        }
+        commit_if_changed(tx, done.rows_affected(), audit).await
+    }
+}
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::PhoneRepo for Store {
+    async fn list_phones(&self, user: UserId) -> Result<Vec<Phone>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PHONE_COLS} FROM phones WHERE user_id = $1 ORDER BY created_at, id")))
+            .bind(user.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(phone_from_row)
+            .collect()
+    }
+
+    async fn find_user_phone(&self, user: UserId, digest: &str) -> Result<Option<Phone>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PHONE_COLS} FROM phones WHERE user_id = $1 AND number_digest = $2")))
+            .bind(user.to_string())
+            .bind(digest)
+            .fetch_optional(self.read_pool())
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(phone_from_row)
+            .transpose()
+    }
+
+    async fn phone_verified_in(&self, tenant: TenantId, digest: &str) -> Result<bool> {
+        let found = sqlx::query(
+            "SELECT id FROM phones WHERE tenant_id = $1 AND number_digest = $2 AND validated_at IS NOT NULL",
+        )
+        .bind(tenant.to_string())
+        .bind(digest)
+        .fetch_optional(self.read_pool())
+        .await
+        .map_err(db)?;
+        Ok(found.is_some())
+    }
+
+    async fn insert_phone(&self, p: &Phone, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO phones ({PHONE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        )))
+        .bind(&p.id)
+        .bind(p.tenant_id.to_string())
+        .bind(p.user_id.to_string())
+        .bind(&p.country)
+        .bind(&p.number_sealed)
+        .bind(&p.number_digest)
+        .bind(&p.code_sealed)
+        .bind(p.validated_at.map(ts))
+        .bind(ts(p.created_at))
+        .bind(ts(p.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(crate::errors::unique_or(ErrorCode::PhoneExists))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn mark_phone_verified(&self, p: &Phone, label: &Label, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE phones SET validated_at = $1, updated_at = $2 WHERE id = $3 AND validated_at IS NULL")
+            .bind(p.validated_at.map(ts))
+            .bind(ts(p.updated_at))
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::errors::unique_or(ErrorCode::PhoneVerifiedElsewhere))?;
+        if done.rows_affected() > 0 {
+            // A `phone` label the user already holds (e.g. set by an administrator) stays.
+            sqlx::query(
+                "INSERT INTO labels (id, user_id, key, value, scope, description, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, key, scope) DO NOTHING",
+            )
+            .bind(&label.id)
+            .bind(label.user_id.to_string())
+            .bind(&label.key)
+            .bind(&label.value)
+            .bind(label.scope.as_str())
+            .bind(&label.description)
+            .bind(ts(label.created_at))
+            .bind(ts(label.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        commit_if_changed(tx, done.rows_affected(), audit).await
+    }
+}
