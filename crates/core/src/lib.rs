@@ -12,6 +12,7 @@ pub mod context;
 pub mod countries;
 pub mod credentials;
 pub mod data_storage;
+pub mod documents;
 pub mod error;
 pub mod labels;
 pub mod login;

@@ -253,6 +253,7 @@ pub trait Store:
     + DataStorageRepo
     + ProfileRepo
     + PhoneRepo
+    + DocumentRepo
 {
 }
 
@@ -273,6 +274,7 @@ impl<T> Store for T where
         + DataStorageRepo
         + ProfileRepo
         + PhoneRepo
+        + DocumentRepo
 {
 }
 
@@ -368,4 +370,23 @@ pub trait PhoneRepo: Send + Sync {
     /// Marks the phone verified and gives the user the label (unless they already hold a
     /// `phone` label); verified by someone else meanwhile → `phone.verified_elsewhere`.
     async fn mark_phone_verified(&self, phone: &crate::phones::Phone, label: &Label, audit: &AuditEvent) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait DocumentRepo: Send + Sync {
+    /// Oldest first, without their files.
+    async fn list_documents(&self, user: UserId) -> Result<Vec<crate::documents::Document>>;
+    async fn document_file(&self, id: &str) -> Result<Option<(crate::documents::Document, Vec<u8>)>>;
+    /// Inserts the documents with their files (`contents[i]` is `docs[i]`'s) and sets the
+    /// label, all or nothing. Refused when the user already holds more than `limit`
+    /// documents (`document.limit_reached`) or would then (`document.limit_will_be_reached`);
+    /// concurrent uploads of one user are counted one after the other.
+    async fn insert_documents(
+        &self,
+        docs: &[crate::documents::Document],
+        contents: &[Vec<u8>],
+        limit: i64,
+        label: &Label,
+        audit: &AuditEvent,
+    ) -> Result<()>;
 }

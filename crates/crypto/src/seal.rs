@@ -12,6 +12,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 const PREFIX: &str = "v1.";
 
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{KeyInit as _, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SealError {
     #[error("the master key must be 32 bytes")]
@@ -24,6 +31,8 @@ pub enum SealError {
 #[derive(Clone)]
 pub struct MasterKey {
     cipher: Aes256Gcm,
+    /// Derived from the key (never the key itself) for authentication codes.
+    mac_key: [u8; 32],
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -35,7 +44,8 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     pub fn from_bytes(key: &[u8]) -> Result<Self, SealError> {
         let cipher = Aes256Gcm::new_from_slice(key).map_err(|_| SealError::BadKey)?;
-        Ok(Self { cipher })
+        let mac_key = hmac_sha256(key, b"keyhall mac key");
+        Ok(Self { cipher, mac_key })
     }
 
     /// Parses the text form kept in the key file or `KEYHALL_MASTER_KEY`: 64 hex digits or
@@ -49,6 +59,16 @@ impl MasterKey {
             URL_SAFE_NO_PAD.decode(cleaned).map_err(|_| SealError::BadKey)?
         };
         Self::from_bytes(&bytes)
+    }
+
+    /// An authentication code for `data` (e.g. a signed URL), bound to `purpose` and to this
+    /// master key: HMAC-SHA256 under a key derived from it.
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        let mut message = Vec::with_capacity(purpose.len() + 1 + data.len());
+        message.extend_from_slice(purpose.as_bytes());
+        message.push(0);
+        message.extend_from_slice(data);
+        hmac_sha256(&self.mac_key, &message)
     }
 
     /// A new random key and its text form (hex).
@@ -94,6 +114,16 @@ impl MasterKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn macs_are_bound_to_key_and_purpose() {
+        let (key, text) = MasterKey::generate();
+        let mac = key.mac("upload", b"doc-1:1700000000");
+        assert_eq!(mac, MasterKey::from_text(&text).unwrap().mac("upload", b"doc-1:1700000000"));
+        assert_ne!(mac, key.mac("upload", b"doc-1:1700000001"));
+        assert_ne!(mac, key.mac("other", b"doc-1:1700000000"));
+        assert_ne!(mac, MasterKey::generate().0.mac("upload", b"doc-1:1700000000"));
+    }
 
     #[test]
     fn round_trip_and_purpose_binding() {

@@ -29,6 +29,25 @@ fn time_duration(d: Duration) -> time::Duration {
     time::Duration::try_from(d).unwrap_or(time::Duration::ZERO)
 }
 
+fn upload_rules(config: &Config) -> keyhall_core::documents::UploadRules {
+    let mut rules = keyhall_core::documents::UploadRules::default();
+    if let Some(mb) = config.upload_max_mb {
+        rules.max_file_bytes = mb.max(1) * 1024 * 1024;
+    }
+    if let Some(limit) = config.barong_doc_limit {
+        rules.max_documents = limit.max(0);
+    }
+    if let Some(require) = config.barong_require_doc_expiry {
+        rules.require_expiry = require;
+    }
+    rules
+}
+
+/// An upload request may carry three files of the largest size (front, back and selfie).
+fn upload_request_limit(config: &Config) -> usize {
+    upload_rules(config).max_file_bytes * 3 + config.body_limit_bytes
+}
+
 /// Opens the store (running migrations) and builds the core as configured.
 pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
     let master_key = crate::keys::load_or_create(&config.data_dir, config.master_key.as_deref())?;
@@ -96,7 +115,12 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         )
         .merge(comet)
         .merge(barong);
-    let layers = LayerSettings { body_limit_bytes: config.body_limit_bytes, request_timeout: config.request_timeout };
+    let layers = LayerSettings {
+        body_limit_bytes: config.body_limit_bytes,
+        request_timeout: config.request_timeout,
+        upload_paths: keyhall_face_barong::UPLOAD_PATHS.iter().map(|p| p.to_string()).collect(),
+        upload_limit_bytes: upload_request_limit(config),
+    };
     let router =
         keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));
     Ok(App { router, core })
@@ -130,6 +154,7 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
         }
         _ => None,
     };
+    barong.upload_rules = upload_rules(config);
     barong.captcha = match config.barong_captcha.as_str() {
         "none" => keyhall_face_barong::Captcha::None,
         "recaptcha" => keyhall_face_barong::Captcha::Recaptcha {

@@ -46,6 +46,12 @@ pub struct Config {
     pub barong_captcha: String,
     /// Where verification texts are POSTed (none: they are logged, not sent).
     pub sms_webhook_url: Option<String>,
+    /// Documents a user may upload (10 by default).
+    pub barong_doc_limit: Option<i64>,
+    /// Identity documents need an expiry date not yet passed (true by default).
+    pub barong_require_doc_expiry: Option<bool>,
+    /// Largest uploaded file, in MiB (10 by default).
+    pub upload_max_mb: Option<usize>,
     /// reCAPTCHA site key, shown to front ends as `captcha_id`.
     pub recaptcha_site_key: Option<String>,
     /// reCAPTCHA secret key responses are verified with.
@@ -99,6 +105,9 @@ impl Default for Config {
             barong_csrf: true,
             barong_captcha: "none".into(),
             sms_webhook_url: None,
+            barong_doc_limit: None,
+            barong_require_doc_expiry: None,
+            upload_max_mb: None,
             recaptcha_site_key: None,
             recaptcha_secret_key: None,
             recaptcha_verify_url: None,
@@ -142,6 +151,9 @@ pub struct FileConfig {
     pub barong_csrf: Option<bool>,
     pub barong_captcha: Option<String>,
     pub sms_webhook_url: Option<String>,
+    pub barong_doc_limit: Option<i64>,
+    pub barong_require_doc_expiry: Option<bool>,
+    pub upload_max_mb: Option<usize>,
     pub recaptcha_site_key: Option<String>,
     pub recaptcha_secret_key: Option<String>,
     pub recaptcha_verify_url: Option<String>,
@@ -225,6 +237,15 @@ pub struct ServeArgs {
     /// SMS gateway: verification texts are POSTed here as JSON {to, body, channel}.
     #[arg(long, env = "KEYHALL_SMS_WEBHOOK_URL")]
     pub sms_webhook_url: Option<String>,
+    /// Documents a user may upload (10 by default).
+    #[arg(long, env = "KEYHALL_BARONG_DOC_LIMIT")]
+    pub barong_doc_limit: Option<i64>,
+    /// Identity documents need an expiry date not yet passed (true by default).
+    #[arg(long, env = "KEYHALL_BARONG_REQUIRE_DOC_EXPIRY")]
+    pub barong_require_doc_expiry: Option<bool>,
+    /// Largest uploaded file, in MiB (10 by default).
+    #[arg(long, env = "KEYHALL_UPLOAD_MAX_MB")]
+    pub upload_max_mb: Option<usize>,
     /// reCAPTCHA site key, shown to front ends as `captcha_id`.
     #[arg(long, env = "KEYHALL_RECAPTCHA_SITE_KEY", hide_env_values = true)]
     pub recaptcha_site_key: Option<String>,
@@ -308,6 +329,9 @@ impl Config {
             geetest_id: args.geetest_id.clone().or(file.geetest_id).filter(|v| !v.is_empty()),
             geetest_key: args.geetest_key.clone().or(file.geetest_key).filter(|v| !v.is_empty()),
             geetest_api_url: args.geetest_api_url.clone().or(file.geetest_api_url).filter(|v| !v.is_empty()),
+            barong_doc_limit: args.barong_doc_limit.or(file.barong_doc_limit),
+            barong_require_doc_expiry: args.barong_require_doc_expiry.or(file.barong_require_doc_expiry),
+            upload_max_mb: args.upload_max_mb.or(file.upload_max_mb),
             sms_webhook_url: args.sms_webhook_url.clone().or(file.sms_webhook_url).filter(|v| !v.is_empty()),
             jwt_algorithm: args.jwt_algorithm.clone().or(file.jwt_algorithm).unwrap_or(d.jwt_algorithm),
             session_expire: args.session_expire_seconds.or(file.session_expire_seconds).map(secs).unwrap_or(d.session_expire),

@@ -6,72 +6,20 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use keyhall_core::profiles::ProfileChanges;
 use keyhall_core::{DomainError, ErrorCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::State;
 use crate::entities::{self, facts, user_with_full_info};
 use crate::errors::{BarongError, Result};
-use crate::params::{Input, Params};
+use crate::params::{Coerce, Input, Params};
 use crate::session::Bearer;
 
-/// Grape's coercions: a value of the wrong shape is reported as `invalid`, once per request.
-struct Coerce<'a> {
-    p: &'a Params,
-    invalid: bool,
-}
-
-impl Coerce<'_> {
-    /// An optional String parameter.
-    fn text(&mut self, name: &str) -> Option<String> {
-        match self.p.value(name)? {
-            Value::Array(_) | Value::Object(_) => {
-                self.invalid = true;
-                None
-            }
-            _ => self.p.text(name),
-        }
-    }
-
-    /// An optional Date parameter (`YYYY-MM-DD`, or the date of an RFC 3339 instant); blank
-    /// is absent.
-    fn date(&mut self, name: &str) -> Option<time::Date> {
-        let text = self.text(name)?;
-        let text = text.trim();
-        if text.is_empty() {
-            return None;
-        }
-        let day = text.get(..10).filter(|_| text.len() == 10 || text[10..].starts_with('T'));
-        let parsed = day.and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok());
-        if parsed.is_none() {
-            self.invalid = true;
-        }
-        parsed
-    }
-
-    /// An optional Boolean parameter, with Ruby's spellings; blank is absent.
-    fn boolean(&mut self, name: &str) -> Option<bool> {
-        if let Some(Value::Bool(b)) = self.p.value(name) {
-            return Some(*b);
-        }
-        let text = self.text(name)?.trim().to_ascii_lowercase();
-        match text.as_str() {
-            "" => None,
-            "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
-            "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
-            _ => {
-                self.invalid = true;
-                None
-            }
-        }
-    }
-}
-
 fn profile_changes(p: &Params) -> Result<ProfileChanges> {
-    let mut c = Coerce { p, invalid: false };
+    let mut c = Coerce::new(p);
     let changes = ProfileChanges {
         first_name: c.text("first_name"),
         last_name: c.text("last_name"),
-        dob: c.date("dob"),
+        dob: c.date("dob", "invalid"),
         address: c.text("address"),
         postcode: c.text("postcode"),
         city: c.text("city"),
@@ -79,7 +27,8 @@ fn profile_changes(p: &Params) -> Result<ProfileChanges> {
         metadata: c.text("metadata"),
         confirm: c.boolean("confirm").unwrap_or(false),
     };
-    if c.invalid { Err(BarongError::new(422, "invalid")) } else { Ok(changes) }
+    c.finish()?;
+    Ok(changes)
 }
 
 fn profile_error(e: DomainError) -> BarongError {

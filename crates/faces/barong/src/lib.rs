@@ -10,6 +10,7 @@ mod api_keys;
 mod auth0;
 mod authorize;
 mod captcha;
+mod documents;
 mod entities;
 mod errors;
 mod general;
@@ -31,6 +32,7 @@ use keyhall_types::TenantId;
 
 pub use auth0::Auth0Config;
 pub use captcha::Captcha;
+pub use documents::UPLOAD_PATHS;
 pub use errors::BarongError;
 
 #[derive(Debug, Clone)]
@@ -56,6 +58,10 @@ pub struct BarongConfig {
     pub storage_titles: Vec<String>,
     /// Sign-in with Auth0 ID tokens, when configured.
     pub auth0: Option<Auth0Config>,
+    /// Limits on uploaded KYC documents.
+    pub upload_rules: keyhall_core::documents::UploadRules,
+    /// How long a document's signed URL stays valid.
+    pub upload_url_ttl: time::Duration,
 }
 
 impl BarongConfig {
@@ -73,6 +79,8 @@ impl BarongConfig {
             secure_cookies: false,
             storage_titles: Vec::new(),
             auth0: None,
+            upload_rules: Default::default(),
+            upload_url_ttl: time::Duration::seconds(60),
         }
     }
 }
@@ -154,6 +162,12 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
         .route(&format!("{res}/phones"), get(kyc::phones).post(kyc::add_phone))
         .route(&format!("{res}/phones/send_code"), post(kyc::send_phone_code))
         .route(&format!("{res}/phones/verify"), post(kyc::verify_phone))
+        .route(
+            &format!("{res}/documents"),
+            get(documents::list).post(documents::upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(&format!("{res}/addresses"), post(documents::upload_address).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route(&format!("{public}/uploads/{{id}}/{{name}}"), get(documents::file))
         .route(&format!("{res}/service_accounts"), get(service_accounts::list))
         .route(
             &format!("{res}/service_accounts/api_keys"),

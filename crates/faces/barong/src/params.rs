@@ -61,7 +61,6 @@ impl Params {
         Ok(Self { map })
     }
 
-    #[cfg(test)]
     pub fn from_map(map: Map<String, Value>) -> Self {
         Self { map }
     }
@@ -86,6 +85,82 @@ impl Params {
 
     pub fn checker(&self, prefix: &str) -> Check<'_> {
         Check { params: self, prefix: prefix.to_string(), errors: Vec::new() }
+    }
+}
+
+/// Grape's coercions of optional parameters: a value of the wrong shape is reported (as
+/// `invalid`, or the parameter's own message), each message once.
+pub struct Coerce<'a> {
+    p: &'a Params,
+    errors: Vec<String>,
+}
+
+impl<'a> Coerce<'a> {
+    pub fn new(p: &'a Params) -> Self {
+        Self { p, errors: Vec::new() }
+    }
+
+    fn refuse(&mut self, message: &str) {
+        if !self.errors.iter().any(|e| e == message) {
+            self.errors.push(message.to_string());
+        }
+    }
+
+    /// A String parameter.
+    pub fn text(&mut self, name: &str) -> Option<String> {
+        match self.p.value(name)? {
+            Value::Array(_) | Value::Object(_) => {
+                self.refuse("invalid");
+                None
+            }
+            _ => self.p.text(name),
+        }
+    }
+
+    /// A Date parameter (`YYYY-MM-DD`, or the date of an RFC 3339 instant); blank is absent.
+    pub fn date(&mut self, name: &str, message: &str) -> Option<time::Date> {
+        let text = self.text(name)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let day = text.get(..10).filter(|_| text.len() == 10 || text[10..].starts_with('T'));
+        let parsed = day.and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok());
+        if parsed.is_none() {
+            self.refuse(message);
+        }
+        parsed
+    }
+
+    /// A Boolean parameter, with Ruby's spellings; blank is absent.
+    pub fn boolean(&mut self, name: &str) -> Option<bool> {
+        if let Some(Value::Bool(b)) = self.p.value(name) {
+            return Some(*b);
+        }
+        let text = self.text(name)?.trim().to_ascii_lowercase();
+        match text.as_str() {
+            "" => None,
+            "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+            "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+            _ => {
+                self.refuse("invalid");
+                None
+            }
+        }
+    }
+
+    /// A String parameter that must be one of `allowed` when given.
+    pub fn one_of(&mut self, name: &str, allowed: &[&str], message: &str) -> Option<String> {
+        let value = self.text(name)?;
+        if !allowed.contains(&value.as_str()) {
+            self.refuse(message);
+        }
+        Some(value)
+    }
+
+    /// 422 with the collected messages, if any.
+    pub fn finish(&mut self) -> Result<(), BarongError> {
+        if self.errors.is_empty() { Ok(()) } else { Err(BarongError::many(422, std::mem::take(&mut self.errors))) }
     }
 }
 

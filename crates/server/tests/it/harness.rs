@@ -205,6 +205,24 @@ impl TestServer {
         Self::send(self.client.post(self.url(path)).form(form)).await
     }
 
+    /// Sends only the head of a request announcing a `length`-byte body and returns the raw
+    /// answer. The body is never sent, so a server that refuses it from its length alone can
+    /// close the connection without the client failing on a half-written upload.
+    pub async fn announce_body(&self, method: &str, path: &str, headers: &[(&str, &str)], length: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let url = reqwest::Url::parse(&self.url("/")).unwrap();
+        let mut tcp = tokio::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).await.unwrap();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", url.authority());
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {length}\r\nConnection: close\r\n\r\n"));
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        tcp.read_to_end(&mut answer).await.unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
     pub async fn send(req: reqwest::RequestBuilder) -> Resp {
         let r = req.send().await.expect("request sent");
         let status = r.status().as_u16();

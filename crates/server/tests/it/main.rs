@@ -7,6 +7,7 @@ mod soft_authenticator;
 mod barong_authorize;
 mod barong_captcha;
 mod barong_client;
+mod barong_documents;
 mod barong_identity;
 mod barong_kyc;
 mod barong_resource;

@@ -25,24 +25,10 @@ both!(health_request_ids_and_metrics, |srv: TestServer| async move {
 });
 
 both!(oversized_bodies_are_refused, |srv: TestServer| async move {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let c = srv.company("Big Ltd").await;
-    // The limit is enforced from Content-Length, before the body is read; the body is never
-    // sent, so the server may close the connection right after its answer without the client
-    // failing on a half-written upload.
-    let url = reqwest::Url::parse(&srv.url("/")).unwrap();
-    let mut tcp = tokio::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).await.unwrap();
-    let head = format!(
-        "POST /api/v1/license/create_license HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        url.authority(),
-        c.token,
-        2 * 1024 * 1024
-    );
-    tcp.write_all(head.as_bytes()).await.unwrap();
-    let mut answer = Vec::new();
-    tcp.read_to_end(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer);
+    let auth = format!("Bearer {}", c.token);
+    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    let answer = srv.announce_body("POST", "/api/v1/license/create_license", &headers, 2 * 1024 * 1024).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(srv.post("/api/v1/license/list_licenses", &c.token, &[]).await.data().as_array().unwrap().is_empty());
 });

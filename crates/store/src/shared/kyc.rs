@@ -1,4 +1,4 @@
-// ProfileRepo and PhoneRepo (documents: DocumentRepo).
+// ProfileRepo, PhoneRepo and DocumentRepo: what users submit for KYC.
 
 use keyhall_core::phones::Phone;
 use keyhall_core::profiles::{Profile, ProfileState};
@@ -8,17 +8,21 @@ const PROFILE_COLS: &str =
 const PHONE_COLS: &str =
     "id, tenant_id, user_id, country, number_sealed, number_digest, code_sealed, validated_at, created_at, updated_at";
 
-fn profile_from_row(row: &DbRow) -> Result<Profile> {
-    let dob = col::<Option<String>>(row, "dob")?
+/// A calendar date, kept as `YYYY-MM-DD` text on both stores.
+fn col_date(row: &DbRow, name: &str) -> Result<Option<time::Date>> {
+    col::<Option<String>>(row, name)?
         .map(|d| time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")))
         .transpose()
-        .map_err(|_| crate::errors::corrupt("profile dob"))?;
+        .map_err(|_| crate::errors::corrupt(name))
+}
+
+fn profile_from_row(row: &DbRow) -> Result<Profile> {
     Ok(Profile {
         id: col(row, "id")?,
         user_id: col_id(row, "user_id")?,
         first_name: col(row, "first_name")?,
         last_name: col(row, "last_name")?,
-        dob,
+        dob: col_date(row, "dob")?,
         address: col(row, "address")?,
         postcode: col(row, "postcode")?,
         city: col(row, "city")?,
@@ -46,7 +50,7 @@ fn phone_from_row(row: &DbRow) -> Result<Phone> {
 }
 
 fn dob_text(p: &Profile) -> Option<String> {
-    p.dob.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+    p.dob.map(date_text)
 }
 
 #[async_trait::async_trait]
@@ -202,5 +206,109 @@ impl keyhall_core::ports::PhoneRepo for Store {
             .map_err(db)?;
         }
         commit_if_changed(tx, done.rows_affected(), audit).await
+    }
+}
+
+const DOCUMENT_COLS: &str = "id, user_id, doc_type, doc_number, doc_expire, doc_category, identificator, metadata, \
+                             file_name, file_size, created_at, updated_at";
+
+fn document_from_row(row: &DbRow) -> Result<keyhall_core::documents::Document> {
+    Ok(keyhall_core::documents::Document {
+        id: col(row, "id")?,
+        user_id: col_id(row, "user_id")?,
+        doc_type: col(row, "doc_type")?,
+        doc_number: col(row, "doc_number")?,
+        doc_expire: col_date(row, "doc_expire")?,
+        doc_category: col(row, "doc_category")?,
+        identificator: col(row, "identificator")?,
+        metadata: col(row, "metadata")?,
+        file_name: col(row, "file_name")?,
+        file_size: col(row, "file_size")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+    })
+}
+
+fn date_text(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::DocumentRepo for Store {
+    async fn list_documents(&self, user: UserId) -> Result<Vec<keyhall_core::documents::Document>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DOCUMENT_COLS} FROM documents WHERE user_id = $1 ORDER BY created_at, id")))
+            .bind(user.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(document_from_row)
+            .collect()
+    }
+
+    async fn document_file(&self, id: &str) -> Result<Option<(keyhall_core::documents::Document, Vec<u8>)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DOCUMENT_COLS}, content FROM documents WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(self.read_pool())
+            .await
+            .map_err(db)?;
+        match row {
+            Some(r) => Ok(Some((document_from_row(&r)?, col(&r, "content")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_documents(
+        &self,
+        docs: &[keyhall_core::documents::Document],
+        contents: &[Vec<u8>],
+        limit: i64,
+        label: &Label,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let Some(first) = docs.first() else { return Ok(()) };
+        let mut tx = self.begin_write().await?;
+        // Touching the user's row makes concurrent uploads of one user wait for each other
+        // (a row lock on PostgreSQL; SQLite has one writer anyway), so the count holds.
+        sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
+            .bind(first.user_id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE user_id = $1")
+            .bind(first.user_id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if held > limit {
+            return Err(DomainError::new(ErrorCode::DocumentLimitReached));
+        }
+        if held + docs.len() as i64 > limit {
+            return Err(DomainError::new(ErrorCode::DocumentLimitWillBeReached));
+        }
+        for (d, content) in docs.iter().zip(contents) {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO documents ({DOCUMENT_COLS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            )))
+            .bind(&d.id)
+            .bind(d.user_id.to_string())
+            .bind(&d.doc_type)
+            .bind(&d.doc_number)
+            .bind(d.doc_expire.map(date_text))
+            .bind(&d.doc_category)
+            .bind(&d.identificator)
+            .bind(&d.metadata)
+            .bind(&d.file_name)
+            .bind(d.file_size)
+            .bind(ts(d.created_at))
+            .bind(ts(d.updated_at))
+            .bind(content.as_slice())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        insert_label_row(&mut tx, label, true).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
     }
 }

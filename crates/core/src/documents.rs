@@ -1,0 +1,251 @@
+//! Identity documents and proofs of address: scans a user uploads for KYC. Each file is one
+//! document; files sent together share an `identificator`. The files are kept in the store
+//! and handed out through short-lived signed URLs. Uploading an identity document sets the
+//! private label `document=pending`, a proof of address `address=pending`, until an
+//! administrator decides.
+
+use keyhall_types::{Timestamp, UserId};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::labels::{Label, LabelScope};
+use crate::users::User;
+
+/// The document types users may upload (Barong's list, spelling included).
+pub const DOC_TYPES: &[&str] =
+    &["Passport", "Identity card", "Driver license", "Utility Bill", "Residental", "Institutional", "Address"];
+
+/// The type of the documents `addresses` creates.
+pub const ADDRESS: &str = "Address";
+
+const SEAL_URL: &str = "document.upload_url";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub id: String,
+    pub user_id: UserId,
+    pub doc_type: String,
+    pub doc_number: Option<String>,
+    pub doc_expire: Option<time::Date>,
+    pub doc_category: Option<String>,
+    pub identificator: String,
+    pub metadata: Option<String>,
+    pub file_name: String,
+    pub file_size: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One uploaded file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+/// What an upload request asks for: one document per file, all with these details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewDocuments {
+    pub doc_type: String,
+    pub doc_number: Option<String>,
+    pub doc_expire: Option<time::Date>,
+    pub doc_category: Option<String>,
+    pub identificator: Option<String>,
+    pub metadata: Option<String>,
+    pub uploads: Vec<Upload>,
+}
+
+/// Operator limits on uploads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRules {
+    /// Allowed file extensions, lower case.
+    pub extensions: Vec<String>,
+    pub max_file_bytes: usize,
+    /// Documents (of any type) a user may hold.
+    pub max_documents: i64,
+    /// Identity documents need an expiry date that has not passed.
+    pub require_expiry: bool,
+}
+
+impl Default for UploadRules {
+    fn default() -> Self {
+        Self {
+            extensions: ["jpg", "jpeg", "png", "pdf"].map(String::from).to_vec(),
+            max_file_bytes: 10 * 1024 * 1024,
+            max_documents: 10,
+            require_expiry: true,
+        }
+    }
+}
+
+fn extension(file_name: &str) -> String {
+    match file_name.rsplit_once('.') {
+        Some((_, ext)) => ext.to_ascii_lowercase(),
+        None => String::new(),
+    }
+}
+
+/// Every broken rule of the documents a request would create, in the order Barong lists
+/// them (its uploader's sentences included: `upload.File size should be less than 10 MB`).
+pub fn check(new: &NewDocuments, rules: &UploadRules) -> Vec<String> {
+    let mut broken = Vec::new();
+    for upload in &new.uploads {
+        let ext = extension(&upload.file_name);
+        if !rules.extensions.contains(&ext) {
+            broken.push(format!(
+                "upload.You are not allowed to upload {ext:?} files, allowed types: {}",
+                rules.extensions.join(", ")
+            ));
+        } else if upload.content.is_empty() {
+            broken.push("upload.File size should be greater than 1 Byte".into());
+        } else if upload.content.len() > rules.max_file_bytes {
+            let mb = rules.max_file_bytes / (1024 * 1024);
+            broken.push(format!("upload.File size should be less than {mb} MB"));
+        }
+    }
+    if new.uploads.is_empty() {
+        broken.push("upload.blank".into());
+    }
+    if !DOC_TYPES.contains(&new.doc_type.as_str()) {
+        broken.push("doc_type.inclusion".into());
+    }
+    if let Some(m) = &new.metadata
+        && serde_json::from_str::<serde_json::Value>(m).is_err()
+    {
+        broken.push("metadata.invalid_format".into());
+    }
+    if let Some(n) = new.doc_number.as_deref().filter(|n| !n.trim().is_empty()) {
+        if n.chars().count() > 128 {
+            broken.push("doc_number.too_long".into());
+        }
+        if !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c.is_ascii_whitespace()) {
+            broken.push("doc_number.invalid".into());
+        }
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for b in broken {
+        if !unique.contains(&b) {
+            unique.push(b);
+        }
+    }
+    unique
+}
+
+/// Keeps the first two and last two characters: `AA****BB` (four or fewer are shown whole).
+pub fn mask_doc_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= 4 {
+        return number.to_string();
+    }
+    chars[..2].iter().chain(std::iter::repeat_n(&'*', chars.len() - 4)).chain(&chars[chars.len() - 2..]).collect()
+}
+
+/// The content type a stored file is served with.
+pub fn content_type(file_name: &str) -> &'static str {
+    match extension(file_name).as_str() {
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+impl Core {
+    /// Oldest first, without their files.
+    pub async fn documents(&self, user: UserId) -> Result<Vec<Document>> {
+        self.store.list_documents(user).await
+    }
+
+    /// Stores one document per upload (all or none) and labels the user; `new` must have
+    /// passed `check`. Past the operator's limit → `document.limit_reached` (already over it)
+    /// or `document.limit_will_be_reached`.
+    pub async fn add_documents(&self, caller: &Caller, user: &User, new: NewDocuments, rules: &UploadRules) -> Result<()> {
+        let now = self.now();
+        let identificator = new.identificator.clone().unwrap_or_else(|| hex::encode(keyhall_crypto::random::bytes::<16>()));
+        let mut docs = Vec::new();
+        let mut contents = Vec::new();
+        for upload in new.uploads {
+            docs.push(Document {
+                id: keyhall_types::ChallengeId::new().to_string(),
+                user_id: user.id,
+                doc_type: new.doc_type.clone(),
+                doc_number: new.doc_number.clone(),
+                doc_expire: new.doc_expire,
+                doc_category: new.doc_category.clone(),
+                identificator: identificator.clone(),
+                metadata: new.metadata.clone(),
+                file_name: upload.file_name,
+                file_size: upload.content.len() as i64,
+                created_at: now,
+                updated_at: now,
+            });
+            contents.push(upload.content);
+        }
+        let label_key = if new.doc_type == ADDRESS { "address" } else { "document" };
+        let label = Label::new(user.id, label_key.into(), "pending".into(), LabelScope::Private, now);
+        let audit = AuditEvent::new(caller, "document.upload", "user", Some(user.id.to_string()), now).with_details(
+            serde_json::json!({ "doc_type": new.doc_type, "files": docs.len(), "identificator": identificator, "topic": "account" }),
+        );
+        self.store.insert_documents(&docs, &contents, rules.max_documents, &label, &audit).await?;
+        self.refresh_user_state(caller, user).await?;
+        Ok(())
+    }
+
+    /// The relative URL a document's file is served at, valid for `ttl`.
+    pub fn upload_url(&self, doc: &Document, ttl: time::Duration) -> String {
+        let expires = (self.now() + ttl).unix_timestamp();
+        let signature = hex::encode(self.keys.mac(SEAL_URL, format!("{}:{expires}", doc.id).as_bytes()));
+        let name: String =
+            doc.file_name.chars().map(|c| if c.is_alphanumeric() || ".-+_".contains(c) { c } else { '_' }).collect();
+        format!("/api/v2/auth/public/uploads/{}/{name}?expires={expires}&signature={signature}", doc.id)
+    }
+
+    /// The file behind a signed URL, if the signature is this keyhall's and has not expired.
+    pub async fn open_upload(&self, id: &str, expires: i64, signature: &str) -> Result<(Document, Vec<u8>)> {
+        let expected = hex::encode(self.keys.mac(SEAL_URL, format!("{id}:{expires}").as_bytes()));
+        let valid = keyhall_crypto::constant_time_eq(expected.as_bytes(), signature.as_bytes());
+        if !valid || expires < self.now().unix_timestamp() {
+            return Err(DomainError::new(ErrorCode::DocumentNotFound));
+        }
+        self.store.document_file(id).await?.ok_or_else(|| DomainError::new(ErrorCode::DocumentNotFound))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(files: &[(&str, usize)]) -> NewDocuments {
+        NewDocuments {
+            doc_type: "Passport".into(),
+            doc_number: Some("AA1234BB".into()),
+            uploads: files.iter().map(|(n, len)| Upload { file_name: n.to_string(), content: vec![1; *len] }).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rules() {
+        let rules = UploadRules { max_file_bytes: 2 * 1024 * 1024, ..Default::default() };
+        assert!(check(&new(&[("scan.JPG", 10), ("back.pdf", 10)]), &rules).is_empty());
+        assert_eq!(
+            check(&new(&[("virus.exe", 10)]), &rules),
+            ["upload.You are not allowed to upload \"exe\" files, allowed types: jpg, jpeg, png, pdf"]
+        );
+        assert_eq!(check(&new(&[("empty.png", 0)]), &rules), ["upload.File size should be greater than 1 Byte"]);
+        assert_eq!(check(&new(&[("big.png", 3 * 1024 * 1024)]), &rules), ["upload.File size should be less than 2 MB"]);
+        let mut n = new(&[]);
+        n.doc_type = "Selfie".into();
+        n.doc_number = Some("AB#12".into());
+        assert_eq!(check(&n, &rules), ["upload.blank", "doc_type.inclusion", "doc_number.invalid"]);
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_doc_number("AA1234BB"), "AA****BB");
+        assert_eq!(mask_doc_number("M0993353"), "M0****53");
+        assert_eq!(mask_doc_number("ABCD"), "ABCD");
+    }
+}
