@@ -24,6 +24,7 @@ pub mod ports;
 pub mod profiles;
 pub mod read_cache;
 pub mod registration;
+pub mod restrictions;
 pub mod sessions;
 pub mod signing;
 pub mod tenants;
@@ -131,6 +132,8 @@ pub struct Core {
     session_cache: moka::sync::Cache<String, sessions::Session>,
     /// API keys seen recently, with their unsealed secrets, keyed by kid.
     api_key_cache: moka::sync::Cache<String, api_keys::CachedKey>,
+    /// Each tenant's access restrictions (authorize reads them on every request).
+    restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<restrictions::Restriction>>>,
 }
 
 impl Core {
@@ -157,6 +160,10 @@ impl Core {
                 .build(),
             api_key_cache: moka::sync::Cache::builder()
                 .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(5))
+                .build(),
+            restriction_cache: moka::sync::Cache::builder()
+                .max_capacity(10_000)
                 .time_to_live(std::time::Duration::from_secs(5))
                 .build(),
         }

@@ -254,6 +254,7 @@ pub trait Store:
     + ProfileRepo
     + PhoneRepo
     + DocumentRepo
+    + RestrictionRepo
 {
 }
 
@@ -275,6 +276,7 @@ impl<T> Store for T where
         + ProfileRepo
         + PhoneRepo
         + DocumentRepo
+        + RestrictionRepo
 {
 }
 
@@ -389,4 +391,15 @@ pub trait DocumentRepo: Send + Sync {
         label: &Label,
         audit: &AuditEvent,
     ) -> Result<()>;
+}
+
+#[async_trait]
+pub trait RestrictionRepo: Send + Sync {
+    /// Oldest first.
+    async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<crate::restrictions::Restriction>>;
+    /// The same category, scope and value twice → `restriction.taken`.
+    async fn insert_restriction(&self, restriction: &crate::restrictions::Restriction, audit: &AuditEvent) -> Result<()>;
+    async fn delete_restriction(&self, tenant: TenantId, id: &str, audit: &AuditEvent) -> Result<bool>;
+    async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()>;
+    async fn whitelink_valid(&self, tenant: TenantId, digest: &str, now: Timestamp) -> Result<bool>;
 }

@@ -126,17 +126,21 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     Ok(App { router, core })
 }
 
-async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Router> {
+/// The tenant the Barong face serves: the configured one, or the one made on first start.
+pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyhall_types::TenantId> {
     let configured = match &config.barong_tenant {
         Some(t) => Some(
             keyhall_types::TenantId::parse(t).ok_or_else(|| anyhow::anyhow!("KEYHALL_BARONG_TENANT {t:?} is not a tenant id"))?,
         ),
         None => None,
     };
-    let tenant = core
-        .face_tenant("barong.tenant_id", "Barong", configured)
+    core.face_tenant("barong.tenant_id", "Barong", configured)
         .await
-        .map_err(|e| anyhow::anyhow!("Barong tenant: {}", e.detail.clone().unwrap_or_else(|| e.code.to_string())))?;
+        .map_err(|e| anyhow::anyhow!("Barong tenant: {}", e.detail.clone().unwrap_or_else(|| e.code.to_string())))
+}
+
+async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Router> {
+    let tenant = barong_tenant(core, config).await?;
     // Create (or load) the signing key now rather than on the first sign-in.
     core.signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
     let mut barong = keyhall_face_barong::BarongConfig::new(tenant);

@@ -37,6 +37,42 @@ pub enum Command {
     },
     /// Print the OpenAPI document of the Comet face.
     Openapi,
+    /// Access restrictions and whitelist links of the Barong API's tenant.
+    Barong {
+        #[command(subcommand)]
+        command: BarongCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BarongCommand {
+    /// Create a whitelist link: a visitor posting it to `identity/users/access` whitelists
+    /// their address. Prints the token.
+    Whitelink {
+        /// How many days (or hours, with `--range hour`) the link stays valid: 1 to 30.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=30))]
+        expire_time: u16,
+        #[arg(long, default_value = "day", value_parser = ["day", "hour"])]
+        range: String,
+    },
+    /// Add a restriction authorize applies by client address.
+    RestrictionAdd {
+        /// whitelist, maintenance, blacklist or blocklogin
+        #[arg(long)]
+        category: String,
+        /// all, ip or ip_subnet (country and continent are kept but never match)
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        value: String,
+        /// The HTTP status refused requests get (default: Barong's for the scope).
+        #[arg(long)]
+        code: Option<i64>,
+    },
+    /// List the restrictions, one JSON object per line.
+    RestrictionList,
+    /// Remove a restriction by id.
+    RestrictionRemove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,11 +150,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Barong { command } => {
+            let config = config_for(&cli, &ServeArgs::default())?;
+            crate::telemetry::init_logging(config.log_format, "warn");
+            let core = crate::app::build_core(&config).await?;
+            let tenant = crate::app::barong_tenant(&core, &config).await?;
+            barong_command(&core, tenant, command).await
+        }
         Command::Openapi => {
             print!("{}", keyhall_face_comet::openapi::document_text());
             Ok(())
         }
     }
+}
+
+async fn barong_command(
+    core: &keyhall_core::Core,
+    tenant: keyhall_types::TenantId,
+    command: &BarongCommand,
+) -> anyhow::Result<()> {
+    let caller = keyhall_core::Caller { tenant_id: tenant, actor: keyhall_core::Actor::Operator, origin: Default::default() };
+    let failed = |e: keyhall_core::DomainError| anyhow::anyhow!("{}", describe_error(&e));
+    match command {
+        BarongCommand::Whitelink { expire_time, range } => {
+            let unit = if range == "hour" { time::Duration::HOUR } else { time::Duration::DAY };
+            let token = core.create_whitelink(&caller, unit * i32::from(*expire_time)).await.map_err(failed)?;
+            println!("{token}");
+        }
+        BarongCommand::RestrictionAdd { category, scope, value, code } => {
+            let r = core.add_restriction(&caller, category, scope, value, *code).await.map_err(failed)?;
+            println!("{}", restriction_json(&r));
+        }
+        BarongCommand::RestrictionList => {
+            for r in core.restrictions(tenant).await.map_err(failed)?.iter() {
+                println!("{}", restriction_json(r));
+            }
+        }
+        BarongCommand::RestrictionRemove { id } => {
+            if !core.remove_restriction(&caller, id).await.map_err(failed)? {
+                anyhow::bail!("no restriction {id}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn restriction_json(r: &keyhall_core::restrictions::Restriction) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id, "category": r.category, "scope": r.scope, "value": r.value, "code": r.code,
+        "state": if r.enabled { "enabled" } else { "disabled" },
+    })
 }
 
 fn describe_error(e: &keyhall_core::DomainError) -> String {

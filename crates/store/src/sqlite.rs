@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "totp_steps", include_str!("../migrations/sqlite/0003_totp_steps.sql")),
     (4, "data_storages", include_str!("../migrations/sqlite/0004_data_storages.sql")),
     (5, "kyc", include_str!("../migrations/sqlite/0005_kyc.sql")),
+    (6, "restrictions", include_str!("../migrations/sqlite/0006_restrictions.sql")),
 ];
 
 #[derive(Debug, Clone)]

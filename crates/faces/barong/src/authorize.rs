@@ -49,7 +49,29 @@ pub async fn authorize(
     }
 }
 
+/// The paths restrictions never apply to (whitelisting one's address) and the sign-in paths
+/// `blocklogin` restrictions refuse, under both prefixes the default rules know.
+const WHITELINK_PATHS: &[&str] = &["api/v2/barong/identity/users/access", "api/v2/auth/identity/users/access"];
+const SIGN_IN_PATHS: &[&str] = &["api/v2/barong/identity/sessions", "api/v2/auth/identity/sessions"];
+
+/// Restrictions by client address come first: whitelisted addresses skip the rest of them,
+/// a matching maintenance or blacklist restriction refuses the request with its code.
+async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
+    if WHITELINK_PATHS.contains(&path) {
+        return Ok(());
+    }
+    let list = state.core.restrictions(state.config.tenant_id).await.map_err(BarongError::internal)?;
+    match keyhall_core::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path)) {
+        None => Ok(()),
+        Some(r) => {
+            let status = u16::try_from(r.code).ok().filter(|c| (400..600).contains(c)).unwrap_or(401);
+            Err(BarongError::new(status, format!("authz.restrict.{}", r.category)))
+        }
+    }
+}
+
 async fn decide(state: &State, path: &str, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
+    restrict(state, path, client).await?;
     match state.config.rules.route(path) {
         Route::Block => return Err(denied("authz.permission_denied")),
         Route::Pass => return Ok(None),

@@ -106,11 +106,22 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
     with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }
 
-/// Whitelist links are created by administrators (`admin/restrictions/whitelink`); a token
-/// that is not one of theirs is refused.
-pub async fn access(AxumState(_state): AxumState<State>, Input { p, .. }: Input) -> Result<Response> {
+/// Whitelists the caller's address with a whitelist link an administrator handed out
+/// (`keyhall barong whitelink`); restrictions then no longer apply to it.
+pub async fn access(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("whitelink_token").finish()?;
-    Err(BarongError::new(422, "identity.user.access.invalid_token"))
+    let tenant = state.config.tenant_id;
+    let caller = Caller { tenant_id: tenant, actor: Actor::System, origin: client.origin() };
+    let token = p.text("whitelink_token").unwrap_or_default();
+    state.core.use_whitelink(&caller, &token).await.map_err(|e| match e.code {
+        ErrorCode::WhitelinkInvalid => BarongError::new(422, "identity.user.access.invalid_token"),
+        ErrorCode::RestrictionTaken => BarongError::new(422, "value.taken"),
+        ErrorCode::InvalidParameter => {
+            BarongError::many(422, e.detail.unwrap_or_default().split(',').map(str::to_string).collect())
+        }
+        _ => BarongError::internal(e),
+    })?;
+    Ok(StatusCode::CREATED.into_response())
 }
 
 /// A Geetest challenge for the sign-up widget (an empty string when Geetest cannot be asked).

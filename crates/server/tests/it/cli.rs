@@ -171,3 +171,31 @@ async fn serve_company_create_and_sigterm_sqlite() {
 async fn serve_company_create_and_sigterm_postgres() {
     serve_create_use_and_stop(Backend::Postgres).await;
 }
+
+#[test]
+fn barong_restrictions_and_whitelinks_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN).args(["--data-dir", dir.path().to_str().unwrap(), "barong"]).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, token, _) = run(&["whitelink", "--expire-time", "2", "--range", "hour"]);
+    assert!(ok && token.trim().len() == 64 && token.trim().bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    assert!(!run(&["whitelink", "--expire-time", "31"]).0);
+    let (ok, added, err) = run(&["restriction-add", "--category", "blacklist", "--scope", "ip_subnet", "--value", "10.0.0.0/8"]);
+    assert!(ok, "{err}");
+    let added: serde_json::Value = serde_json::from_str(&added).unwrap();
+    assert_eq!((added["code"].as_i64(), added["state"].as_str()), (Some(403), Some("enabled")));
+    let (ok, _, err) = run(&["restriction-add", "--category", "blacklist", "--scope", "ip", "--value", "10.0.0"]);
+    assert!(!ok && err.contains("value.invalid"), "{err}");
+    let (_, listed, _) = run(&["restriction-list"]);
+    assert_eq!(listed.lines().count(), 1);
+    let id = added["id"].as_str().unwrap();
+    assert!(run(&["restriction-remove", id]).0);
+    assert!(!run(&["restriction-remove", id]).0);
+    assert_eq!(run(&["restriction-list"]).1, "");
+}

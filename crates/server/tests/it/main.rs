@@ -11,6 +11,7 @@ mod barong_documents;
 mod barong_identity;
 mod barong_kyc;
 mod barong_resource;
+mod barong_restrictions;
 mod cli;
 mod comet_generic;
 mod comet_hosted;

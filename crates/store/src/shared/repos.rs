@@ -13,3 +13,4 @@ include!("audit.rs");
 include!("comet.rs");
 include!("identity.rs");
 include!("kyc.rs");
+include!("restrictions.rs");

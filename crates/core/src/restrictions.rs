@@ -1,0 +1,242 @@
+//! Access restrictions by client address, as Barong's authorize endpoint applies them:
+//! `whitelist` (let through, checked first), `maintenance`, `blacklist` (refused with the
+//! restriction's code) and `blocklogin` (only sign-in refused), each by scope `all`, `ip` or
+//! `ip_subnet` (IPv4 CIDR). `country` and `continent` restrictions are kept but never match:
+//! keyhall has no geolocation database. Whitelist links let a visitor whitelist their own
+//! address (`identity/users/access`).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use keyhall_types::{TenantId, Timestamp};
+
+use crate::Core;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+
+/// In the order authorize looks at them.
+pub const CATEGORIES: &[&str] = &["whitelist", "maintenance", "blacklist", "blocklogin"];
+pub const SCOPES: &[&str] = &["continent", "country", "ip", "ip_subnet", "all"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restriction {
+    pub id: String,
+    pub tenant_id: TenantId,
+    pub category: String,
+    pub scope: String,
+    pub value: String,
+    /// The HTTP status a refused request gets.
+    pub code: i64,
+    pub enabled: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Barong's codes: 471 for maintenance, otherwise by scope (whitelists always get theirs).
+pub fn default_code(category: &str, scope: &str) -> i64 {
+    match (category, scope) {
+        ("maintenance", _) => 471,
+        (_, "continent" | "country") => 423,
+        (_, "ip_subnet") => 403,
+        _ => 401,
+    }
+}
+
+fn ipv4(value: &str) -> bool {
+    value.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// `a.b.c.d/n` with n from 0 to 32.
+fn parse_subnet(value: &str) -> Option<(u32, u32)> {
+    let (addr, bits) = value.split_once('/')?;
+    let addr: std::net::Ipv4Addr = addr.parse().ok()?;
+    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32 && !value.ends_with('/'))?;
+    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    Some((u32::from(addr) & mask, mask))
+}
+
+/// Every broken rule of a new restriction, in the model's order (`value.taken` is the store's).
+pub fn check(category: &str, scope: &str, value: &str) -> Vec<String> {
+    let mut broken = Vec::new();
+    for (attr, v) in [("scope", scope), ("value", value), ("category", category)] {
+        if v.trim().is_empty() {
+            broken.push(format!("{attr}.blank"));
+        }
+    }
+    if !SCOPES.contains(&scope) {
+        broken.push("scope.inclusion".into());
+    }
+    if !CATEGORIES.contains(&category) {
+        broken.push("category.inclusion".into());
+    }
+    let malformed = match scope {
+        "ip" => !ipv4(value),
+        "ip_subnet" => parse_subnet(value).is_none(),
+        _ => false,
+    };
+    if malformed && !value.trim().is_empty() {
+        broken.push("value.invalid".into());
+    }
+    broken
+}
+
+impl Restriction {
+    fn matches(&self, ip: Option<IpAddr>) -> bool {
+        match (self.scope.as_str(), ip) {
+            ("all", _) => true,
+            ("ip", Some(ip)) => ip.to_string() == self.value,
+            ("ip_subnet", Some(IpAddr::V4(v4))) => {
+                parse_subnet(&self.value).is_some_and(|(net, mask)| u32::from(v4) & mask == net)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The most precise matching restriction of a category: `all`, then `ip`, then `ip_subnet`.
+fn first_match<'a>(list: &'a [Restriction], category: &str, ip: Option<IpAddr>) -> Option<&'a Restriction> {
+    ["all", "ip", "ip_subnet"]
+        .iter()
+        .find_map(|scope| list.iter().find(|r| r.enabled && r.category == category && r.scope == *scope && r.matches(ip)))
+}
+
+/// What authorize does about a request from `ip`: `None` lets it through (to the usual
+/// checks); `Some` refuses it with `authz.restrict.<category>` and the restriction's code.
+/// `sign_in` says the request is for the sign-in path (the only one `blocklogin` refuses).
+pub fn decide(list: &[Restriction], ip: Option<IpAddr>, sign_in: bool) -> Option<&Restriction> {
+    for category in CATEGORIES {
+        let Some(found) = first_match(list, category, ip) else { continue };
+        match *category {
+            "whitelist" => return None,
+            "blocklogin" if !sign_in => continue,
+            _ => return Some(found),
+        }
+    }
+    None
+}
+
+impl Core {
+    /// The tenant's restrictions (cached for a few seconds; writes on this node apply at once).
+    pub async fn restrictions(&self, tenant: TenantId) -> Result<Arc<Vec<Restriction>>> {
+        if let Some(list) = self.restriction_cache.get(&tenant) {
+            return Ok(list);
+        }
+        let list = Arc::new(self.store.list_restrictions(tenant).await?);
+        self.restriction_cache.insert(tenant, list.clone());
+        Ok(list)
+    }
+
+    /// Adds a restriction; broken rules come back as `request.invalid_parameter` with them in
+    /// `detail`, comma-separated; the same category, scope and value twice →
+    /// `restriction.taken`.
+    pub async fn add_restriction(
+        &self,
+        caller: &Caller,
+        category: &str,
+        scope: &str,
+        value: &str,
+        code: Option<i64>,
+    ) -> Result<Restriction> {
+        let broken = check(category, scope, value);
+        if !broken.is_empty() {
+            return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
+        }
+        let now = self.now();
+        let code = match code {
+            Some(c) if category != "whitelist" => c,
+            _ => default_code(category, scope),
+        };
+        let restriction = Restriction {
+            id: keyhall_types::ChallengeId::new().to_string(),
+            tenant_id: caller.tenant_id,
+            category: category.into(),
+            scope: scope.into(),
+            value: value.trim().into(),
+            code,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = AuditEvent::new(caller, "restriction.create", "restriction", Some(restriction.id.clone()), now)
+            .with_details(serde_json::json!({ "category": category, "scope": scope, "value": value, "code": code }));
+        self.store.insert_restriction(&restriction, &audit).await?;
+        self.restriction_cache.invalidate(&caller.tenant_id);
+        Ok(restriction)
+    }
+
+    pub async fn remove_restriction(&self, caller: &Caller, id: &str) -> Result<bool> {
+        let audit = AuditEvent::new(caller, "restriction.delete", "restriction", Some(id.to_string()), self.now());
+        let removed = self.store.delete_restriction(caller.tenant_id, id, &audit).await?;
+        self.restriction_cache.invalidate(&caller.tenant_id);
+        Ok(removed)
+    }
+
+    /// A new whitelist link for the tenant, valid for `ttl` (any number of addresses may use
+    /// it meanwhile). Only its digest is kept.
+    pub async fn create_whitelink(&self, caller: &Caller, ttl: time::Duration) -> Result<String> {
+        let token = hex::encode(keyhall_crypto::random::bytes::<32>());
+        let now = self.now();
+        let audit = AuditEvent::new(caller, "restriction.whitelink_create", "tenant", Some(caller.tenant_id.to_string()), now)
+            .with_details(serde_json::json!({ "expires_at": keyhall_types::rfc3339(now + ttl) }));
+        self.store.insert_whitelink(caller.tenant_id, &keyhall_crypto::token::digest(&token), now + ttl, &audit).await?;
+        Ok(token)
+    }
+
+    /// Whitelists the caller's address with a whitelist link: `restriction.whitelink_invalid`
+    /// for an unknown or expired link, `restriction.taken` when the address already is.
+    pub async fn use_whitelink(&self, caller: &Caller, token: &str) -> Result<Restriction> {
+        let digest = keyhall_crypto::token::digest(token.trim());
+        if !self.store.whitelink_valid(caller.tenant_id, &digest, self.now()).await? {
+            return Err(DomainError::new(ErrorCode::WhitelinkInvalid));
+        }
+        let ip = caller.origin.ip.clone().unwrap_or_default();
+        self.add_restriction(caller, "whitelist", "ip", &ip, None).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(category: &str, scope: &str, value: &str) -> Restriction {
+        Restriction {
+            id: format!("{category}-{scope}-{value}"),
+            tenant_id: TenantId::new(),
+            category: category.into(),
+            scope: scope.into(),
+            value: value.into(),
+            code: default_code(category, scope),
+            enabled: true,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn decisions_follow_barong() {
+        let list =
+            vec![r("blacklist", "ip", "10.0.0.1"), r("blacklist", "ip_subnet", "10.1.0.0/16"), r("blocklogin", "all", "all")];
+        assert_eq!(decide(&list, ip("10.0.0.1"), false).map(|r| r.code), Some(401));
+        assert_eq!(decide(&list, ip("10.1.200.3"), false).map(|r| r.code), Some(403));
+        assert_eq!(decide(&list, ip("10.2.0.1"), false), None);
+        assert_eq!(decide(&list, ip("10.2.0.1"), true).map(|r| r.category.as_str()), Some("blocklogin"));
+        let mut list = list;
+        list.push(r("whitelist", "ip", "10.0.0.1"));
+        list.push(r("maintenance", "all", "all"));
+        assert_eq!(decide(&list, ip("10.0.0.1"), true), None, "whitelisted: nothing else applies");
+        assert_eq!(decide(&list, ip("10.9.9.9"), false).map(|r| r.code), Some(471));
+    }
+
+    #[test]
+    fn rules() {
+        assert!(check("blacklist", "ip_subnet", "192.168.0.0/24").is_empty());
+        assert_eq!(check("blacklist", "ip", "1.2.3"), ["value.invalid"]);
+        assert_eq!(check("greylist", "planet", ""), ["value.blank", "scope.inclusion", "category.inclusion"]);
+        assert_eq!(check("whitelist", "ip_subnet", "10.0.0.0/33"), ["value.invalid"]);
+    }
+}

@@ -1,0 +1,92 @@
+// RestrictionRepo: access restrictions and whitelist links.
+
+use keyhall_core::restrictions::Restriction;
+
+const RESTRICTION_COLS: &str = "id, tenant_id, category, scope, value, code, state, created_at, updated_at";
+
+fn restriction_from_row(row: &DbRow) -> Result<Restriction> {
+    Ok(Restriction {
+        id: col(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        category: col(row, "category")?,
+        scope: col(row, "scope")?,
+        value: col(row, "value")?,
+        code: col::<i64>(row, "code")?,
+        enabled: col::<String>(row, "state")? == "enabled",
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+    })
+}
+
+#[async_trait::async_trait]
+impl keyhall_core::ports::RestrictionRepo for Store {
+    async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<Restriction>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESTRICTION_COLS} FROM restrictions WHERE tenant_id = $1 ORDER BY created_at, id"
+        )))
+        .bind(tenant.to_string())
+        .fetch_all(self.read_pool())
+        .await
+        .map_err(db)?
+        .iter()
+        .map(restriction_from_row)
+        .collect()
+    }
+
+    async fn insert_restriction(&self, r: &Restriction, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO restrictions ({RESTRICTION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )))
+        .bind(&r.id)
+        .bind(r.tenant_id.to_string())
+        .bind(&r.category)
+        .bind(&r.scope)
+        .bind(&r.value)
+        .bind(r.code)
+        .bind(if r.enabled { "enabled" } else { "disabled" })
+        .bind(ts(r.created_at))
+        .bind(ts(r.updated_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(crate::errors::unique_or(ErrorCode::RestrictionTaken))?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_restriction(&self, tenant: TenantId, id: &str, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM restrictions WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        commit_if_changed(tx, done.rows_affected(), audit).await
+    }
+
+    async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO whitelinks (digest, tenant_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(digest)
+            .bind(tenant.to_string())
+            .bind(ts(expires_at))
+            .bind(ts(audit.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn whitelink_valid(&self, tenant: TenantId, digest: &str, now: Timestamp) -> Result<bool> {
+        let found = sqlx::query("SELECT digest FROM whitelinks WHERE tenant_id = $1 AND digest = $2 AND expires_at > $3")
+            .bind(tenant.to_string())
+            .bind(digest)
+            .bind(ts(now))
+            .fetch_optional(self.read_pool())
+            .await
+            .map_err(db)?;
+        Ok(found.is_some())
+    }
+}
