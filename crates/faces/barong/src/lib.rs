@@ -21,6 +21,7 @@ mod qr;
 mod resource;
 mod service_accounts;
 mod session;
+mod swagger;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ pub use auth0::Auth0Config;
 pub use captcha::Captcha;
 pub use documents::UPLOAD_PATHS;
 pub use errors::BarongError;
+pub use swagger::{BASE_PATH as RESOURCE_BASE_PATH, OPERATIONS as RESOURCE_OPERATIONS};
 
 #[derive(Debug, Clone)]
 pub struct BarongConfig {
@@ -168,6 +170,8 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
         )
         .route(&format!("{res}/addresses"), post(documents::upload_address).layer(axum::extract::DefaultBodyLimit::disable()))
         .route(&format!("{public}/uploads/{{id}}/{{name}}"), get(documents::file))
+        .route(&format!("{res}/swagger_doc"), get(swagger::all))
+        .route(&format!("{res}/swagger_doc/{{name}}"), get(swagger::named))
         .route(&format!("{res}/service_accounts"), get(service_accounts::list))
         .route(
             &format!("{res}/service_accounts/api_keys"),

@@ -333,32 +333,15 @@ barong!(data_storage, |srv: TestServer, sink: SmtpSink| async move {
 });
 
 barong!(every_resource_endpoint_needs_a_valid_bearer, |srv: TestServer, _sink: SmtpSink| async move {
-    let endpoints = [
-        (Method::GET, "/users/me"),
-        (Method::PUT, "/users/me"),
-        (Method::DELETE, "/users/me"),
-        (Method::PUT, "/users/password"),
-        (Method::GET, "/users/activity/all"),
-        (Method::GET, "/labels"),
-        (Method::POST, "/labels"),
-        (Method::GET, "/labels/x"),
-        (Method::PATCH, "/labels/x"),
-        (Method::DELETE, "/labels/x"),
-        (Method::POST, "/otp/generate_qrcode"),
-        (Method::POST, "/otp/enable"),
-        (Method::POST, "/otp/disable"),
-        (Method::POST, "/otp/verify"),
-        (Method::GET, "/api_keys"),
-        (Method::POST, "/api_keys"),
-        (Method::PATCH, "/api_keys/0123456789abcdef"),
-        (Method::DELETE, "/api_keys/0123456789abcdef"),
-        (Method::GET, "/service_accounts"),
-        (Method::GET, "/service_accounts/api_keys"),
-        (Method::POST, "/service_accounts/api_keys"),
-        (Method::PUT, "/service_accounts/api_keys/0123456789abcdef"),
-        (Method::DELETE, "/service_accounts/api_keys/0123456789abcdef"),
-        (Method::POST, "/data_storage"),
-    ];
+    // Every operation the swagger document describes (so the document names only routed paths).
+    let endpoints: Vec<(Method, String)> = keyhall_face_barong::RESOURCE_OPERATIONS
+        .iter()
+        .map(|op| {
+            let path = op.path.replace("{topic}", "all").replace("{key}", "x").replace("{kid}", "0123456789abcdef");
+            (Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).unwrap(), path)
+        })
+        .collect();
+    assert_eq!(endpoints.len(), 34);
     // A token signed by a key keyhall does not know, and one whose subject is not a session.
     let stranger = keyhall_crypto::jwt::JwtSigner::generate(keyhall_crypto::jwt::Algorithm::Es256).unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -367,7 +350,35 @@ barong!(every_resource_endpoint_needs_a_valid_bearer, |srv: TestServer, _sink: S
     for (method, path) in endpoints {
         let r = TestServer::send(srv.client.request(method.clone(), srv.url(&format!("{RES}{path}"))).json(&json!({}))).await;
         assert_errors(&r, 401, &["jwt.decode_and_verify"]);
-        assert_errors(&resource(&srv, &forged, method.clone(), path, Some(json!({}))).await, 401, &["jwt.decode_and_verify"]);
-        assert_errors(&resource(&srv, "Token abc", method, path, Some(json!({}))).await, 401, &["jwt.decode_and_verify"]);
+        assert_errors(&resource(&srv, &forged, method.clone(), &path, Some(json!({}))).await, 401, &["jwt.decode_and_verify"]);
+        assert_errors(&resource(&srv, "Token abc", method, &path, Some(json!({}))).await, 401, &["jwt.decode_and_verify"]);
     }
+});
+
+barong!(swagger_doc_describes_the_resource_api, |srv: TestServer, _sink: SmtpSink| async move {
+    let r = TestServer::send(srv.client.get(srv.url(&format!("{RES}/swagger_doc")))).await;
+    assert_eq!((r.status, r.headers["access-control-allow-origin"].to_str().unwrap()), (200, "*"));
+    let doc = r.json();
+    assert_eq!((doc["swagger"].as_str(), doc["info"]["title"].as_str()), (Some("2.0"), Some("API title")));
+    assert_eq!(doc["basePath"], RES);
+    assert_eq!(doc["securityDefinitions"]["BearerToken"]["name"], "Authorization");
+    let paths = doc["paths"].as_object().unwrap();
+    let operations: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(operations, 34);
+    let upload = &paths["/documents"]["post"];
+    assert_eq!(upload["consumes"], json!(["multipart/form-data"]));
+    let params = upload["parameters"].as_array().unwrap();
+    assert!(params.iter().any(|p| p["name"] == "upload" && p["type"] == "file" && p["required"] == true));
+    assert!(params.iter().any(|p| p["name"] == "doc_expire" && p["format"] == "date" && p["in"] == "formData"));
+    assert_eq!(
+        paths["/labels/{key}"]["delete"]["parameters"][0],
+        json!({ "in": "path", "name": "key", "required": true, "type": "string" })
+    );
+    let phones = TestServer::send(srv.client.get(srv.url(&format!("{RES}/swagger_doc/phones")))).await.json();
+    let mut only: Vec<&String> = phones["paths"].as_object().unwrap().keys().collect();
+    only.sort();
+    assert_eq!(only, ["/phones", "/phones/send_code", "/phones/verify"]);
+    assert_eq!(phones["tags"], json!([{ "name": "phones", "description": "Operations about phones" }]));
+    let r = TestServer::send(srv.client.get(srv.url(&format!("{RES}/swagger_doc/nothing")))).await;
+    assert_eq!((r.status, r.json()), (400, json!({ "error": "named resource not exist" })));
 });
