@@ -189,7 +189,11 @@ impl Core {
             serde_json::json!({ "doc_type": new.doc_type, "files": docs.len(), "identificator": identificator, "topic": "account" }),
         );
         self.store.insert_documents(&docs, &contents, rules.max_documents, &label, &audit).await?;
-        self.refresh_user_state(caller, user).await?;
+        // The documents are stored whatever happens next: answering an error would invite a
+        // second upload of the same files.
+        if let Err(e) = self.refresh_user_state(caller, user).await {
+            tracing::warn!(error = %e, user = %user.id, "user state not refreshed after an upload");
+        }
         Ok(())
     }
 

@@ -67,11 +67,13 @@ pub fn mask_number(digits: &str) -> String {
     chars[..code_len].iter().chain(std::iter::repeat_n(&'*', hidden)).chain(&chars[code_len + hidden..]).collect()
 }
 
-fn digest(digits: &str) -> String {
-    keyhall_crypto::token::digest(&format!("phone:{digits}"))
-}
-
 impl Core {
+    /// How a number is found: keyed with the master key, so that a copy of the database does
+    /// not give the numbers away to someone who tries every possible one.
+    fn phone_digest(&self, digits: &str) -> String {
+        hex::encode(self.keys.mac("phone.digest", digits.as_bytes()))
+    }
+
     pub async fn phones(&self, user: UserId) -> Result<Vec<PhoneView>> {
         let phones = self.store.list_phones(user).await?;
         phones
@@ -91,13 +93,23 @@ impl Core {
     /// has verified yet. Returns the number's digits and country.
     async fn unverified_number(&self, user: &User, raw: &str) -> Result<(String, String)> {
         let (digits, country) = parse_number(raw).ok_or_else(|| DomainError::new(ErrorCode::PhoneInvalidNumber))?;
-        if self.store.phone_verified_in(user.tenant_id, &digest(&digits)).await? {
+        if self.store.phone_verified_in(user.tenant_id, &self.phone_digest(&digits)).await? {
             return Err(DomainError::new(ErrorCode::PhoneVerifiedElsewhere));
         }
         Ok((digits, country))
     }
 
+    /// Texts cost money and reach third parties: a user gets at most as many in a window as
+    /// sign-in failures are allowed (5 in 15 minutes by default).
     async fn send_code(&self, phone: &Phone, digits: &str, channel: &str) -> Result<()> {
+        let now = self.now();
+        let key = format!("sms:{}", phone.user_id);
+        let window_start = now - self.settings.login_window;
+        if let Attempt::Locked { .. } =
+            self.store.reserve_attempt(&key, self.settings.login_max_failures, window_start, now).await?
+        {
+            return Err(DomainError::new(ErrorCode::SmsLimitReached));
+        }
         let code = self.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
         let code = String::from_utf8(code).map_err(DomainError::internal)?;
         let message = SmsMessage {
@@ -111,7 +123,7 @@ impl Core {
     /// Adds a number to the user's phones and sends it a verification code.
     pub async fn add_phone(&self, caller: &Caller, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, country) = self.unverified_number(user, raw).await?;
-        let number_digest = digest(&digits);
+        let number_digest = self.phone_digest(&digits);
         if self.store.find_user_phone(user.id, &number_digest).await?.is_some() {
             return Err(DomainError::new(ErrorCode::PhoneExists));
         }
@@ -139,7 +151,7 @@ impl Core {
     /// Sends the code of an unverified phone of the user again.
     pub async fn resend_phone_code(&self, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, _) = self.unverified_number(user, raw).await?;
-        let phone = self.store.find_user_phone(user.id, &digest(&digits)).await?;
+        let phone = self.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
         let phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
         self.send_code(&phone, &digits, channel).await
     }
@@ -149,7 +161,7 @@ impl Core {
     /// phone accepts no code until the window has passed.
     pub async fn verify_phone(&self, caller: &Caller, user: &User, raw: &str, code: &str) -> Result<User> {
         let (digits, _) = self.unverified_number(user, raw).await?;
-        let phone = self.store.find_user_phone(user.id, &digest(&digits)).await?;
+        let phone = self.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
         let phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
         let now = self.now();
         let key = format!("phone-code:{}", phone.id);
@@ -175,7 +187,15 @@ impl Core {
         if !self.store.mark_phone_verified(&verified, &label, &audit).await? {
             return Err(DomainError::new(ErrorCode::PhoneVerifiedElsewhere));
         }
-        self.refresh_user_state(caller, user).await
+        // The phone is verified whatever happens next; a failed refresh is retried by the
+        // next change of the user's labels.
+        match self.refresh_user_state(caller, user).await {
+            Ok(fresh) => Ok(fresh),
+            Err(e) => {
+                tracing::warn!(error = %e, user = %user.id, "user state not refreshed after phone verification");
+                Ok(user.clone())
+            }
+        }
     }
 }
 

@@ -83,7 +83,7 @@ pub fn check(category: &str, scope: &str, value: &str) -> Vec<String> {
 
 impl Restriction {
     fn matches(&self, ip: Option<IpAddr>) -> bool {
-        match (self.scope.as_str(), ip) {
+        match (self.scope.as_str(), ip.map(|ip| ip.to_canonical())) {
             ("all", _) => true,
             ("ip", Some(ip)) => ip.to_string() == self.value,
             ("ip_subnet", Some(IpAddr::V4(v4))) => {
@@ -138,6 +138,7 @@ impl Core {
         value: &str,
         code: Option<i64>,
     ) -> Result<Restriction> {
+        let value = value.trim();
         let broken = check(category, scope, value);
         if !broken.is_empty() {
             return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
@@ -152,7 +153,7 @@ impl Core {
             tenant_id: caller.tenant_id,
             category: category.into(),
             scope: scope.into(),
-            value: value.trim().into(),
+            value: value.into(),
             code,
             enabled: true,
             created_at: now,
@@ -190,7 +191,8 @@ impl Core {
         if !self.store.whitelink_valid(caller.tenant_id, &digest, self.now()).await? {
             return Err(DomainError::new(ErrorCode::WhitelinkInvalid));
         }
-        let ip = caller.origin.ip.clone().unwrap_or_default();
+        let ip = caller.origin.ip.as_deref().unwrap_or_default();
+        let ip = ip.parse::<IpAddr>().map(|ip| ip.to_canonical().to_string()).unwrap_or_else(|_| ip.to_string());
         self.add_restriction(caller, "whitelist", "ip", &ip, None).await
     }
 }
@@ -224,6 +226,7 @@ mod tests {
         assert_eq!(decide(&list, ip("10.0.0.1"), false).map(|r| r.code), Some(401));
         assert_eq!(decide(&list, ip("10.1.200.3"), false).map(|r| r.code), Some(403));
         assert_eq!(decide(&list, ip("10.2.0.1"), false), None);
+        assert_eq!(decide(&list, ip("::ffff:10.0.0.1"), false).map(|r| r.code), Some(401), "IPv4-mapped");
         assert_eq!(decide(&list, ip("10.2.0.1"), true).map(|r| r.category.as_str()), Some("blocklogin"));
         let mut list = list;
         list.push(r("whitelist", "ip", "10.0.0.1"));

@@ -33,12 +33,17 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            // The last entry is the one the trusted proxy added (the address it saw); entries
+            // before it come from the client and could be anything.
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse::<IpAddr>().ok())
     } else {
         None
     };
     let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    // `::ffff:a.b.c.d` (a dual-stack listener) is the IPv4 client it stands for.
+    let forwarded = forwarded.map(|ip| ip.to_canonical());
+    let peer = peer.map(|ip| ip.to_canonical());
     let user_agent =
         parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
     ClientInfo { ip: forwarded.or(peer), user_agent }

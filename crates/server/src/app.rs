@@ -32,7 +32,8 @@ fn time_duration(d: Duration) -> time::Duration {
 fn upload_rules(config: &Config) -> keyhall_core::documents::UploadRules {
     let mut rules = keyhall_core::documents::UploadRules::default();
     if let Some(mb) = config.upload_max_mb {
-        rules.max_file_bytes = mb.max(1) * 1024 * 1024;
+        // 1 MiB to 1 GiB: files are held in memory while they are checked.
+        rules.max_file_bytes = mb.clamp(1, 1024) * 1024 * 1024;
     }
     if let Some(limit) = config.barong_doc_limit {
         rules.max_documents = limit.max(0);
@@ -45,7 +46,7 @@ fn upload_rules(config: &Config) -> keyhall_core::documents::UploadRules {
 
 /// An upload request may carry three files of the largest size (front, back and selfie).
 fn upload_request_limit(config: &Config) -> usize {
-    upload_rules(config).max_file_bytes * 3 + config.body_limit_bytes
+    upload_rules(config).max_file_bytes.saturating_mul(3).saturating_add(config.body_limit_bytes)
 }
 
 /// Opens the store (running migrations) and builds the core as configured.

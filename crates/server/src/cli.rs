@@ -98,6 +98,14 @@ fn master_key_from_env() -> Option<String> {
     std::env::var("KEYHALL_MASTER_KEY").ok()
 }
 
+/// What `serve` would read from `KEYHALL_*` variables, for the commands that work on the same
+/// data (the Barong tenant, the store, …) without taking serve's flags.
+fn serve_settings_from_env() -> anyhow::Result<ServeArgs> {
+    use clap::{Args, FromArgMatches};
+    let matches = ServeArgs::augment_args(clap::Command::new("keyhall")).try_get_matches_from(["keyhall"])?;
+    Ok(ServeArgs::from_arg_matches(&matches)?)
+}
+
 fn config_for(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Config> {
     let file = match &cli.config {
         Some(path) => FileConfig::load(path)?,
@@ -114,7 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(config).await
         }
         Command::Company { command: CompanyCommand::Create { name, email, password, contact_name, json } } => {
-            let config = config_for(&cli, &ServeArgs::default())?;
+            let config = config_for(&cli, &serve_settings_from_env()?)?;
             crate::telemetry::init_logging(config.log_format, "warn");
             let core = crate::app::build_core(&config).await?;
             let input = NewCompany {
@@ -151,7 +159,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Barong { command } => {
-            let config = config_for(&cli, &ServeArgs::default())?;
+            let config = config_for(&cli, &serve_settings_from_env()?)?;
             crate::telemetry::init_logging(config.log_format, "warn");
             let core = crate::app::build_core(&config).await?;
             let tenant = crate::app::barong_tenant(&core, &config).await?;

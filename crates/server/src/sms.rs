@@ -23,7 +23,14 @@ impl WebhookSmsSender {
 impl SmsSender for WebhookSmsSender {
     async fn send(&self, message: SmsMessage) -> Result<(), String> {
         let body = serde_json::json!({ "to": message.to, "body": message.body, "channel": message.channel });
-        let reply = self.client.post(&self.url).json(&body).send().await.map_err(|e| format!("SMS gateway unreachable: {e}"))?;
+        // Errors leave the URL out: a gateway's may carry its API key.
+        let reply = self
+            .client
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| format!("SMS gateway unreachable: {}", e.without_url()))?;
         if reply.status().is_success() { Ok(()) } else { Err(format!("SMS gateway answered {}", reply.status())) }
     }
 }

@@ -55,6 +55,7 @@ catalogue! {
     PhoneNotFound => "phone.not_found",
     PhoneCodeInvalid => "phone.code_invalid",
     SmsNotSent => "phone.sms_not_sent",
+    SmsLimitReached => "phone.sms_limit_reached",
     DocumentLimitReached => "document.limit_reached",
     DocumentLimitWillBeReached => "document.limit_will_be_reached",
     DocumentNotFound => "document.not_found",

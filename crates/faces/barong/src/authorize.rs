@@ -52,16 +52,28 @@ pub async fn authorize(
 /// The paths restrictions never apply to (whitelisting one's address) and the sign-in paths
 /// `blocklogin` restrictions refuse, under both prefixes the default rules know.
 const WHITELINK_PATHS: &[&str] = &["api/v2/barong/identity/users/access", "api/v2/auth/identity/users/access"];
-const SIGN_IN_PATHS: &[&str] = &["api/v2/barong/identity/sessions", "api/v2/auth/identity/sessions"];
+const SIGN_IN_PATHS: &[&str] = &[
+    "api/v2/barong/identity/sessions",
+    "api/v2/auth/identity/sessions",
+    "api/v2/barong/identity/sessions/auth0",
+    "api/v2/auth/identity/sessions/auth0",
+];
+
+/// A rule path as the comparisons above expect it: no empty segments (`//`), no slash at
+/// either end.
+fn normalised(path: &str) -> String {
+    path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/")
+}
 
 /// Restrictions by client address come first: whitelisted addresses skip the rest of them,
 /// a matching maintenance or blacklist restriction refuses the request with its code.
 async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
-    if WHITELINK_PATHS.contains(&path) {
+    let path = normalised(path);
+    if WHITELINK_PATHS.contains(&path.as_str()) {
         return Ok(());
     }
     let list = state.core.restrictions(state.config.tenant_id).await.map_err(BarongError::internal)?;
-    match keyhall_core::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path)) {
+    match keyhall_core::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path.as_str())) {
         None => Ok(()),
         Some(r) => {
             let status = u16::try_from(r.code).ok().filter(|c| (400..600).contains(c)).unwrap_or(401);

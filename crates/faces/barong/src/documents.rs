@@ -17,6 +17,9 @@ use crate::session::Bearer;
 /// The request paths that take uploads (they get the larger body limit).
 pub const UPLOAD_PATHS: &[&str] = &["/api/v2/auth/resource/documents", "/api/v2/auth/resource/addresses"];
 
+/// The longest text field an upload form may carry (metadata included).
+const MAX_TEXT_FIELD: usize = 16 * 1024;
+
 /// A multipart form's text fields as parameters and its files; any other body is read as
 /// parameters only.
 pub struct Form {
@@ -45,20 +48,23 @@ impl<S: Send + Sync> FromRequest<S> for Form {
             map.extend(pairs.into_iter().map(|(k, v)| (k, Value::String(v))));
         }
         let mut uploads = Vec::new();
-        while let Some(field) = form
-            .next_field()
-            .await
-            .map_err(|e| if e.status() == 413 { too_large() } else { BarongError::new(400, "server.invalid_form") })?
-        {
+        let read_error = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { BarongError::new(400, "server.invalid_form") }
+        };
+        while let Some(field) = form.next_field().await.map_err(read_error)? {
             let name = field.name().unwrap_or("").trim_end_matches("[]").to_string();
             match field.file_name().map(str::to_string) {
                 Some(file_name) if name == "upload" => {
-                    let content = field.bytes().await.map_err(|_| too_large())?.to_vec();
-                    uploads.push(Upload { file_name, content });
+                    let content = field.bytes().await.map_err(read_error)?.to_vec();
+                    uploads.push(Upload { file_name: file_name.chars().take(255).collect(), content });
                     map.insert(name, Value::String(String::new()));
                 }
                 _ => {
-                    let text = field.text().await.map_err(|_| too_large())?;
+                    let text = field.text().await.map_err(read_error)?;
+                    // Text fields are copied into every document of the request: keep them small.
+                    if text.len() > MAX_TEXT_FIELD {
+                        return Err(too_large());
+                    }
                     map.insert(name, Value::String(text));
                 }
             }
@@ -184,6 +190,8 @@ pub async fn file(
         (header::CONTENT_TYPE, documents::content_type(&doc.file_name)),
         (header::CACHE_CONTROL, "private, no-store"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        // User-supplied files are shown, never run: no scripts, no same-origin access.
+        (header::CONTENT_SECURITY_POLICY, "sandbox"),
     ];
     Ok((headers, content).into_response())
 }

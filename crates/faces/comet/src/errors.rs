@@ -78,6 +78,7 @@ pub fn to_api_error(e: DomainError) -> ApiError {
         | PhoneNotFound
         | PhoneCodeInvalid
         | SmsNotSent
+        | SmsLimitReached
         | DocumentLimitReached
         | DocumentLimitWillBeReached
         | DocumentNotFound

@@ -226,4 +226,12 @@ barong!(phone_codes_cannot_be_guessed, |srv: TestServer, sink: SmtpSink| async m
     assert_errors(&r, 404, &["resource.phone.verification_invalid"]);
     let phones = resource(&node, &bearer, Method::GET, "/phones", None).await.json();
     assert_eq!(phones[0]["validated_at"], Value::Null);
+    // Texts are limited too: five in the window (the first went out when the phone was added).
+    let resend = json!({ "phone_number": "+12015550123" });
+    for _ in 0..4 {
+        assert_eq!(resource(&node, &bearer, Method::POST, "/phones/send_code", Some(resend.clone())).await.status, 201);
+    }
+    let r = resource(&node, &bearer, Method::POST, "/phones/send_code", Some(resend)).await;
+    assert_errors(&r, 429, &["resource.phone.too_many_texts"]);
+    assert_eq!(gateway.texts.lock().unwrap().len(), 5);
 });

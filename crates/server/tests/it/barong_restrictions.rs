@@ -35,6 +35,10 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     assert_errors(&from("7.7.7.7").authorize(&srv, Method::GET, PUBLIC, false).await, 401, &["authz.restrict.blacklist"]);
     assert_errors(&from("8.8.4.4").authorize(&srv, Method::GET, PUBLIC, false).await, 403, &["authz.restrict.blacklist"]);
     assert_eq!(from("9.9.9.9").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
+    // Only the address the proxy saw counts, not what the client wrote before it.
+    let r = from("9.9.9.9, 7.7.7.7").authorize(&srv, Method::GET, PUBLIC, false).await;
+    assert_errors(&r, 401, &["authz.restrict.blacklist"]);
+    assert_errors(&from("::ffff:7.7.7.7").authorize(&srv, Method::GET, PUBLIC, false).await, 401, &["authz.restrict.blacklist"]);
     // Whitelisting one's address is always possible.
     assert_eq!(from("7.7.7.7").authorize(&srv, Method::POST, ACCESS, false).await.status, 200);
     // Maintenance outranks the blacklist; a whitelist outranks both.
@@ -48,7 +52,15 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     }
     // blocklogin only refuses signing in.
     core.add_restriction(&op, "blocklogin", "ip", "5.5.5.5", Some(425)).await.unwrap();
-    assert_errors(&from("5.5.5.5").authorize(&srv, Method::POST, SIGN_IN, false).await, 425, &["authz.restrict.blocklogin"]);
+    for path in [
+        SIGN_IN.to_string(),
+        format!("{SIGN_IN}/"),
+        SIGN_IN.replace("/api/v2/auth/", "/api/v2/auth//"),
+        format!("{SIGN_IN}/auth0"),
+    ] {
+        let r = from("5.5.5.5").authorize(&srv, Method::POST, &path, false).await;
+        assert_errors(&r, 425, &["authz.restrict.blocklogin"]);
+    }
     assert_eq!(from("5.5.5.5").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
     assert_eq!(from("6.6.6.6").authorize(&srv, Method::POST, SIGN_IN, false).await.status, 200);
     let bad = core.add_restriction(&op, "blacklist", "ip", "1.2.3", None).await.unwrap_err();

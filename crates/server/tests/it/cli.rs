@@ -198,4 +198,24 @@ fn barong_restrictions_and_whitelinks_from_the_command_line() {
     assert!(run(&["restriction-remove", id]).0);
     assert!(!run(&["restriction-remove", id]).0);
     assert_eq!(run(&["restriction-list"]).1, "");
+    // KEYHALL_BARONG_TENANT names the tenant, as it does for `serve`.
+    let out = Command::new(BIN)
+        .args(["--data-dir", dir.path().to_str().unwrap(), "company", "create", "--name", "Ex", "--email", "ex@example.com"])
+        .args(["--password", "Choose-a-Password1", "--json"])
+        .output()
+        .unwrap();
+    let company: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tenant = company["company_id"].as_str().unwrap();
+    let in_company = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .env("KEYHALL_BARONG_TENANT", tenant)
+            .args(["--data-dir", dir.path().to_str().unwrap(), "barong"])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    in_company(&["restriction-add", "--category", "maintenance", "--scope", "all", "--value", "all"]);
+    assert_eq!(in_company(&["restriction-list"]).lines().count(), 1);
+    assert_eq!(run(&["restriction-list"]).1, "", "the default Barong tenant has none");
 }
