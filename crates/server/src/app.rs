@@ -85,6 +85,10 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         login_window: time_duration(config.login_window),
         ..CoreSettings::default()
     };
+    let settings = match config.password_hash_concurrency {
+        Some(n) => CoreSettings { password_hash_concurrency: n.clamp(1, 256), ..settings },
+        None => settings,
+    };
     Ok(Arc::new(Core::new(CoreDeps {
         store,
         clock: Arc::new(SystemClock),

@@ -46,6 +46,8 @@ pub struct Config {
     pub barong_captcha: String,
     /// Where verification texts are POSTed (none: they are logged, not sent).
     pub sms_webhook_url: Option<String>,
+    /// Password hashes computed at once (default: one per CPU).
+    pub password_hash_concurrency: Option<usize>,
     /// Documents a user may upload (10 by default).
     pub barong_doc_limit: Option<i64>,
     /// Identity documents need an expiry date not yet passed (true by default).
@@ -105,6 +107,7 @@ impl Default for Config {
             barong_csrf: true,
             barong_captcha: "none".into(),
             sms_webhook_url: None,
+            password_hash_concurrency: None,
             barong_doc_limit: None,
             barong_require_doc_expiry: None,
             upload_max_mb: None,
@@ -151,6 +154,7 @@ pub struct FileConfig {
     pub barong_csrf: Option<bool>,
     pub barong_captcha: Option<String>,
     pub sms_webhook_url: Option<String>,
+    pub password_hash_concurrency: Option<usize>,
     pub barong_doc_limit: Option<i64>,
     pub barong_require_doc_expiry: Option<bool>,
     pub upload_max_mb: Option<usize>,
@@ -237,6 +241,9 @@ pub struct ServeArgs {
     /// SMS gateway: verification texts are POSTed here as JSON {to, body, channel}.
     #[arg(long, env = "KEYHALL_SMS_WEBHOOK_URL")]
     pub sms_webhook_url: Option<String>,
+    /// Password hashes (argon2id, 19 MiB each) computed at once; default one per CPU.
+    #[arg(long, env = "KEYHALL_PASSWORD_HASH_CONCURRENCY")]
+    pub password_hash_concurrency: Option<usize>,
     /// Documents a user may upload (10 by default).
     #[arg(long, env = "KEYHALL_BARONG_DOC_LIMIT")]
     pub barong_doc_limit: Option<i64>,
@@ -332,6 +339,7 @@ impl Config {
             barong_doc_limit: args.barong_doc_limit.or(file.barong_doc_limit),
             barong_require_doc_expiry: args.barong_require_doc_expiry.or(file.barong_require_doc_expiry),
             upload_max_mb: args.upload_max_mb.or(file.upload_max_mb),
+            password_hash_concurrency: args.password_hash_concurrency.or(file.password_hash_concurrency),
             sms_webhook_url: args.sms_webhook_url.clone().or(file.sms_webhook_url).filter(|v| !v.is_empty()),
             jwt_algorithm: args.jwt_algorithm.clone().or(file.jwt_algorithm).unwrap_or(d.jwt_algorithm),
             session_expire: args.session_expire_seconds.or(file.session_expire_seconds).map(secs).unwrap_or(d.session_expire),
