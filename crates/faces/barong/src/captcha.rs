@@ -88,7 +88,8 @@ impl CaptchaVerifier {
             Captcha::Geetest { key, api_url, .. } => {
                 let response = geetest_fields(p)?;
                 let [challenge, validate, seccode] = response;
-                if md5_hex(&[key, "geetest", &challenge]) != validate {
+                let expected = md5_hex(&[key, "geetest", &challenge]);
+                if !keyhall_crypto::constant_time_eq(expected.as_bytes(), validate.as_bytes()) {
                     return Err(failed());
                 }
                 let url = format!("{api_url}/validate.php");

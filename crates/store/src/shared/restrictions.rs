@@ -67,6 +67,12 @@ impl keyhall_core::ports::RestrictionRepo for Store {
 
     async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        // Expired links are of no use to anyone: each new one sweeps them away.
+        sqlx::query("DELETE FROM whitelinks WHERE expires_at <= $1")
+            .bind(ts(audit.at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         sqlx::query("INSERT INTO whitelinks (digest, tenant_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
             .bind(digest)
             .bind(tenant.to_string())
