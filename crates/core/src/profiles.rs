@@ -143,10 +143,34 @@ pub fn check(p: &Profile, today: time::Date) -> Vec<String> {
     broken
 }
 
+const SEAL_PERSONAL: &str = "profile.personal";
+
 impl Core {
+    /// Names and address are kept sealed (as Barong keeps them encrypted); the day of birth,
+    /// postcode, city and country stay readable for the store.
+    fn sealed_profile(&self, p: &Profile) -> Profile {
+        let mut sealed = p.clone();
+        for field in [&mut sealed.first_name, &mut sealed.last_name, &mut sealed.address] {
+            if let Some(v) = field.as_mut() {
+                *v = self.keys.seal_str(SEAL_PERSONAL, v);
+            }
+        }
+        sealed
+    }
+
+    fn opened_profile(&self, mut p: Profile) -> Result<Profile> {
+        for field in [&mut p.first_name, &mut p.last_name, &mut p.address] {
+            if let Some(v) = field.as_mut() {
+                *v = self.keys.unseal_string(SEAL_PERSONAL, v).map_err(DomainError::internal)?;
+            }
+        }
+        Ok(p)
+    }
+
     /// Oldest first.
     pub async fn profiles(&self, user: UserId) -> Result<Vec<Profile>> {
-        self.store.list_profiles(user).await
+        let stored = self.store.list_profiles(user).await?;
+        stored.into_iter().map(|p| self.opened_profile(p)).collect()
     }
 
     /// Starts a new profile (drafted, or submitted with `confirm`). Rule failures come back as
@@ -186,7 +210,7 @@ impl Core {
         let audit = AuditEvent::new(caller, "profile.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
-        self.store.insert_profile(&profile, &label, &audit).await.map_err(|e| {
+        self.store.insert_profile(&self.sealed_profile(&profile), &label, &audit).await.map_err(|e| {
             if e.is(ErrorCode::ProfileOpenExists) {
                 DomainError::new(ErrorCode::InvalidParameter).detail("state.exists")
             } else {
@@ -198,7 +222,7 @@ impl Core {
 
     /// Edits the user's drafted profile (and submits it with `confirm`).
     pub async fn update_profile(&self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
-        let drafted = self.store.list_profiles(user.id).await?.into_iter().find(|p| p.state == ProfileState::Drafted);
+        let drafted = self.profiles(user.id).await?.into_iter().find(|p| p.state == ProfileState::Drafted);
         let Some(mut profile) = drafted else {
             return Err(DomainError::new(ErrorCode::ProfileNotEditable));
         };
@@ -212,7 +236,7 @@ impl Core {
         let audit = AuditEvent::new(caller, "profile.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
-        if !self.store.update_drafted_profile(&profile, &label, &audit).await? {
+        if !self.store.update_drafted_profile(&self.sealed_profile(&profile), &label, &audit).await? {
             return Err(DomainError::new(ErrorCode::ProfileNotEditable));
         }
         Ok(profile)

@@ -122,6 +122,12 @@ barong!(profiles_are_drafted_submitted_and_masked, |srv: TestServer, sink: SmtpS
     assert_eq!(r.status, 200);
     let profiles = &r.json()["profiles"];
     assert_eq!((profiles[0]["last_name"].as_str(), profiles[0]["dob"].as_str()), (Some("B*******"), Some("1990-05-**")));
+    // Names and address are stored sealed.
+    for column in ["first_name", "last_name", "address"] {
+        let stored = srv.stored_texts(&format!("SELECT {column} FROM profiles")).await;
+        let stored = stored[0].as_deref().unwrap();
+        assert!(stored.starts_with("v1.") && !stored.contains("Chae") && !stored.contains("Berez"), "{column}: {stored}");
+    }
     // Bad input changed nothing: one profile, as submitted.
     let mine = resource(&srv, &bearer, Method::GET, "/profiles/me", None).await.json();
     assert_eq!((mine.as_array().unwrap().len(), mine[0]["city"].as_str()), (1, Some("Lviv")));

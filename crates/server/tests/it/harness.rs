@@ -152,6 +152,24 @@ impl TestServer {
         Self { running, client, dir, database_url }
     }
 
+    /// The first column of every row `sql` selects, read straight from the database (to see
+    /// what is stored, below the API).
+    pub async fn stored_texts(&self, sql: &str) -> Vec<Option<String>> {
+        use sqlx::{Connection, Row};
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query(sql).fetch_all(&mut c).await.expect("query").iter().map(|r| r.get(0)).collect()
+            }
+            None => {
+                let path = self.dir.path().join("keyhall.db");
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await.expect("connect");
+                sqlx::query(sql).fetch_all(&mut c).await.expect("query").iter().map(|r| r.get(0)).collect()
+            }
+        }
+    }
+
     /// Another server on the same data directory and database (a second node).
     pub async fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestServer {
         Self::boot(self.dir.clone(), self.database_url.clone(), adjust).await
