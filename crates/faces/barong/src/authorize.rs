@@ -61,19 +61,23 @@ const SIGN_IN_PATHS: &[&str] = &[
 
 /// A rule path as the comparisons above expect it: no empty segments (`//`), no slash at
 /// either end.
-fn normalised(path: &str) -> String {
-    path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/")
+fn normalised(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.starts_with('/') || path.ends_with('/') || path.contains("//") {
+        path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/").into()
+    } else {
+        path.into()
+    }
 }
 
 /// Restrictions by client address come first: whitelisted addresses skip the rest of them,
 /// a matching maintenance or blacklist restriction refuses the request with its code.
 async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
     let path = normalised(path);
-    if WHITELINK_PATHS.contains(&path.as_str()) {
+    if WHITELINK_PATHS.contains(&path.as_ref()) {
         return Ok(());
     }
     let list = state.core.restrictions(state.config.tenant_id).await.map_err(BarongError::internal)?;
-    match keyhall_core::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path.as_str())) {
+    match keyhall_core::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path.as_ref())) {
         None => Ok(()),
         Some(r) => {
             let status = u16::try_from(r.code).ok().filter(|c| (400..600).contains(c)).unwrap_or(401);
