@@ -133,13 +133,27 @@ pub fn check(new: &NewDocuments, rules: &UploadRules) -> Vec<String> {
     unique
 }
 
+/// Why an identity document's expiry date is refused, when the operator requires one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryProblem {
+    Missing,
+    Passed,
+}
+
+/// Checks the expiry date of an identity document (before its files are looked at, as Barong
+/// does): required when `rules.require_expiry`, and not before `today`.
+pub fn expiry_problem(doc_expire: Option<time::Date>, rules: &UploadRules, today: time::Date) -> Option<ExpiryProblem> {
+    match doc_expire {
+        _ if !rules.require_expiry => None,
+        None => Some(ExpiryProblem::Missing),
+        Some(d) if d < today => Some(ExpiryProblem::Passed),
+        Some(_) => None,
+    }
+}
+
 /// Keeps the first two and last two characters: `AA****BB` (four or fewer are shown whole).
 pub fn mask_doc_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    if chars.len() <= 4 {
-        return number.to_string();
-    }
-    chars[..2].iter().chain(std::iter::repeat_n(&'*', chars.len() - 4)).chain(&chars[chars.len() - 2..]).collect()
+    crate::masking::mask_middle(number, 2, 2)
 }
 
 /// The content type a stored file is served with.
@@ -244,6 +258,16 @@ mod tests {
         n.doc_type = "Selfie".into();
         n.doc_number = Some("AB#12".into());
         assert_eq!(check(&n, &rules), ["upload.blank", "doc_type.inclusion", "doc_number.invalid"]);
+    }
+
+    #[test]
+    fn expiry() {
+        let today = time::macros::date!(2026 - 11 - 25);
+        let rules = UploadRules::default();
+        assert_eq!(expiry_problem(None, &rules, today), Some(ExpiryProblem::Missing));
+        assert_eq!(expiry_problem(Some(time::macros::date!(2026 - 11 - 24)), &rules, today), Some(ExpiryProblem::Passed));
+        assert_eq!(expiry_problem(Some(today), &rules, today), None);
+        assert_eq!(expiry_problem(None, &UploadRules { require_expiry: false, ..rules }, today), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod error;
 pub mod labels;
 pub mod login;
+pub mod masking;
 pub mod mfa;
 pub mod password_strength;
 pub mod passwords;

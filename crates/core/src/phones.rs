@@ -59,12 +59,7 @@ pub fn parse_number(raw: &str) -> Option<(String, String)> {
 /// Keeps the country calling code and the last four digits: `44******4106`.
 pub fn mask_number(digits: &str) -> String {
     let code_len = phonenumber::parse(None, format!("+{digits}")).map(|p| p.code().value().to_string().len()).unwrap_or(2);
-    let chars: Vec<char> = digits.chars().collect();
-    if chars.len() <= code_len + 4 {
-        return digits.to_string();
-    }
-    let hidden = chars.len() - code_len - 4;
-    chars[..code_len].iter().chain(std::iter::repeat_n(&'*', hidden)).chain(&chars[code_len + hidden..]).collect()
+    crate::masking::mask_middle(digits, code_len, 4)
 }
 
 impl Core {

@@ -35,36 +35,35 @@ impl ProfileState {
     }
 }
 
+/// What a user says about themselves; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileDetails {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub dob: Option<time::Date>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    /// A JSON text, kept as written.
+    pub metadata: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub id: String,
     pub user_id: UserId,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub dob: Option<time::Date>,
-    pub address: Option<String>,
-    pub postcode: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
+    pub details: ProfileDetails,
     pub state: ProfileState,
-    /// A JSON text, kept as written.
-    pub metadata: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-/// The fields a request sets; `None` leaves a field as it is.
+/// What a request changes: the details it gives (the others stay as they are), and whether it
+/// submits the profile for verification.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfileChanges {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub dob: Option<time::Date>,
-    pub address: Option<String>,
-    pub postcode: Option<String>,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub metadata: Option<String>,
-    /// Submit the profile for verification.
+    pub details: ProfileDetails,
     pub confirm: bool,
 }
 
@@ -80,14 +79,15 @@ impl ProfileChanges {
                 *slot = value;
             }
         }
-        set(&mut p.first_name, self.first_name.map(squish));
-        set(&mut p.last_name, self.last_name.map(squish));
-        set(&mut p.dob, self.dob);
-        set(&mut p.address, self.address);
-        set(&mut p.postcode, self.postcode.map(squish));
-        set(&mut p.city, self.city.map(squish));
-        set(&mut p.country, self.country);
-        set(&mut p.metadata, self.metadata);
+        let (given, kept) = (self.details, &mut p.details);
+        set(&mut kept.first_name, given.first_name.map(squish));
+        set(&mut kept.last_name, given.last_name.map(squish));
+        set(&mut kept.dob, given.dob);
+        set(&mut kept.address, given.address);
+        set(&mut kept.postcode, given.postcode.map(squish));
+        set(&mut kept.city, given.city.map(squish));
+        set(&mut kept.country, given.country);
+        set(&mut kept.metadata, given.metadata);
         if self.confirm {
             p.state = ProfileState::Submitted;
         }
@@ -120,7 +120,7 @@ fn check_text(broken: &mut Vec<String>, attr: &str, value: &Option<String>, min:
 
 /// Every broken rule of a profile, in the order Barong lists them (`first_name.invalid`,
 /// `country.must have alpha2 or alpha3 format`, `dob.invalid`, …).
-pub fn check(p: &Profile, today: time::Date) -> Vec<String> {
+pub fn check(p: &ProfileDetails, today: time::Date) -> Vec<String> {
     let mut broken = Vec::new();
     check_text(&mut broken, "first_name", &p.first_name, 1, "-'");
     check_text(&mut broken, "last_name", &p.last_name, 1, "-'");
@@ -150,7 +150,8 @@ impl Core {
     /// postcode, city and country stay readable for the store.
     fn sealed_profile(&self, p: &Profile) -> Profile {
         let mut sealed = p.clone();
-        for field in [&mut sealed.first_name, &mut sealed.last_name, &mut sealed.address] {
+        let d = &mut sealed.details;
+        for field in [&mut d.first_name, &mut d.last_name, &mut d.address] {
             if let Some(v) = field.as_mut() {
                 *v = self.keys.seal_str(SEAL_PERSONAL, v);
             }
@@ -159,7 +160,8 @@ impl Core {
     }
 
     fn opened_profile(&self, mut p: Profile) -> Result<Profile> {
-        for field in [&mut p.first_name, &mut p.last_name, &mut p.address] {
+        let d = &mut p.details;
+        for field in [&mut d.first_name, &mut d.last_name, &mut d.address] {
             if let Some(v) = field.as_mut() {
                 *v = self.keys.unseal_string(SEAL_PERSONAL, v).map_err(DomainError::internal)?;
             }
@@ -180,20 +182,13 @@ impl Core {
         let mut profile = Profile {
             id: keyhall_types::ChallengeId::new().to_string(),
             user_id: user.id,
-            first_name: None,
-            last_name: None,
-            dob: None,
-            address: None,
-            postcode: None,
-            city: None,
-            country: None,
+            details: ProfileDetails::default(),
             state: ProfileState::Drafted,
-            metadata: None,
             created_at: now,
             updated_at: now,
         };
         changes.apply(&mut profile);
-        let mut broken = check(&profile, now.date());
+        let mut broken = check(&profile.details, now.date());
         // Only one profile may be open at a time (the store enforces it too, under races).
         let open = self
             .store
@@ -228,7 +223,7 @@ impl Core {
         };
         let now = self.now();
         changes.apply(&mut profile);
-        let broken = check(&profile, now.date());
+        let broken = check(&profile.details, now.date());
         if !broken.is_empty() {
             return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
         }
@@ -245,11 +240,7 @@ impl Core {
 
 /// Masks a last name as Barong shows it: the first letter, then one `*` per further letter.
 pub fn mask_last_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
-        None => String::new(),
-    }
+    crate::masking::mask_middle(name, 1, 0)
 }
 
 /// Masks a date of birth: `2007-05-**`.
@@ -261,10 +252,8 @@ pub fn mask_dob(dob: time::Date) -> String {
 mod tests {
     use super::*;
 
-    fn profile() -> Profile {
-        Profile {
-            id: "p".into(),
-            user_id: UserId::new(),
+    fn details() -> ProfileDetails {
+        ProfileDetails {
             first_name: Some("Chae-won".into()),
             last_name: Some("O'Neil".into()),
             dob: Some(time::macros::date!(1990 - 01 - 02)),
@@ -272,18 +261,15 @@ mod tests {
             postcode: Some("SW1A 1AA".into()),
             city: Some("Saint-Étienne".into()),
             country: Some("fra".into()),
-            state: ProfileState::Drafted,
             metadata: Some("{\"a\":1}".into()),
-            created_at: time::OffsetDateTime::UNIX_EPOCH,
-            updated_at: time::OffsetDateTime::UNIX_EPOCH,
         }
     }
 
     #[test]
     fn rules() {
         let today = time::macros::date!(2026 - 01 - 01);
-        assert!(check(&profile(), today).is_empty(), "{:?}", check(&profile(), today));
-        let mut p = profile();
+        assert!(check(&details(), today).is_empty(), "{:?}", check(&details(), today));
+        let mut p = details();
         p.first_name = Some("Bob@".into());
         p.country = Some("France".into());
         p.postcode = Some("1".into());

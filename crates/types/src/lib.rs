@@ -11,4 +11,4 @@ pub use email::{Email, EmailError};
 pub use error_code::ErrorCode;
 pub use id::*;
 pub use secret::Secret;
-pub use timestamp::{Timestamp, rfc3339};
+pub use timestamp::{Timestamp, iso_date, parse_iso_date, rfc3339};

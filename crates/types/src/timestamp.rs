@@ -17,9 +17,27 @@ pub fn rfc3339(at: Timestamp) -> String {
     }
 }
 
+/// A calendar date as `YYYY-MM-DD`, the form dates are stored and shown in.
+pub fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Reads `YYYY-MM-DD`; `None` for anything else.
+pub fn parse_iso_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::datetime;
+
+    #[test]
+    fn iso_dates() {
+        let d = time::macros::date!(2099 - 01 - 02);
+        assert_eq!(super::iso_date(d), "2099-01-02");
+        assert_eq!(super::parse_iso_date("2099-01-02"), Some(d));
+        assert_eq!(super::parse_iso_date("2099-1-2x"), None);
+    }
 
     #[test]
     fn formats_utc_seconds() {

@@ -5,7 +5,7 @@
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
-use keyhall_core::documents::{self, ADDRESS, NewDocuments, Upload};
+use keyhall_core::documents::{self, ADDRESS, ExpiryProblem, NewDocuments, Upload};
 use keyhall_core::{DomainError, ErrorCode};
 use serde_json::{Map, Value, json};
 
@@ -100,7 +100,7 @@ pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respo
                 "upload": { "url": state.core.upload_url(d, ttl) },
                 "doc_type": d.doc_type,
                 "doc_number": d.doc_number.as_deref().map(documents::mask_doc_number),
-                "doc_expire": d.doc_expire.map(|e| format!("{:04}-{:02}-{:02}", e.year(), u8::from(e.month()), e.day())),
+                "doc_expire": d.doc_expire.map(keyhall_types::iso_date),
             })
         })
         .collect();
@@ -119,13 +119,10 @@ pub async fn upload(AxumState(state): AxumState<State>, b: Bearer, Form { p, upl
     check.errors.extend(c.finish().err().map(|e| e.errors).unwrap_or_default());
     check.finish()?;
     let rules = &state.config.upload_rules;
-    if rules.require_expiry {
-        let Some(expire) = doc_expire else {
-            return Err(BarongError::new(422, "resource.documents.invalid_format"));
-        };
-        if expire < state.core.now().date() {
-            return Err(BarongError::new(422, "resource.documents.already_expired"));
-        }
+    match documents::expiry_problem(doc_expire, rules, state.core.now().date()) {
+        Some(ExpiryProblem::Missing) => return Err(BarongError::new(422, "resource.documents.invalid_format")),
+        Some(ExpiryProblem::Passed) => return Err(BarongError::new(422, "resource.documents.already_expired")),
+        None => {}
     }
     let new = NewDocuments {
         doc_type: p.text("doc_type").unwrap_or_default(),
@@ -169,9 +166,10 @@ pub async fn upload_address(AxumState(state): AxumState<State>, b: Bearer, Form 
     Ok(uploaded())
 }
 
+/// Taken as text: a malformed `expires` is a link that does not open, not a bad request.
 #[derive(serde::Deserialize)]
 pub struct Signed {
-    expires: Option<i64>,
+    expires: Option<String>,
     signature: Option<String>,
 }
 
@@ -181,7 +179,8 @@ pub async fn file(
     Path((id, _name)): Path<(String, String)>,
     Query(signed): Query<Signed>,
 ) -> Result<Response> {
-    let (expires, signature) = (signed.expires.unwrap_or(0), signed.signature.unwrap_or_default());
+    let expires = signed.expires.and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
+    let signature = signed.signature.unwrap_or_default();
     let (doc, content) = state.core.open_upload(&id, expires, &signature).await.map_err(|e| match e.code {
         ErrorCode::DocumentNotFound => BarongError::new(404, "record.not_found"),
         _ => BarongError::internal(e),

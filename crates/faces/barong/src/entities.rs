@@ -39,16 +39,17 @@ pub fn api_key(k: &ApiKey, secret: Option<&str>) -> Value {
 
 /// `Profile`, masked as Barong shows it to its owner (last name and day of birth).
 pub fn profile(p: &Profile) -> Value {
+    let d = &p.details;
     json!({
-        "first_name": p.first_name,
-        "last_name": p.last_name.as_deref().map(mask_last_name),
-        "dob": p.dob.map(mask_dob),
-        "address": p.address,
-        "postcode": p.postcode,
-        "city": p.city,
-        "country": p.country,
+        "first_name": d.first_name,
+        "last_name": d.last_name.as_deref().map(mask_last_name),
+        "dob": d.dob.map(mask_dob),
+        "address": d.address,
+        "postcode": d.postcode,
+        "city": d.city,
+        "country": d.country,
         "state": p.state.as_str(),
-        "metadata": p.metadata,
+        "metadata": d.metadata,
         "created_at": rfc3339(p.created_at),
         "updated_at": rfc3339(p.updated_at),
     })

@@ -54,6 +54,12 @@ impl From<DomainError> for BarongError {
             ErrorCode::InvalidParameter if !field.is_empty() && !detail.is_empty() && !detail.contains(' ') => {
                 Self::new(422, format!("{field}.{detail}"))
             }
+            // Model rules the core checked all at once: `first_name.invalid,state.exists`.
+            ErrorCode::InvalidParameter
+                if field.is_empty() && !detail.is_empty() && detail.split(',').all(|r| r.contains('.')) =>
+            {
+                Self::many(422, detail.split(',').map(str::to_string).collect())
+            }
             _ => Self::internal(e),
         }
     }

@@ -116,10 +116,7 @@ pub async fn access(AxumState(state): AxumState<State>, Input { p, client }: Inp
     state.core.use_whitelink(&caller, &token).await.map_err(|e| match e.code {
         ErrorCode::WhitelinkInvalid => BarongError::new(422, "identity.user.access.invalid_token"),
         ErrorCode::RestrictionTaken => BarongError::new(422, "value.taken"),
-        ErrorCode::InvalidParameter => {
-            BarongError::many(422, e.detail.unwrap_or_default().split(',').map(str::to_string).collect())
-        }
-        _ => BarongError::internal(e),
+        _ => e.into(),
     })?;
     Ok(StatusCode::CREATED.into_response())
 }

@@ -4,7 +4,7 @@
 use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use keyhall_core::profiles::ProfileChanges;
+use keyhall_core::profiles::{ProfileChanges, ProfileDetails};
 use keyhall_core::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -16,7 +16,7 @@ use crate::session::Bearer;
 
 fn profile_changes(p: &Params) -> Result<ProfileChanges> {
     let mut c = Coerce::new(p);
-    let changes = ProfileChanges {
+    let details = ProfileDetails {
         first_name: c.text("first_name"),
         last_name: c.text("last_name"),
         dob: c.date("dob", "invalid"),
@@ -25,19 +25,16 @@ fn profile_changes(p: &Params) -> Result<ProfileChanges> {
         city: c.text("city"),
         country: c.text("country"),
         metadata: c.text("metadata"),
-        confirm: c.boolean("confirm").unwrap_or(false),
     };
+    let changes = ProfileChanges { details, confirm: c.boolean("confirm").unwrap_or(false) };
     c.finish()?;
     Ok(changes)
 }
 
 fn profile_error(e: DomainError) -> BarongError {
     match e.code {
-        ErrorCode::InvalidParameter => {
-            BarongError::many(422, e.detail.unwrap_or_default().split(',').map(str::to_string).collect())
-        }
         ErrorCode::ProfileNotEditable => BarongError::new(404, "resource.profile.doesnt_exist_or_not_editable"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     }
 }
 

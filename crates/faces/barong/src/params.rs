@@ -125,7 +125,7 @@ impl<'a> Coerce<'a> {
             return None;
         }
         let day = text.get(..10).filter(|_| text.len() == 10 || text[10..].starts_with('T'));
-        let parsed = day.and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok());
+        let parsed = day.and_then(keyhall_types::parse_iso_date);
         if parsed.is_none() {
             self.refuse(message);
         }

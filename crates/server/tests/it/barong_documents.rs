@@ -94,6 +94,10 @@ barong!(documents_are_uploaded_listed_and_served, |srv: TestServer, sink: SmtpSi
     assert_eq!(TestServer::send(srv.client.get(srv.url(&forged))).await.status, 404);
     let stretched = url.replace("expires=", "expires=9");
     assert_eq!(TestServer::send(srv.client.get(srv.url(&stretched))).await.status, 404);
+    let bare = url.split('?').next().unwrap();
+    for broken in [bare.to_string(), format!("{bare}?expires=soon&signature=00")] {
+        assert_errors(&TestServer::send(srv.client.get(srv.url(&broken))).await, 404, &["record.not_found"]);
+    }
     let labels = resource(&srv, &bearer, Method::GET, "/labels", None).await.json();
     assert!(labels.as_array().unwrap().iter().any(|l| l["key"] == "document" && l["value"] == "pending"));
     let activity = resource(&srv, &bearer, Method::GET, "/users/activity/account", None).await.json();

@@ -1,37 +1,54 @@
 // ProfileRepo, PhoneRepo and DocumentRepo: what users submit for KYC.
 
 use keyhall_core::phones::Phone;
-use keyhall_core::profiles::{Profile, ProfileState};
+use keyhall_core::profiles::{Profile, ProfileDetails, ProfileState};
 
-const PROFILE_COLS: &str =
-    "id, user_id, first_name, last_name, dob, address, postcode, city, country, state, metadata, created_at, updated_at";
+/// The details' columns, in the order `bind_details` binds them.
+const DETAIL_COLS: &str = "first_name, last_name, dob, address, postcode, city, country, metadata";
 const PHONE_COLS: &str =
     "id, tenant_id, user_id, country, number_sealed, number_digest, code_sealed, validated_at, created_at, updated_at";
 
 /// A calendar date, kept as `YYYY-MM-DD` text on both stores.
 fn col_date(row: &DbRow, name: &str) -> Result<Option<time::Date>> {
-    col::<Option<String>>(row, name)?
-        .map(|d| time::Date::parse(&d, time::macros::format_description!("[year]-[month]-[day]")))
-        .transpose()
-        .map_err(|_| crate::errors::corrupt(name))
+    match col::<Option<String>>(row, name)? {
+        Some(text) => keyhall_types::parse_iso_date(&text).map(Some).ok_or_else(|| crate::errors::corrupt(name)),
+        None => Ok(None),
+    }
 }
 
 fn profile_from_row(row: &DbRow) -> Result<Profile> {
     Ok(Profile {
         id: col(row, "id")?,
         user_id: col_id(row, "user_id")?,
-        first_name: col(row, "first_name")?,
-        last_name: col(row, "last_name")?,
-        dob: col_date(row, "dob")?,
-        address: col(row, "address")?,
-        postcode: col(row, "postcode")?,
-        city: col(row, "city")?,
-        country: col(row, "country")?,
+        details: ProfileDetails {
+            first_name: col(row, "first_name")?,
+            last_name: col(row, "last_name")?,
+            dob: col_date(row, "dob")?,
+            address: col(row, "address")?,
+            postcode: col(row, "postcode")?,
+            city: col(row, "city")?,
+            country: col(row, "country")?,
+            metadata: col(row, "metadata")?,
+        },
         state: ProfileState::parse(&col::<String>(row, "state")?).ok_or_else(|| crate::errors::corrupt("profile state"))?,
-        metadata: col(row, "metadata")?,
         created_at: col_ts(row, "created_at")?,
         updated_at: col_ts(row, "updated_at")?,
     })
+}
+
+/// Binds the eight detail columns (`DETAIL_COLS`) as the next parameters.
+fn bind_details<'q>(
+    q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>,
+    d: &'q ProfileDetails,
+) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+    q.bind(&d.first_name)
+        .bind(&d.last_name)
+        .bind(d.dob.map(keyhall_types::iso_date))
+        .bind(&d.address)
+        .bind(&d.postcode)
+        .bind(&d.city)
+        .bind(&d.country)
+        .bind(&d.metadata)
 }
 
 fn phone_from_row(row: &DbRow) -> Result<Phone> {
@@ -49,14 +66,12 @@ fn phone_from_row(row: &DbRow) -> Result<Phone> {
     })
 }
 
-fn dob_text(p: &Profile) -> Option<String> {
-    p.dob.map(date_text)
-}
-
 #[async_trait::async_trait]
 impl keyhall_core::ports::ProfileRepo for Store {
     async fn list_profiles(&self, user: UserId) -> Result<Vec<Profile>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {PROFILE_COLS} FROM profiles WHERE user_id = $1 ORDER BY created_at, id")))
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id, user_id, {DETAIL_COLS}, state, created_at, updated_at FROM profiles WHERE user_id = $1 ORDER BY created_at, id"
+        )))
             .bind(user.to_string())
             .fetch_all(self.read_pool())
             .await
@@ -68,25 +83,19 @@ impl keyhall_core::ports::ProfileRepo for Store {
 
     async fn insert_profile(&self, p: &Profile, label: &Label, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO profiles ({PROFILE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        let insert = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO profiles (id, user_id, {DETAIL_COLS}, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         )))
         .bind(&p.id)
-        .bind(p.user_id.to_string())
-        .bind(&p.first_name)
-        .bind(&p.last_name)
-        .bind(dob_text(p))
-        .bind(&p.address)
-        .bind(&p.postcode)
-        .bind(&p.city)
-        .bind(&p.country)
-        .bind(p.state.as_str())
-        .bind(&p.metadata)
-        .bind(ts(p.created_at))
-        .bind(ts(p.updated_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(crate::errors::unique_or(ErrorCode::ProfileOpenExists))?;
+        .bind(p.user_id.to_string());
+        bind_details(insert, &p.details)
+            .bind(p.state.as_str())
+            .bind(ts(p.created_at))
+            .bind(ts(p.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::errors::unique_or(ErrorCode::ProfileOpenExists))?;
         insert_label_row(&mut tx, label, true).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
@@ -94,24 +103,17 @@ impl keyhall_core::ports::ProfileRepo for Store {
 
     async fn update_drafted_profile(&self, p: &Profile, label: &Label, audit: &AuditEvent) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        let update = sqlx::query(
             "UPDATE profiles SET first_name = $1, last_name = $2, dob = $3, address = $4, postcode = $5, city = $6, \
-             country = $7, state = $8, metadata = $9, updated_at = $10 WHERE id = $11 AND state = 'drafted'",
-        )
-        .bind(&p.first_name)
-        .bind(&p.last_name)
-        .bind(dob_text(p))
-        .bind(&p.address)
-        .bind(&p.postcode)
-        .bind(&p.city)
-        .bind(&p.country)
-        .bind(p.state.as_str())
-        .bind(&p.metadata)
-        .bind(ts(p.updated_at))
-        .bind(&p.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+             country = $7, metadata = $8, state = $9, updated_at = $10 WHERE id = $11 AND state = 'drafted'",
+        );
+        let done = bind_details(update, &p.details)
+            .bind(p.state.as_str())
+            .bind(ts(p.updated_at))
+            .bind(&p.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         if done.rows_affected() > 0 {
             insert_label_row(&mut tx, label, true).await?;
         }
@@ -229,10 +231,6 @@ fn document_from_row(row: &DbRow) -> Result<keyhall_core::documents::Document> {
     })
 }
 
-fn date_text(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
 #[async_trait::async_trait]
 impl keyhall_core::ports::DocumentRepo for Store {
     async fn list_documents(&self, user: UserId) -> Result<Vec<keyhall_core::documents::Document>> {
@@ -294,7 +292,7 @@ impl keyhall_core::ports::DocumentRepo for Store {
             .bind(d.user_id.to_string())
             .bind(&d.doc_type)
             .bind(&d.doc_number)
-            .bind(d.doc_expire.map(date_text))
+            .bind(d.doc_expire.map(keyhall_types::iso_date))
             .bind(&d.doc_category)
             .bind(&d.identificator)
             .bind(&d.metadata)

@@ -358,7 +358,7 @@ async fn sessions() {
 async fn one_open_profile_and_a_number_verified_once() {
     use keyhall_core::labels::{Label, LabelScope};
     use keyhall_core::phones::Phone;
-    use keyhall_core::profiles::{Profile, ProfileState};
+    use keyhall_core::profiles::{Profile, ProfileDetails, ProfileState};
     for f in fixtures().await {
         let (t, c, owner, _) = tenant(f.store.as_ref()).await;
         let at = now();
@@ -366,15 +366,13 @@ async fn one_open_profile_and_a_number_verified_once() {
             // Time-ordered ids: profiles made in the same instant list in creation order.
             id: uuid::Uuid::now_v7().to_string(),
             user_id: owner.id,
-            first_name: Some("Ann".into()),
-            last_name: None,
-            dob: Some(time::macros::date!(1990 - 05 - 12)),
-            address: None,
-            postcode: None,
-            city: None,
-            country: Some("UA".into()),
+            details: ProfileDetails {
+                first_name: Some("Ann".into()),
+                dob: Some(time::macros::date!(1990 - 05 - 12)),
+                country: Some("UA".into()),
+                ..Default::default()
+            },
             state,
-            metadata: None,
             created_at: at,
             updated_at: at,
         };
@@ -391,7 +389,7 @@ async fn one_open_profile_and_a_number_verified_once() {
         assert!(!f.store.update_drafted_profile(&submitted, &label("profile", "submitted"), &audit(t.id, "x")).await.unwrap());
         let profiles = f.store.list_profiles(owner.id).await.unwrap();
         assert_eq!(profiles.iter().map(|p| p.state).collect::<Vec<_>>(), [ProfileState::Submitted, ProfileState::Verified]);
-        assert_eq!(profiles[0].dob, drafted.dob);
+        assert_eq!(profiles[0].details, drafted.details);
         let labels = f.store.list_labels(owner.id).await.unwrap();
         assert_eq!(labels.iter().filter(|l| l.key == "profile").map(|l| l.value.as_str()).collect::<Vec<_>>(), ["submitted"]);
 
