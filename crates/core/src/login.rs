@@ -11,6 +11,7 @@ use crate::audit::AuditEvent;
 use crate::context::{Actor, Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::ports::Attempt;
+use crate::sessions::OpenedSession;
 use crate::users::{User, UserStatus};
 
 /// Why a sign-in was refused, in the order the checks run.
@@ -30,17 +31,27 @@ pub enum LoginRefusal {
 
 const MAX_LOCK: time::Duration = time::Duration::hours(24);
 
+/// A successful sign-in: the user, the session just opened for it, and whether the user has
+/// a second factor (read with the password, so that answering needs no second look).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: User,
+    pub session: OpenedSession,
+    pub has_totp: bool,
+}
+
 impl Core {
-    /// Runs a password sign-in. `Ok(Ok(user))` is a success; `Ok(Err(refusal))` a refusal
-    /// (already counted and audited); `Err` an internal failure.
-    pub async fn password_login(
+    /// Runs a password sign-in and opens a session bound to `origin`. `Ok(Ok(_))` is a
+    /// success; `Ok(Err(refusal))` a refusal (already counted and audited); `Err` an internal
+    /// failure.
+    pub async fn password_sign_in(
         &self,
         tenant: TenantId,
         email: &str,
         password: &str,
         otp_code: Option<&str>,
         origin: &Origin,
-    ) -> Result<std::result::Result<User, LoginRefusal>> {
+    ) -> Result<std::result::Result<SignedIn, LoginRefusal>> {
         let now = self.now();
         let account_key = format!("account:{tenant}:{}", email.trim().to_lowercase());
         let ip_key = format!("ip:{tenant}:{}", origin.ip.as_deref().unwrap_or("unknown"));
@@ -71,6 +82,7 @@ impl Core {
             Some(u) => self.store.list_credentials(u.id).await?,
             None => Vec::new(),
         };
+        let has_totp = credentials.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp);
         let phc = credentials.iter().find(|c| c.kind == crate::credentials::CredentialKind::Password).map(|c| c.secret.as_str());
         let password_ok = match phc {
             Some(phc) => self.passwords.verify(phc, password).await?,
@@ -85,7 +97,7 @@ impl Core {
             let user = user.as_ref().expect("a password matched, so the user exists");
             if !Core::may_sign_in(user.status) {
                 Some(LoginRefusal::Status(user.status))
-            } else if credentials.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp) {
+            } else if has_totp {
                 match otp_code.map(str::trim).filter(|c| !c.is_empty()) {
                     None => Some(LoginRefusal::MissingOtp),
                     Some(code) => self.verify_totp(user.id, code).await.err().map(|_| LoginRefusal::InvalidOtp),
@@ -102,8 +114,9 @@ impl Core {
         match refusal {
             None => {
                 let user = user.expect("checked above");
-                self.store.clear_attempts(&account_key).await?;
-                Ok(Ok(user))
+                // The session and the cleared counter are one write.
+                let session = self.open_session_forgetting(&user, origin, Some(&account_key)).await?;
+                Ok(Ok(SignedIn { user, session, has_totp }))
             }
             // A missing code is a normal step of a two-step sign-in, not a failed guess; it
             // does not clear the count either, so wrong codes still add up.

@@ -102,7 +102,15 @@ pub trait TokenRepo: Send + Sync {
 
 #[async_trait]
 pub trait SessionRepo: Send + Sync {
-    async fn insert_session(&self, session: &Session, digest: &str, audit: &AuditEvent) -> Result<()>;
+    /// Stores a new session and its audit record; with `forget_attempts`, also clears that
+    /// login-attempt counter in the same transaction (a successful sign-in).
+    async fn insert_session(
+        &self,
+        session: &Session,
+        digest: &str,
+        audit: &AuditEvent,
+        forget_attempts: Option<&str>,
+    ) -> Result<()>;
     async fn find_session(&self, digest: &str) -> Result<Option<Session>>;
     async fn extend_session(&self, id: SessionId, expires_at: Timestamp) -> Result<()>;
     async fn delete_session(&self, id: SessionId, audit: Option<&AuditEvent>) -> Result<bool>;

@@ -56,6 +56,17 @@ pub struct ActiveSession {
 impl Core {
     /// Opens a session for `user`, bound to the client's address and user agent.
     pub async fn open_session(&self, user: &User, origin: &Origin) -> Result<OpenedSession> {
+        self.open_session_forgetting(user, origin, None).await
+    }
+
+    /// Opens a session; `forget_attempts` names a failed-login counter to clear in the same
+    /// transaction (the account's, after a successful password check).
+    pub(crate) async fn open_session_forgetting(
+        &self,
+        user: &User,
+        origin: &Origin,
+        forget_attempts: Option<&str>,
+    ) -> Result<OpenedSession> {
         let now = self.now();
         let secret = keyhall_crypto::random::alphanumeric(43);
         let session = Session {
@@ -70,7 +81,8 @@ impl Core {
         };
         let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: origin.clone() };
         let audit = AuditEvent::new(&caller, "session.create", "user", Some(user.id.to_string()), now);
-        self.store.insert_session(&session, &keyhall_crypto::token::digest(&secret), &audit).await?;
+        let digest = keyhall_crypto::token::digest(&secret);
+        self.store.insert_session(&session, &digest, &audit, forget_attempts).await?;
         Ok(OpenedSession { session, secret: Secret::new(secret) })
     }
 

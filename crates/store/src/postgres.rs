@@ -1,6 +1,8 @@
 //! The PostgreSQL back-end: one pool for reads and writes; several keyhall nodes may share
 //! the database (all coordination is in SQL: unique constraints, conditional updates).
 
+use std::time::Duration;
+
 use keyhall_core::Result;
 use keyhall_types::Timestamp;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -42,8 +44,20 @@ pub struct PgStore {
 impl PgStore {
     pub async fn connect(url: &str) -> std::result::Result<Self, OpenError> {
         let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| OpenError::Connect(e.to_string()))?;
+        // A connection is pinged before use only after it sat idle for a while (a restarted
+        // server or a dropping firewall shows there); a ping before every query would double
+        // the round trips.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > Duration::from_secs(30) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
@@ -71,6 +85,26 @@ impl PgStore {
     async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
         self.pool.begin().await.map_err(db)
     }
+
+    /// Runs one statement made to be atomic on its own (PostgreSQL runs a statement, with all
+    /// its data-modifying CTEs, in one implicit transaction): one round trip instead of
+    /// BEGIN, statement, COMMIT.
+    async fn execute_atomically(&self, q: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>) -> Result<()> {
+        q.execute(&self.pool).await.map_err(db)?;
+        Ok(())
+    }
 }
 
 include!("shared/repos.rs");
+
+// After the shared code: it uses its column macros.
+/// Opens a session: clears the named login counter ($10, none when NULL), inserts the session
+/// ($1–$9) and its audit record ($11–$21), in one statement.
+const OPEN_SESSION_SQL: &str = concat!(
+    "WITH forget AS (DELETE FROM login_attempts WHERE key = $10), \
+     audit AS (INSERT INTO audit_log (",
+    audit_cols!(),
+    ") VALUES ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)) \
+     INSERT INTO sessions (id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+);

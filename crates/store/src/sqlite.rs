@@ -66,8 +66,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // No liveness ping before each use: an in-process SQLite connection cannot be cut
+        // off, and the ping would double the hand-offs to its worker thread on every query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(|e| OpenError::Connect(format!("{}: {e}", path.display())))?;
@@ -85,6 +88,7 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(readers)
             .min_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
@@ -102,6 +106,27 @@ impl SqliteStore {
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
+
+    /// Runs the statements of one command in one write transaction. Sent as one command, they
+    /// cost one hand-off to the connection's worker thread instead of one each; numbered
+    /// parameters (`$n`) mean the same value in every statement.
+    async fn execute_atomically(&self, q: sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        q.execute(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
 }
 
 include!("shared/repos.rs");
+
+// After the shared code: it uses its column macros.
+/// Opens a session: clears the named login counter ($10, none when NULL), inserts the session
+/// ($1–$9) and its audit record ($11–$21).
+const OPEN_SESSION_SQL: &str = concat!(
+    "DELETE FROM login_attempts WHERE key = $10; \
+     INSERT INTO sessions (id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9); \
+     INSERT INTO audit_log (",
+    audit_cols!(),
+    ") VALUES ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+);

@@ -72,9 +72,14 @@ pub struct UserFacts {
     pub profiles: Vec<Profile>,
 }
 
-pub async fn facts(core: &Core, user: &User) -> Result<UserFacts> {
+/// Reads what the user entity shows; `otp` is the user's 2FA state when the caller already
+/// knows it (a sign-in read it with the password).
+pub async fn facts(core: &Core, user: &User, otp: Option<bool>) -> Result<UserFacts> {
     let labels = core.labels(user.id).await.map_err(BarongError::internal)?;
-    let otp = core.has_totp(user.id).await.map_err(BarongError::internal)?;
+    let otp = match otp {
+        Some(otp) => otp,
+        None => core.has_totp(user.id).await.map_err(BarongError::internal)?,
+    };
     let referral_uid = match user.referral_id {
         Some(r) => core.find_user(user.tenant_id, &r.to_string()).await.map_err(BarongError::internal)?.map(|u| u.uid),
         None => None,

@@ -6,6 +6,7 @@ use http::{HeaderMap, StatusCode, header};
 use keyhall_core::action_tokens::{ActionTokenError, Purpose};
 use keyhall_core::login::LoginRefusal;
 use keyhall_core::registration::{PasswordPolicy, Registration, check_user_data, check_username};
+use keyhall_core::sessions::OpenedSession;
 use keyhall_core::users::{USER_UID_PREFIX, UserStatus};
 use keyhall_core::{Actor, Caller, ErrorCode};
 use serde_json::Value;
@@ -24,7 +25,19 @@ async fn with_new_session(
     status: StatusCode,
 ) -> Result<Response> {
     let opened = state.core.open_session(user, &client.origin()).await.map_err(BarongError::internal)?;
-    let f = facts(&state.core, user).await?;
+    session_answer(state, user, &opened, None, status).await
+}
+
+/// The answer to a request that opened a session: the session cookie and the full user with
+/// its csrf token. `otp` is the user's 2FA state when the caller already knows it.
+async fn session_answer(
+    state: &State,
+    user: &keyhall_core::users::User,
+    opened: &OpenedSession,
+    otp: Option<bool>,
+    status: StatusCode,
+) -> Result<Response> {
+    let f = facts(&state.core, user, otp).await?;
     let body = user_with_full_info(user, &f, Some(&opened.session.csrf_token));
     let cookie = session_cookie(&state.config.session_cookie, opened.secret.expose(), state.config.secure_cookies);
     Ok((status, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
@@ -223,7 +236,7 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
     state.captcha.verify(&p).await?;
     let outcome = state
         .core
-        .password_login(
+        .password_sign_in(
             state.config.tenant_id,
             &p.text("email").unwrap_or_default(),
             &p.text("password").unwrap_or_default(),
@@ -233,7 +246,9 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
         .await
         .map_err(BarongError::internal)?;
     match outcome {
-        Ok(user) => with_new_session(&state, &client, &user, StatusCode::OK).await,
+        Ok(signed_in) => {
+            session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), StatusCode::OK).await
+        }
         Err(LoginRefusal::Locked { until }) => {
             let wait = (until - state.core.now()).whole_seconds().max(1);
             let mut r = BarongError::new(429, "identity.session.too_many_attempts").into_response();

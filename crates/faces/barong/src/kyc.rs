@@ -111,6 +111,6 @@ pub async fn verify_phone(AxumState(state): AxumState<State>, b: Bearer, Input {
     p.checker("resource.phone").requires_filled("phone_number").requires_filled("verification_code").finish()?;
     let (number, code) = (p.text("phone_number").unwrap_or_default(), p.text("verification_code").unwrap_or_default());
     let user = state.core.verify_phone(&b.caller, &b.user, &number, &code).await.map_err(phone_error)?;
-    let f = facts(&state.core, &user).await?;
+    let f = facts(&state.core, &user, None).await?;
     Ok((StatusCode::CREATED, axum::Json(user_with_full_info(&user, &f, None))).into_response())
 }

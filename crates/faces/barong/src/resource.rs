@@ -18,7 +18,7 @@ use crate::session::Bearer;
 use crate::{State, api_keys};
 
 async fn full(state: &State, user: &keyhall_core::users::User) -> Result<Response> {
-    let f = facts(&state.core, user).await?;
+    let f = facts(&state.core, user, None).await?;
     Ok(axum::Json(user_with_full_info(user, &f, None)).into_response())
 }
 

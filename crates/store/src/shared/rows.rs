@@ -291,26 +291,34 @@ fn billing_from_row(row: &DbRow) -> Result<BillingRecord> {
     })
 }
 
+/// The columns of an audit record, in the order `bind_audit` binds them.
+macro_rules! audit_cols {
+    () => {
+        "id, tenant_id, actor_kind, actor_id, action, target_kind, target_id, ip, user_agent, details, created_at"
+    };
+}
+
+type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>;
+
+/// Binds the values of an audit record (`audit_cols!`), after whatever `q` binds already.
+fn bind_audit<'q>(q: DbQuery<'q>, e: &AuditEvent) -> DbQuery<'q> {
+    q.bind(e.id.to_string())
+        .bind(e.tenant_id.to_string())
+        .bind(&e.actor_kind)
+        .bind(&e.actor_id)
+        .bind(&e.action)
+        .bind(&e.target_kind)
+        .bind(&e.target_id)
+        .bind(&e.ip)
+        .bind(&e.user_agent)
+        .bind(e.details.to_string())
+        .bind(ts(e.at))
+}
+
 /// Appends one audit record inside the caller's transaction.
 async fn insert_audit(conn: &mut <Db as sqlx::Database>::Connection, e: &AuditEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, actor_kind, actor_id, action, target_kind, target_id, ip, user_agent, details, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(e.id.to_string())
-    .bind(e.tenant_id.to_string())
-    .bind(&e.actor_kind)
-    .bind(&e.actor_id)
-    .bind(&e.action)
-    .bind(&e.target_kind)
-    .bind(&e.target_id)
-    .bind(&e.ip)
-    .bind(&e.user_agent)
-    .bind(e.details.to_string())
-    .bind(ts(e.at))
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
+    let q = sqlx::query(concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"));
+    bind_audit(q, e).execute(&mut *conn).await.map_err(db)?;
     Ok(())
 }
 

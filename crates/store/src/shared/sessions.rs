@@ -2,26 +2,20 @@
 
 #[async_trait::async_trait]
 impl keyhall_core::ports::SessionRepo for Store {
-    async fn insert_session(&self, s: &Session, digest: &str, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO sessions (id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(s.id.to_string())
-        .bind(s.tenant_id.to_string())
-        .bind(s.user_id.to_string())
-        .bind(digest)
-        .bind(&s.ip)
-        .bind(&s.user_agent)
-        .bind(&s.csrf_token)
-        .bind(ts(s.created_at))
-        .bind(ts(s.expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+    async fn insert_session(&self, s: &Session, digest: &str, audit: &AuditEvent, forget_attempts: Option<&str>) -> Result<()> {
+        // One command (see OPEN_SESSION_SQL): a sign-in's last write is on the login path.
+        let q = sqlx::query(OPEN_SESSION_SQL)
+            .bind(s.id.to_string())
+            .bind(s.tenant_id.to_string())
+            .bind(s.user_id.to_string())
+            .bind(digest)
+            .bind(&s.ip)
+            .bind(&s.user_agent)
+            .bind(&s.csrf_token)
+            .bind(ts(s.created_at))
+            .bind(ts(s.expires_at))
+            .bind(forget_attempts);
+        self.execute_atomically(bind_audit(q, audit)).await
     }
 
     async fn find_session(&self, digest: &str) -> Result<Option<Session>> {

@@ -324,25 +324,29 @@ async fn tokens_revoke_once_and_last_use_never_goes_back() {
     }
 }
 
+/// A 30-minute session of `user`, opened at `at`.
+fn new_session(user: &User, at: Timestamp) -> Session {
+    Session {
+        id: SessionId::new(),
+        tenant_id: user.tenant_id,
+        user_id: user.id,
+        ip: "10.0.0.1".into(),
+        user_agent: "test".into(),
+        csrf_token: "c".into(),
+        created_at: at,
+        expires_at: at + time::Duration::minutes(30),
+    }
+}
+
 #[tokio::test]
 async fn sessions() {
     for f in fixtures().await {
         let s = f.store.as_ref();
         let (t, _, owner, _) = tenant(s).await;
         let at = now();
-        let mk = || Session {
-            id: SessionId::new(),
-            tenant_id: t.id,
-            user_id: owner.id,
-            ip: "10.0.0.1".into(),
-            user_agent: "test".into(),
-            csrf_token: "c".into(),
-            created_at: at,
-            expires_at: at + time::Duration::minutes(30),
-        };
-        let (a, b) = (mk(), mk());
-        s.insert_session(&a, "digest-a", &audit(t.id, "session.create")).await.unwrap();
-        s.insert_session(&b, "digest-b", &audit(t.id, "session.create")).await.unwrap();
+        let (a, b) = (new_session(&owner, at), new_session(&owner, at));
+        s.insert_session(&a, "digest-a", &audit(t.id, "session.create"), None).await.unwrap();
+        s.insert_session(&b, "digest-b", &audit(t.id, "session.create"), None).await.unwrap();
         assert_eq!(s.find_session("digest-a").await.unwrap().unwrap(), a);
         let later = at + time::Duration::hours(1);
         s.extend_session(a.id, later).await.unwrap();
@@ -351,6 +355,43 @@ async fn sessions() {
         assert!(s.find_session("digest-b").await.unwrap().is_none());
         assert!(s.delete_session(a.id, None).await.unwrap());
         assert!(s.find_session("digest-a").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_session_clears_its_login_counter_in_the_same_write() {
+    use keyhall_core::ports::Attempt;
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, owner, _) = tenant(s).await;
+        let at = now();
+        let window = at - time::Duration::minutes(15);
+        let key = format!("account:{}:someone", t.id);
+        for expected in 1..=2 {
+            assert_eq!(
+                s.reserve_attempt(&key, 5, window, at).await.unwrap(),
+                Attempt::Allowed { failures: expected, lockouts: 0 }
+            );
+        }
+        let (first, digest) = (new_session(&owner, at), "digest-sign-in");
+        s.insert_session(&first, digest, &audit(t.id, "session.create"), Some(&key)).await.unwrap();
+        assert_eq!(s.find_session(digest).await.unwrap().unwrap(), first);
+        assert_eq!(s.peek_attempts(&key, window).await.unwrap(), (0, None));
+        async fn created(s: &dyn Store, t: TenantId) -> usize {
+            let q =
+                AuditQuery { tenant_id: Some(t), action_prefix: Some("session.create".into()), limit: 10, ..Default::default() };
+            s.list_audit(&q).await.unwrap().len()
+        }
+        assert_eq!(created(s, t.id).await, 1);
+
+        // A session that cannot be stored (its digest is taken) leaves the counter and the
+        // audit log as they were.
+        s.reserve_attempt(&key, 5, window, at).await.unwrap();
+        let second = new_session(&owner, at);
+        assert!(s.insert_session(&second, digest, &audit(t.id, "session.create"), Some(&key)).await.is_err());
+        assert_eq!(s.peek_attempts(&key, window).await.unwrap().0, 1);
+        assert_eq!(created(s, t.id).await, 1);
+        assert_eq!(s.find_session(digest).await.unwrap().unwrap().id, first.id);
     }
 }
 
