@@ -57,14 +57,14 @@ impl Core {
         let ip_key = format!("ip:{tenant}:{}", origin.ip.as_deref().unwrap_or("unknown"));
         let limit = self.settings.login_max_failures;
         let window_start = now - self.settings.login_window;
-        let (failures, lockouts) = match self.store.reserve_attempt(&account_key, limit, window_start, now).await? {
-            Attempt::Allowed { failures, lockouts } => (failures, lockouts),
-            Attempt::Locked { until } => return Ok(Err(LoginRefusal::Locked { until: until.max(now) })),
-        };
-        // The address is only read here: it counts failures, not attempts in flight, so many
-        // users behind one address (an office, a gateway) can sign in at once.
         let ip_limit = limit * 10;
-        let (ip_failures, ip_locked) = self.store.peek_attempts(&ip_key, window_start).await?;
+        // The address is only read: it counts failures, not attempts in flight, so many users
+        // behind one address (an office, a gateway) can sign in at once.
+        let (failures, lockouts, (ip_failures, ip_locked)) =
+            match self.store.reserve_attempt_and_peek(&account_key, limit, window_start, now, &ip_key).await? {
+                (Attempt::Allowed { failures, lockouts }, ip) => (failures, lockouts, ip),
+                (Attempt::Locked { until }, _) => return Ok(Err(LoginRefusal::Locked { until: until.max(now) })),
+            };
         if let Some(until) = ip_locked.filter(|u| *u > now) {
             self.store.release_attempt(&account_key).await?;
             return Ok(Err(LoginRefusal::Locked { until }));
@@ -73,14 +73,15 @@ impl Core {
             self.store.release_attempt(&account_key).await?;
             return Ok(Err(LoginRefusal::Locked { until: now + self.settings.login_window }));
         }
-        let user = match Email::parse(email) {
-            Ok(e) => self.store.find_user_by_email(tenant, &e).await?,
+        // One read of the user and its credentials serves the password check and the 2FA
+        // question.
+        let found = match Email::parse(email) {
+            Ok(e) => self.store.find_user_with_credentials(tenant, &e).await?,
             Err(_) => None,
         };
-        // One read of the credentials serves the password check and the 2FA question.
-        let credentials = match &user {
-            Some(u) => self.store.list_credentials(u.id).await?,
-            None => Vec::new(),
+        let (user, credentials) = match found {
+            Some((u, c)) => (Some(u), c),
+            None => (None, Vec::new()),
         };
         let has_totp = credentials.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp);
         let phc = credentials.iter().find(|c| c.kind == crate::credentials::CredentialKind::Password).map(|c| c.secret.as_str());

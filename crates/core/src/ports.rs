@@ -70,6 +70,8 @@ pub trait UserRepo: Send + Sync {
 
 #[async_trait]
 pub trait CredentialRepo: Send + Sync {
+    /// The user with this e-mail in the tenant and all its credentials, read at once.
+    async fn find_user_with_credentials(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, Vec<Credential>)>>;
     async fn list_credentials(&self, user: UserId) -> Result<Vec<Credential>>;
     /// Replaces any TOTP credential of the user with `credential`.
     async fn replace_totp(&self, credential: &Credential, audit: &AuditEvent) -> Result<()>;
@@ -233,6 +235,17 @@ pub trait LoginAttemptRepo: Send + Sync {
     /// since `window_start` and the key is not locked. Concurrent callers can never get more
     /// than `limit` attempts through.
     async fn reserve_attempt(&self, key: &str, limit: i64, window_start: Timestamp, now: Timestamp) -> Result<Attempt>;
+    /// `reserve_attempt` on `key` and, read in the same statement, `peek_attempts` on `peek`
+    /// (what a sign-in asks of its account and of its client's address at once). When the
+    /// attempt is refused, the peeked count is not read and comes back as `(0, None)`.
+    async fn reserve_attempt_and_peek(
+        &self,
+        key: &str,
+        limit: i64,
+        window_start: Timestamp,
+        now: Timestamp,
+        peek: &str,
+    ) -> Result<(Attempt, (i64, Option<Timestamp>))>;
     /// Locks `key` until `until` and counts one more lockout.
     async fn lock_attempts(&self, key: &str, until: Timestamp) -> Result<()>;
     /// Un-counts a reserved attempt that turned out not to be a failed guess.

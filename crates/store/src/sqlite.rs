@@ -109,7 +109,9 @@ impl SqliteStore {
 
     /// Runs the statements of one command in one write transaction. Sent as one command, they
     /// cost one hand-off to the connection's worker thread instead of one each; numbered
-    /// parameters (`$n`) mean the same value in every statement.
+    /// parameters (`$n`) mean the same value in every statement. (sqlx marks several
+    /// statements in one query as SQLite-only behaviour it may drop; the store contract test
+    /// `a_sign_in_session_clears_its_login_counter_in_the_same_write` checks every effect.)
     async fn execute_atomically(&self, q: sqlx::query::Query<'_, Sqlite, sqlx::sqlite::SqliteArguments>) -> Result<()> {
         let mut tx = self.begin_write().await?;
         q.execute(&mut *tx).await.map_err(db)?;

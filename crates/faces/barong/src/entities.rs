@@ -75,18 +75,28 @@ pub struct UserFacts {
 /// Reads what the user entity shows; `otp` is the user's 2FA state when the caller already
 /// knows it (a sign-in read it with the password).
 pub async fn facts(core: &Core, user: &User, otp: Option<bool>) -> Result<UserFacts> {
-    let labels = core.labels(user.id).await.map_err(BarongError::internal)?;
-    let otp = match otp {
-        Some(otp) => otp,
-        None => core.has_totp(user.id).await.map_err(BarongError::internal)?,
+    // Independent reads, asked at once (on different connections).
+    let otp = async {
+        match otp {
+            Some(otp) => Ok(otp),
+            None => core.has_totp(user.id).await,
+        }
     };
-    let referral_uid = match user.referral_id {
-        Some(r) => core.find_user(user.tenant_id, &r.to_string()).await.map_err(BarongError::internal)?.map(|u| u.uid),
-        None => None,
+    let referral_uid = async {
+        match user.referral_id {
+            Some(r) => Ok(core.find_user(user.tenant_id, &r.to_string()).await?.map(|u| u.uid)),
+            None => Ok(None),
+        }
     };
-    let data_storages = core.data_storages(user.id).await.map_err(BarongError::internal)?;
-    let phones = core.phones(user.id).await.map_err(BarongError::internal)?;
-    let profiles = core.profiles(user.id).await.map_err(BarongError::internal)?;
+    let (labels, otp, referral_uid, data_storages, phones, profiles) = tokio::try_join!(
+        core.labels(user.id),
+        otp,
+        referral_uid,
+        core.data_storages(user.id),
+        core.phones(user.id),
+        core.profiles(user.id)
+    )
+    .map_err(BarongError::internal)?;
     Ok(UserFacts { level: level(&labels), otp, referral_uid, labels, data_storages, phones, profiles })
 }
 

@@ -2,6 +2,33 @@
 
 #[async_trait::async_trait]
 impl keyhall_core::ports::CredentialRepo for Store {
+    async fn find_user_with_credentials(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, Vec<Credential>)>> {
+        // The user's columns as they are, its credentials' prefixed with `c_`: one row per
+        // credential (one row with NULLs when it has none).
+        let rows = sqlx::query(concat!(
+            "SELECT u.*, c.* FROM (SELECT ",
+            user_cols!(),
+            " FROM users WHERE tenant_id = $1 AND email = $2) u \
+             LEFT JOIN (SELECT id AS c_id, user_id AS c_user_id, kind AS c_kind, secret AS c_secret, label AS c_label, \
+               used_steps AS c_used_steps, created_at AS c_created_at, updated_at AS c_updated_at FROM credentials) c \
+             ON c.c_user_id = u.id ORDER BY c.c_created_at, c.c_id"
+        ))
+        .bind(tenant.to_string())
+        .bind(email.as_str())
+        .fetch_all(self.read_pool())
+        .await
+        .map_err(db)?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let user = user_from_row(first)?;
+        let mut credentials = Vec::new();
+        for r in &rows {
+            if col::<Option<String>>(r, "c_id")?.is_some() {
+                credentials.push(credential_from_named(r, "c_")?);
+            }
+        }
+        Ok(Some((user, credentials)))
+    }
+
     async fn list_credentials(&self, user: UserId) -> Result<Vec<Credential>> {
         sqlx::query(concat!("SELECT ", credential_cols!(), " FROM credentials WHERE user_id = $1 ORDER BY created_at, id"))
             .bind(user.to_string())

@@ -264,30 +264,18 @@ impl keyhall_core::ports::SigningKeyRepo for Store {
 #[async_trait::async_trait]
 impl keyhall_core::ports::LoginAttemptRepo for Store {
     async fn reserve_attempt(&self, key: &str, limit: i64, window_start: Timestamp, now: Timestamp) -> Result<Attempt> {
-        // One statement decides, atomically: a new key starts at 1, a stale window restarts
-        // at 1, a live one counts up only while below the limit and not locked.
-        let row = sqlx::query(
-            "INSERT INTO login_attempts (key, failures, window_started_at, locked_until, lockouts) VALUES ($1, 1, $3, NULL, 0) \
-             ON CONFLICT (key) DO UPDATE SET \
-               failures = CASE WHEN login_attempts.window_started_at < $2 THEN 1 ELSE login_attempts.failures + 1 END, \
-               window_started_at = CASE WHEN login_attempts.window_started_at < $2 THEN $3 ELSE login_attempts.window_started_at END \
-             WHERE (login_attempts.locked_until IS NULL OR login_attempts.locked_until <= $3) \
-               AND (login_attempts.window_started_at < $2 OR login_attempts.failures < $4) \
-             RETURNING failures, lockouts",
-        )
-        .bind(key)
-        .bind(ts(window_start))
-        .bind(ts(now))
-        .bind(limit)
-        .fetch_optional(self.write_pool())
-        .await
-        .map_err(db)?;
-        if let Some(r) = row {
-            return Ok(Attempt::Allowed { failures: col(&r, "failures")?, lockouts: col(&r, "lockouts")? });
-        }
-        let r = sqlx::query("SELECT locked_until FROM login_attempts WHERE key = $1").bind(key).fetch_one(self.write_pool()).await.map_err(db)?;
-        let until = col_ts_opt(&r, "locked_until")?.filter(|u| *u > now);
-        Ok(Attempt::Locked { until: until.unwrap_or(now) })
+        Ok(reserve_and_peek(self, key, limit, window_start, now, None).await?.0)
+    }
+
+    async fn reserve_attempt_and_peek(
+        &self,
+        key: &str,
+        limit: i64,
+        window_start: Timestamp,
+        now: Timestamp,
+        peek: &str,
+    ) -> Result<(Attempt, (i64, Option<Timestamp>))> {
+        reserve_and_peek(self, key, limit, window_start, now, Some(peek)).await
     }
 
     async fn lock_attempts(&self, key: &str, until: Timestamp) -> Result<()> {
@@ -324,6 +312,48 @@ impl keyhall_core::ports::LoginAttemptRepo for Store {
         sqlx::query("DELETE FROM login_attempts WHERE key = $1").bind(key).execute(self.write_pool()).await.map_err(db)?;
         Ok(())
     }
+}
+
+/// Counts one attempt against `key` (see `LoginAttemptRepo::reserve_attempt`) and, in the
+/// same statement, reads the counter `peek` as `peek_attempts` does (nothing when `None`).
+async fn reserve_and_peek(
+    store: &Store,
+    key: &str,
+    limit: i64,
+    window_start: Timestamp,
+    now: Timestamp,
+    peek: Option<&str>,
+) -> Result<(Attempt, (i64, Option<Timestamp>))> {
+    // One statement decides, atomically: a new key starts at 1, a stale window restarts
+    // at 1, a live one counts up only while below the limit and not locked.
+    let row = sqlx::query(
+        "INSERT INTO login_attempts (key, failures, window_started_at, locked_until, lockouts) VALUES ($1, 1, $3, NULL, 0) \
+         ON CONFLICT (key) DO UPDATE SET \
+           failures = CASE WHEN login_attempts.window_started_at < $2 THEN 1 ELSE login_attempts.failures + 1 END, \
+           window_started_at = CASE WHEN login_attempts.window_started_at < $2 THEN $3 ELSE login_attempts.window_started_at END \
+         WHERE (login_attempts.locked_until IS NULL OR login_attempts.locked_until <= $3) \
+           AND (login_attempts.window_started_at < $2 OR login_attempts.failures < $4) \
+         RETURNING failures, lockouts, \
+           (SELECT CASE WHEN p.window_started_at < $2 THEN 0 ELSE p.failures END FROM login_attempts p WHERE p.key = $5) \
+             AS peek_failures, \
+           (SELECT p.locked_until FROM login_attempts p WHERE p.key = $5) AS peek_locked_until",
+    )
+    .bind(key)
+    .bind(ts(window_start))
+    .bind(ts(now))
+    .bind(limit)
+    .bind(peek)
+    .fetch_optional(store.write_pool())
+    .await
+    .map_err(db)?;
+    if let Some(r) = row {
+        let attempt = Attempt::Allowed { failures: col(&r, "failures")?, lockouts: col(&r, "lockouts")? };
+        let peeked = (col::<Option<i64>>(&r, "peek_failures")?.unwrap_or(0), col_ts_opt(&r, "peek_locked_until")?);
+        return Ok((attempt, peeked));
+    }
+    let r = sqlx::query("SELECT locked_until FROM login_attempts WHERE key = $1").bind(key).fetch_one(store.write_pool()).await.map_err(db)?;
+    let until = col_ts_opt(&r, "locked_until")?.filter(|u| *u > now);
+    Ok((Attempt::Locked { until: until.unwrap_or(now) }, (0, None)))
 }
 
 #[async_trait::async_trait]

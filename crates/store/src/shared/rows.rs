@@ -112,15 +112,21 @@ macro_rules! credential_cols {
 }
 
 fn credential_from_row(row: &DbRow) -> Result<Credential> {
+    credential_from_named(row, "")
+}
+
+/// A credential from columns named with `prefix` (`c_id`, `c_kind`, … beside a user's).
+fn credential_from_named(row: &DbRow, prefix: &str) -> Result<Credential> {
+    let name = |c: &str| format!("{prefix}{c}");
     Ok(Credential {
-        id: col_id(row, "id")?,
-        user_id: col_id(row, "user_id")?,
-        kind: CredentialKind::parse(&col::<String>(row, "kind")?).ok_or_else(|| crate::errors::corrupt("credential kind"))?,
-        secret: col(row, "secret")?,
-        label: col(row, "label")?,
-        used_steps: parse_steps(&col::<String>(row, "used_steps")?),
-        created_at: col_ts(row, "created_at")?,
-        updated_at: col_ts(row, "updated_at")?,
+        id: col_id(row, &name("id"))?,
+        user_id: col_id(row, &name("user_id"))?,
+        kind: CredentialKind::parse(&col::<String>(row, &name("kind"))?).ok_or_else(|| crate::errors::corrupt("credential kind"))?,
+        secret: col(row, &name("secret"))?,
+        label: col(row, &name("label"))?,
+        used_steps: parse_steps(&col::<String>(row, &name("used_steps"))?),
+        created_at: col_ts(row, &name("created_at"))?,
+        updated_at: col_ts(row, &name("updated_at"))?,
     })
 }
 
