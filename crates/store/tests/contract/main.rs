@@ -281,6 +281,46 @@ async fn challenges_are_single_use_and_expire() {
 }
 
 #[tokio::test]
+async fn a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once() {
+    use keyhall_core::ports::Attempt;
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, owner, _) = tenant(s).await;
+        let (found, credentials) = s.find_user_with_credentials(t.id, &owner.email).await.unwrap().unwrap();
+        assert_eq!(
+            (found.id, credentials.iter().map(|c| c.kind).collect::<Vec<_>>()),
+            (owner.id, vec![CredentialKind::Password])
+        );
+        let totp = Credential::new(owner.id, CredentialKind::Totp, "sealed".into(), String::new(), now());
+        s.replace_totp(&totp, &audit(t.id, "mfa.totp_enable")).await.unwrap();
+        let (_, credentials) = s.find_user_with_credentials(t.id, &owner.email).await.unwrap().unwrap();
+        assert_eq!(credentials.iter().map(|c| c.kind).collect::<Vec<_>>(), [CredentialKind::Password, CredentialKind::Totp]);
+        assert_eq!(credentials[1], totp);
+        let stranger = Email::parse("nobody@example.com").unwrap();
+        assert!(s.find_user_with_credentials(t.id, &stranger).await.unwrap().is_none());
+
+        let (at, window) = (now(), now() - time::Duration::minutes(15));
+        let (account, address) = (format!("account:{}:a", t.id), format!("ip:{}:10.0.0.1", t.id));
+        assert_eq!(
+            s.reserve_attempt_and_peek(&account, 5, window, at, &address).await.unwrap(),
+            (Attempt::Allowed { failures: 1, lockouts: 0 }, (0, None))
+        );
+        s.reserve_attempt(&address, i64::MAX, window, at).await.unwrap();
+        s.reserve_attempt(&address, i64::MAX, window, at).await.unwrap();
+        let until = at + time::Duration::minutes(15);
+        s.lock_attempts(&address, until).await.unwrap();
+        let (attempt, (failures, locked)) = s.reserve_attempt_and_peek(&account, 5, window, at, &address).await.unwrap();
+        assert_eq!((attempt, failures), (Attempt::Allowed { failures: 2, lockouts: 0 }, 2));
+        assert_eq!(locked.map(|l| l.unix_timestamp()), Some(until.unix_timestamp()));
+        // Failures counted before the window are not counted.
+        let later = at + time::Duration::minutes(20);
+        let (_, (failures, _)) =
+            s.reserve_attempt_and_peek(&account, 5, later - time::Duration::minutes(15), later, &address).await.unwrap();
+        assert_eq!(failures, 0);
+    }
+}
+
+#[tokio::test]
 async fn a_totp_step_is_consumed_once_under_concurrency() {
     for f in fixtures().await {
         let (t, _, owner, _) = tenant(f.store.as_ref()).await;
