@@ -23,10 +23,12 @@ pub struct Options {
     pub writes: usize,
     pub logins: usize,
     pub database_url: Option<String>,
+    /// `comet` or `barong`: run only that face's scenarios.
+    pub only: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
-    let mut o = Options { connections: 64, requests: 100_000, writes: 10_000, logins: 1_000, database_url: None };
+    let mut o = Options { connections: 64, requests: 100_000, writes: 10_000, logins: 1_000, database_url: None, only: None };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().context("missing value");
@@ -36,6 +38,13 @@ fn options() -> anyhow::Result<Options> {
             "--writes" => o.writes = value()?.parse()?,
             "--logins" => o.logins = value()?.parse()?,
             "--database-url" => o.database_url = Some(value()?),
+            "--only" => {
+                let face = value()?;
+                if face != "comet" && face != "barong" {
+                    bail!("--only takes comet or barong");
+                }
+                o.only = Some(face);
+            }
             other => bail!("unknown argument {other}"),
         }
     }
@@ -140,11 +149,31 @@ pub struct Outcome {
     pub seconds: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// Every request's latency, sorted.
+    latencies: Vec<Duration>,
 }
 
 impl Outcome {
     pub fn rate(&self) -> f64 {
         self.requests as f64 / self.seconds
+    }
+
+    fn new(name: &str, mut latencies: Vec<Duration>, seconds: f64) -> Self {
+        latencies.sort_unstable();
+        Outcome {
+            name: name.to_string(),
+            requests: latencies.len(),
+            seconds,
+            p50_ms: percentile(&latencies, 0.5),
+            p99_ms: percentile(&latencies, 0.99),
+            latencies,
+        }
+    }
+
+    /// One outcome of several runs of a scenario: their requests over their summed time.
+    pub fn merge(name: &str, parts: &[Outcome]) -> Outcome {
+        let latencies = parts.iter().flat_map(|p| p.latencies.iter().copied()).collect();
+        Outcome::new(name, latencies, parts.iter().map(|p| p.seconds).sum())
     }
 }
 
@@ -182,15 +211,7 @@ pub async fn drive(addr: &str, name: &str, make: MakeReq, connections: usize, to
     for t in tasks {
         all.extend(t.await??);
     }
-    let seconds = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Ok(Outcome {
-        name: name.to_string(),
-        requests: all.len(),
-        seconds,
-        p50_ms: percentile(&all, 0.5),
-        p99_ms: percentile(&all, 0.99),
-    })
+    Ok(Outcome::new(name, all, started.elapsed().as_secs_f64()))
 }
 
 fn simple(method: &'static str, path: &str, auth: Option<String>, body: &str, expect: u16) -> MakeReq {
@@ -268,8 +289,9 @@ async fn main() -> anyhow::Result<()> {
     for (name, make, _) in &scenarios[..2] {
         drive(&addr, name, make.clone(), o.connections, 2_000).await?;
     }
+    let run_comet = o.only.as_deref() != Some("barong");
     let mut results = Vec::new();
-    for (name, make, total) in &scenarios {
+    for (name, make, total) in scenarios.iter().filter(|_| run_comet) {
         results.push(drive(&addr, name, make.clone(), o.connections, *total).await?);
     }
     let store = if o.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
@@ -280,8 +302,11 @@ async fn main() -> anyhow::Result<()> {
         o.connections
     );
     println!();
-    let base = results[0].rate();
-    print_table("Comet Account Portal API", &results, base);
-    barong::run(&addr, &o, healthz).await?;
+    if run_comet {
+        print_table("Comet Account Portal API", &results, results[0].rate());
+    }
+    if o.only.as_deref() != Some("comet") {
+        barong::run(&addr, &o, healthz).await?;
+    }
     Ok(())
 }
