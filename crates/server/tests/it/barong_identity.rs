@@ -409,3 +409,21 @@ mod auth0 {
         run(Backend::Postgres).await;
     }
 }
+
+// Case 18: the first user to sign up is an active superadmin with a verified address; later
+// ones sign up too, and their session opens.
+crate::both!(the_first_user_is_an_active_superadmin, |srv: TestServer| async move {
+    let mut first = Browser::new();
+    let r = first.post(&srv, &format!("{ID}/users"), json!({ "email": "valid.email@gmail.com", "password": STRONG })).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let user = r.json();
+    assert_eq!((&user["role"], &user["state"], &user["level"]), (&json!("superadmin"), &json!("active"), &json!(1)));
+    let labels: Vec<_> = user["labels"].as_array().unwrap().iter().map(|l| (&l["key"], &l["value"], &l["scope"])).collect();
+    assert_eq!(labels, [(&json!("email"), &json!("verified"), &json!("private"))]);
+    assert!(user["csrf_token"].as_str().is_some_and(|t| !t.is_empty()));
+    let mut second = Browser::new();
+    let r = second.post(&srv, &format!("{ID}/users"), json!({ "email": "second@gmail.com", "password": STRONG })).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!((&r.json()["role"], &r.json()["state"]), (&json!("member"), &json!("pending")));
+    assert_eq!(second.authorize(&srv, Method::GET, PERMITTED, false).await.status, 200);
+});
