@@ -145,6 +145,13 @@ impl Core {
         }
     }
 
+    /// Forgets failed-login counters that no longer count (see `LoginAttemptRepo::purge_attempts`):
+    /// their window is over and any lock ended more than a day ago, the longest lock there is.
+    pub async fn purge_login_attempts(&self) -> Result<u64> {
+        let now = self.now();
+        self.store.purge_attempts(now - self.settings.login_window, now - MAX_LOCK).await
+    }
+
     pub async fn has_totp(&self, user: keyhall_types::UserId) -> Result<bool> {
         Ok(self.store.list_credentials(user).await?.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp))
     }

@@ -254,6 +254,10 @@ pub trait LoginAttemptRepo: Send + Sync {
     async fn peek_attempts(&self, key: &str, window_start: Timestamp) -> Result<(i64, Option<Timestamp>)>;
     /// A successful sign-in: forget the failures (and past lockouts) of `key`.
     async fn clear_attempts(&self, key: &str) -> Result<()>;
+    /// Deletes the counters that no longer count: no failure since `window_start` and no lock
+    /// that ended after `lock_ended_before` (a counter keeps its lockouts that long, so that
+    /// the next lock still grows). Returns how many went.
+    async fn purge_attempts(&self, window_start: Timestamp, lock_ended_before: Timestamp) -> Result<u64>;
 }
 
 /// The whole store, as the server wires it.

@@ -185,7 +185,8 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
 }
 
 /// Periodic work: write batched token uses every 5 s, apply due lifecycle transitions every
-/// second. Stops when `stop` flips, after a last flush.
+/// second, forget stale failed-login counters every 10 minutes. Stops when `stop` flips,
+/// after a last flush.
 fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -203,6 +204,11 @@ fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::
                 && let Err(e) = core.flush_token_uses().await
             {
                 tracing::warn!(error = %e, "writing token last-use times failed");
+            }
+            if n.is_multiple_of(600)
+                && let Err(e) = core.purge_login_attempts().await
+            {
+                tracing::warn!(error = %e, "purging stale login-attempt counters failed");
             }
         }
         if let Err(e) = core.flush_token_uses().await {

@@ -312,6 +312,18 @@ impl keyhall_core::ports::LoginAttemptRepo for Store {
         sqlx::query("DELETE FROM login_attempts WHERE key = $1").bind(key).execute(self.write_pool()).await.map_err(db)?;
         Ok(())
     }
+
+    async fn purge_attempts(&self, window_start: Timestamp, lock_ended_before: Timestamp) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM login_attempts WHERE window_started_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+        )
+        .bind(ts(window_start))
+        .bind(ts(lock_ended_before))
+        .execute(self.write_pool())
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected())
+    }
 }
 
 /// Counts one attempt against `key` (see `LoginAttemptRepo::reserve_attempt`) and, in the

@@ -321,6 +321,38 @@ async fn a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once
 }
 
 #[tokio::test]
+async fn stale_login_counters_are_purged_and_recent_locks_kept() {
+    use keyhall_core::ports::Attempt;
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, _, _, _) = tenant(s).await;
+        let key = |name: &str| format!("account:{}:{name}", t.id);
+        let (now, window) = (now(), time::Duration::minutes(15));
+        let (hour_ago, two_days_ago) = (now - time::Duration::hours(1), now - time::Duration::days(2));
+        // Failed an hour ago, never locked: stale. Failed now: live.
+        s.reserve_attempt(&key("stale"), 5, hour_ago - window, hour_ago).await.unwrap();
+        s.reserve_attempt(&key("live"), 5, now - window, now).await.unwrap();
+        // Locked two days ago (lock long over) and an hour ago (lock over, but recent).
+        s.reserve_attempt(&key("old-lock"), 5, two_days_ago - window, two_days_ago).await.unwrap();
+        s.lock_attempts(&key("old-lock"), two_days_ago + window).await.unwrap();
+        s.reserve_attempt(&key("recent-lock"), 5, hour_ago - window, hour_ago).await.unwrap();
+        s.lock_attempts(&key("recent-lock"), hour_ago + window).await.unwrap();
+        assert_eq!(s.purge_attempts(now - window, now - time::Duration::hours(24)).await.unwrap(), 2);
+        let failures = |name: &str| {
+            let k = key(name);
+            async move { s.peek_attempts(&k, two_days_ago - window).await.unwrap().0 }
+        };
+        assert_eq!((failures("stale").await, failures("old-lock").await), (0, 0));
+        assert_eq!((failures("live").await, failures("recent-lock").await), (1, 1));
+        // The kept lock still counts toward the next one.
+        assert_eq!(
+            s.reserve_attempt(&key("recent-lock"), 5, now - window, now).await.unwrap(),
+            Attempt::Allowed { failures: 1, lockouts: 1 }
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_totp_step_is_consumed_once_under_concurrency() {
     for f in fixtures().await {
         let (t, _, owner, _) = tenant(f.store.as_ref()).await;
