@@ -22,6 +22,16 @@ pub struct LayerSettings {
     /// Paths that take file uploads, and the larger limit their bodies have.
     pub upload_paths: Vec<String>,
     pub upload_limit_bytes: usize,
+    /// How each face answers a body over the limit, by path prefix (first match wins); other
+    /// paths get a plain-text 413.
+    pub too_large_answers: Vec<TooLargeAnswer>,
+}
+
+/// A face's own answer to a request body over the limit, for the paths under `prefix`.
+#[derive(Debug, Clone)]
+pub struct TooLargeAnswer {
+    pub prefix: &'static str,
+    pub answer: fn() -> axum::response::Response,
 }
 
 impl Default for LayerSettings {
@@ -31,6 +41,7 @@ impl Default for LayerSettings {
             request_timeout: Duration::from_secs(30),
             upload_paths: Vec::new(),
             upload_limit_bytes: 1024 * 1024,
+            too_large_answers: Vec::new(),
         }
     }
 }
@@ -48,7 +59,10 @@ async fn limit_body(
         if settings.upload_paths.iter().any(|p| p == path) { settings.upload_limit_bytes } else { settings.body_limit_bytes };
     let announced = req.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|n| n > limit as u64) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response();
+        return match settings.too_large_answers.iter().find(|a| path.starts_with(a.prefix)) {
+            Some(a) => (a.answer)(),
+            None => (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response(),
+        };
     }
     next.run(req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)))).await
 }

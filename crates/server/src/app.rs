@@ -14,7 +14,7 @@ use keyhall_core::comet::downloads::DownloadCatalogue;
 use keyhall_core::ports::{LogMailer, LogSmsSender, Mailer, SmsSender, SystemClock};
 use keyhall_core::{Core, CoreDeps, CoreSettings};
 use keyhall_http::client::TrustForwardedFor;
-use keyhall_http::layers::LayerSettings;
+use keyhall_http::layers::{LayerSettings, TooLargeAnswer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -125,6 +125,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         request_timeout: config.request_timeout,
         upload_paths: keyhall_face_barong::UPLOAD_PATHS.iter().map(|p| p.to_string()).collect(),
         upload_limit_bytes: upload_request_limit(config),
+        too_large_answers: vec![
+            TooLargeAnswer { prefix: "/api/v2/auth/", answer: keyhall_face_barong::body_too_large },
+            TooLargeAnswer { prefix: "/api/v1/", answer: keyhall_face_comet::body_too_large },
+        ],
     };
     let router =
         keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));

@@ -130,6 +130,7 @@ barong!(documents_have_limits, |srv: TestServer, sink: SmtpSink| async move {
     let headers = [("Authorization", bearer.as_str()), ("Content-Type", "multipart/form-data; boundary=x")];
     let answer = node.announce_body("POST", &format!("{RES}/documents"), &headers, 5 * 1024 * 1024).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.ends_with(r#"{"errors":["server.payload_too_large"]}"#), "{answer}");
     assert_eq!(resource(&node, &bearer, Method::GET, "/documents", None).await.json().as_array().unwrap().len(), 2);
     // Proofs of address count against the same limit.
     let address = [("country", "UA"), ("address", "Khreshchatyk 1"), ("city", "Kyiv"), ("postcode", "01001")];

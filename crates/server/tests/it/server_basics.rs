@@ -30,6 +30,8 @@ both!(oversized_bodies_are_refused, |srv: TestServer| async move {
     let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
     let answer = srv.announce_body("POST", "/api/v1/license/create_license", &headers, 2 * 1024 * 1024).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    // In the vendor's envelope, as every other error.
+    assert!(answer.ends_with(r#"{"status":"error","code":413,"data":{"message":"The request body is too large."}}"#), "{answer}");
     assert!(srv.post("/api/v1/license/list_licenses", &c.token, &[]).await.data().as_array().unwrap().is_empty());
 });
 
