@@ -168,6 +168,9 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
         _ => None,
     };
     barong.upload_rules = upload_rules(config);
+    if let Some(n) = config.barong_concurrent_uploads {
+        barong.max_concurrent_uploads = n.max(1);
+    }
     barong.captcha = match config.barong_captcha.as_str() {
         "none" => keyhall_face_barong::Captcha::None,
         "recaptcha" => keyhall_face_barong::Captcha::Recaptcha {

@@ -54,6 +54,8 @@ pub struct Config {
     pub barong_require_doc_expiry: Option<bool>,
     /// Largest uploaded file, in MiB (10 by default).
     pub upload_max_mb: Option<usize>,
+    /// Uploads read into memory at once; more wait their turn (8 by default).
+    pub barong_concurrent_uploads: Option<usize>,
     /// reCAPTCHA site key, shown to front ends as `captcha_id`.
     pub recaptcha_site_key: Option<String>,
     /// reCAPTCHA secret key responses are verified with.
@@ -111,6 +113,7 @@ impl Default for Config {
             barong_doc_limit: None,
             barong_require_doc_expiry: None,
             upload_max_mb: None,
+            barong_concurrent_uploads: None,
             recaptcha_site_key: None,
             recaptcha_secret_key: None,
             recaptcha_verify_url: None,
@@ -158,6 +161,7 @@ pub struct FileConfig {
     pub barong_doc_limit: Option<i64>,
     pub barong_require_doc_expiry: Option<bool>,
     pub upload_max_mb: Option<usize>,
+    pub barong_concurrent_uploads: Option<usize>,
     pub recaptcha_site_key: Option<String>,
     pub recaptcha_secret_key: Option<String>,
     pub recaptcha_verify_url: Option<String>,
@@ -253,6 +257,9 @@ pub struct ServeArgs {
     /// Largest uploaded file, in MiB (10 by default).
     #[arg(long, env = "KEYHALL_UPLOAD_MAX_MB")]
     pub upload_max_mb: Option<usize>,
+    /// Uploads read into memory at once; more wait their turn (8 by default).
+    #[arg(long, env = "KEYHALL_BARONG_CONCURRENT_UPLOADS")]
+    pub barong_concurrent_uploads: Option<usize>,
     /// reCAPTCHA site key, shown to front ends as `captcha_id`.
     #[arg(long, env = "KEYHALL_RECAPTCHA_SITE_KEY", hide_env_values = true)]
     pub recaptcha_site_key: Option<String>,
@@ -339,6 +346,7 @@ impl Config {
             barong_doc_limit: args.barong_doc_limit.or(file.barong_doc_limit),
             barong_require_doc_expiry: args.barong_require_doc_expiry.or(file.barong_require_doc_expiry),
             upload_max_mb: args.upload_max_mb.or(file.upload_max_mb),
+            barong_concurrent_uploads: args.barong_concurrent_uploads.or(file.barong_concurrent_uploads),
             password_hash_concurrency: args.password_hash_concurrency.or(file.password_hash_concurrency),
             sms_webhook_url: args.sms_webhook_url.clone().or(file.sms_webhook_url).filter(|v| !v.is_empty()),
             jwt_algorithm: args.jwt_algorithm.clone().or(file.jwt_algorithm).unwrap_or(d.jwt_algorithm),

@@ -25,21 +25,25 @@ const MAX_TEXT_FIELD: usize = 16 * 1024;
 pub struct Form {
     p: Params,
     uploads: Vec<Upload>,
+    /// The turn this request's files hold in memory, until the handler is done with them.
+    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 fn too_large() -> BarongError {
     BarongError::new(413, "server.payload_too_large")
 }
 
-impl<S: Send + Sync> FromRequest<S> for Form {
+impl FromRequest<State> for Form {
     type Rejection = BarongError;
 
-    async fn from_request(req: Request, state: &S) -> std::result::Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &State) -> std::result::Result<Self, Self::Rejection> {
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
             let crate::params::Input { p, .. } = crate::params::Input::from_request(req, state).await?;
-            return Ok(Form { p, uploads: Vec::new() });
+            return Ok(Form { p, uploads: Vec::new(), _turn: None });
         }
+        // Wait for a turn before reading the files (the request timeout bounds the wait).
+        let turn = state.uploads.clone().acquire_owned().await.map_err(BarongError::internal)?;
         let query = req.uri().query().map(str::to_string);
         let mut form = Multipart::from_request(req, state).await.map_err(|_| BarongError::new(400, "server.invalid_form"))?;
         let mut map = Map::new();
@@ -73,7 +77,7 @@ impl<S: Send + Sync> FromRequest<S> for Form {
         if uploads.is_empty() && map.get("upload").is_some() {
             map.insert("upload".into(), Value::String("not a file".into()));
         }
-        Ok(Form { p: Params::from_map(map), uploads })
+        Ok(Form { p: Params::from_map(map), uploads, _turn: Some(turn) })
     }
 }
 
@@ -108,7 +112,7 @@ pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respo
 }
 
 /// One document per uploaded file, sharing type, number, expiry and `identificator`.
-pub async fn upload(AxumState(state): AxumState<State>, b: Bearer, Form { p, uploads }: Form) -> Result<Response> {
+pub async fn upload(AxumState(state): AxumState<State>, b: Bearer, Form { p, uploads, _turn }: Form) -> Result<Response> {
     let mut check = p.checker("resource.document");
     check.requires_filled("doc_type").requires_filled("doc_number").requires("upload");
     let mut c = Coerce::new(&p);
@@ -143,7 +147,7 @@ pub async fn upload(AxumState(state): AxumState<State>, b: Bearer, Form { p, upl
 
 /// A proof of address: the files become `Address` documents, and the address they prove is
 /// kept with them (as the documents' metadata) for whoever reviews them.
-pub async fn upload_address(AxumState(state): AxumState<State>, b: Bearer, Form { p, uploads }: Form) -> Result<Response> {
+pub async fn upload_address(AxumState(state): AxumState<State>, b: Bearer, Form { p, uploads, _turn }: Form) -> Result<Response> {
     let mut check = p.checker("resource.address");
     check.requires_filled("country").requires_filled("address").requires("upload").requires("city").requires("postcode");
     check.finish()?;

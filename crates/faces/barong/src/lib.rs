@@ -69,6 +69,8 @@ pub struct BarongConfig {
     pub upload_rules: keyhall_core::documents::UploadRules,
     /// How long a document's signed URL stays valid.
     pub upload_url_ttl: time::Duration,
+    /// Uploads read into memory at once (each up to three of the largest files); more wait.
+    pub max_concurrent_uploads: usize,
 }
 
 impl BarongConfig {
@@ -88,6 +90,7 @@ impl BarongConfig {
             auth0: None,
             upload_rules: Default::default(),
             upload_url_ttl: time::Duration::seconds(60),
+            max_concurrent_uploads: 8,
         }
     }
 }
@@ -104,6 +107,8 @@ pub struct Barong {
     users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::users::User>,
     auth0: Option<auth0::Auth0>,
     captcha: captcha::CaptchaVerifier,
+    /// Turns to read an upload into memory: bounds what uploads hold at once.
+    uploads: Arc<tokio::sync::Semaphore>,
 }
 
 pub type State = Arc<Barong>;
@@ -111,9 +116,11 @@ pub type State = Arc<Barong>;
 pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
     let auth0 = config.auth0.clone().map(auth0::Auth0::new);
     let captcha = captcha::CaptchaVerifier::new(config.captcha.clone());
+    let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_uploads.max(1)));
     let state = Arc::new(Barong {
         auth0,
         captcha,
+        uploads,
         core,
         config,
         verified_jwts: moka::sync::Cache::builder()

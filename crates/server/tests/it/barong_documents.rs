@@ -175,3 +175,44 @@ barong!(addresses_are_proved_by_documents, |srv: TestServer, sink: SmtpSink| asy
     let labels = resource(&srv, &bearer, Method::GET, "/labels", None).await.json();
     assert!(labels.as_array().unwrap().iter().any(|l| l["key"] == "address" && l["value"] == "pending"));
 });
+
+barong!(uploads_wait_their_turn_to_be_read_into_memory, |srv: TestServer, sink: SmtpSink| async move {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let node = std::sync::Arc::new(srv.sibling(|c| c.barong_concurrent_uploads = Some(1)).await);
+    let mut b = active_member(&srv, &sink, "turns@example.com").await;
+    let bearer = b.bearer(&srv).await;
+    // A slow client: the first half of its upload now, the rest later.
+    let mut body = String::new();
+    for (name, value) in PASSPORT {
+        body.push_str(&format!("--x\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    body.push_str("--x\r\nContent-Disposition: form-data; name=\"upload[]\"; filename=\"slow.jpg\"\r\n\r\n");
+    body.push_str(&"j".repeat(4096));
+    body.push_str("\r\n--x--\r\n");
+    let (first_half, second_half) = body.split_at(body.len() / 2);
+    let url = reqwest::Url::parse(&node.url("/")).unwrap();
+    let mut slow = tokio::net::TcpStream::connect((url.host_str().unwrap(), url.port().unwrap())).await.unwrap();
+    let head = format!(
+        "POST {RES}/documents HTTP/1.1\r\nHost: {}\r\nAuthorization: {bearer}\r\nContent-Type: multipart/form-data; boundary=x\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        url.authority(),
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(first_half.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // A second upload waits while the first holds the only turn...
+    let quick = {
+        let (node, bearer) = (node.clone(), bearer.clone());
+        tokio::spawn(async move { post(&node, &bearer, "/documents", form(PASSPORT, &[("quick.jpg", vec![7u8; 100])])).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!quick.is_finished(), "the second upload was read while the first held the only turn");
+    // ...and goes ahead once the first is done.
+    slow.write_all(second_half.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    slow.read_to_end(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 201"), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(quick.await.unwrap().status, 201);
+    assert_eq!(resource(&node, &bearer, Method::GET, "/documents", None).await.json().as_array().unwrap().len(), 2);
+});
