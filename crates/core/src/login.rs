@@ -30,6 +30,8 @@ pub enum LoginRefusal {
 }
 
 const MAX_LOCK: time::Duration = time::Duration::hours(24);
+/// How long a counter that was locked is kept after its lock ended: its lockouts still count.
+const PURGE_LOCKS_AFTER: time::Duration = time::Duration::days(7);
 
 /// A successful sign-in: the user, the session just opened for it, and whether the user has
 /// a second factor (read with the password, so that answering needs no second look).
@@ -146,10 +148,13 @@ impl Core {
     }
 
     /// Forgets failed-login counters that no longer count (see `LoginAttemptRepo::purge_attempts`):
-    /// their window is over and any lock ended more than a day ago, the longest lock there is.
+    /// their window ended more than an hour ago (so that a sign-in still waiting for its hash
+    /// can lock its counter), and any lock ended more than a week ago (so that lockouts keep
+    /// growing across days of guessing).
     pub async fn purge_login_attempts(&self) -> Result<u64> {
         let now = self.now();
-        self.store.purge_attempts(now - self.settings.login_window, now - MAX_LOCK).await
+        let margin = time::Duration::hours(1);
+        self.store.purge_attempts(now - self.settings.login_window - margin, now - PURGE_LOCKS_AFTER).await
     }
 
     pub async fn has_totp(&self, user: keyhall_types::UserId) -> Result<bool> {

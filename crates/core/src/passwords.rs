@@ -36,13 +36,19 @@ impl PasswordPool {
                 .spawn(move || {
                     loop {
                         // The lock is held only while waiting for the next job, never while
-                        // hashing; a poisoned lock cannot happen (nothing panics inside it).
+                        // hashing, so no panic can poison it.
                         let job = match queue.lock() {
                             Ok(q) => q.recv(),
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A panicking job (the OS random source failing, say) loses its
+                            // answer, and its caller gets an error, but not the thread.
+                            Ok(job) => {
+                                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                                    tracing::error!("a password hashing job panicked");
+                                }
+                            }
                             Err(_) => return,
                         }
                     }
@@ -99,6 +105,13 @@ mod tests {
         assert!(pool.verify(&phc, "Correct-Horse-9").await.unwrap());
         assert!(!pool.verify(&phc, "wrong").await.unwrap());
         pool.verify_dummy("anything").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_its_caller_but_keeps_the_thread() {
+        let pool = PasswordPool::new(1);
+        assert!(pool.run(|| -> u8 { panic!("boom") }).await.is_err());
+        assert_eq!(pool.run(|| 7).await.unwrap(), 7);
     }
 
     #[tokio::test]

@@ -237,7 +237,8 @@ pub trait LoginAttemptRepo: Send + Sync {
     async fn reserve_attempt(&self, key: &str, limit: i64, window_start: Timestamp, now: Timestamp) -> Result<Attempt>;
     /// `reserve_attempt` on `key` and, read in the same statement, `peek_attempts` on `peek`
     /// (what a sign-in asks of its account and of its client's address at once). When the
-    /// attempt is refused, the peeked count is not read and comes back as `(0, None)`.
+    /// attempt is refused, the peeked count is not read and comes back as `(0, None)`. `peek`
+    /// must be another key than `key` (which state of `key` the read saw differs by store).
     async fn reserve_attempt_and_peek(
         &self,
         key: &str,

@@ -34,12 +34,13 @@ impl Default for CometConfig {
     }
 }
 
-/// The face's routes, ready to be merged into the server's router.
-/// The Comet envelope's answer to a request body over the limit.
+/// The Comet envelope's answer to a request body over the limit (the JSON envelope, also on
+/// the few plain-text endpoints: the limit is checked before the route is known).
 pub fn body_too_large() -> axum::response::Response {
     reply::ApiError::new(http::StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.").into_response(Encoding::Json)
 }
 
+/// The face's routes, ready to be merged into the server's router.
 pub fn router(core: Arc<Core>, config: CometConfig) -> Router {
     dispatch::router(core, Arc::new(config))
 }

@@ -363,8 +363,16 @@ async fn reserve_and_peek(
         let peeked = (col::<Option<i64>>(&r, "peek_failures")?.unwrap_or(0), col_ts_opt(&r, "peek_locked_until")?);
         return Ok((attempt, peeked));
     }
-    let r = sqlx::query("SELECT locked_until FROM login_attempts WHERE key = $1").bind(key).fetch_one(store.write_pool()).await.map_err(db)?;
-    let until = col_ts_opt(&r, "locked_until")?.filter(|u| *u > now);
+    // Refused: read the lock (the row may be gone meanwhile, cleared by a sign-in).
+    let r = sqlx::query("SELECT locked_until FROM login_attempts WHERE key = $1")
+        .bind(key)
+        .fetch_optional(store.write_pool())
+        .await
+        .map_err(db)?;
+    let until = match r {
+        Some(r) => col_ts_opt(&r, "locked_until")?.filter(|u| *u > now),
+        None => None,
+    };
     Ok((Attempt::Locked { until: until.unwrap_or(now) }, (0, None)))
 }
 
