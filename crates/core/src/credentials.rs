@@ -48,6 +48,11 @@ pub struct Credential {
     pub updated_at: Timestamp,
 }
 
+/// Whether these credentials include a TOTP seed (the user signs in with a code).
+pub fn has_totp(credentials: &[Credential]) -> bool {
+    credentials.iter().any(|c| c.kind == CredentialKind::Totp)
+}
+
 impl Credential {
     pub fn new(user_id: UserId, kind: CredentialKind, secret: String, label: String, at: Timestamp) -> Self {
         Self { id: CredentialId::new(), user_id, kind, secret, label, used_steps: Vec::new(), created_at: at, updated_at: at }

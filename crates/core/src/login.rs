@@ -85,7 +85,7 @@ impl Core {
             Some((u, c)) => (Some(u), c),
             None => (None, Vec::new()),
         };
-        let has_totp = credentials.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp);
+        let has_totp = crate::credentials::has_totp(&credentials);
         let phc = credentials.iter().find(|c| c.kind == crate::credentials::CredentialKind::Password).map(|c| c.secret.as_str());
         let password_ok = match phc {
             Some(phc) => self.passwords.verify(phc, password).await?,
@@ -158,7 +158,7 @@ impl Core {
     }
 
     pub async fn has_totp(&self, user: keyhall_types::UserId) -> Result<bool> {
-        Ok(self.store.list_credentials(user).await?.iter().any(|c| c.kind == crate::credentials::CredentialKind::Totp))
+        Ok(crate::credentials::has_totp(&self.store.list_credentials(user).await?))
     }
 
     /// Makes a refusal an error of the catalogue (for faces that do not need the details).

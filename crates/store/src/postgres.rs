@@ -104,7 +104,7 @@ const OPEN_SESSION_SQL: &str = concat!(
     "WITH forget AS (DELETE FROM login_attempts WHERE key = $10), \
      audit AS (INSERT INTO audit_log (",
     audit_cols!(),
-    ") VALUES ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)) \
-     INSERT INTO sessions (id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ") VALUES ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)) INSERT INTO sessions (",
+    session_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 );

@@ -125,10 +125,9 @@ include!("shared/repos.rs");
 /// Opens a session: clears the named login counter ($10, none when NULL), inserts the session
 /// ($1–$9) and its audit record ($11–$21).
 const OPEN_SESSION_SQL: &str = concat!(
-    "DELETE FROM login_attempts WHERE key = $10; \
-     INSERT INTO sessions (id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9); \
-     INSERT INTO audit_log (",
+    "DELETE FROM login_attempts WHERE key = $10; INSERT INTO sessions (",
+    session_cols!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9); INSERT INTO audit_log (",
     audit_cols!(),
     ") VALUES ($11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
 );

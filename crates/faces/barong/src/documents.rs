@@ -29,10 +29,6 @@ pub struct Form {
     _turn: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
-fn too_large() -> BarongError {
-    BarongError::new(413, "server.payload_too_large")
-}
-
 impl FromRequest<State> for Form {
     type Rejection = BarongError;
 
@@ -53,7 +49,11 @@ impl FromRequest<State> for Form {
         }
         let mut uploads = Vec::new();
         let read_error = |e: axum::extract::multipart::MultipartError| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { BarongError::new(400, "server.invalid_form") }
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                BarongError::payload_too_large()
+            } else {
+                BarongError::new(400, "server.invalid_form")
+            }
         };
         while let Some(field) = form.next_field().await.map_err(read_error)? {
             let name = field.name().unwrap_or("").trim_end_matches("[]").to_string();
@@ -67,7 +67,7 @@ impl FromRequest<State> for Form {
                     let text = field.text().await.map_err(read_error)?;
                     // Text fields are copied into every document of the request: keep them small.
                     if text.len() > MAX_TEXT_FIELD {
-                        return Err(too_large());
+                        return Err(BarongError::payload_too_large());
                     }
                     map.insert(name, Value::String(text));
                 }

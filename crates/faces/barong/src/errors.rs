@@ -21,6 +21,11 @@ impl BarongError {
         Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), errors: codes }
     }
 
+    /// A request body over the limit.
+    pub fn payload_too_large() -> Self {
+        Self::new(413, "server.payload_too_large")
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(error = %e, "internal error");
         Self::new(500, "server.internal_error")

@@ -35,12 +35,12 @@ pub use auth0::Auth0Config;
 pub use captcha::Captcha;
 pub use documents::UPLOAD_PATHS;
 pub use errors::BarongError;
+pub use swagger::{BASE_PATH as RESOURCE_BASE_PATH, OPERATIONS as RESOURCE_OPERATIONS};
 
 /// Barong's answer to a request body over the limit.
 pub fn body_too_large() -> axum::response::Response {
-    axum::response::IntoResponse::into_response(BarongError::new(413, "server.payload_too_large"))
+    axum::response::IntoResponse::into_response(BarongError::payload_too_large())
 }
-pub use swagger::{BASE_PATH as RESOURCE_BASE_PATH, OPERATIONS as RESOURCE_OPERATIONS};
 
 #[derive(Debug, Clone)]
 pub struct BarongConfig {

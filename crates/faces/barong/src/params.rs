@@ -22,8 +22,7 @@ impl<S: Send + Sync> FromRequest<S> for Input {
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let client = Client { info: keyhall_http::client::client_info(&parts) };
-        let body =
-            axum::body::to_bytes(body, 1024 * 1024).await.map_err(|_| BarongError::new(413, "server.payload_too_large"))?;
+        let body = axum::body::to_bytes(body, 1024 * 1024).await.map_err(|_| BarongError::payload_too_large())?;
         Ok(Input { p: Params::parse(&parts, &body)?, client })
     }
 }

@@ -158,9 +158,7 @@ async fn run(
         (parts.headers, client, body)
     };
     let (headers, client, body) = client;
-    let body: Bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .map_err(|_| ApiError::new(http::StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large."))?;
+    let body: Bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| ApiError::payload_too_large())?;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let form = FormPairs::parse(content_type, &body).map_err(|e| match e {
         FormError::WrongContentType(t) => {

@@ -37,7 +37,7 @@ impl Default for CometConfig {
 /// The Comet envelope's answer to a request body over the limit (the JSON envelope, also on
 /// the few plain-text endpoints: the limit is checked before the route is known).
 pub fn body_too_large() -> axum::response::Response {
-    reply::ApiError::new(http::StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.").into_response(Encoding::Json)
+    reply::ApiError::payload_too_large().into_json_response()
 }
 
 /// The face's routes, ready to be merged into the server's router.

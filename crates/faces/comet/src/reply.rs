@@ -105,6 +105,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
+    /// A request body over the limit.
+    pub fn payload_too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.")
+    }
+
     pub fn method_not_allowed() -> Self {
         Self { status: StatusCode::METHOD_NOT_ALLOWED, message: "Method not allowed: use POST.".into(), allow_post: true }
     }

@@ -1,5 +1,12 @@
 // SessionRepo.
 
+/// The columns of a session row, in the order `insert_session` binds them ($1–$9).
+macro_rules! session_cols {
+    () => {
+        "id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at"
+    };
+}
+
 #[async_trait::async_trait]
 impl keyhall_core::ports::SessionRepo for Store {
     async fn insert_session(&self, s: &Session, digest: &str, audit: &AuditEvent, forget_attempts: Option<&str>) -> Result<()> {
