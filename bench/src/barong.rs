@@ -112,7 +112,7 @@ pub async fn run(addr: &str, o: &Options, healthz: MakeReq) -> anyhow::Result<()
     };
     let api_key_req: MakeReq = Arc::new(move || {
         let nonce = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
-        let signature = keyhall_core::api_keys::signature(&secret, &nonce, &kid);
+        let signature = keyhall_core::auth::api_keys::signature(&secret, &nonce, &kid);
         Req {
             method: "GET",
             path: AUTHORIZE.into(),

@@ -1,36 +1,23 @@
-//! The identity core: tenants, communities, users, credentials, API tokens, sessions, second
-//! factors and the audit log, plus the Comet-only domain in `comet`. It knows no HTTP and no
-//! SQL: faces call its commands, the store implements its ports.
+//! The identity core, one folder per bounded context: `tenancy` (tenants, communities and
+//! their configuration documents), `identity` (users and what they say about themselves),
+//! `credentials` (passwords, TOTP, WebAuthn), `auth` (sign-in, sessions, tokens, keys),
+//! `audit`, and the vendor-only domains `comet` and `barong`. Each context has its own
+//! service type, reached from `Core` (`core.identity().user(…)`), and its own port file
+//! under `ports`. `Core` itself is only the shared plumbing: store, clock, keys, caches.
+//!
+//! It knows no HTTP and no SQL: faces call its commands, the store implements its ports.
 
-pub mod action_tokens;
-pub mod api_keys;
 pub mod audit;
-pub mod authz;
+pub mod auth;
+pub mod barong;
+pub mod cache;
 pub mod comet;
-pub mod companies;
 pub mod context;
-pub mod countries;
 pub mod credentials;
-pub mod data_storage;
-pub mod documents;
 pub mod error;
-pub mod labels;
-pub mod login;
-pub mod masking;
-pub mod mfa;
-pub mod password_strength;
-pub mod passwords;
-pub mod phones;
+pub mod identity;
 pub mod ports;
-pub mod profiles;
-pub mod read_cache;
-pub mod registration;
-pub mod restrictions;
-pub mod sessions;
-pub mod signing;
-pub mod tenants;
-pub mod tokens;
-pub mod users;
+pub mod tenancy;
 
 use std::sync::Arc;
 
@@ -40,11 +27,11 @@ use keyhall_crypto::seal::MasterKey;
 use keyhall_types::Timestamp;
 use keyhall_webauthn::RelyingParty;
 
+use crate::auth::api_tokens::TokenUses;
 use crate::comet::billing::PriceList;
 use crate::comet::downloads::DownloadCatalogue;
-use crate::passwords::PasswordPool;
+use crate::credentials::password::PasswordPool;
 use crate::ports::{Clock, Mailer, SmsSender, Store};
-use crate::tokens::TokenUses;
 
 /// Tunables of the core, filled from the server's configuration.
 #[derive(Debug, Clone)]
@@ -127,21 +114,21 @@ pub struct Core {
     settings: CoreSettings,
     passwords: PasswordPool,
     token_uses: TokenUses,
-    licenses: read_cache::TenantCache<Vec<comet::licenses::License>>,
-    signing: signing::SigningState,
+    licenses: cache::TenantCache<Vec<comet::licenses::License>>,
+    signing: auth::signing::SigningState,
     /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
-    session_cache: moka::sync::Cache<String, sessions::Session>,
+    session_cache: moka::sync::Cache<String, auth::sessions::Session>,
     /// API keys seen recently, with their unsealed secrets, keyed by kid.
-    api_key_cache: moka::sync::Cache<String, api_keys::CachedKey>,
+    api_key_cache: moka::sync::Cache<String, auth::api_keys::CachedKey>,
     /// Each tenant's access restrictions (authorize reads them on every request).
-    restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<restrictions::Restriction>>>,
+    restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<auth::restrictions::Restriction>>>,
 }
 
 impl Core {
     pub fn new(deps: CoreDeps) -> Self {
         let passwords = PasswordPool::new(deps.settings.password_hash_concurrency);
         let token_uses = TokenUses::new(deps.settings.token_cache_ttl);
-        let licenses = read_cache::TenantCache::new(deps.settings.read_cache_ttl);
+        let licenses = cache::TenantCache::new(deps.settings.read_cache_ttl);
         Self {
             store: deps.store,
             clock: deps.clock,
@@ -178,22 +165,51 @@ impl Core {
         &self.settings
     }
 
-    pub fn catalogue(&self) -> &DownloadCatalogue {
-        &self.catalogue
+    /// Tenants, communities and their configuration.
+    pub fn tenancy(&self) -> tenancy::Tenancy<'_> {
+        tenancy::Tenancy { core: self }
     }
 
-    /// Persists lifecycle transitions that are due (hosted instances, CloudView).
-    pub async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64> {
-        self.store.advance_lifecycles(now).await
+    /// Users and what they say about themselves.
+    pub fn identity(&self) -> identity::Identity<'_> {
+        identity::Identity { core: self }
     }
 
-    /// Appends one audit record that stands alone (no state change goes with it).
-    pub async fn audit_event(&self, event: &audit::AuditEvent) -> Result<()> {
-        self.store.append_audit(event).await
+    /// Passwords, TOTP and WebAuthn.
+    pub fn credentials(&self) -> credentials::Credentials<'_> {
+        credentials::Credentials { core: self }
     }
 
-    /// Reads the audit log.
-    pub async fn audit_log(&self, query: &audit::AuditQuery) -> Result<Vec<audit::AuditEvent>> {
-        self.store.list_audit(query).await
+    /// Sign-in, sessions, API tokens and keys, restrictions, signing keys.
+    pub fn auth(&self) -> auth::Auth<'_> {
+        auth::Auth { core: self }
+    }
+
+    /// The audit log.
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit { core: self }
+    }
+
+    /// The Comet-only domain.
+    pub fn comet(&self) -> comet::Comet<'_> {
+        comet::Comet { core: self }
+    }
+
+    /// The Barong-only domain.
+    pub fn barong(&self) -> barong::Barong<'_> {
+        barong::Barong { core: self }
     }
 }
+
+/// Declares a context's service type: a view of `Core` that carries the context's commands
+/// (`impl Identity<'_> { … }` in the context's files).
+macro_rules! service {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'a> {
+            pub(crate) core: &'a $crate::Core,
+        }
+    };
+}
+pub(crate) use service;

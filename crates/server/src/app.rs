@@ -29,8 +29,8 @@ fn time_duration(d: Duration) -> time::Duration {
     time::Duration::try_from(d).unwrap_or(time::Duration::ZERO)
 }
 
-fn upload_rules(config: &Config) -> keyhall_core::documents::UploadRules {
-    let mut rules = keyhall_core::documents::UploadRules::default();
+fn upload_rules(config: &Config) -> keyhall_core::identity::documents::UploadRules {
+    let mut rules = keyhall_core::identity::documents::UploadRules::default();
     if let Some(mb) = config.upload_max_mb {
         // 1 MiB to 1 GiB: files are held in memory while they are checked.
         rules.max_file_bytes = mb.clamp(1, 1024) * 1024 * 1024;
@@ -143,7 +143,8 @@ pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyha
         ),
         None => None,
     };
-    core.face_tenant("barong.tenant_id", "Barong", configured)
+    core.tenancy()
+        .face_tenant("barong.tenant_id", "Barong", configured)
         .await
         .map_err(|e| anyhow::anyhow!("Barong tenant: {}", e.detail.clone().unwrap_or_else(|| e.code.to_string())))
 }
@@ -151,7 +152,7 @@ pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyha
 async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Router> {
     let tenant = barong_tenant(core, config).await?;
     // Create (or load) the signing key now rather than on the first sign-in.
-    core.signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
+    core.auth().signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
     let mut barong = keyhall_face_barong::BarongConfig::new(tenant);
     barong.csrf_protection = config.barong_csrf;
     barong.jwt_ttl = time::Duration::seconds(3600);
@@ -204,21 +205,21 @@ fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::
                 _ = stop.changed() => break,
             }
             n += 1;
-            if let Err(e) = core.advance_lifecycles(core.now()).await {
+            if let Err(e) = core.comet().advance_lifecycles(core.now()).await {
                 tracing::warn!(error = %e, "lifecycle sweep failed");
             }
             if n.is_multiple_of(5)
-                && let Err(e) = core.flush_token_uses().await
+                && let Err(e) = core.auth().flush_token_uses().await
             {
                 tracing::warn!(error = %e, "writing token last-use times failed");
             }
             if n.is_multiple_of(600)
-                && let Err(e) = core.purge_login_attempts().await
+                && let Err(e) = core.auth().purge_login_attempts().await
             {
                 tracing::warn!(error = %e, "purging stale login-attempt counters failed");
             }
         }
-        if let Err(e) = core.flush_token_uses().await {
+        if let Err(e) = core.auth().flush_token_uses().await {
             tracing::warn!(error = %e, "writing token last-use times failed");
         }
     })

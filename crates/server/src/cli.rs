@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use keyhall_core::comet::actions;
-use keyhall_core::companies::NewCompany;
-use keyhall_core::users::PasswordRule;
+use keyhall_core::credentials::PasswordPolicy;
+use keyhall_core::tenancy::companies::NewCompany;
 use tokio::net::TcpListener;
 
 use crate::config::{Config, FileConfig, ServeArgs};
@@ -133,7 +133,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
             };
             let created = core
-                .create_company(input, &PasswordRule::STANDARD)
+                .tenancy()
+                .create_company(input, &PasswordPolicy::STANDARD)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create the company: {}", describe_error(&e)))?;
             if *json {
@@ -182,20 +183,20 @@ async fn barong_command(
     match command {
         BarongCommand::Whitelink { expire_time, range } => {
             let unit = if range == "hour" { time::Duration::HOUR } else { time::Duration::DAY };
-            let token = core.create_whitelink(&caller, unit * i32::from(*expire_time)).await.map_err(failed)?;
+            let token = core.auth().create_whitelink(&caller, unit * i32::from(*expire_time)).await.map_err(failed)?;
             println!("{token}");
         }
         BarongCommand::RestrictionAdd { category, scope, value, code } => {
-            let r = core.add_restriction(&caller, category, scope, value, *code).await.map_err(failed)?;
+            let r = core.auth().add_restriction(&caller, category, scope, value, *code).await.map_err(failed)?;
             println!("{}", restriction_json(&r));
         }
         BarongCommand::RestrictionList => {
-            for r in core.restrictions(tenant).await.map_err(failed)?.iter() {
+            for r in core.auth().restrictions(tenant).await.map_err(failed)?.iter() {
                 println!("{}", restriction_json(r));
             }
         }
         BarongCommand::RestrictionRemove { id } => {
-            if !core.remove_restriction(&caller, id).await.map_err(failed)? {
+            if !core.auth().remove_restriction(&caller, id).await.map_err(failed)? {
                 anyhow::bail!("no restriction {id}");
             }
         }
@@ -203,7 +204,7 @@ async fn barong_command(
     Ok(())
 }
 
-fn restriction_json(r: &keyhall_core::restrictions::Restriction) -> serde_json::Value {
+fn restriction_json(r: &keyhall_core::auth::restrictions::Restriction) -> serde_json::Value {
     serde_json::json!({
         "id": r.id, "category": r.category, "scope": r.scope, "value": r.value, "code": r.code,
         "state": if r.enabled { "enabled" } else { "disabled" },
@@ -229,7 +230,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         version = env!("CARGO_PKG_VERSION"),
         "keyhall is serving"
     );
-    if app.core.is_empty().await? {
+    if app.core.tenancy().is_empty().await? {
         tracing::info!(
             "no company exists yet; create the first one with: keyhall --data-dir {} company create --name \"Example Ltd\" --email admin@example.com --password 'Choose-a-Password1' --json",
             config.data_dir.display()

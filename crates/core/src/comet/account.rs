@@ -1,11 +1,11 @@
 //! Account settings: the calling user's own settings and their company's details, read and
 //! written together.
 
-use super::Core;
+use super::Comet;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, Result};
-use crate::users::{parse_email, validate_contact_name};
+use crate::identity::users::{parse_email, validate_contact_name};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountSettings {
@@ -59,10 +59,10 @@ fn optional_text(field: &'static str, text: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-impl Core {
-    pub async fn account_settings(&self, caller: &Caller) -> Result<AccountSettings> {
-        let user = self.current_user(caller).await?;
-        let tenant = self.tenant(caller.tenant_id).await?;
+impl Comet<'_> {
+    pub async fn account_settings(self, caller: &Caller) -> Result<AccountSettings> {
+        let user = self.core.identity().current_user(caller).await?;
+        let tenant = self.core.tenancy().tenant(caller.tenant_id).await?;
         Ok(AccountSettings {
             user_contact_name: user.contact_name,
             user_email: user.email.to_string(),
@@ -79,9 +79,9 @@ impl Core {
         })
     }
 
-    pub async fn set_account_settings(&self, caller: &Caller, s: AccountSettings) -> Result<()> {
-        let mut user = self.current_user(caller).await?;
-        let mut tenant = self.tenant(caller.tenant_id).await?;
+    pub async fn set_account_settings(self, caller: &Caller, s: AccountSettings) -> Result<()> {
+        let mut user = self.core.identity().current_user(caller).await?;
+        let mut tenant = self.core.tenancy().tenant(caller.tenant_id).await?;
         user.contact_name = validate_contact_name("user_contact_name", &s.user_contact_name)?;
         let email = parse_email("user_email", &s.user_email)?;
         if email != user.email {
@@ -92,18 +92,18 @@ impl Core {
         user.flags.is_technical = s.user_notifications_is_technical;
         user.flags.is_billing = s.user_notifications_is_billing;
         user.flags.notify_weekly_usage = s.user_notifications_email_weekly_usage;
-        tenant.name = crate::tenants::validate_name("company_name", &s.company_name)?;
+        tenant.name = crate::tenancy::tenants::validate_name("company_name", &s.company_name)?;
         tenant.profile.phone = validate_phone("company_phone_number", &s.company_phone_number)?;
         tenant.profile.address_street = optional_text("company_address_street", &s.company_address_street)?;
         tenant.profile.address_city = optional_text("company_address_city", &s.company_address_city)?;
         tenant.profile.address_postcode = optional_text("company_address_postcode", &s.company_address_postcode)?;
         tenant.profile.address_country = validate_country("company_address_country", &s.company_address_country)?;
-        let now = self.now();
+        let now = self.core.now();
         user.updated_at = now;
         tenant.updated_at = now;
         let audit = AuditEvent::new(caller, "account.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "company": tenant.id.to_string(), "twofa_required": user.flags.twofa_required }));
-        self.store.update_account(&user, &tenant, &audit).await.map_err(crate::users::email_field("user_email"))
+        self.core.store.update_account(&user, &tenant, &audit).await.map_err(crate::identity::users::email_field("user_email"))
     }
 }
 

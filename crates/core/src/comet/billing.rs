@@ -3,7 +3,7 @@
 
 use keyhall_types::{BillingRecordId, TenantId, Timestamp};
 
-use super::Core;
+use super::Comet;
 use super::hosted::HostedInstance;
 use super::licenses::License;
 
@@ -43,9 +43,9 @@ pub fn format_cents(cents: i64) -> String {
     format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
 
-impl Core {
-    pub(crate) fn charge_for_license(&self, license: &License) -> BillingRecord {
-        let p = &self.settings.prices;
+impl Comet<'_> {
+    pub(crate) fn charge_for_license(self, license: &License) -> BillingRecord {
+        let p = &self.core.settings.prices;
         BillingRecord {
             id: BillingRecordId::new(),
             tenant_id: license.tenant_id,
@@ -60,8 +60,8 @@ impl Core {
         }
     }
 
-    pub(crate) fn charge_for_hosted(&self, h: &HostedInstance) -> BillingRecord {
-        let p = &self.settings.prices;
+    pub(crate) fn charge_for_hosted(self, h: &HostedInstance) -> BillingRecord {
+        let p = &self.core.settings.prices;
         BillingRecord {
             id: BillingRecordId::new(),
             tenant_id: h.tenant_id,

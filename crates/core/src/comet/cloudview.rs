@@ -4,7 +4,7 @@
 
 use keyhall_types::{TenantId, Timestamp};
 
-use super::Core;
+use super::Comet;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
@@ -155,10 +155,11 @@ pub struct CloudViewLogin {
     pub login_postdata: String,
 }
 
-impl Core {
-    pub async fn cloudview(&self, caller: &Caller) -> Result<CloudView> {
-        let now = self.now();
+impl Comet<'_> {
+    pub async fn cloudview(self, caller: &Caller) -> Result<CloudView> {
+        let now = self.core.now();
         Ok(self
+            .core
             .store
             .get_cloudview(caller.tenant_id)
             .await?
@@ -166,14 +167,14 @@ impl Core {
             .at(now))
     }
 
-    pub async fn cloudview_command(&self, caller: &Caller, command: CloudViewCommand) -> Result<CloudView> {
+    pub async fn cloudview_command(self, caller: &Caller, command: CloudViewCommand) -> Result<CloudView> {
         for _ in 0..8 {
-            let now = self.now();
+            let now = self.core.now();
             let current = self.cloudview(caller).await?;
-            let next = transition(&current, command, now, self.settings.provision_delay)?;
+            let next = transition(&current, command, now, self.core.settings.provision_delay)?;
             let audit = AuditEvent::new(caller, command.action(), "cloudview", Some(caller.tenant_id.to_string()), now)
                 .with_details(serde_json::json!({ "from": current.status.as_str(), "to": next.status.as_str(), "mode": next.mode.as_str() }));
-            if self.store.put_cloudview(&next, current.revision, &audit).await? {
+            if self.core.store.put_cloudview(&next, current.revision, &audit).await? {
                 return Ok(next);
             }
         }
@@ -182,29 +183,29 @@ impl Core {
 
     /// Issues a one-time login for the CloudView portal of a READY instance. The token is
     /// random, kept as a digest, and valid for five minutes.
-    pub async fn cloudview_login(&self, caller: &Caller) -> Result<CloudViewLogin> {
+    pub async fn cloudview_login(self, caller: &Caller) -> Result<CloudViewLogin> {
         let cv = self.cloudview(caller).await?;
         if cv.status != CloudViewStatus::Ready {
             return Err(invalid_state("CloudView is not ready"));
         }
         let user_id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
-        let user = self.user(caller, user_id).await?;
-        let now = self.now();
+        let user = self.core.identity().user(caller, user_id).await?;
+        let now = self.core.now();
         let token = keyhall_crypto::random::alphanumeric(40);
-        let challenge = crate::mfa::Challenge {
+        let challenge = crate::credentials::challenges::Challenge {
             id: keyhall_types::ChallengeId::new(),
             tenant_id: caller.tenant_id,
             user_id,
-            kind: crate::mfa::ChallengeKind::CloudViewLogin,
+            kind: crate::credentials::challenges::ChallengeKind::CloudViewLogin,
             state: keyhall_crypto::token::digest(&token),
             created_at: now,
             expires_at: now + time::Duration::minutes(5),
         };
         let audit = AuditEvent::new(caller, "cloudview.generate_login", "user", Some(user_id.to_string()), now);
-        self.store.put_challenge(&challenge, Some(&audit)).await?;
+        self.core.store.put_challenge(&challenge, Some(&audit)).await?;
         let postdata = format!("username={}&auth_type=token&token={token}", url_encode(user.email.as_str()));
         Ok(CloudViewLogin {
-            login_url: format!("{}/login", self.settings.cloudview_url.trim_end_matches('/')),
+            login_url: format!("{}/login", self.core.settings.cloudview_url.trim_end_matches('/')),
             login_postdata: postdata,
         })
     }

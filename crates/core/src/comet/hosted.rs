@@ -5,7 +5,7 @@
 
 use keyhall_types::{HostedInstanceId, TenantId, Timestamp};
 
-use super::Core;
+use super::Comet;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::credentials::seal_purpose;
@@ -208,10 +208,10 @@ fn validate_display(field: &'static str, text: &str) -> Result<String> {
     Ok(t.to_string())
 }
 
-impl Core {
-    pub async fn create_hosted(&self, caller: &Caller, input: NewHosted) -> Result<HostedInstance> {
+impl Comet<'_> {
+    pub async fn create_hosted(self, caller: &Caller, input: NewHosted) -> Result<HostedInstance> {
         let region = one_of("region", &input.region, &REGIONS.iter().map(|r| r.0).collect::<Vec<_>>())?;
-        let send_as = crate::users::parse_email("email_send_as", &input.email_send_as)?;
+        let send_as = crate::identity::users::parse_email("email_send_as", &input.email_send_as)?;
         let from = validate_display("email_from", &input.email_from)?;
         let storage_type = one_of("storage_type", &input.storage_type, STORAGE_TYPES)?;
         let bucket = input.storage_bucket.as_deref().map(str::trim).unwrap_or("").to_string();
@@ -234,18 +234,21 @@ impl Core {
             }
             _ => serde_json::Value::Null,
         };
-        let storage_keys_sealed =
-            if keys.is_null() { String::new() } else { self.keys.seal_str(seal_purpose::HOSTED_STORAGE_KEYS, &keys.to_string()) };
-        let now = self.now();
+        let storage_keys_sealed = if keys.is_null() {
+            String::new()
+        } else {
+            self.core.keys.seal_str(seal_purpose::HOSTED_STORAGE_KEYS, &keys.to_string())
+        };
+        let now = self.core.now();
         let admin_password = keyhall_crypto::random::alphanumeric(20);
         let instance = HostedInstance {
             id: HostedInstanceId::new(),
             tenant_id: caller.tenant_id,
             server_name: name,
             region,
-            user_dns: format!("{subdomain}.{}", self.settings.hosted_domain),
+            user_dns: format!("{subdomain}.{}", self.core.settings.hosted_domain),
             admin_username: "admin".into(),
-            admin_password_sealed: self.keys.seal_str(seal_purpose::HOSTED_ADMIN_PASSWORD, &admin_password),
+            admin_password_sealed: self.core.keys.seal_str(seal_purpose::HOSTED_ADMIN_PASSWORD, &admin_password),
             send_as_display_name: from,
             send_as_email_address: send_as.to_string(),
             send_as_email_verified: false,
@@ -267,7 +270,7 @@ impl Core {
             num_boosters_online: 0,
             version: self.catalogue().latest(false).map(|v| v.version.clone()).unwrap_or_default(),
             state: HostedState::Provisioning,
-            state_due_at: Some(now + self.settings.provision_delay),
+            state_due_at: Some(now + self.core.settings.provision_delay),
             pending_delete_failed: false,
             created_at: now,
             date_deleted: None,
@@ -280,7 +283,8 @@ impl Core {
                 "region": instance.region, "user_dns": instance.user_dns, "storage_type": instance.storage_type
             }),
         );
-        self.store
+        self.core
+            .store
             .insert_hosted(&instance, &charge, &audit)
             .await
             .map_err(|e| if e.is(ErrorCode::HostedDomainTaken) { e.field("domain") } else { e })?;
@@ -288,9 +292,10 @@ impl Core {
     }
 
     /// Instances that are not deleted, as of now.
-    pub async fn list_hosted(&self, caller: &Caller) -> Result<Vec<HostedInstance>> {
-        let now = self.now();
+    pub async fn list_hosted(self, caller: &Caller) -> Result<Vec<HostedInstance>> {
+        let now = self.core.now();
         Ok(self
+            .core
             .store
             .list_hosted(caller.tenant_id)
             .await?
@@ -300,34 +305,38 @@ impl Core {
             .collect())
     }
 
-    pub async fn hosted(&self, caller: &Caller, id: &str) -> Result<HostedInstance> {
+    pub async fn hosted(self, caller: &Caller, id: &str) -> Result<HostedInstance> {
         let not_found = || DomainError::new(ErrorCode::HostedInstanceNotFound).field("hosted_server_id");
         let id = HostedInstanceId::parse(id).ok_or_else(not_found)?;
-        let found = self.store.get_hosted(caller.tenant_id, id).await?.ok_or_else(not_found)?;
-        Ok(found.at(self.now()))
+        let found = self.core.store.get_hosted(caller.tenant_id, id).await?.ok_or_else(not_found)?;
+        Ok(found.at(self.core.now()))
     }
 
-    pub fn hosted_admin_password(&self, instance: &HostedInstance) -> Result<String> {
-        self.keys
+    pub fn hosted_admin_password(self, instance: &HostedInstance) -> Result<String> {
+        self.core
+            .keys
             .unseal_string(seal_purpose::HOSTED_ADMIN_PASSWORD, &instance.admin_password_sealed)
             .map_err(DomainError::internal)
     }
 
-    pub fn hosted_smtp_password(&self, instance: &HostedInstance) -> Result<String> {
+    pub fn hosted_smtp_password(self, instance: &HostedInstance) -> Result<String> {
         if instance.smtp_password_sealed.is_empty() {
             return Ok(String::new());
         }
-        self.keys.unseal_string(seal_purpose::HOSTED_SMTP_PASSWORD, &instance.smtp_password_sealed).map_err(DomainError::internal)
+        self.core
+            .keys
+            .unseal_string(seal_purpose::HOSTED_SMTP_PASSWORD, &instance.smtp_password_sealed)
+            .map_err(DomainError::internal)
     }
 
-    pub async fn change_hosted(&self, caller: &Caller, id: &str, change: HostedChange) -> Result<HostedInstance> {
+    pub async fn change_hosted(self, caller: &Caller, id: &str, change: HostedChange) -> Result<HostedInstance> {
         let change = match change {
             HostedChange::Name(n) => HostedChange::Name(validate_display("name", &n)?),
             HostedChange::Branding(b) => HostedChange::Branding(Box::new(self.validate_branding(*b)?)),
             other => other,
         };
         for _ in 0..8 {
-            let now = self.now();
+            let now = self.core.now();
             let current = self.hosted(caller, id).await?;
             if matches!(current.state, HostedState::Deleting | HostedState::Deleted) {
                 return Err(DomainError::new(ErrorCode::HostedInstanceDeleting)
@@ -350,22 +359,22 @@ impl Core {
                 }
                 HostedChange::Delete => {
                     next.state = HostedState::Deleting;
-                    next.state_due_at = Some(now + self.settings.delete_delay);
+                    next.state_due_at = Some(now + self.core.settings.delete_delay);
                     "hosted.delete"
                 }
             };
             next.updated_at = now;
             next.revision = current.revision + 1;
             let audit = AuditEvent::new(caller, action, "hosted_instance", Some(current.id.to_string()), now);
-            if self.store.update_hosted(&next, current.revision, &audit).await? {
+            if self.core.store.update_hosted(&next, current.revision, &audit).await? {
                 return Ok(next);
             }
         }
         Err(DomainError::internal("hosted instance kept changing concurrently"))
     }
 
-    fn validate_branding(&self, mut b: BrandingUpdate) -> Result<BrandingUpdate> {
-        b.email_send_as = crate::users::parse_email("email_send_as", &b.email_send_as)?.to_string();
+    fn validate_branding(self, mut b: BrandingUpdate) -> Result<BrandingUpdate> {
+        b.email_send_as = crate::identity::users::parse_email("email_send_as", &b.email_send_as)?.to_string();
         b.email_from = validate_display("email_from", &b.email_from)?;
         b.delivery_method = one_of("email_delivery_method", &b.delivery_method, DELIVERY_METHODS)?;
         if b.use_custom_domain {
@@ -399,7 +408,7 @@ impl Core {
         Ok(b)
     }
 
-    fn apply_branding(&self, h: &mut HostedInstance, b: &BrandingUpdate) {
+    fn apply_branding(self, h: &mut HostedInstance, b: &BrandingUpdate) {
         h.use_custom_dns = b.use_custom_domain;
         if let Some(d) = &b.custom_domain {
             h.user_custom_dns = d.clone();
@@ -417,7 +426,7 @@ impl Core {
             h.smtp_port = b.smtp_port.unwrap_or(587);
             h.smtp_username = b.smtp_username.clone().unwrap_or_default();
             if let Some(p) = &b.smtp_password {
-                h.smtp_password_sealed = self.keys.seal_str(seal_purpose::HOSTED_SMTP_PASSWORD, p);
+                h.smtp_password_sealed = self.core.keys.seal_str(seal_purpose::HOSTED_SMTP_PASSWORD, p);
             }
             h.smtp_security = b.smtp_security.clone().unwrap_or_else(|| "starttls".into());
             h.smtp_accept_invalid_certificate = b.smtp_accept_invalid_certificate.unwrap_or(false);

@@ -2,7 +2,7 @@
 
 use keyhall_types::{LicenseId, TenantId, Timestamp};
 
-use super::Core;
+use super::Comet;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
@@ -96,11 +96,11 @@ fn validate_license_name(field: &'static str, name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-impl Core {
-    pub async fn create_license(&self, caller: &Caller, name: Option<&str>) -> Result<License> {
+impl Comet<'_> {
+    pub async fn create_license(self, caller: &Caller, name: Option<&str>) -> Result<License> {
         let name = validate_license_name("name", name.unwrap_or(""))?;
-        let now = self.now();
-        let tenant = self.tenant(caller.tenant_id).await?;
+        let now = self.core.now();
+        let tenant = self.core.tenancy().tenant(caller.tenant_id).await?;
         let region_code = super::regions::region_for_country(&tenant.profile.address_country).map(|r| r.code.to_string());
         let license = License {
             id: LicenseId::new(),
@@ -124,24 +124,25 @@ impl Core {
         let charge = self.charge_for_license(&license);
         let audit = AuditEvent::new(caller, "license.create", "license", Some(license.serial.clone()), now)
             .with_details(serde_json::json!({ "name": license.name }));
-        self.store.insert_license(&license, &charge, &audit).await?;
-        self.licenses.invalidate(caller.tenant_id);
+        self.core.store.insert_license(&license, &charge, &audit).await?;
+        self.core.licenses.invalidate(caller.tenant_id);
         Ok(license)
     }
 
     /// The company's licenses, oldest first (served from the read cache when fresh).
-    pub async fn list_licenses(&self, caller: &Caller) -> Result<std::sync::Arc<Vec<License>>> {
-        self.licenses.get_or_load(caller.tenant_id, || self.store.list_licenses(caller.tenant_id)).await
+    pub async fn list_licenses(self, caller: &Caller) -> Result<std::sync::Arc<Vec<License>>> {
+        self.core.licenses.get_or_load(caller.tenant_id, || self.core.store.list_licenses(caller.tenant_id)).await
     }
 
-    pub async fn license(&self, caller: &Caller, serial: &str) -> Result<License> {
-        self.store
+    pub async fn license(self, caller: &Caller, serial: &str) -> Result<License> {
+        self.core
+            .store
             .get_license(caller.tenant_id, serial.trim())
             .await?
             .ok_or_else(|| DomainError::new(ErrorCode::LicenseNotFound).field("serial"))
     }
 
-    pub async fn change_license(&self, caller: &Caller, serial: &str, change: LicenseChange) -> Result<License> {
+    pub async fn change_license(self, caller: &Caller, serial: &str, change: LicenseChange) -> Result<License> {
         if let LicenseChange::Name(name) = &change {
             let name = validate_license_name("name", name)?;
             if name.is_empty() {
@@ -157,13 +158,13 @@ impl Core {
         // The store writes only if the row still has the revision we read, so two concurrent
         // changes cannot overwrite each other; on a lost race, re-read and apply again.
         for _ in 0..8 {
-            let now = self.now();
+            let now = self.core.now();
             let current = self.license(caller, serial).await?;
             let next = change.apply(&current, now)?;
             let audit = AuditEvent::new(caller, change.action(), "license", Some(current.serial.clone()), now)
                 .with_details(details.clone());
-            if self.store.update_license(&next, current.revision, &audit).await? {
-                self.licenses.invalidate(caller.tenant_id);
+            if self.core.store.update_license(&next, current.revision, &audit).await? {
+                self.core.licenses.invalidate(caller.tenant_id);
                 return Ok(next);
             }
         }
@@ -173,11 +174,11 @@ impl Core {
     /// Re-reads every license's state from the license service. In keyhall the license service
     /// is keyhall itself, so this applies every pending state transition now (hosted instances,
     /// CloudView) and stamps the licenses as synchronised.
-    pub async fn resync_licenses(&self, caller: &Caller) -> Result<u64> {
-        let now = self.now();
+    pub async fn resync_licenses(self, caller: &Caller) -> Result<u64> {
+        let now = self.core.now();
         self.advance_lifecycles(now).await?;
         let audit = AuditEvent::new(caller, "license.resync_all", "tenant", Some(caller.tenant_id.to_string()), now);
-        self.store.mark_licenses_synced(caller.tenant_id, now, &audit).await
+        self.core.store.mark_licenses_synced(caller.tenant_id, now, &audit).await
     }
 }
 

@@ -11,4 +11,18 @@ pub mod licenses;
 pub mod regions;
 pub mod reports;
 
-pub(crate) use crate::Core;
+crate::service! {
+    /// Comet-only commands: `core.comet()`.
+    Comet
+}
+
+impl<'a> Comet<'a> {
+    pub fn catalogue(self) -> &'a downloads::DownloadCatalogue {
+        &self.core.catalogue
+    }
+
+    /// Persists lifecycle transitions that are due (hosted instances, CloudView).
+    pub async fn advance_lifecycles(self, now: keyhall_types::Timestamp) -> crate::Result<u64> {
+        self.core.store.advance_lifecycles(now).await
+    }
+}

@@ -3,7 +3,7 @@
 
 use keyhall_types::Timestamp;
 
-use super::Core;
+use super::Comet;
 use super::hosted::HostedState;
 use crate::context::Caller;
 use crate::error::Result;
@@ -30,9 +30,9 @@ pub struct BillingRow {
     pub currency: String,
 }
 
-impl Core {
+impl Comet<'_> {
     /// Every license that is not archived and every hosted instance that is not deleted.
-    pub async fn active_services(&self, caller: &Caller) -> Result<Vec<ActiveServiceRow>> {
+    pub async fn active_services(self, caller: &Caller) -> Result<Vec<ActiveServiceRow>> {
         let mut rows: Vec<ActiveServiceRow> = self
             .list_licenses(caller)
             .await?
@@ -63,8 +63,9 @@ impl Core {
         Ok(rows)
     }
 
-    pub async fn billing_history(&self, caller: &Caller) -> Result<Vec<BillingRow>> {
+    pub async fn billing_history(self, caller: &Caller) -> Result<Vec<BillingRow>> {
         Ok(self
+            .core
             .store
             .list_billing(caller.tenant_id)
             .await?

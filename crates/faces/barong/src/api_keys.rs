@@ -5,8 +5,8 @@
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use keyhall_core::ErrorCode;
-use keyhall_core::api_keys::{ApiKey, ApiKeyState};
-use keyhall_core::users::User;
+use keyhall_core::auth::api_keys::{ApiKey, ApiKeyState};
+use keyhall_core::identity::users::User;
 use serde_json::Value;
 
 use crate::State;
@@ -83,6 +83,7 @@ pub fn page(mut keys: Vec<ApiKey>, p: &Params, prefix: &str) -> Result<Response>
 pub async fn create(state: &State, b: &Bearer, holder: &User, p: &Params, prefix: &'static str) -> Result<Response> {
     let (key, secret) = state
         .core
+        .auth()
         .create_api_key(
             &b.caller,
             holder,
@@ -99,6 +100,7 @@ pub async fn update(state: &State, b: &Bearer, holder: &User, kid: &str, p: &Par
     let new_state = state_param(p)?;
     let key = state
         .core
+        .auth()
         .update_api_key(&b.caller, holder, kid, new_state, scope(p), p.text("totp_code").as_deref())
         .await
         .map_err(error(prefix))?;
@@ -106,6 +108,6 @@ pub async fn update(state: &State, b: &Bearer, holder: &User, kid: &str, p: &Par
 }
 
 pub async fn delete(state: &State, b: &Bearer, holder: &User, kid: &str, p: &Params, prefix: &'static str) -> Result<Response> {
-    state.core.delete_api_key(&b.caller, holder, kid, p.text("totp_code").as_deref()).await.map_err(error(prefix))?;
+    state.core.auth().delete_api_key(&b.caller, holder, kid, p.text("totp_code").as_deref()).await.map_err(error(prefix))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

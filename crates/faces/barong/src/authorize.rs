@@ -6,11 +6,11 @@
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use keyhall_core::api_keys::ApiKeyRefusal;
 use keyhall_core::audit::AuditEvent;
-use keyhall_core::authz::{Permit, Route};
-use keyhall_core::users::User;
-use keyhall_core::{Actor, Caller, Core};
+use keyhall_core::auth::api_keys::ApiKeyRefusal;
+use keyhall_core::barong::gateway::{Permit, Route};
+use keyhall_core::identity::users::User;
+use keyhall_core::{Actor, Caller};
 use serde_json::json;
 
 use crate::State;
@@ -76,8 +76,8 @@ async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
     if WHITELINK_PATHS.contains(&path.as_ref()) {
         return Ok(());
     }
-    let list = state.core.restrictions(state.config.tenant_id).await.map_err(BarongError::internal)?;
-    match keyhall_core::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path.as_ref())) {
+    let list = state.core.auth().restrictions(state.config.tenant_id).await.map_err(BarongError::internal)?;
+    match keyhall_core::auth::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path.as_ref())) {
         None => Ok(()),
         Some(r) => {
             let status = u16::try_from(r.code).ok().filter(|c| (400..600).contains(c)).unwrap_or(401);
@@ -106,7 +106,7 @@ async fn decide(state: &State, path: &str, method: &Method, client: &Client, hea
             for p in audited {
                 let audit = AuditEvent::new(&caller, "authz.audit", "path", Some(path.to_string()), state.core.now())
                     .with_details(json!({ "method": method.as_str(), "rule": p.path, "topic": "audit" }));
-                state.core.audit_event(&audit).await.map_err(BarongError::internal)?;
+                state.core.audit().record(&audit).await.map_err(BarongError::internal)?;
             }
         }
     }
@@ -122,6 +122,7 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
     }
     let outcome = state
         .core
+        .auth()
         .authenticate_api_key(state.config.tenant_id, kid.trim(), nonce, signature, state.config.nonce_lifetime_ms)
         .await
         .map_err(BarongError::internal)?;
@@ -146,7 +147,7 @@ async fn cookie_holder(state: &State, method: &Method, client: &Client, headers:
     }
     let secret = crate::session::cookie(headers, &state.config.session_cookie).ok_or_else(|| denied("authz.invalid_session"))?;
     let session =
-        state.core.resolve_session(&secret, client.info.ip, &client.info.user_agent).await.map_err(|e| match e.code {
+        state.core.auth().resolve_session(&secret, client.info.ip, &client.info.user_agent).await.map_err(|e| match e.code {
             keyhall_core::ErrorCode::SessionInvalid => denied("authz.invalid_session"),
             keyhall_core::ErrorCode::SessionMismatch => denied("authz.client_session_mismatch"),
             _ => BarongError::internal(e),
@@ -163,6 +164,7 @@ async fn cookie_holder(state: &State, method: &Method, client: &Client, headers:
         None => {
             let u = state
                 .core
+                .identity()
                 .find_user(session.tenant_id, &session.user_id.to_string())
                 .await
                 .map_err(BarongError::internal)?
@@ -171,7 +173,7 @@ async fn cookie_holder(state: &State, method: &Method, client: &Client, headers:
             u
         }
     };
-    if !Core::may_sign_in(user.status) {
+    if !user.status.may_sign_in() {
         return Err(denied("authz.user_not_active"));
     }
     Ok(user)
@@ -184,14 +186,14 @@ async fn token_for(state: &State, user: &User) -> Result<String> {
     if let Some(token) = state.issued_jwts.get(&cache_key) {
         return Ok(token);
     }
-    let labels = state.core.labels(user.id).await.map_err(BarongError::internal)?;
+    let labels = state.core.identity().labels(user.id).await.map_err(BarongError::internal)?;
     let now = state.core.now();
     let settings = state.core.settings();
     let mut claims = json!({
         "uid": user.uid,
         "email": user.email,
         "role": user.role,
-        "level": keyhall_core::labels::level(&labels),
+        "level": keyhall_core::identity::labels::level(&labels),
         "state": user.status.as_str(),
         "iat": now.unix_timestamp(),
         "exp": (now + state.config.jwt_ttl).unix_timestamp(),
@@ -203,12 +205,18 @@ async fn token_for(state: &State, user: &User) -> Result<String> {
     if user.owner_id.is_none() {
         claims["username"] = json!(user.username);
         let referral = match user.referral_id {
-            Some(r) => state.core.find_user(user.tenant_id, &r.to_string()).await.map_err(BarongError::internal)?.map(|u| u.uid),
+            Some(r) => state
+                .core
+                .identity()
+                .find_user(user.tenant_id, &r.to_string())
+                .await
+                .map_err(BarongError::internal)?
+                .map(|u| u.uid),
             None => None,
         };
         claims["referral_id"] = json!(referral);
     }
-    let token = state.core.sign_jwt(&claims).await.map_err(BarongError::internal)?;
+    let token = state.core.auth().sign_jwt(&claims).await.map_err(BarongError::internal)?;
     state.issued_jwts.insert(cache_key, token.clone());
     Ok(token)
 }

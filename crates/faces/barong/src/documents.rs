@@ -5,7 +5,7 @@
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
-use keyhall_core::documents::{self, ADDRESS, ExpiryProblem, NewDocuments, Upload};
+use keyhall_core::identity::documents::{self, ADDRESS, ExpiryProblem, NewDocuments, Upload};
 use keyhall_core::{DomainError, ErrorCode};
 use serde_json::{Map, Value, json};
 
@@ -95,13 +95,13 @@ fn uploaded() -> Response {
 }
 
 pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
-    let docs = state.core.documents(b.user.id).await.map_err(BarongError::internal)?;
+    let docs = state.core.identity().documents(b.user.id).await.map_err(BarongError::internal)?;
     let ttl = state.config.upload_url_ttl;
     let body: Vec<Value> = docs
         .iter()
         .map(|d| {
             json!({
-                "upload": { "url": state.core.upload_url(d, ttl) },
+                "upload": { "url": state.core.identity().upload_url(d, ttl) },
                 "doc_type": d.doc_type,
                 "doc_number": d.doc_number.as_deref().map(documents::mask_doc_number),
                 "doc_expire": d.doc_expire.map(keyhall_types::iso_date),
@@ -141,7 +141,7 @@ pub async fn upload(AxumState(state): AxumState<State>, b: Bearer, Form { p, upl
     if !broken.is_empty() {
         return Err(BarongError::many(422, broken));
     }
-    state.core.add_documents(&b.caller, &b.user, new, rules).await.map_err(limit_error)?;
+    state.core.identity().add_documents(&b.caller, &b.user, new, rules).await.map_err(limit_error)?;
     Ok(uploaded())
 }
 
@@ -166,7 +166,7 @@ pub async fn upload_address(AxumState(state): AxumState<State>, b: Bearer, Form 
     if !broken.is_empty() {
         return Err(BarongError::many(422, broken));
     }
-    state.core.add_documents(&b.caller, &b.user, new, &state.config.upload_rules).await.map_err(limit_error)?;
+    state.core.identity().add_documents(&b.caller, &b.user, new, &state.config.upload_rules).await.map_err(limit_error)?;
     Ok(uploaded())
 }
 
@@ -185,7 +185,7 @@ pub async fn file(
 ) -> Result<Response> {
     let expires = signed.expires.and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
     let signature = signed.signature.unwrap_or_default();
-    let (doc, content) = state.core.open_upload(&id, expires, &signature).await.map_err(|e| match e.code {
+    let (doc, content) = state.core.identity().open_upload(&id, expires, &signature).await.map_err(|e| match e.code {
         ErrorCode::DocumentNotFound => BarongError::new(404, "record.not_found"),
         _ => BarongError::internal(e),
     })?;

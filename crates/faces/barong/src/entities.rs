@@ -1,12 +1,12 @@
 //! Barong's entities as JSON, key for key and in its order.
 
 use keyhall_core::Core;
-use keyhall_core::api_keys::ApiKey;
 use keyhall_core::audit::AuditEvent;
-use keyhall_core::labels::{Label, level};
-use keyhall_core::phones::{PhoneView, mask_number};
-use keyhall_core::profiles::{Profile, mask_dob, mask_last_name};
-use keyhall_core::users::User;
+use keyhall_core::auth::api_keys::ApiKey;
+use keyhall_core::identity::labels::{Label, level};
+use keyhall_core::identity::phones::{PhoneView, mask_number};
+use keyhall_core::identity::profiles::{Profile, mask_dob, mask_last_name};
+use keyhall_core::identity::users::User;
 use keyhall_types::rfc3339;
 use serde_json::{Map, Value, json};
 
@@ -67,7 +67,7 @@ pub struct UserFacts {
     pub otp: bool,
     pub referral_uid: Option<String>,
     pub labels: Vec<Label>,
-    pub data_storages: Vec<keyhall_core::data_storage::DataStorage>,
+    pub data_storages: Vec<keyhall_core::barong::data_storage::DataStorage>,
     pub phones: Vec<PhoneView>,
     pub profiles: Vec<Profile>,
 }
@@ -79,22 +79,22 @@ pub async fn facts(core: &Core, user: &User, otp: Option<bool>) -> Result<UserFa
     let otp = async {
         match otp {
             Some(otp) => Ok(otp),
-            None => core.has_totp(user.id).await,
+            None => core.credentials().has_totp(user.id).await,
         }
     };
     let referral_uid = async {
         match user.referral_id {
-            Some(r) => Ok(core.find_user(user.tenant_id, &r.to_string()).await?.map(|u| u.uid)),
+            Some(r) => Ok(core.identity().find_user(user.tenant_id, &r.to_string()).await?.map(|u| u.uid)),
             None => Ok(None),
         }
     };
     let (labels, otp, referral_uid, data_storages, phones, profiles) = tokio::try_join!(
-        core.labels(user.id),
+        core.identity().labels(user.id),
         otp,
         referral_uid,
-        core.data_storages(user.id),
-        core.phones(user.id),
-        core.profiles(user.id)
+        core.barong().data_storages(user.id),
+        core.identity().phones(user.id),
+        core.identity().profiles(user.id)
     )
     .map_err(BarongError::internal)?;
     Ok(UserFacts { level: level(&labels), otp, referral_uid, labels, data_storages, phones, profiles })

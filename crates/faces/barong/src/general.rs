@@ -32,7 +32,7 @@ pub async fn configs(AxumState(state): AxumState<State>) -> Response {
         "session_expire_time": state.core.settings().session_ttl.whole_seconds(),
         "captcha_type": state.config.captcha.kind(),
         "phone_verification_type": "twilio_sms",
-        "password_min_entropy": keyhall_core::password_strength::MIN_ENTROPY as i64,
+        "password_min_entropy": keyhall_core::credentials::password::strength::MIN_ENTROPY as i64,
         "password_regexp": "^(?=.*[[:lower:]])(?=.*[[:upper:]])(?=.*[[:digit:]])(?=.*[[:graph:]]).{8,80}$",
     });
     if let Captcha::Recaptcha { site_key, .. } = &state.config.captcha {
@@ -59,12 +59,12 @@ pub async fn kyc() -> Result<Response> {
 pub async fn password_validate(uri: http::Uri, Input { p, .. }: Input) -> Result<Response> {
     let module = if uri.path().contains("/public/") { "public" } else { "identity" };
     p.checker(&format!("{module}.general")).requires("password").finish()?;
-    let entropy = keyhall_core::password_strength::entropy(&p.text("password").unwrap_or_default());
+    let entropy = keyhall_core::credentials::password::strength::entropy(&p.text("password").unwrap_or_default());
     Ok((StatusCode::CREATED, axum::Json(json!({ "entropy": entropy }))).into_response())
 }
 
 pub async fn jwks(AxumState(state): AxumState<State>) -> Result<Response> {
-    Ok(axum::Json(state.core.jwks().await.map_err(BarongError::internal)?).into_response())
+    Ok(axum::Json(state.core.auth().jwks().await.map_err(BarongError::internal)?).into_response())
 }
 
 /// Grape's catch-all for unknown routes inside the API namespaces.

@@ -3,11 +3,12 @@
 use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
-use keyhall_core::action_tokens::{ActionTokenError, Purpose};
-use keyhall_core::login::LoginRefusal;
-use keyhall_core::registration::{PasswordPolicy, Registration, check_user_data, check_username};
-use keyhall_core::sessions::OpenedSession;
-use keyhall_core::users::{USER_UID_PREFIX, UserStatus};
+use keyhall_core::auth::action_tokens::{ActionTokenError, Purpose};
+use keyhall_core::auth::login::LoginRefusal;
+use keyhall_core::auth::sessions::OpenedSession;
+use keyhall_core::credentials::PasswordPolicy;
+use keyhall_core::identity::registration::{Registration, check_user_data, check_username};
+use keyhall_core::identity::users::{USER_UID_PREFIX, UserStatus};
 use keyhall_core::{Actor, Caller, ErrorCode};
 use serde_json::Value;
 
@@ -21,10 +22,10 @@ use crate::session::{Client, expired_cookie, session_cookie};
 async fn with_new_session(
     state: &State,
     client: &Client,
-    user: &keyhall_core::users::User,
+    user: &keyhall_core::identity::users::User,
     status: StatusCode,
 ) -> Result<Response> {
-    let opened = state.core.open_session(user, &client.origin()).await.map_err(BarongError::internal)?;
+    let opened = state.core.auth().open_session(user, &client.origin()).await.map_err(BarongError::internal)?;
     session_answer(state, user, &opened, None, status).await
 }
 
@@ -32,7 +33,7 @@ async fn with_new_session(
 /// its csrf token. `otp` is the user's 2FA state when the caller already knows it.
 async fn session_answer(
     state: &State,
-    user: &keyhall_core::users::User,
+    user: &keyhall_core::identity::users::User,
     opened: &OpenedSession,
     otp: Option<bool>,
     status: StatusCode,
@@ -54,7 +55,7 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
             if !refid.starts_with(USER_UID_PREFIX) {
                 return Err(BarongError::new(422, "identity.user.invalid_referral_format"));
             }
-            match core.user_by_uid(tenant, &refid).await.map_err(BarongError::internal)? {
+            match core.identity().user_by_uid(tenant, &refid).await.map_err(BarongError::internal)? {
                 Some(u) => Some(u.id),
                 None => return Err(BarongError::new(422, "identity.user.referral_doesnt_exist")),
             }
@@ -77,7 +78,7 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
     match &email {
         None => errors.push("email.invalid".into()),
         Some(e) => {
-            if core.user_by_email(tenant, e.as_str()).await.map_err(BarongError::internal)?.is_some() {
+            if core.identity().user_by_email(tenant, e.as_str()).await.map_err(BarongError::internal)?.is_some() {
                 errors.push("email.taken".into());
             }
         }
@@ -107,14 +108,14 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
         data,
         first_user_is_superadmin: state.config.first_registration_superadmin,
     };
-    let user = core.register_user(tenant, registration, &client.origin()).await.map_err(|e| match e.code {
+    let user = core.identity().register_user(tenant, registration, &client.origin()).await.map_err(|e| match e.code {
         ErrorCode::EmailTaken => BarongError::new(422, "email.taken"),
         ErrorCode::UsernameTaken => BarongError::new(422, "username.taken"),
         _ => BarongError::internal(e),
     })?;
     if user.status == UserStatus::Pending {
         let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: client.origin() };
-        core.send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
+        core.identity().send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
     }
     with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }
@@ -126,7 +127,7 @@ pub async fn access(AxumState(state): AxumState<State>, Input { p, client }: Inp
     let tenant = state.config.tenant_id;
     let caller = Caller { tenant_id: tenant, actor: Actor::System, origin: client.origin() };
     let token = p.text("whitelink_token").unwrap_or_default();
-    state.core.use_whitelink(&caller, &token).await.map_err(|e| match e.code {
+    state.core.auth().use_whitelink(&caller, &token).await.map_err(|e| match e.code {
         ErrorCode::WhitelinkInvalid => BarongError::new(422, "identity.user.access.invalid_token"),
         ErrorCode::RestrictionTaken => BarongError::new(422, "value.taken"),
         _ => e.into(),
@@ -144,11 +145,12 @@ pub async fn email_generate_code(AxumState(state): AxumState<State>, Input { p, 
     state.captcha.verify(&p).await?;
     let email = p.text("email").unwrap_or_default();
     // Unknown and already active addresses get the same answer: no enumeration.
-    if let Some(user) = state.core.user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
+    if let Some(user) =
+        state.core.identity().user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
         && user.status != UserStatus::Active
     {
         let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
-        state.core.send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
+        state.core.identity().send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
     }
     Ok(StatusCode::CREATED.into_response())
 }
@@ -164,19 +166,25 @@ pub async fn email_confirm_code(AxumState(state): AxumState<State>, Input { p, c
     p.checker("identity.user").requires_filled("token").finish()?;
     let core = &state.core;
     let claims = core
+        .auth()
         .decode_action_token(&p.text("token").unwrap_or_default(), Purpose::Confirmation)
         .await
         .map_err(BarongError::internal)?
         .map_err(token_error)?;
     let email = claims.get("email").and_then(Value::as_str).unwrap_or_default();
-    let user = core.user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)?;
+    let user = core.identity().user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)?;
     let Some(user) = user.filter(|u| u.status != UserStatus::Active) else {
         return Err(BarongError::new(422, "identity.user.active_or_doesnt_exist"));
     };
     let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
-    core.consume_action_token(user.id, Purpose::Confirmation, jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
+    core.auth()
+        .consume_action_token(user.id, Purpose::Confirmation, jti)
+        .await
+        .map_err(BarongError::internal)?
+        .map_err(token_error)?;
     let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
-    let user = core.set_private_label(&caller, &user, "email", Some("verified")).await.map_err(BarongError::internal)?;
+    let user =
+        core.identity().set_private_label(&caller, &user, "email", Some("verified")).await.map_err(BarongError::internal)?;
     with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }
 
@@ -184,9 +192,11 @@ pub async fn password_generate_code(AxumState(state): AxumState<State>, Input { 
     p.checker("identity.user").requires_filled("email").finish()?;
     state.captcha.verify(&p).await?;
     let email = p.text("email").unwrap_or_default();
-    if let Some(user) = state.core.user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)? {
+    if let Some(user) =
+        state.core.identity().user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
+    {
         let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
-        state.core.send_password_reset(&caller, &user).await.map_err(BarongError::internal)?;
+        state.core.identity().send_password_reset(&caller, &user).await.map_err(BarongError::internal)?;
     }
     Ok(StatusCode::CREATED.into_response())
 }
@@ -207,12 +217,14 @@ pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p
     }
     let core = &state.core;
     let claims = core
+        .auth()
         .decode_action_token(&p.text("reset_password_token").unwrap_or_default(), Purpose::Reset)
         .await
         .map_err(BarongError::internal)?
         .map_err(token_error)?;
     let uid = claims.get("uid").and_then(Value::as_str).unwrap_or_default();
     let user = core
+        .identity()
         .user_by_uid(state.config.tenant_id, uid)
         .await
         .map_err(BarongError::internal)?
@@ -220,9 +232,9 @@ pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p
     // A too-weak password does not burn the token: check it first.
     PasswordPolicy::BARONG.check("password", &password)?;
     let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
-    core.consume_action_token(user.id, Purpose::Reset, jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
+    core.auth().consume_action_token(user.id, Purpose::Reset, jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
     let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
-    core.set_password(&caller, &user, &password, &PasswordPolicy::BARONG, None).await?;
+    core.credentials().set_password(&caller, &user, &password, &PasswordPolicy::BARONG, None).await?;
     Ok(StatusCode::CREATED.into_response())
 }
 
@@ -236,6 +248,7 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
     state.captcha.verify(&p).await?;
     let outcome = state
         .core
+        .auth()
         .password_sign_in(
             state.config.tenant_id,
             &p.text("email").unwrap_or_default(),
@@ -269,7 +282,7 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
 pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client, headers: HeaderMap) -> Result<Response> {
     let not_found = || BarongError::new(404, "identity.session.not_found");
     let secret = crate::session::cookie(&headers, &state.config.session_cookie).ok_or_else(not_found)?;
-    state.core.close_session(&secret, &client.origin()).await.map_err(BarongError::internal)?.ok_or_else(not_found)?;
+    state.core.auth().close_session(&secret, &client.origin()).await.map_err(BarongError::internal)?.ok_or_else(not_found)?;
     Ok((StatusCode::OK, [(header::SET_COOKIE, expired_cookie(&state.config.session_cookie))]).into_response())
 }
 
@@ -286,14 +299,16 @@ pub async fn session_auth0(AxumState(state): AxumState<State>, Input { p, client
     let email = claims.get("email").and_then(Value::as_str).ok_or_else(|| invalid(401))?;
     let verified = claims.get("email_verified").and_then(Value::as_bool).unwrap_or(false);
     let core = &state.core;
-    let user = match core.user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)? {
+    let user = match core.identity().user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)? {
         Some(u) => u,
-        None if verified => {
-            core.create_verified_user(state.config.tenant_id, email, &client.origin()).await.map_err(|_| invalid(422))?
-        }
+        None if verified => core
+            .identity()
+            .create_verified_user(state.config.tenant_id, email, &client.origin())
+            .await
+            .map_err(|_| invalid(422))?,
         None => return Err(invalid(401)),
     };
-    if !keyhall_core::Core::may_sign_in(user.status) {
+    if !user.status.may_sign_in() {
         return Err(invalid(401));
     }
     with_new_session(&state, &client, &user, StatusCode::CREATED).await

@@ -4,7 +4,7 @@
 use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use keyhall_core::profiles::{ProfileChanges, ProfileDetails};
+use keyhall_core::identity::profiles::{ProfileChanges, ProfileDetails};
 use keyhall_core::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -39,21 +39,21 @@ fn profile_error(e: DomainError) -> BarongError {
 }
 
 pub async fn my_profiles(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
-    let profiles = state.core.profiles(b.user.id).await.map_err(BarongError::internal)?;
+    let profiles = state.core.identity().profiles(b.user.id).await.map_err(BarongError::internal)?;
     Ok(axum::Json(profiles.iter().map(entities::profile).collect::<Vec<_>>()).into_response())
 }
 
 /// Starts a profile: drafted, or submitted for verification with `confirm`.
 pub async fn create_profile(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let changes = profile_changes(&p)?;
-    let profile = state.core.create_profile(&b.caller, &b.user, changes).await.map_err(profile_error)?;
+    let profile = state.core.identity().create_profile(&b.caller, &b.user, changes).await.map_err(profile_error)?;
     Ok((StatusCode::CREATED, axum::Json(entities::profile(&profile))).into_response())
 }
 
 /// Edits the drafted profile (and submits it with `confirm`).
 pub async fn update_profile(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let changes = profile_changes(&p)?;
-    let profile = state.core.update_profile(&b.caller, &b.user, changes).await.map_err(profile_error)?;
+    let profile = state.core.identity().update_profile(&b.caller, &b.user, changes).await.map_err(profile_error)?;
     Ok(axum::Json(entities::profile(&profile)).into_response())
 }
 
@@ -90,19 +90,19 @@ fn code_sent(channel: &str) -> Response {
 }
 
 pub async fn phones(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
-    let phones = state.core.phones(b.user.id).await.map_err(BarongError::internal)?;
+    let phones = state.core.identity().phones(b.user.id).await.map_err(BarongError::internal)?;
     Ok(axum::Json(phones.iter().map(entities::phone).collect::<Vec<_>>()).into_response())
 }
 
 pub async fn add_phone(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let (number, channel) = number_and_channel(&p)?;
-    state.core.add_phone(&b.caller, &b.user, &number, &channel).await.map_err(phone_error)?;
+    state.core.identity().add_phone(&b.caller, &b.user, &number, &channel).await.map_err(phone_error)?;
     Ok(code_sent(&channel))
 }
 
 pub async fn send_phone_code(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let (number, channel) = number_and_channel(&p)?;
-    state.core.resend_phone_code(&b.user, &number, &channel).await.map_err(phone_error)?;
+    state.core.identity().resend_phone_code(&b.user, &number, &channel).await.map_err(phone_error)?;
     Ok(code_sent(&channel))
 }
 
@@ -110,7 +110,7 @@ pub async fn send_phone_code(AxumState(state): AxumState<State>, b: Bearer, Inpu
 pub async fn verify_phone(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.phone").requires_filled("phone_number").requires_filled("verification_code").finish()?;
     let (number, code) = (p.text("phone_number").unwrap_or_default(), p.text("verification_code").unwrap_or_default());
-    let user = state.core.verify_phone(&b.caller, &b.user, &number, &code).await.map_err(phone_error)?;
+    let user = state.core.identity().verify_phone(&b.caller, &b.user, &number, &code).await.map_err(phone_error)?;
     let f = facts(&state.core, &user, None).await?;
     Ok((StatusCode::CREATED, axum::Json(user_with_full_info(&user, &f, None))).into_response())
 }

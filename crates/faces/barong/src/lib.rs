@@ -28,7 +28,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{any, get, patch, post, put};
 use keyhall_core::Core;
-use keyhall_core::authz::AccessRules;
+use keyhall_core::barong::gateway::AccessRules;
 use keyhall_types::TenantId;
 
 pub use auth0::Auth0Config;
@@ -66,7 +66,7 @@ pub struct BarongConfig {
     /// Sign-in with Auth0 ID tokens, when configured.
     pub auth0: Option<Auth0Config>,
     /// Limits on uploaded KYC documents.
-    pub upload_rules: keyhall_core::documents::UploadRules,
+    pub upload_rules: keyhall_core::identity::documents::UploadRules,
     /// How long a document's signed URL stays valid.
     pub upload_url_ttl: time::Duration,
     /// Uploads read into memory at once (each up to three of the largest files); more wait.
@@ -104,7 +104,7 @@ pub struct Barong {
     /// Tokens authorize handed out recently, per holder, reused until near expiry.
     issued_jwts: moka::sync::Cache<String, String>,
     /// Session holders seen recently: authorize needs their state and role on every call.
-    users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::users::User>,
+    users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::identity::users::User>,
     auth0: Option<auth0::Auth0>,
     captcha: captcha::CaptchaVerifier,
     /// Turns to read an upload into memory: bounds what uploads hold at once.

@@ -7,8 +7,9 @@ use base64::Engine;
 use http::StatusCode;
 use keyhall_core::ErrorCode;
 use keyhall_core::audit::AuditQuery;
-use keyhall_core::labels::LabelScope;
-use keyhall_core::registration::{PasswordPolicy, check_user_data};
+use keyhall_core::credentials::PasswordPolicy;
+use keyhall_core::identity::labels::LabelScope;
+use keyhall_core::identity::registration::check_user_data;
 use serde_json::{Value, json};
 
 use crate::entities::{self, facts, user_with_full_info};
@@ -17,7 +18,7 @@ use crate::params::{Input, Params};
 use crate::session::Bearer;
 use crate::{State, api_keys};
 
-async fn full(state: &State, user: &keyhall_core::users::User) -> Result<Response> {
+async fn full(state: &State, user: &keyhall_core::identity::users::User) -> Result<Response> {
     let f = facts(&state.core, user, None).await?;
     Ok(axum::Json(user_with_full_info(user, &f, None)).into_response())
 }
@@ -29,7 +30,7 @@ pub async fn me(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respons
 pub async fn update_me(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user").requires_filled("data").finish()?;
     let data = check_user_data(&p.text("data").unwrap_or_default()).map_err(|r| BarongError::new(422, format!("data.{r}")))?;
-    let user = state.core.set_user_data(&b.caller, &b.user, data).await?;
+    let user = state.core.identity().set_user_data(&b.caller, &b.user, data).await?;
     full(&state, &user).await
 }
 
@@ -37,18 +38,27 @@ pub async fn update_me(AxumState(state): AxumState<State>, b: Bearer, Input { p,
 pub async fn delete_me(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user").requires_filled("password").finish()?;
     let core = &state.core;
-    if !core.check_password(Some(&b.user), &p.text("password").unwrap_or_default()).await.map_err(BarongError::internal)? {
+    if !core
+        .credentials()
+        .check_password(Some(&b.user), &p.text("password").unwrap_or_default())
+        .await
+        .map_err(BarongError::internal)?
+    {
         return Err(BarongError::new(422, "resource.user.invalid_password"));
     }
-    if core.has_totp(b.user.id).await.map_err(BarongError::internal)? {
+    if core.credentials().has_totp(b.user.id).await.map_err(BarongError::internal)? {
         match p.text("otp_code") {
             None => return Err(BarongError::new(422, "resource.user.missing_otp_code")),
             Some(c) if c.trim().is_empty() => return Err(BarongError::new(422, "resource.user.empty_otp_code")),
-            Some(c) => core.verify_totp(b.user.id, &c).await.map_err(|_| BarongError::new(422, "resource.user.invalid_otp"))?,
+            Some(c) => core
+                .credentials()
+                .verify_totp(b.user.id, &c)
+                .await
+                .map_err(|_| BarongError::new(422, "resource.user.invalid_otp"))?,
         }
     }
-    core.set_private_label(&b.caller, &b.user, "delete", Some("by_user")).await.map_err(BarongError::internal)?;
-    core.close_user_sessions(b.user.id, None).await.map_err(BarongError::internal)?;
+    core.identity().set_private_label(&b.caller, &b.user, "delete", Some("by_user")).await.map_err(BarongError::internal)?;
+    core.auth().close_user_sessions(b.user.id, None).await.map_err(BarongError::internal)?;
     Ok(StatusCode::OK.into_response())
 }
 
@@ -62,13 +72,13 @@ pub async fn change_password(AxumState(state): AxumState<State>, b: Bearer, Inpu
     if Some(&new) != p.text("confirm_password").as_ref() {
         return Err(BarongError::new(422, "resource.password.doesnt_match"));
     }
-    if !state.core.check_password(Some(&b.user), &old).await.map_err(BarongError::internal)? {
+    if !state.core.credentials().check_password(Some(&b.user), &old).await.map_err(BarongError::internal)? {
         return Err(BarongError::new(400, "resource.password.prev_pass_not_correct"));
     }
     if old == new {
         return Err(BarongError::new(400, "resource.password.no_change_provided"));
     }
-    state.core.set_password(&b.caller, &b.user, &new, &PasswordPolicy::BARONG, None).await?;
+    state.core.credentials().set_password(&b.caller, &b.user, &new, &PasswordPolicy::BARONG, None).await?;
     Ok(StatusCode::CREATED.into_response())
 }
 
@@ -107,7 +117,8 @@ pub async fn activity(
     let (page, limit) = pagination(&p)?;
     let records = state
         .core
-        .audit_log(&AuditQuery {
+        .audit()
+        .log(&AuditQuery {
             tenant_id: Some(b.user.tenant_id),
             target_id: Some(b.user.id.to_string()),
             limit: 10_000,
@@ -130,12 +141,12 @@ pub async fn activity(
 }
 
 pub async fn labels(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
-    let labels = state.core.labels(b.user.id).await.map_err(BarongError::internal)?;
+    let labels = state.core.identity().labels(b.user.id).await.map_err(BarongError::internal)?;
     Ok(axum::Json(labels.iter().map(entities::label).collect::<Vec<_>>()).into_response())
 }
 
 pub async fn label(AxumState(state): AxumState<State>, b: Bearer, Path(key): Path<String>) -> Result<Response> {
-    let labels = state.core.labels(b.user.id).await.map_err(BarongError::internal)?;
+    let labels = state.core.identity().labels(b.user.id).await.map_err(BarongError::internal)?;
     let found = labels
         .iter()
         .find(|l| l.key == key && l.scope == LabelScope::Public)
@@ -154,6 +165,7 @@ pub async fn create_label(AxumState(state): AxumState<State>, b: Bearer, Input {
     p.checker("resource.label").requires_filled("key").requires_filled("value").finish()?;
     let label = state
         .core
+        .barong()
         .create_public_label(&b.caller, &b.user, &p.text("key").unwrap_or_default(), &p.text("value").unwrap_or_default())
         .await
         .map_err(label_error)?;
@@ -169,6 +181,7 @@ pub async fn update_label(
     p.checker("resource.label").requires_filled("value").finish()?;
     let label = state
         .core
+        .barong()
         .update_public_label(&b.caller, &b.user, &key, &p.text("value").unwrap_or_default())
         .await
         .map_err(label_error)?;
@@ -176,15 +189,16 @@ pub async fn update_label(
 }
 
 pub async fn delete_label(AxumState(state): AxumState<State>, b: Bearer, Path(key): Path<String>) -> Result<Response> {
-    state.core.delete_public_label(&b.caller, &b.user, &key).await.map_err(label_error)?;
+    state.core.barong().delete_public_label(&b.caller, &b.user, &key).await.map_err(label_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn otp_generate_qrcode(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
-    let enrolment = state.core.start_totp_enrolment(&b.caller, &state.config.app_name).await.map_err(|e| match e.code {
-        ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
-        _ => BarongError::internal(e),
-    })?;
+    let enrolment =
+        state.core.credentials().start_totp_enrolment(&b.caller, &state.config.app_name).await.map_err(|e| match e.code {
+            ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
+            _ => BarongError::internal(e),
+        })?;
     let png = crate::qr::png(&enrolment.otpauth_uri, 6).ok_or_else(|| BarongError::internal("QR code"))?;
     let barcode = base64::engine::general_purpose::STANDARD.encode(png);
     Ok((StatusCode::CREATED, axum::Json(json!({ "data": { "barcode": barcode, "url": enrolment.otpauth_uri } }))).into_response())
@@ -197,41 +211,41 @@ fn otp_code(p: &Params) -> Result<String> {
 
 pub async fn otp_enable(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let code = otp_code(&p)?;
-    state.core.confirm_totp_enrolment(&b.caller, &code).await.map_err(|e| match e.code {
+    state.core.credentials().confirm_totp_enrolment(&b.caller, &code).await.map_err(|e| match e.code {
         ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
         ErrorCode::TotpInvalidCode => BarongError::new(422, "resource.otp.invalid"),
         _ => BarongError::internal(e),
     })?;
     let core = &state.core;
-    core.set_private_label(&b.caller, &b.user, "otp", Some("enabled")).await.map_err(BarongError::internal)?;
+    core.identity().set_private_label(&b.caller, &b.user, "otp", Some("enabled")).await.map_err(BarongError::internal)?;
     Ok(StatusCode::CREATED.into_response())
 }
 
 pub async fn otp_disable(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let code = otp_code(&p)?;
-    state.core.disable_totp_with_code(&b.caller, &code).await.map_err(|e| match e.code {
+    state.core.credentials().disable_totp_with_code(&b.caller, &code).await.map_err(|e| match e.code {
         ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.otp.not_enabled"),
         ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.otp.invalid"),
         _ => BarongError::internal(e),
     })?;
-    state.core.set_private_label(&b.caller, &b.user, "otp", None).await.map_err(BarongError::internal)?;
+    state.core.identity().set_private_label(&b.caller, &b.user, "otp", None).await.map_err(BarongError::internal)?;
     Ok(StatusCode::OK.into_response())
 }
 
 /// Checks a code without changing anything (the code is spent).
 pub async fn otp_verify(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let code = otp_code(&p)?;
-    if !state.core.has_totp(b.user.id).await.map_err(BarongError::internal)? {
+    if !state.core.credentials().has_totp(b.user.id).await.map_err(BarongError::internal)? {
         return Err(BarongError::new(400, "resource.otp.not_enabled"));
     }
-    state.core.verify_totp(b.user.id, &code).await.map_err(|_| BarongError::new(422, "resource.otp.invalid"))?;
+    state.core.credentials().verify_totp(b.user.id, &code).await.map_err(|_| BarongError::new(422, "resource.otp.invalid"))?;
     Ok(StatusCode::CREATED.into_response())
 }
 
 const KEYS: &str = "resource.api_key";
 
 pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
-    let keys = state.core.api_keys_of(&b.user).await.map_err(BarongError::internal)?;
+    let keys = state.core.auth().api_keys_of(&b.user).await.map_err(BarongError::internal)?;
     api_keys::page(keys, &p, KEYS)
 }
 
@@ -262,11 +276,11 @@ pub async fn delete_api_key(
 pub async fn create_data_storage(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.data_storage").requires_filled("title").requires_filled("data").finish()?;
     let (title, data) = (p.text("title").unwrap_or_default(), p.text("data").unwrap_or_default());
-    let broken = keyhall_core::data_storage::check(&title, &data, &state.config.storage_titles);
+    let broken = keyhall_core::barong::data_storage::check(&title, &data, &state.config.storage_titles);
     if !broken.is_empty() {
         return Err(BarongError::many(422, broken));
     }
-    state.core.create_data_storage(&b.caller, &b.user, &title, &data).await.map_err(|e| match e.code {
+    state.core.barong().create_data_storage(&b.caller, &b.user, &title, &data).await.map_err(|e| match e.code {
         ErrorCode::DataStorageTitleTaken => BarongError::new(422, "title.taken"),
         _ => BarongError::internal(e),
     })?;

@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
-use keyhall_core::users::User;
+use keyhall_core::identity::users::User;
 use keyhall_types::rfc3339;
 use serde_json::{Value, json};
 
@@ -16,7 +16,7 @@ use crate::{State, api_keys};
 async fn target(state: &State, owner: &User, p: &Params) -> Result<User> {
     p.checker("resource.service_account").requires("service_account_uid").finish()?;
     let uid = p.text("service_account_uid").unwrap_or_default();
-    let accounts = state.core.service_accounts_of(owner).await.map_err(BarongError::internal)?;
+    let accounts = state.core.identity().service_accounts_of(owner).await.map_err(BarongError::internal)?;
     accounts.into_iter().find(|a| a.uid == uid).ok_or_else(|| BarongError::new(404, "resource.service_account.doesnt_exist"))
 }
 
@@ -24,17 +24,17 @@ const KEYS: &str = "resource.service_accounts";
 
 /// The raw records, as Barong lists them.
 pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Response> {
-    let accounts = state.core.service_accounts_of(&b.user).await.map_err(BarongError::internal)?;
+    let accounts = state.core.identity().service_accounts_of(&b.user).await.map_err(BarongError::internal)?;
     let mut out = Vec::new();
     for a in &accounts {
-        let labels = state.core.labels(a.id).await.map_err(BarongError::internal)?;
+        let labels = state.core.identity().labels(a.id).await.map_err(BarongError::internal)?;
         out.push(json!({
             "id": a.id.to_string(),
             "uid": a.uid,
             "owner_id": b.user.id.to_string(),
             "email": a.email,
             "role": a.role,
-            "level": keyhall_core::labels::level(&labels),
+            "level": keyhall_core::identity::labels::level(&labels),
             "state": a.status.as_str(),
             "created_at": rfc3339(a.created_at),
             "updated_at": rfc3339(a.updated_at),
@@ -45,7 +45,7 @@ pub async fn list(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respo
 
 pub async fn api_keys(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let account = target(&state, &b.user, &p).await?;
-    let keys = state.core.api_keys_of(&account).await.map_err(BarongError::internal)?;
+    let keys = state.core.auth().api_keys_of(&account).await.map_err(BarongError::internal)?;
     api_keys::page(keys, &p, KEYS)
 }
 

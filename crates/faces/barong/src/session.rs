@@ -3,7 +3,7 @@
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
-use keyhall_core::users::User;
+use keyhall_core::identity::users::User;
 use keyhall_core::{Caller, Origin};
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ async fn verify_bearer(state: &State, parts: &Parts) -> Result<Value, BarongErro
         keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
         return Ok(claims);
     }
-    let keys = state.core.signing_keys().await.map_err(BarongError::internal)?;
+    let keys = state.core.auth().signing_keys().await.map_err(BarongError::internal)?;
     let claims = keys.verifier.verify(token).map_err(|_| invalid())?;
     keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
     if claims.get("sub").and_then(Value::as_str) != Some("session") || claims.get("jti").and_then(Value::as_str).is_none() {
@@ -88,6 +88,7 @@ impl FromRequestParts<State> for Bearer {
         let uid = claims.get("uid").and_then(Value::as_str).unwrap_or_default();
         let user = state
             .core
+            .identity()
             .user_by_uid(state.config.tenant_id, uid)
             .await
             .map_err(BarongError::internal)?

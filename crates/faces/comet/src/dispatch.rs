@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::{HeaderMap, Method, header};
-use keyhall_core::tokens::ApiToken;
+use keyhall_core::auth::api_tokens::ApiToken;
 use keyhall_core::{Caller, Core, DomainError, ErrorCode};
 use keyhall_http::FormPairs;
 use keyhall_http::form::FormError;
@@ -167,7 +167,7 @@ async fn run(
         FormError::Malformed => ApiError::bad_request("The request body is not valid form data."),
     })?;
     let (secret, bearer) = credentials(&headers, &form, endpoint)?;
-    let authenticated = core.authenticate_token(&secret, client.origin()).await.map_err(ApiError::from)?;
+    let authenticated = core.auth().authenticate_token(&secret, client.origin()).await.map_err(ApiError::from)?;
     if !authenticated.token.allows(endpoint.action) {
         return Err(ApiError::from(DomainError::new(ErrorCode::PermissionDenied)));
     }

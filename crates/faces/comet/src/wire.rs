@@ -1,13 +1,13 @@
 //! The vendor's response types, field for field, and their construction from core values.
 
 use keyhall_core::Core;
+use keyhall_core::auth::api_tokens::ApiToken;
 use keyhall_core::comet::account::AccountSettings as CoreAccountSettings;
 use keyhall_core::comet::downloads::{CometVersion as CoreVersion, DownloadCatalogue};
 use keyhall_core::comet::hosted::HostedInstance;
 use keyhall_core::comet::licenses::License;
 use keyhall_core::comet::regions;
-use keyhall_core::tokens::ApiToken;
-use keyhall_core::users::User as CoreUser;
+use keyhall_core::identity::users::User as CoreUser;
 use keyhall_types::rfc3339;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -163,8 +163,8 @@ pub struct HostedCometTenant {
 impl HostedCometTenant {
     pub fn from_core(core: &Core, h: HostedInstance) -> Result<Self, keyhall_core::DomainError> {
         Ok(Self {
-            admin_password: core.hosted_admin_password(&h)?,
-            smtp_password: core.hosted_smtp_password(&h)?,
+            admin_password: core.comet().hosted_admin_password(&h)?,
+            smtp_password: core.comet().hosted_smtp_password(&h)?,
             pending_delete: h.pending_delete(),
             id: h.id.to_string(),
             pending_delete_failed: h.pending_delete_failed,

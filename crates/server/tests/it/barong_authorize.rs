@@ -218,7 +218,7 @@ mod hmac_sha1_reference {
 
 fn signed_headers(req: reqwest::RequestBuilder, kid: &str, secret: &str, nonce: &str) -> reqwest::RequestBuilder {
     // As a Barong client signs: HMAC-SHA256 over nonce ‖ kid, hex.
-    let signature = keyhall_core::api_keys::signature(secret, nonce, kid);
+    let signature = keyhall_core::auth::api_keys::signature(secret, nonce, kid);
     req.header("x-auth-apikey", kid).header("x-auth-nonce", nonce).header("x-auth-signature", signature)
 }
 
@@ -359,9 +359,12 @@ barong!(service_accounts_and_their_keys, |srv: TestServer, sink: SmtpSink| async
     let bearer = b.bearer(&srv).await;
     let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
     let core = &srv.running.core;
-    let owner = core.user_by_email(tenant, "owner@example.com").await.unwrap().unwrap();
-    let account =
-        core.create_service_account(&keyhall_core::Caller::system(tenant), &owner, None, Some("sa_maker")).await.unwrap();
+    let owner = core.identity().user_by_email(tenant, "owner@example.com").await.unwrap().unwrap();
+    let account = core
+        .identity()
+        .create_service_account(&keyhall_core::Caller::system(tenant), &owner, None, Some("sa_maker"))
+        .await
+        .unwrap();
     assert!(account.uid.starts_with("SI"));
     // Case 51.
     let list = resource(&srv, &bearer, Method::GET, "/service_accounts", None).await.json();

@@ -385,7 +385,10 @@ mod auth0 {
             &["identity.session.auth0.invalid_params"],
         );
         let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
-        assert!(srv.running.core.user_by_email(tenant, "new@idp.example").await.unwrap().is_none(), "no user was created");
+        assert!(
+            srv.running.core.identity().user_by_email(tenant, "new@idp.example").await.unwrap().is_none(),
+            "no user was created"
+        );
         // Case 11.
         let r = b.post(&srv, &path, json!({ "id_token": id_token(&key, "new@idp.example", true, 600) })).await;
         assert_eq!(r.status, 201, "{}", r.text());

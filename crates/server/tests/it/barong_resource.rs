@@ -244,6 +244,7 @@ barong!(brute_force_is_capped_even_when_concurrent, |srv: TestServer, sink: Smtp
     let tenant = srv
         .running
         .core
+        .identity()
         .user_by_email(keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap(), "target@example.com")
         .await
         .unwrap()
@@ -251,7 +252,8 @@ barong!(brute_force_is_capped_even_when_concurrent, |srv: TestServer, sink: Smtp
     let failures = srv
         .running
         .core
-        .audit_log(&keyhall_core::audit::AuditQuery {
+        .audit()
+        .log(&keyhall_core::audit::AuditQuery {
             target_id: Some(tenant.id.to_string()),
             action_prefix: Some("session.login_failed".into()),
             limit: 100,
@@ -267,8 +269,8 @@ barong!(banned_users_are_refused, |srv: TestServer, sink: SmtpSink| async move {
     assert_eq!(b.authorize(&srv, Method::GET, PERMITTED, false).await.status, 200);
     let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
     let core = &srv.running.core;
-    let user = core.user_by_email(tenant, "ban@example.com").await.unwrap().unwrap();
-    core.set_private_label(&keyhall_core::Caller::system(tenant), &user, "ban", Some("fraud")).await.unwrap();
+    let user = core.identity().user_by_email(tenant, "ban@example.com").await.unwrap().unwrap();
+    core.identity().set_private_label(&keyhall_core::Caller::system(tenant), &user, "ban", Some("fraud")).await.unwrap();
     // Case 30 and case 4 (the cached session expires within seconds).
     srv.eventually("the ban reaches authorize", || {
         let mut b = b.clone();

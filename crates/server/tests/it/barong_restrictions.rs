@@ -27,7 +27,7 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     let op = operator(&srv).await;
     let add = |category: &'static str, scope: &'static str, value: &'static str| {
         let (core, op) = (core.clone(), op.clone());
-        async move { core.add_restriction(&op, category, scope, value, None).await.unwrap() }
+        async move { core.auth().add_restriction(&op, category, scope, value, None).await.unwrap() }
     };
     assert_eq!(from("7.7.7.7").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
     add("blacklist", "ip", "7.7.7.7").await;
@@ -47,11 +47,11 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     assert_errors(&from("7.7.7.7").authorize(&srv, Method::GET, PUBLIC, false).await, 471, &["authz.restrict.maintenance"]);
     assert_errors(&from("1.1.1.1").authorize(&srv, Method::GET, PUBLIC, false).await, 471, &["authz.restrict.maintenance"]);
     assert_eq!(from("9.9.9.9").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
-    for r in core.restrictions(op.tenant_id).await.unwrap().iter() {
-        assert!(core.remove_restriction(&op, &r.id).await.unwrap());
+    for r in core.auth().restrictions(op.tenant_id).await.unwrap().iter() {
+        assert!(core.auth().remove_restriction(&op, &r.id).await.unwrap());
     }
     // blocklogin only refuses signing in.
-    core.add_restriction(&op, "blocklogin", "ip", "5.5.5.5", Some(425)).await.unwrap();
+    core.auth().add_restriction(&op, "blocklogin", "ip", "5.5.5.5", Some(425)).await.unwrap();
     for path in [
         SIGN_IN.to_string(),
         format!("{SIGN_IN}/"),
@@ -63,7 +63,7 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     }
     assert_eq!(from("5.5.5.5").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
     assert_eq!(from("6.6.6.6").authorize(&srv, Method::POST, SIGN_IN, false).await.status, 200);
-    let bad = core.add_restriction(&op, "blacklist", "ip", "1.2.3", None).await.unwrap_err();
+    let bad = core.auth().add_restriction(&op, "blacklist", "ip", "1.2.3", None).await.unwrap_err();
     assert_eq!(bad.detail.as_deref(), Some("value.invalid"));
     let q = keyhall_core::audit::AuditQuery {
         tenant_id: Some(op.tenant_id),
@@ -71,7 +71,7 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
         limit: 100,
         ..Default::default()
     };
-    let audit = core.audit_log(&q).await.unwrap();
+    let audit = core.audit().log(&q).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "restriction.create").count(), 5);
     assert_eq!(audit.iter().filter(|e| e.action == "restriction.delete").count(), 4);
 });
@@ -92,22 +92,22 @@ barong!(whitelist_links, |srv: TestServer, _sink: SmtpSink| async move {
         422,
         &["identity.user.access.invalid_token"],
     );
-    let token = core.create_whitelink(&op, time::Duration::DAY).await.unwrap();
+    let token = core.auth().create_whitelink(&op, time::Duration::DAY).await.unwrap();
     assert_eq!(token.len(), 64);
-    core.add_restriction(&op, "maintenance", "all", "all", None).await.unwrap();
+    core.auth().add_restriction(&op, "maintenance", "all", "all", None).await.unwrap();
     assert_eq!(visitor.authorize(&srv, Method::GET, PUBLIC, false).await.status, 471);
     assert_eq!(visitor.post(&srv, &access, json!({ "whitelink_token": token })).await.status, 201);
     assert_errors(&visitor.post(&srv, &access, json!({ "whitelink_token": token })).await, 422, &["value.taken"]);
     assert_eq!(visitor.authorize(&srv, Method::GET, PUBLIC, false).await.status, 200, "whitelisted");
     // The link serves other addresses until it expires.
     assert_eq!(from("4.4.4.4").post(&srv, &access, json!({ "whitelink_token": token })).await.status, 201);
-    let expired = core.create_whitelink(&op, time::Duration::seconds(-1)).await.unwrap();
+    let expired = core.auth().create_whitelink(&op, time::Duration::seconds(-1)).await.unwrap();
     assert_errors(
         &from("4.4.4.5").post(&srv, &access, json!({ "whitelink_token": expired })).await,
         422,
         &["identity.user.access.invalid_token"],
     );
-    let list = core.restrictions(op.tenant_id).await.unwrap();
+    let list = core.auth().restrictions(op.tenant_id).await.unwrap();
     assert_eq!(
         list.iter().filter(|r| r.category == "whitelist").map(|r| r.value.as_str()).collect::<Vec<_>>(),
         ["3.3.3.3", "4.4.4.4"]

@@ -129,7 +129,8 @@ both!(relax_archive_and_resync, |srv: TestServer| async move {
     let audit = srv
         .running
         .core
-        .audit_log(&keyhall_core::audit::AuditQuery {
+        .audit()
+        .log(&keyhall_core::audit::AuditQuery {
             tenant_id: keyhall_types::TenantId::parse(&c.id),
             limit: 50,
             ..Default::default()

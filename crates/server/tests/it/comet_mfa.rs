@@ -45,13 +45,13 @@ both!(totp_enable_is_verified_and_single_use, |srv: TestServer| async move {
     let r = srv.post("/api/v1/user/mfa/enable-totp", &c.token, &[("totp_secret", SECRET), ("totp_verify_code", &code)]).await;
     assert!(r.error(400).contains("already used"));
     let user = keyhall_types::UserId::parse(&c.user_id).unwrap();
-    let e = srv.running.core.verify_totp(user, &code).await.unwrap_err();
+    let e = srv.running.core.credentials().verify_totp(user, &code).await.unwrap_err();
     assert_eq!(e.code, keyhall_core::ErrorCode::TotpCodeReused);
-    srv.running.core.verify_totp(user, &code_at(1)).await.expect("a later code works once");
-    assert!(srv.running.core.verify_totp(user, &code_at(1)).await.is_err());
+    srv.running.core.credentials().verify_totp(user, &code_at(1)).await.expect("a later code works once");
+    assert!(srv.running.core.credentials().verify_totp(user, &code_at(1)).await.is_err());
     assert_eq!(srv.post("/api/v1/user/mfa/disable", &c.token, &[]).await.data(), "OK");
     assert!(!twofa(&srv, &c).await);
-    assert!(srv.running.core.verify_totp(user, &code_at(0)).await.is_err(), "no TOTP after disable");
+    assert!(srv.running.core.credentials().verify_totp(user, &code_at(0)).await.is_err(), "no TOTP after disable");
 });
 
 both!(webauthn_registration_ceremony, |srv: TestServer| async move {

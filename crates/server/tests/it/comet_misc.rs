@@ -171,20 +171,21 @@ both!(company_close_and_delete, |srv: TestServer| async move {
     assert_eq!(srv.post("/api/v1/company/delete", &c.token, &[]).await.data(), "OK");
     assert_eq!(srv.post("/api/v1/license/list_licenses", &c.token, &[]).await.status, 401);
     // Closed, not erased: the data is still there.
-    let tenant = srv.running.core.tenant(keyhall_types::TenantId::parse(&c.id).unwrap()).await.unwrap();
-    assert_eq!(tenant.status, keyhall_core::tenants::TenantStatus::Closed);
+    let tenant = srv.running.core.tenancy().tenant(keyhall_types::TenantId::parse(&c.id).unwrap()).await.unwrap();
+    assert_eq!(tenant.status, keyhall_core::tenancy::tenants::TenantStatus::Closed);
 
     let d = srv.company("Deleting Ltd").await;
     srv.post("/api/v1/license/create_license", &d.token, &[]).await.data();
     assert_eq!(srv.post("/api/v1/company/delete", &d.token, &[("target_force", "true")]).await.data(), "OK");
     assert_eq!(srv.post("/api/v1/license/list_licenses", &d.token, &[]).await.status, 401);
     let tenant_id = keyhall_types::TenantId::parse(&d.id).unwrap();
-    assert!(srv.running.core.tenant(tenant_id).await.is_err());
+    assert!(srv.running.core.tenancy().tenant(tenant_id).await.is_err());
     // The audit log outlives the company.
     let audit = srv
         .running
         .core
-        .audit_log(&keyhall_core::audit::AuditQuery { tenant_id: Some(tenant_id), limit: 100, ..Default::default() })
+        .audit()
+        .log(&keyhall_core::audit::AuditQuery { tenant_id: Some(tenant_id), limit: 100, ..Default::default() })
         .await
         .unwrap();
     assert_eq!(audit[0].action, "tenant.delete");

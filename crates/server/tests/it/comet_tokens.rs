@@ -59,10 +59,11 @@ both!(list_masks_secrets_and_tracks_use, |srv: TestServer| async move {
     let list = srv.post("/api/v1/token/list_tokens", &c.token, &[]).await.data();
     assert!(list[1]["last_used_at"].as_str().unwrap().ends_with('Z'));
     // The batched writes reach the store.
-    assert!(srv.running.core.flush_token_uses().await.unwrap() >= 1);
+    assert!(srv.running.core.auth().flush_token_uses().await.unwrap() >= 1);
     let stored = srv
         .running
         .core
+        .auth()
         .list_tokens(&keyhall_core::Caller::operator(keyhall_types::TenantId::parse(&c.id).unwrap()))
         .await
         .unwrap();

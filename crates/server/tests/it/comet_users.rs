@@ -21,8 +21,8 @@ const USER_FIELDS: [&str; 10] = [
 
 async fn password_ok(srv: &TestServer, c: &Company, user_id: &str, password: &str) -> bool {
     let tenant = TenantId::parse(&c.id).unwrap();
-    let user = srv.running.core.find_user(tenant, user_id).await.unwrap();
-    srv.running.core.check_password(user.as_ref(), password).await.unwrap()
+    let user = srv.running.core.identity().find_user(tenant, user_id).await.unwrap();
+    srv.running.core.credentials().check_password(user.as_ref(), password).await.unwrap()
 }
 
 async fn create(srv: &TestServer, c: &Company, email: &str) -> Value {
@@ -122,6 +122,7 @@ both!(patch_and_delete, |srv: TestServer| async move {
     let issued = srv
         .running
         .core
+        .auth()
         .issue_token(&caller, None, &["License::ListLicenses".to_string()], keyhall_core::comet::actions::ALL)
         .await
         .unwrap();
@@ -221,7 +222,8 @@ both!(verification_email_is_requested, |srv: TestServer| async move {
     let audit = srv
         .running
         .core
-        .audit_log(&keyhall_core::audit::AuditQuery {
+        .audit()
+        .log(&keyhall_core::audit::AuditQuery {
             tenant_id: TenantId::parse(&c.id),
             action_prefix: Some("user.email_verification".into()),
             limit: 10,

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use keyhall_core::comet::actions;
-use keyhall_core::companies::NewCompany;
-use keyhall_core::users::PasswordRule;
+use keyhall_core::credentials::PasswordPolicy;
+use keyhall_core::tenancy::companies::NewCompany;
 use keyhall_server::app::Running;
 use keyhall_server::config::Config;
 use serde_json::Value;
@@ -185,6 +185,7 @@ impl TestServer {
         let created = self
             .running
             .core
+            .tenancy()
             .create_company(
                 NewCompany {
                     name: name.into(),
@@ -193,7 +194,7 @@ impl TestServer {
                     contact_name: Some("Owner".into()),
                     token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
                 },
-                &PasswordRule::STANDARD,
+                &PasswordPolicy::STANDARD,
             )
             .await
             .expect("company created");
@@ -259,7 +260,7 @@ impl TestServer {
     /// The tenant the Barong face serves (created on first start).
     pub async fn barong_tenant(&self) -> String {
         let core = &self.running.core;
-        core.face_tenant("barong.tenant_id", "Barong", None).await.expect("barong tenant").to_string()
+        core.tenancy().face_tenant("barong.tenant_id", "Barong", None).await.expect("barong tenant").to_string()
     }
 
     /// Number of audit records of a company.
@@ -269,7 +270,7 @@ impl TestServer {
             limit: 100_000,
             ..Default::default()
         };
-        self.running.core.audit_log(&q).await.expect("audit log").len()
+        self.running.core.audit().log(&q).await.expect("audit log").len()
     }
 
     /// Everything a company can observe about itself, for "nothing changed" checks.

@@ -1,7 +1,7 @@
 // LabelRepo, ApiKeyRepo, SettingsRepo, SigningKeyRepo, LoginAttemptRepo.
 
-use keyhall_core::api_keys::{ApiKey, ApiKeyState};
-use keyhall_core::labels::{Label, LabelScope};
+use keyhall_core::auth::api_keys::{ApiKey, ApiKeyState};
+use keyhall_core::identity::labels::{Label, LabelScope};
 use keyhall_core::ports::{Attempt, StoredSigningKey};
 
 const LABEL_COLS: &str = "id, user_id, key, value, scope, description, created_at, updated_at";
@@ -378,7 +378,7 @@ async fn reserve_and_peek(
 
 #[async_trait::async_trait]
 impl keyhall_core::ports::DataStorageRepo for Store {
-    async fn list_data_storages(&self, user: UserId) -> Result<Vec<keyhall_core::data_storage::DataStorage>> {
+    async fn list_data_storages(&self, user: UserId) -> Result<Vec<keyhall_core::barong::data_storage::DataStorage>> {
         let rows = sqlx::query("SELECT id, user_id, title, data, created_at, updated_at FROM data_storages WHERE user_id = $1 ORDER BY created_at, id")
             .bind(user.to_string())
             .fetch_all(self.read_pool())
@@ -386,7 +386,7 @@ impl keyhall_core::ports::DataStorageRepo for Store {
             .map_err(db)?;
         rows.iter()
             .map(|r| {
-                Ok(keyhall_core::data_storage::DataStorage {
+                Ok(keyhall_core::barong::data_storage::DataStorage {
                     id: col(r, "id")?,
                     user_id: col_id(r, "user_id")?,
                     title: col(r, "title")?,
@@ -398,7 +398,7 @@ impl keyhall_core::ports::DataStorageRepo for Store {
             .collect()
     }
 
-    async fn insert_data_storage(&self, d: &keyhall_core::data_storage::DataStorage, label: &Label, audit: &AuditEvent) -> Result<()> {
+    async fn insert_data_storage(&self, d: &keyhall_core::barong::data_storage::DataStorage, label: &Label, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO data_storages (id, user_id, title, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(&d.id)

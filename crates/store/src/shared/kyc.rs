@@ -1,7 +1,7 @@
 // ProfileRepo, PhoneRepo and DocumentRepo: what users submit for KYC.
 
-use keyhall_core::phones::Phone;
-use keyhall_core::profiles::{Profile, ProfileDetails, ProfileState};
+use keyhall_core::identity::phones::Phone;
+use keyhall_core::identity::profiles::{Profile, ProfileDetails, ProfileState};
 
 /// The details' columns, in the order `bind_details` binds them.
 const DETAIL_COLS: &str = "first_name, last_name, dob, address, postcode, city, country, metadata";
@@ -214,8 +214,8 @@ impl keyhall_core::ports::PhoneRepo for Store {
 const DOCUMENT_COLS: &str = "id, user_id, doc_type, doc_number, doc_expire, doc_category, identificator, metadata, \
                              file_name, file_size, created_at, updated_at";
 
-fn document_from_row(row: &DbRow) -> Result<keyhall_core::documents::Document> {
-    Ok(keyhall_core::documents::Document {
+fn document_from_row(row: &DbRow) -> Result<keyhall_core::identity::documents::Document> {
+    Ok(keyhall_core::identity::documents::Document {
         id: col(row, "id")?,
         user_id: col_id(row, "user_id")?,
         doc_type: col(row, "doc_type")?,
@@ -233,7 +233,7 @@ fn document_from_row(row: &DbRow) -> Result<keyhall_core::documents::Document> {
 
 #[async_trait::async_trait]
 impl keyhall_core::ports::DocumentRepo for Store {
-    async fn list_documents(&self, user: UserId) -> Result<Vec<keyhall_core::documents::Document>> {
+    async fn list_documents(&self, user: UserId) -> Result<Vec<keyhall_core::identity::documents::Document>> {
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DOCUMENT_COLS} FROM documents WHERE user_id = $1 ORDER BY created_at, id")))
             .bind(user.to_string())
             .fetch_all(self.read_pool())
@@ -244,7 +244,7 @@ impl keyhall_core::ports::DocumentRepo for Store {
             .collect()
     }
 
-    async fn document_file(&self, id: &str) -> Result<Option<(keyhall_core::documents::Document, Vec<u8>)>> {
+    async fn document_file(&self, id: &str) -> Result<Option<(keyhall_core::identity::documents::Document, Vec<u8>)>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DOCUMENT_COLS}, content FROM documents WHERE id = $1")))
             .bind(id)
             .fetch_optional(self.read_pool())
@@ -258,7 +258,7 @@ impl keyhall_core::ports::DocumentRepo for Store {
 
     async fn insert_documents(
         &self,
-        docs: &[keyhall_core::documents::Document],
+        docs: &[keyhall_core::identity::documents::Document],
         contents: &[Vec<u8>],
         limit: i64,
         label: &Label,

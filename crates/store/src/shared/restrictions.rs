@@ -1,6 +1,6 @@
 // RestrictionRepo: access restrictions and whitelist links.
 
-use keyhall_core::restrictions::Restriction;
+use keyhall_core::auth::restrictions::Restriction;
 
 const RESTRICTION_COLS: &str = "id, tenant_id, category, scope, value, code, state, created_at, updated_at";
 

@@ -6,17 +6,17 @@ use std::sync::Arc;
 
 use keyhall_core::ErrorCode;
 use keyhall_core::audit::{AuditEvent, AuditQuery};
+use keyhall_core::auth::api_tokens::ApiToken;
+use keyhall_core::auth::sessions::Session;
 use keyhall_core::comet::billing::BillingRecord;
 use keyhall_core::comet::cloudview::{CloudView, CloudViewStatus};
 use keyhall_core::comet::licenses::License;
 use keyhall_core::context::Caller;
+use keyhall_core::credentials::challenges::{Challenge, ChallengeKind};
 use keyhall_core::credentials::{Credential, CredentialKind};
-use keyhall_core::mfa::{Challenge, ChallengeKind};
+use keyhall_core::identity::users::{User, UserFlags, UserStatus};
 use keyhall_core::ports::{NewTenantBundle, Store};
-use keyhall_core::sessions::Session;
-use keyhall_core::tenants::{Community, CompanyProfile, Tenant, TenantStatus};
-use keyhall_core::tokens::ApiToken;
-use keyhall_core::users::{User, UserFlags, UserStatus};
+use keyhall_core::tenancy::tenants::{Community, CompanyProfile, Tenant, TenantStatus};
 use keyhall_types::*;
 use time::OffsetDateTime;
 
@@ -84,7 +84,7 @@ fn user(tenant: TenantId, community: CommunityId, email: &str) -> User {
     let t = now();
     User {
         id: UserId::new(),
-        uid: keyhall_core::users::new_uid("ID"),
+        uid: keyhall_core::identity::users::new_uid("ID"),
         tenant_id: tenant,
         community_id: community,
         email: Email::parse(email).unwrap(),
@@ -469,9 +469,9 @@ async fn a_sign_in_session_clears_its_login_counter_in_the_same_write() {
 
 #[tokio::test]
 async fn one_open_profile_and_a_number_verified_once() {
-    use keyhall_core::labels::{Label, LabelScope};
-    use keyhall_core::phones::Phone;
-    use keyhall_core::profiles::{Profile, ProfileDetails, ProfileState};
+    use keyhall_core::identity::labels::{Label, LabelScope};
+    use keyhall_core::identity::phones::Phone;
+    use keyhall_core::identity::profiles::{Profile, ProfileDetails, ProfileState};
     for f in fixtures().await {
         let (t, c, owner, _) = tenant(f.store.as_ref()).await;
         let at = now();

@@ -5,7 +5,7 @@ use crate::reply::{ApiError, Reply};
 use crate::wire::CloudViewLoginCredentials;
 
 async fn command(ctx: &Ctx, command: CloudViewCommand) -> Result<String, ApiError> {
-    Ok(ctx.core.cloudview_command(&ctx.caller, command).await?.status.as_str().to_string())
+    Ok(ctx.core.comet().cloudview_command(&ctx.caller, command).await?.status.as_str().to_string())
 }
 
 pub async fn convert_to_paid(ctx: Ctx) -> Result<Reply, ApiError> {
@@ -29,11 +29,11 @@ pub async fn terminate(ctx: Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn status(ctx: Ctx) -> Result<Reply, ApiError> {
-    Ok(Reply::data(ctx.core.cloudview(&ctx.caller).await?.status.as_str()))
+    Ok(Reply::data(ctx.core.comet().cloudview(&ctx.caller).await?.status.as_str()))
 }
 
 pub async fn login_credentials(ctx: Ctx) -> Result<Reply, ApiError> {
-    let login = ctx.core.cloudview_login(&ctx.caller).await?;
+    let login = ctx.core.comet().cloudview_login(&ctx.caller).await?;
     Ok(Reply::data(CloudViewLoginCredentials {
         status: "OK".into(),
         login_url: login.login_url,

@@ -3,6 +3,6 @@ use crate::reply::{ApiError, Reply};
 
 pub async fn delete(ctx: Ctx) -> Result<Reply, ApiError> {
     let force = ctx.flag("target_force").unwrap_or(false);
-    ctx.core.close_company(&ctx.caller, force).await?;
+    ctx.core.tenancy().close_company(&ctx.caller, force).await?;
     Ok(Reply::ok())
 }

@@ -4,14 +4,14 @@ use crate::tables::{Cell, Format, render};
 use crate::wire::CometVersion;
 
 pub async fn get(ctx: Ctx) -> Result<Reply, ApiError> {
-    let catalogue = ctx.core.catalogue();
+    let catalogue = ctx.core.comet().catalogue();
     let version = catalogue.resolve("version_key", ctx.required("version_key"))?;
     let build = catalogue.build(version, "platform", ctx.required("platform"))?;
     Ok(Reply::Redirect(build.url.clone()))
 }
 
 pub async fn meta(ctx: Ctx) -> Result<Reply, ApiError> {
-    let version = ctx.core.catalogue().resolve("version_key", ctx.required("version_key"))?;
+    let version = ctx.core.comet().catalogue().resolve("version_key", ctx.required("version_key"))?;
     Ok(Reply::data(CometVersion::from(version)))
 }
 
@@ -29,7 +29,7 @@ pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
             "Invalid value for parameter 'page_size': must be between 1 and {MAX_PAGE_SIZE}"
         )));
     }
-    let found = ctx.core.catalogue().search(ctx.text("target_search_query"), page as usize, page_size as usize);
+    let found = ctx.core.comet().catalogue().search(ctx.text("target_search_query"), page as usize, page_size as usize);
     Ok(Reply::data(found.into_iter().map(CometVersion::from).collect::<Vec<_>>()))
 }
 
@@ -39,7 +39,7 @@ const COLUMNS: [&str; 7] =
 /// The legacy list: every version, in json, csv or xlsx.
 pub async fn list_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
     let format = Format::parse(ctx.text("format"))?;
-    let versions = ctx.core.catalogue().versions();
+    let versions = ctx.core.comet().catalogue().versions();
     if format == Format::Json {
         let all: Vec<CometVersion> = versions.iter().map(CometVersion::from).collect();
         return Ok(Reply::File {

@@ -48,12 +48,13 @@ pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
         b2_application_key: ctx.raw("target_storage_b2_application_key").map(str::to_string),
         b2_application_key_id: ctx.text("target_storage_b2_application_key_id").map(str::to_string),
     };
-    let created = ctx.core.create_hosted(&ctx.caller, input).await.map_err(rename(CREATE))?;
+    let created = ctx.core.comet().create_hosted(&ctx.caller, input).await.map_err(rename(CREATE))?;
     Ok(Reply::data(created.id.to_string()))
 }
 
 pub async fn delete(ctx: Ctx) -> Result<Reply, ApiError> {
     ctx.core
+        .comet()
         .change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), HostedChange::Delete)
         .await
         .map_err(rename(CHANGE))?;
@@ -61,12 +62,12 @@ pub async fn delete(ctx: Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn describe(ctx: Ctx) -> Result<Reply, ApiError> {
-    let h = ctx.core.hosted(&ctx.caller, ctx.required("target_hosted_server_id")).await.map_err(rename(CHANGE))?;
+    let h = ctx.core.comet().hosted(&ctx.caller, ctx.required("target_hosted_server_id")).await.map_err(rename(CHANGE))?;
     Ok(Reply::data(tenant(&ctx, h)?))
 }
 
 pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
-    let all = ctx.core.list_hosted(&ctx.caller).await?;
+    let all = ctx.core.comet().list_hosted(&ctx.caller).await?;
     let out: Result<Vec<_>, _> = all.into_iter().map(|h| tenant(&ctx, h)).collect();
     Ok(Reply::data(out?))
 }
@@ -81,13 +82,13 @@ pub async fn list_regions(_ctx: Ctx) -> Result<Reply, ApiError> {
 
 pub async fn set_favourite(ctx: Ctx) -> Result<Reply, ApiError> {
     let change = HostedChange::Favourite(ctx.flag("target_state").unwrap_or(false));
-    ctx.core.change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), change).await.map_err(rename(CHANGE))?;
+    ctx.core.comet().change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), change).await.map_err(rename(CHANGE))?;
     Ok(Reply::null())
 }
 
 pub async fn set_name(ctx: Ctx) -> Result<Reply, ApiError> {
     let change = HostedChange::Name(ctx.required("target_name").to_string());
-    ctx.core.change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), change).await.map_err(rename(CHANGE))?;
+    ctx.core.comet().change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), change).await.map_err(rename(CHANGE))?;
     Ok(Reply::null())
 }
 
@@ -106,7 +107,7 @@ pub async fn update_branding(ctx: Ctx) -> Result<Reply, ApiError> {
         smtp_accept_invalid_certificate: ctx.flag("target_smtp_accept_invalid_ssl_certificate"),
     };
     let change = HostedChange::Branding(Box::new(update));
-    ctx.core.change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), change).await.map_err(rename(CHANGE))?;
+    ctx.core.comet().change_hosted(&ctx.caller, ctx.required("target_hosted_server_id"), change).await.map_err(rename(CHANGE))?;
     Ok(Reply::ok())
 }
 
@@ -125,8 +126,8 @@ fn legacy_object(h: &HostedInstance) -> serde_json::Value {
 /// CometGo! create: every setting is optional; defaults come from the company (its region,
 /// the calling user's address as sender) and no storage is configured.
 pub async fn create_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
-    let tenant = ctx.core.tenant(ctx.caller.tenant_id).await?;
-    let user = ctx.core.current_user(&ctx.caller).await?;
+    let tenant = ctx.core.tenancy().tenant(ctx.caller.tenant_id).await?;
+    let user = ctx.core.identity().current_user(&ctx.caller).await?;
     let region = match ctx.text("region") {
         Some(r) => r.to_string(),
         None => regions::region_for_country(&tenant.profile.address_country)
@@ -142,22 +143,22 @@ pub async fn create_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
         storage_type: "none".into(),
         ..Default::default()
     };
-    let created = ctx.core.create_hosted(&ctx.caller, input).await.map_err(rename(LEGACY))?;
+    let created = ctx.core.comet().create_hosted(&ctx.caller, input).await.map_err(rename(LEGACY))?;
     Ok(Reply::data(legacy_object(&created)))
 }
 
 pub async fn list_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
-    let all = ctx.core.list_hosted(&ctx.caller).await?;
+    let all = ctx.core.comet().list_hosted(&ctx.caller).await?;
     Ok(Reply::data(all.iter().map(legacy_object).collect::<Vec<_>>()))
 }
 
 /// The instance named by `hosted_server_id`, or the account's only live instance.
 async fn legacy_target(ctx: &Ctx) -> Result<HostedInstance, ApiError> {
     if let Some(id) = ctx.text("hosted_server_id") {
-        return ctx.core.hosted(&ctx.caller, id).await.map_err(rename(LEGACY));
+        return ctx.core.comet().hosted(&ctx.caller, id).await.map_err(rename(LEGACY));
     }
     let mut live: Vec<_> =
-        ctx.core.list_hosted(&ctx.caller).await?.into_iter().filter(|h| h.state != HostedState::Deleted).collect();
+        ctx.core.comet().list_hosted(&ctx.caller).await?.into_iter().filter(|h| h.state != HostedState::Deleted).collect();
     if live.len() == 1 {
         Ok(live.remove(0))
     } else {
@@ -173,6 +174,6 @@ pub async fn status_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
 
 pub async fn terminate_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
     let target = legacy_target(&ctx).await?;
-    ctx.core.change_hosted(&ctx.caller, &target.id.to_string(), HostedChange::Delete).await.map_err(rename(LEGACY))?;
+    ctx.core.comet().change_hosted(&ctx.caller, &target.id.to_string(), HostedChange::Delete).await.map_err(rename(LEGACY))?;
     Ok(Reply::null())
 }

@@ -3,21 +3,21 @@ use crate::reply::{ApiError, Reply};
 use crate::wire::UserMfaEnableWebauthnChallengeResponse;
 
 pub async fn enable_totp(ctx: Ctx) -> Result<Reply, ApiError> {
-    ctx.core.enable_totp(&ctx.caller, ctx.required("totp_secret"), ctx.required("totp_verify_code")).await?;
+    ctx.core.credentials().enable_totp(&ctx.caller, ctx.required("totp_secret"), ctx.required("totp_verify_code")).await?;
     Ok(Reply::ok())
 }
 
 pub async fn disable(ctx: Ctx) -> Result<Reply, ApiError> {
-    ctx.core.disable_mfa(&ctx.caller).await?;
+    ctx.core.credentials().disable_mfa(&ctx.caller).await?;
     Ok(Reply::ok())
 }
 
 pub async fn webauthn_challenge(ctx: Ctx) -> Result<Reply, ApiError> {
-    let options = ctx.core.start_webauthn_registration(&ctx.caller).await?;
+    let options = ctx.core.credentials().start_webauthn_registration(&ctx.caller).await?;
     Ok(Reply::data(UserMfaEnableWebauthnChallengeResponse { webauthn_challenge: options }))
 }
 
 pub async fn webauthn_enable(ctx: Ctx) -> Result<Reply, ApiError> {
-    ctx.core.finish_webauthn_registration(&ctx.caller, ctx.required("webauthn_challenge_response")).await?;
+    ctx.core.credentials().finish_webauthn_registration(&ctx.caller, ctx.required("webauthn_challenge_response")).await?;
     Ok(Reply::ok())
 }

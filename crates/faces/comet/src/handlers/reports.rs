@@ -12,6 +12,7 @@ pub async fn active_services(ctx: Ctx) -> Result<Reply, ApiError> {
     let format = Format::parse(ctx.text("format"))?;
     let rows: Vec<Vec<Cell>> = ctx
         .core
+        .comet()
         .active_services(&ctx.caller)
         .await?
         .into_iter()
@@ -34,6 +35,7 @@ pub async fn billing_history(ctx: Ctx) -> Result<Reply, ApiError> {
     let format = Format::parse(ctx.text("format"))?;
     let rows: Vec<Vec<Cell>> = ctx
         .core
+        .comet()
         .billing_history(&ctx.caller)
         .await?
         .into_iter()

@@ -7,7 +7,7 @@ use crate::wire::CompanyApiToken;
 
 pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
     let permissions = ctx.list("permissions");
-    let issued = ctx.core.issue_token(&ctx.caller, Some(&ctx.token), &permissions, actions::ALL).await?;
+    let issued = ctx.core.auth().issue_token(&ctx.caller, Some(&ctx.token), &permissions, actions::ALL).await?;
     Ok(Reply::data(CompanyApiToken::from_core(&issued.token, Some(issued.secret.expose()))))
 }
 
@@ -16,7 +16,7 @@ pub async fn list_actions(_ctx: Ctx) -> Result<Reply, ApiError> {
 }
 
 pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
-    let tokens = ctx.core.list_tokens(&ctx.caller).await?;
+    let tokens = ctx.core.auth().list_tokens(&ctx.caller).await?;
     Ok(Reply::data(tokens.iter().map(|t| CompanyApiToken::from_core(t, None)).collect::<Vec<_>>()))
 }
 
@@ -38,7 +38,7 @@ pub async fn revoke(ctx: Ctx) -> Result<Reply, ApiError> {
     } else {
         ctx.text("target_token").ok_or_else(|| ApiError::from(DomainError::missing("target_token")))?
     };
-    ctx.core.revoke_token_by_secret(&ctx.caller, target).await.map_err(|mut e| {
+    ctx.core.auth().revoke_token_by_secret(&ctx.caller, target).await.map_err(|mut e| {
         if ctx.bearer && ctx.text("token").is_some() {
             e.field = Some("token".into());
         } else {

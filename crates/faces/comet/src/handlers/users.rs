@@ -1,5 +1,6 @@
 use keyhall_core::comet::account::AccountSettings as CoreAccountSettings;
-use keyhall_core::users::{NewUser, PasswordRule, UserPatch};
+use keyhall_core::credentials::PasswordPolicy;
+use keyhall_core::identity::users::{NewUser, UserPatch};
 use keyhall_core::{DomainError, ErrorCode};
 use keyhall_types::UserId;
 
@@ -10,7 +11,7 @@ use crate::wire::{AccountSettings, User};
 
 /// Comet's password rule: at least 8 characters, an uppercase letter, a lowercase letter and a
 /// number.
-const RULE: PasswordRule = PasswordRule::STANDARD;
+const RULE: PasswordPolicy = PasswordPolicy::STANDARD;
 
 const TARGET: &[(&str, &str)] =
     &[("id", "target_id"), ("email", "target_email"), ("contact_name", "target_contact_name"), ("password", "target_password")];
@@ -28,12 +29,12 @@ pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
         is_technical: ctx.flag("target_is_technical").unwrap_or(false),
         send_verification_email: ctx.flag("send_verification_email").unwrap_or(false),
     };
-    let user = ctx.core.create_user(&ctx.caller, input, &RULE).await.map_err(rename(TARGET))?;
+    let user = ctx.core.identity().create_user(&ctx.caller, input, &RULE).await.map_err(rename(TARGET))?;
     Ok(Reply::data(User::from(user)))
 }
 
 pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
-    let users = ctx.core.list_users(&ctx.caller).await?;
+    let users = ctx.core.identity().list_users(&ctx.caller).await?;
     Ok(Reply::data(users.into_iter().map(User::from).collect::<Vec<_>>()))
 }
 
@@ -46,24 +47,28 @@ pub async fn patch(ctx: Ctx) -> Result<Reply, ApiError> {
         is_billing: ctx.flag("target_is_billing"),
         is_technical: ctx.flag("target_is_technical"),
     };
-    let user = ctx.core.patch_user(&ctx.caller, id, patch, &RULE).await.map_err(rename(TARGET))?;
+    let user = ctx.core.identity().patch_user(&ctx.caller, id, patch, &RULE).await.map_err(rename(TARGET))?;
     Ok(Reply::data(User::from(user)))
 }
 
 pub async fn delete(ctx: Ctx) -> Result<Reply, ApiError> {
     let id = target_id(&ctx)?;
-    ctx.core.delete_user(&ctx.caller, id).await.map_err(rename(TARGET))?;
+    ctx.core.identity().delete_user(&ctx.caller, id).await.map_err(rename(TARGET))?;
     Ok(Reply::null())
 }
 
 pub async fn change_password(ctx: Ctx) -> Result<Reply, ApiError> {
     let password = ctx.raw("new_password").unwrap_or_default();
-    ctx.core.change_own_password(&ctx.caller, password, &RULE).await.map_err(rename(&[("password", "new_password")]))?;
+    ctx.core
+        .credentials()
+        .change_own_password(&ctx.caller, password, &RULE)
+        .await
+        .map_err(rename(&[("password", "new_password")]))?;
     Ok(Reply::ok())
 }
 
 pub async fn get_account_settings(ctx: Ctx) -> Result<Reply, ApiError> {
-    Ok(Reply::data(AccountSettings::from(ctx.core.account_settings(&ctx.caller).await?)))
+    Ok(Reply::data(AccountSettings::from(ctx.core.comet().account_settings(&ctx.caller).await?)))
 }
 
 pub async fn set_account_settings(ctx: Ctx) -> Result<Reply, ApiError> {
@@ -83,6 +88,6 @@ pub async fn set_account_settings(ctx: Ctx) -> Result<Reply, ApiError> {
         company_address_postcode: text("company_address_postcode"),
         company_address_country: text("company_address_country"),
     };
-    ctx.core.set_account_settings(&ctx.caller, settings).await?;
+    ctx.core.comet().set_account_settings(&ctx.caller, settings).await?;
     Ok(Reply::ok())
 }

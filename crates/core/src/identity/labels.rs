@@ -3,8 +3,6 @@
 
 use keyhall_types::{Timestamp, UserId};
 
-use crate::error::{DomainError, ErrorCode, Result};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LabelScope {
     Public,
@@ -51,25 +49,6 @@ pub fn level(labels: &[Label]) -> i64 {
         .count() as i64
 }
 
-/// Keys and values: 3–255 characters of `a-z0-9_-`, lower-cased. Errors follow the model
-/// attribute (`key.too_short`, `value.invalid`, …).
-pub fn normalise(attribute: &'static str, text: &str) -> Result<String> {
-    let t = text.trim().to_lowercase();
-    let code = if t.chars().count() < 3 {
-        Some("too_short")
-    } else if t.chars().count() > 255 {
-        Some("too_long")
-    } else if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-        Some("invalid")
-    } else {
-        None
-    };
-    match code {
-        Some(reason) => Err(DomainError::new(ErrorCode::InvalidParameter).field(attribute).detail(reason)),
-        None => Ok(t),
-    }
-}
-
 impl Label {
     pub fn new(user_id: UserId, key: String, value: String, scope: LabelScope, at: Timestamp) -> Self {
         Self {
@@ -99,12 +78,5 @@ mod tests {
         assert_eq!(level(&[l("email", LabelScope::Public)]), 0, "public labels do not count");
         assert_eq!(level(&[l("email", LabelScope::Private), l("document", LabelScope::Private)]), 1);
         assert_eq!(level(&[l("phone", LabelScope::Private), l("email", LabelScope::Private)]), 2);
-    }
-
-    #[test]
-    fn key_rules() {
-        assert_eq!(normalise("key", " My-Key_1 ").unwrap(), "my-key_1");
-        assert_eq!(normalise("key", "ab").unwrap_err().detail.as_deref(), Some("too_short"));
-        assert_eq!(normalise("key", "a b c").unwrap_err().detail.as_deref(), Some("invalid"));
     }
 }

@@ -7,10 +7,10 @@ use keyhall_crypto::jwt::JwtError;
 use keyhall_types::{ChallengeId, UserId};
 use serde_json::{Value, json};
 
-use crate::Core;
+use super::Auth;
+use crate::credentials::challenges::{Challenge, ChallengeKind};
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::mfa::{Challenge, ChallengeKind};
-use crate::users::User;
+use crate::identity::users::User;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -43,20 +43,20 @@ pub enum ActionTokenError {
     Utilized,
 }
 
-impl Core {
+impl Auth<'_> {
     /// Issues a token for `user` and records it as the one to accept next.
-    pub async fn issue_action_token(&self, user: &User, purpose: Purpose) -> Result<String> {
-        let now = self.now();
+    pub async fn issue_action_token(self, user: &User, purpose: Purpose) -> Result<String> {
+        let now = self.core.now();
         let jti = hex::encode(keyhall_crypto::random::bytes::<10>());
-        let exp = now + self.settings.action_token_ttl;
+        let exp = now + self.core.settings.action_token_ttl;
         let claims = json!({
             "sub": purpose.subject(),
             "email": user.email,
             "uid": user.uid,
             "iat": now.unix_timestamp(),
             "exp": exp.unix_timestamp(),
-            "iss": self.settings.token_issuer,
-            "aud": self.settings.token_audience,
+            "iss": self.core.settings.token_issuer,
+            "aud": self.core.settings.token_audience,
             "jti": jti,
         });
         let token = self.sign_jwt(&claims).await?;
@@ -69,13 +69,13 @@ impl Core {
             created_at: now,
             expires_at: exp,
         };
-        self.store.put_challenge(&challenge, None).await?;
+        self.core.store.put_challenge(&challenge, None).await?;
         Ok(token)
     }
 
     /// Checks signature, expiry and purpose; returns the claims (not yet consumed).
     pub async fn decode_action_token(
-        &self,
+        self,
         token: &str,
         purpose: Purpose,
     ) -> Result<std::result::Result<Value, ActionTokenError>> {
@@ -84,7 +84,7 @@ impl Core {
             Ok(c) => c,
             Err(e) => return Ok(Err(ActionTokenError::Jwt(e.reason()))),
         };
-        if let Err(e) = keyhall_crypto::jwt::check_times(&claims, self.now().unix_timestamp(), 0) {
+        if let Err(e) = keyhall_crypto::jwt::check_times(&claims, self.core.now().unix_timestamp(), 0) {
             return Ok(Err(ActionTokenError::Jwt(e.reason())));
         }
         if claims.get("sub").and_then(Value::as_str) != Some(purpose.subject()) {
@@ -98,20 +98,20 @@ impl Core {
 
     /// Consumes the token of `user` with id `jti`: succeeds once, for the newest token only.
     pub async fn consume_action_token(
-        &self,
+        self,
         user: UserId,
         purpose: Purpose,
         jti: &str,
     ) -> Result<std::result::Result<(), ActionTokenError>> {
-        let now = self.now();
-        let Some(challenge) = self.store.take_challenge(user, purpose.kind(), now).await? else {
+        let now = self.core.now();
+        let Some(challenge) = self.core.store.take_challenge(user, purpose.kind(), now).await? else {
             return Ok(Err(ActionTokenError::Utilized));
         };
         if keyhall_crypto::constant_time_eq(challenge.state.as_bytes(), keyhall_crypto::token::digest(jti).as_bytes()) {
             Ok(Ok(()))
         } else {
             // A stale token must not burn the newest one: put it back.
-            self.store.put_challenge(&challenge, None).await?;
+            self.core.store.put_challenge(&challenge, None).await?;
             Ok(Err(ActionTokenError::Utilized))
         }
     }

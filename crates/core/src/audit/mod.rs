@@ -5,6 +5,24 @@ use keyhall_types::{AuditId, TenantId, Timestamp};
 use serde_json::Value;
 
 use crate::context::Caller;
+use crate::error::Result;
+
+crate::service! {
+    /// The audit log: `core.audit()`.
+    Audit
+}
+
+impl Audit<'_> {
+    /// Appends one audit record that stands alone (no state change goes with it).
+    pub async fn record(self, event: &AuditEvent) -> Result<()> {
+        self.core.store.append_audit(event).await
+    }
+
+    /// Reads the audit log.
+    pub async fn log(self, query: &AuditQuery) -> Result<Vec<AuditEvent>> {
+        self.core.store.list_audit(query).await
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditEvent {

@@ -22,7 +22,7 @@ const PASSWORD_LIMIT: usize = 1_000;
 const MIN_WORD_LENGTH: usize = 4;
 
 /// The gem's `COMMON_PASSWORDS`, in its order, one per line.
-const COMMON_PASSWORDS: &str = include_str!("password_strength_words.txt");
+const COMMON_PASSWORDS: &str = include_str!("strength_words.txt");
 
 /// Rows and diagonals of a QWERTY keyboard (and a numeric keypad, and the alphabet) whose runs
 /// of 3 to 6 keys count as one key press. Order matters: see [`qwerty_runs`].

@@ -3,12 +3,12 @@
 
 use keyhall_types::{Timestamp, UserId};
 
-use crate::Core;
+use super::Barong;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::labels::{Label, LabelScope};
-use crate::users::User;
+use crate::identity::labels::{Label, LabelScope};
+use crate::identity::users::User;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataStorage {
@@ -43,14 +43,14 @@ pub fn check(title: &str, data: &str, allowed_titles: &[String]) -> Vec<String> 
     broken
 }
 
-impl Core {
-    pub async fn data_storages(&self, user: UserId) -> Result<Vec<DataStorage>> {
-        self.store.list_data_storages(user).await
+impl Barong<'_> {
+    pub async fn data_storages(self, user: UserId) -> Result<Vec<DataStorage>> {
+        self.core.store.list_data_storages(user).await
     }
 
     /// Stores a document (already checked with `check`) and labels the user with its title.
-    pub async fn create_data_storage(&self, caller: &Caller, user: &User, title: &str, data: &str) -> Result<DataStorage> {
-        let now = self.now();
+    pub async fn create_data_storage(self, caller: &Caller, user: &User, title: &str, data: &str) -> Result<DataStorage> {
+        let now = self.core.now();
         let doc = DataStorage {
             id: keyhall_types::ChallengeId::new().to_string(),
             user_id: user.id,
@@ -62,7 +62,7 @@ impl Core {
         let label = Label::new(user.id, title.to_string(), "recorded".into(), LabelScope::Private, now);
         let audit = AuditEvent::new(caller, "data_storage.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "title": title, "topic": "account" }));
-        self.store.insert_data_storage(&doc, &label, &audit).await.map_err(|e| {
+        self.core.store.insert_data_storage(&doc, &label, &audit).await.map_err(|e| {
             if e.is(ErrorCode::DataStorageTitleTaken) {
                 DomainError::new(ErrorCode::DataStorageTitleTaken).field("title")
             } else {

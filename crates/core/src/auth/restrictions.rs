@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use keyhall_types::{TenantId, Timestamp};
 
-use crate::Core;
+use super::Auth;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
@@ -116,14 +116,14 @@ pub fn decide(list: &[Restriction], ip: Option<IpAddr>, sign_in: bool) -> Option
     None
 }
 
-impl Core {
+impl Auth<'_> {
     /// The tenant's restrictions (cached for a few seconds; writes on this node apply at once).
-    pub async fn restrictions(&self, tenant: TenantId) -> Result<Arc<Vec<Restriction>>> {
-        if let Some(list) = self.restriction_cache.get(&tenant) {
+    pub async fn restrictions(self, tenant: TenantId) -> Result<Arc<Vec<Restriction>>> {
+        if let Some(list) = self.core.restriction_cache.get(&tenant) {
             return Ok(list);
         }
-        let list = Arc::new(self.store.list_restrictions(tenant).await?);
-        self.restriction_cache.insert(tenant, list.clone());
+        let list = Arc::new(self.core.store.list_restrictions(tenant).await?);
+        self.core.restriction_cache.insert(tenant, list.clone());
         Ok(list)
     }
 
@@ -131,7 +131,7 @@ impl Core {
     /// `detail`, comma-separated; the same category, scope and value twice →
     /// `restriction.taken`.
     pub async fn add_restriction(
-        &self,
+        self,
         caller: &Caller,
         category: &str,
         scope: &str,
@@ -143,7 +143,7 @@ impl Core {
         if !broken.is_empty() {
             return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
         }
-        let now = self.now();
+        let now = self.core.now();
         let code = match code {
             Some(c) if category != "whitelist" => c,
             _ => default_code(category, scope),
@@ -161,34 +161,34 @@ impl Core {
         };
         let audit = AuditEvent::new(caller, "restriction.create", "restriction", Some(restriction.id.clone()), now)
             .with_details(serde_json::json!({ "category": category, "scope": scope, "value": value, "code": code }));
-        self.store.insert_restriction(&restriction, &audit).await?;
-        self.restriction_cache.invalidate(&caller.tenant_id);
+        self.core.store.insert_restriction(&restriction, &audit).await?;
+        self.core.restriction_cache.invalidate(&caller.tenant_id);
         Ok(restriction)
     }
 
-    pub async fn remove_restriction(&self, caller: &Caller, id: &str) -> Result<bool> {
-        let audit = AuditEvent::new(caller, "restriction.delete", "restriction", Some(id.to_string()), self.now());
-        let removed = self.store.delete_restriction(caller.tenant_id, id, &audit).await?;
-        self.restriction_cache.invalidate(&caller.tenant_id);
+    pub async fn remove_restriction(self, caller: &Caller, id: &str) -> Result<bool> {
+        let audit = AuditEvent::new(caller, "restriction.delete", "restriction", Some(id.to_string()), self.core.now());
+        let removed = self.core.store.delete_restriction(caller.tenant_id, id, &audit).await?;
+        self.core.restriction_cache.invalidate(&caller.tenant_id);
         Ok(removed)
     }
 
     /// A new whitelist link for the tenant, valid for `ttl` (any number of addresses may use
     /// it meanwhile). Only its digest is kept.
-    pub async fn create_whitelink(&self, caller: &Caller, ttl: time::Duration) -> Result<String> {
+    pub async fn create_whitelink(self, caller: &Caller, ttl: time::Duration) -> Result<String> {
         let token = hex::encode(keyhall_crypto::random::bytes::<32>());
-        let now = self.now();
+        let now = self.core.now();
         let audit = AuditEvent::new(caller, "restriction.whitelink_create", "tenant", Some(caller.tenant_id.to_string()), now)
             .with_details(serde_json::json!({ "expires_at": keyhall_types::rfc3339(now + ttl) }));
-        self.store.insert_whitelink(caller.tenant_id, &keyhall_crypto::token::digest(&token), now + ttl, &audit).await?;
+        self.core.store.insert_whitelink(caller.tenant_id, &keyhall_crypto::token::digest(&token), now + ttl, &audit).await?;
         Ok(token)
     }
 
     /// Whitelists the caller's address with a whitelist link: `restriction.whitelink_invalid`
     /// for an unknown or expired link, `restriction.taken` when the address already is.
-    pub async fn use_whitelink(&self, caller: &Caller, token: &str) -> Result<Restriction> {
+    pub async fn use_whitelink(self, caller: &Caller, token: &str) -> Result<Restriction> {
         let digest = keyhall_crypto::token::digest(token.trim());
-        if !self.store.whitelink_valid(caller.tenant_id, &digest, self.now()).await? {
+        if !self.core.store.whitelink_valid(caller.tenant_id, &digest, self.core.now()).await? {
             return Err(DomainError::new(ErrorCode::WhitelinkInvalid));
         }
         let ip = caller.origin.ip.as_deref().unwrap_or_default();

@@ -44,7 +44,7 @@ use std::sync::Mutex;
 
 use keyhall_types::Secret;
 
-use crate::Core;
+use super::Auth;
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
@@ -93,11 +93,11 @@ impl TokenUses {
     }
 }
 
-impl Core {
+impl Auth<'_> {
     /// Issues a token for the calling user with `permissions`, each of which must be in
     /// `vocabulary` and, when the caller is itself a token, held by the caller.
     pub async fn issue_token(
-        &self,
+        self,
         caller: &Caller,
         caller_token: Option<&ApiToken>,
         permissions: &[String],
@@ -124,45 +124,45 @@ impl Core {
         // Keep the vocabulary's order and drop duplicates.
         let permissions: Vec<String> =
             vocabulary.iter().filter(|a| permissions.iter().any(|p| p == *a)).map(|a| a.to_string()).collect();
-        let now = self.now();
+        let now = self.core.now();
         let (token, secret, digest) = new_token(caller.tenant_id, user_id, permissions, now);
         let audit = AuditEvent::new(caller, "token.create", "token", Some(token.id.to_string()), now)
             .with_details(serde_json::json!({ "permissions": token.permissions }));
-        self.store.insert_token(&token, &digest, &audit).await?;
+        self.core.store.insert_token(&token, &digest, &audit).await?;
         Ok(IssuedToken { token, secret: Secret::new(secret) })
     }
 
     /// Verifies a presented token. Unknown, revoked, and closed-tenant tokens all fail the
     /// same way (`auth.invalid_token`).
-    pub async fn authenticate_token(&self, secret: &str, origin: Origin) -> Result<Authenticated> {
+    pub async fn authenticate_token(self, secret: &str, origin: Origin) -> Result<Authenticated> {
         let invalid = || DomainError::new(ErrorCode::InvalidToken);
         if secret.is_empty() || secret.len() > 256 {
             return Err(invalid());
         }
         let digest = keyhall_crypto::token::digest(secret);
-        let (token, tenant_active) = match self.token_uses.verified.get(&digest) {
+        let (token, tenant_active) = match self.core.token_uses.verified.get(&digest) {
             Some(hit) => hit,
             None => {
-                let r = self.store.find_token(&digest).await?.ok_or_else(invalid)?;
+                let r = self.core.store.find_token(&digest).await?.ok_or_else(invalid)?;
                 let entry = (std::sync::Arc::new(r.token), r.tenant_active);
-                self.token_uses.verified.insert(digest, entry.clone());
+                self.core.token_uses.verified.insert(digest, entry.clone());
                 entry
             }
         };
         if token.is_revoked() || !tenant_active {
             return Err(invalid());
         }
-        self.token_uses.record_use(token.id, self.now());
+        self.core.token_uses.record_use(token.id, self.core.now());
         let caller =
             Caller { tenant_id: token.tenant_id, actor: Actor::Token { token_id: token.id, user_id: token.user_id }, origin };
         Ok(Authenticated { token, caller })
     }
 
     /// The tenant's tokens, oldest first, with `last_used_at` as this node last saw it.
-    pub async fn list_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>> {
-        let mut tokens = self.store.list_tokens(caller.tenant_id).await?;
+    pub async fn list_tokens(self, caller: &Caller) -> Result<Vec<ApiToken>> {
+        let mut tokens = self.core.store.list_tokens(caller.tenant_id).await?;
         for t in &mut tokens {
-            if let Some(seen) = self.token_uses.pending_for(t.id)
+            if let Some(seen) = self.core.token_uses.pending_for(t.id)
                 && t.last_used_at.is_none_or(|stored| stored < seen)
             {
                 t.last_used_at = Some(seen);
@@ -173,37 +173,37 @@ impl Core {
 
     /// Revokes the tenant's token whose secret is `target_secret`. Revoking a revoked token
     /// is a no-op; a token of another tenant is "not found".
-    pub async fn revoke_token_by_secret(&self, caller: &Caller, target_secret: &str) -> Result<()> {
+    pub async fn revoke_token_by_secret(self, caller: &Caller, target_secret: &str) -> Result<()> {
         let not_found = || DomainError::new(ErrorCode::TokenNotFound).field("token");
         let digest = keyhall_crypto::token::digest(target_secret.trim());
-        let record = self.store.find_token(&digest).await?.ok_or_else(not_found)?;
+        let record = self.core.store.find_token(&digest).await?.ok_or_else(not_found)?;
         if record.token.tenant_id != caller.tenant_id {
             return Err(not_found());
         }
         if !record.token.is_revoked() {
-            let now = self.now();
+            let now = self.core.now();
             let audit = AuditEvent::new(caller, "token.revoke", "token", Some(record.token.id.to_string()), now);
-            self.store.revoke_token(caller.tenant_id, record.token.id, now, &audit).await?;
+            self.core.store.revoke_token(caller.tenant_id, record.token.id, now, &audit).await?;
         }
-        self.token_uses.verified.invalidate(&digest);
+        self.core.token_uses.verified.invalidate(&digest);
         Ok(())
     }
 
     /// Forgets every cached token verification (after bulk revocations).
-    pub(crate) fn forget_verified_tokens(&self) {
-        self.token_uses.verified.invalidate_all();
+    pub(crate) fn forget_verified_tokens(self) {
+        self.core.token_uses.verified.invalidate_all();
     }
 
     /// Writes the batched `last_used_at` stamps. Called periodically and at shutdown.
-    pub async fn flush_token_uses(&self) -> Result<usize> {
-        let uses = self.token_uses.drain();
+    pub async fn flush_token_uses(self) -> Result<usize> {
+        let uses = self.core.token_uses.drain();
         if uses.is_empty() {
             return Ok(0);
         }
-        if let Err(e) = self.store.touch_tokens(&uses).await {
+        if let Err(e) = self.core.store.touch_tokens(&uses).await {
             // Put them back so the next flush retries.
             for (id, at) in &uses {
-                self.token_uses.record_use(*id, *at);
+                self.core.token_uses.record_use(*id, *at);
             }
             return Err(e);
         }

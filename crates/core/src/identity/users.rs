@@ -1,8 +1,13 @@
-//! Users: the model, the password rule, and the commands that create, change and delete them.
+//! Users: the model and the commands that create, change and delete them.
 
 use keyhall_types::{CommunityId, Email, TenantId, Timestamp, UserId};
 
+use super::Identity;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::credentials::{Credential, CredentialKind, PasswordPolicy};
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::MailMessage;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
@@ -40,6 +45,11 @@ impl UserStatus {
             "deleted" => UserStatus::Deleted,
             _ => return None,
         })
+    }
+
+    /// Whether a user in this state may hold a session or an API key.
+    pub fn may_sign_in(self) -> bool {
+        matches!(self, UserStatus::Active | UserStatus::Pending)
     }
 }
 
@@ -89,66 +99,6 @@ pub fn new_uid(prefix: &str) -> String {
     format!("{prefix}{}", keyhall_crypto::random::string_from(b"0123456789ABCDEF", 10))
 }
 
-/// A password policy. Faces pick the one their vendor documents; the rule itself is enforced
-/// here so every way of setting a password obeys it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PasswordRule {
-    pub min_len: usize,
-    pub max_len: usize,
-    pub require_lower: bool,
-    pub require_upper: bool,
-    pub require_digit: bool,
-    pub require_symbol: bool,
-}
-
-impl PasswordRule {
-    /// At least 8 characters with an upper-case letter, a lower-case letter and a digit.
-    /// The upper bound keeps hashing cost predictable.
-    pub const STANDARD: PasswordRule = PasswordRule {
-        min_len: 8,
-        max_len: 128,
-        require_lower: true,
-        require_upper: true,
-        require_digit: true,
-        require_symbol: false,
-    };
-
-    pub fn describe(&self) -> String {
-        let mut parts = vec![format!("at least {} characters", self.min_len)];
-        if self.require_upper {
-            parts.push("one uppercase letter".into());
-        }
-        if self.require_lower {
-            parts.push("one lowercase letter".into());
-        }
-        if self.require_digit {
-            parts.push("one number".into());
-        }
-        if self.require_symbol {
-            parts.push("one symbol".into());
-        }
-        let last = parts.pop().unwrap_or_default();
-        if parts.is_empty() { format!("must have {last}") } else { format!("must have {} and {last}", parts.join(", ")) }
-    }
-
-    pub fn check(&self, field: &'static str, password: &str) -> Result<()> {
-        let len = password.chars().count();
-        let ok = len >= self.min_len
-            && len <= self.max_len
-            && (!self.require_lower || password.chars().any(char::is_lowercase))
-            && (!self.require_upper || password.chars().any(char::is_uppercase))
-            && (!self.require_digit || password.chars().any(|c| c.is_ascii_digit()))
-            && (!self.require_symbol || password.chars().any(|c| !c.is_alphanumeric() && !c.is_whitespace()));
-        if ok {
-            Ok(())
-        } else {
-            let detail =
-                if len > self.max_len { format!("must have at most {} characters", self.max_len) } else { self.describe() };
-            Err(DomainError::new(ErrorCode::PasswordRequirements).field(field).detail(detail))
-        }
-    }
-}
-
 /// Display names: 1–255 printable characters.
 pub fn validate_contact_name(field: &'static str, name: &str) -> Result<String> {
     let name = name.trim();
@@ -186,48 +136,46 @@ pub struct UserPatch {
     pub is_technical: Option<bool>,
 }
 
-use crate::Core;
-use crate::audit::AuditEvent;
-use crate::context::Caller;
-use crate::credentials::{Credential, CredentialKind};
-use crate::ports::MailMessage;
-
-impl Core {
-    pub async fn user(&self, caller: &Caller, id: UserId) -> Result<User> {
-        self.store.get_user(caller.tenant_id, id).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound).field("id"))
+impl Identity<'_> {
+    pub async fn user(self, caller: &Caller, id: UserId) -> Result<User> {
+        self.core.store.get_user(caller.tenant_id, id).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound).field("id"))
     }
 
     /// The user the caller acts for.
-    pub async fn current_user(&self, caller: &Caller) -> Result<User> {
+    pub async fn current_user(self, caller: &Caller) -> Result<User> {
         let id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
         self.user(caller, id).await
     }
 
-    pub async fn find_user(&self, tenant: TenantId, id_text: &str) -> Result<Option<User>> {
+    pub async fn find_user(self, tenant: TenantId, id_text: &str) -> Result<Option<User>> {
         match UserId::parse(id_text) {
-            Some(id) => self.store.get_user(tenant, id).await,
+            Some(id) => self.core.store.get_user(tenant, id).await,
             None => Ok(None),
         }
     }
 
     /// The people of the caller's tenant (service accounts are not listed).
-    pub async fn list_users(&self, caller: &Caller) -> Result<Vec<User>> {
-        Ok(self.store.list_users(caller.tenant_id).await?.into_iter().filter(|u| u.owner_id.is_none()).collect())
+    pub async fn list_users(self, caller: &Caller) -> Result<Vec<User>> {
+        Ok(self.core.store.list_users(caller.tenant_id).await?.into_iter().filter(|u| u.owner_id.is_none()).collect())
     }
 
-    pub async fn create_user(&self, caller: &Caller, input: NewUser, rule: &PasswordRule) -> Result<User> {
+    pub async fn create_user(self, caller: &Caller, input: NewUser, rule: &PasswordPolicy) -> Result<User> {
         let contact_name = validate_contact_name("contact_name", &input.contact_name)?;
         let email = parse_email("email", &input.email)?;
         if let Some(p) = &input.password {
             rule.check("password", p)?;
         }
-        let community =
-            self.store.default_community(caller.tenant_id).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let community = self
+            .core
+            .store
+            .default_community(caller.tenant_id)
+            .await?
+            .ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
         let phc = match &input.password {
-            Some(p) => Some(self.passwords.hash(p).await?),
+            Some(p) => Some(self.core.passwords.hash(p).await?),
             None => None,
         };
-        let now = self.now();
+        let now = self.core.now();
         let user = User {
             id: UserId::new(),
             uid: new_uid(USER_UID_PREFIX),
@@ -249,7 +197,7 @@ impl Core {
         let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now).with_details(
             serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }),
         );
-        self.store.insert_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
+        self.core.store.insert_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
         if input.send_verification_email {
             self.send_email_verification(caller, &user).await?;
         }
@@ -257,19 +205,19 @@ impl Core {
     }
 
     /// Mails the user a single-use token that confirms their address.
-    pub async fn send_email_verification(&self, caller: &Caller, user: &User) -> Result<()> {
-        self.mail_action_token(caller, user, crate::action_tokens::Purpose::Confirmation).await
+    pub async fn send_email_verification(self, caller: &Caller, user: &User) -> Result<()> {
+        self.mail_action_token(caller, user, crate::auth::action_tokens::Purpose::Confirmation).await
     }
 
     /// Mails the user a single-use token to set a new password.
-    pub async fn send_password_reset(&self, caller: &Caller, user: &User) -> Result<()> {
-        self.mail_action_token(caller, user, crate::action_tokens::Purpose::Reset).await
+    pub async fn send_password_reset(self, caller: &Caller, user: &User) -> Result<()> {
+        self.mail_action_token(caller, user, crate::auth::action_tokens::Purpose::Reset).await
     }
 
-    async fn mail_action_token(&self, caller: &Caller, user: &User, purpose: crate::action_tokens::Purpose) -> Result<()> {
-        use crate::action_tokens::Purpose;
-        let token = self.issue_action_token(user, purpose).await?;
-        let minutes = self.settings.action_token_ttl.whole_minutes();
+    async fn mail_action_token(self, caller: &Caller, user: &User, purpose: crate::auth::action_tokens::Purpose) -> Result<()> {
+        use crate::auth::action_tokens::Purpose;
+        let token = self.core.auth().issue_action_token(user, purpose).await?;
+        let minutes = self.core.settings.action_token_ttl.whole_minutes();
         let (action, subject, what, unexpected) = match purpose {
             Purpose::Confirmation => (
                 "user.email_verification_sent",
@@ -284,9 +232,9 @@ impl Core {
                 "If you did not ask for a new password, ignore this message: your password is unchanged.",
             ),
         };
-        let audit = AuditEvent::new(caller, action, "user", Some(user.id.to_string()), self.now())
+        let audit = AuditEvent::new(caller, action, "user", Some(user.id.to_string()), self.core.now())
             .with_details(serde_json::json!({ "topic": if purpose == Purpose::Reset { "password" } else { "account" } }));
-        self.store.append_audit(&audit).await?;
+        self.core.store.append_audit(&audit).await?;
         let message = MailMessage {
             to: user.email.clone(),
             subject: subject.into(),
@@ -295,14 +243,14 @@ impl Core {
                 user.contact_name
             ),
         };
-        if let Err(e) = self.mailer.send(message).await {
+        if let Err(e) = self.core.mailer.send(message).await {
             // The request itself succeeded; the user can ask for a new token.
             tracing::warn!(user = %user.id, error = %e, "mail could not be sent");
         }
         Ok(())
     }
 
-    pub async fn patch_user(&self, caller: &Caller, id: UserId, patch: UserPatch, rule: &PasswordRule) -> Result<User> {
+    pub async fn patch_user(self, caller: &Caller, id: UserId, patch: UserPatch, rule: &PasswordPolicy) -> Result<User> {
         let mut user = self.user(caller, id).await?;
         let mut changed = Vec::new();
         if let Some(name) = &patch.contact_name {
@@ -325,72 +273,38 @@ impl Core {
             user.flags.is_technical = t;
             changed.push("is_technical");
         }
-        let now = self.now();
+        let now = self.core.now();
         let password = match &patch.password {
             Some(p) => {
                 rule.check("password", p)?;
                 changed.push("password");
-                Some(Credential::new(user.id, CredentialKind::Password, self.passwords.hash(p).await?, String::new(), now))
+                Some(Credential::new(user.id, CredentialKind::Password, self.core.passwords.hash(p).await?, String::new(), now))
             }
             None => None,
         };
         user.updated_at = now;
         let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "changed": changed }));
-        self.store.update_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
+        self.core.store.update_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
         Ok(user)
-    }
-
-    /// Sets the calling user's password.
-    pub async fn change_own_password(&self, caller: &Caller, new_password: &str, rule: &PasswordRule) -> Result<()> {
-        let mut user = self.current_user(caller).await?;
-        rule.check("password", new_password)?;
-        let now = self.now();
-        let credential =
-            Credential::new(user.id, CredentialKind::Password, self.passwords.hash(new_password).await?, String::new(), now);
-        user.updated_at = now;
-        let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), now);
-        self.store.update_user(&user, Some(&credential), &audit).await
-    }
-
-    /// Checks `password` against the user's password credential. A user without one never
-    /// matches; a dummy hash is verified then so the timing does not tell.
-    pub async fn check_password(&self, user: Option<&User>, password: &str) -> Result<bool> {
-        let phc = match user {
-            Some(u) => self
-                .store
-                .list_credentials(u.id)
-                .await?
-                .into_iter()
-                .find(|c| c.kind == CredentialKind::Password)
-                .map(|c| c.secret),
-            None => None,
-        };
-        match phc {
-            Some(phc) => self.passwords.verify(&phc, password).await,
-            None => {
-                self.passwords.verify_dummy(password).await?;
-                Ok(false)
-            }
-        }
     }
 
     /// Deletes a user of the caller's company (with credentials and sessions; their tokens
     /// are revoked). The primary contact cannot be deleted.
-    pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<()> {
+    pub async fn delete_user(self, caller: &Caller, id: UserId) -> Result<()> {
         let user = self.user(caller, id).await?;
         if user.flags.is_primary_contact {
             return Err(DomainError::new(ErrorCode::PrimaryContactUndeletable)
                 .field("id")
                 .detail("the primary contact of the company cannot be deleted"));
         }
-        let now = self.now();
+        let now = self.core.now();
         let audit = AuditEvent::new(caller, "user.delete", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email }));
-        if !self.store.delete_user(caller.tenant_id, id, now, &audit).await? {
+        if !self.core.store.delete_user(caller.tenant_id, id, now, &audit).await? {
             return Err(DomainError::new(ErrorCode::UserNotFound).field("id"));
         }
-        self.forget_verified_tokens();
+        self.core.auth().forget_verified_tokens();
         Ok(())
     }
 }
@@ -398,21 +312,4 @@ impl Core {
 /// Names the field of an `email_taken` error raised by the store's unique constraint.
 pub(crate) fn email_field(field: &'static str) -> impl Fn(DomainError) -> DomainError {
     move |e| if e.is(ErrorCode::EmailTaken) { e.field(field) } else { e }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn standard_rule() {
-        let r = PasswordRule::STANDARD;
-        assert!(r.check("p", "Abcdefg1").is_ok());
-        for bad in ["Abcdef1", "abcdefg1", "ABCDEFG1", "Abcdefgh", ""] {
-            let e = r.check("p", bad).unwrap_err();
-            assert_eq!(e.code, ErrorCode::PasswordRequirements, "{bad}");
-        }
-        assert!(r.check("p", &format!("Aa1{}", "x".repeat(200))).is_err());
-        assert_eq!(r.describe(), "must have at least 8 characters, one uppercase letter, one lowercase letter and one number");
-    }
 }

@@ -1,7 +1,27 @@
-//! Credentials: what a user proves themselves with. A password is an argon2id PHC string; a
-//! TOTP seed and a WebAuthn key are sealed under the master key (they must be read back).
+//! Credentials: what a user proves themselves with. A password is an argon2id PHC string
+//! (`password`: policy, strength, hashing); a TOTP seed and a WebAuthn key are sealed under
+//! the master key, since they must be read back (`totp`, `webauthn`); ceremonies and mailed
+//! tokens wait as `challenges`.
+
+pub mod challenges;
+pub mod password;
+pub mod totp;
+pub mod webauthn;
 
 use keyhall_types::{CredentialId, Timestamp, UserId};
+
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+
+pub use challenges::{Challenge, ChallengeKind};
+pub use password::{PasswordPolicy, PasswordPool};
+pub use totp::TotpEnrolment;
+
+crate::service! {
+    /// Passwords, TOTP and WebAuthn: `core.credentials()`.
+    Credentials
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
@@ -67,4 +87,24 @@ pub mod seal_purpose {
     pub const HOSTED_ADMIN_PASSWORD: &str = "hosted.admin_password";
     pub const HOSTED_SMTP_PASSWORD: &str = "hosted.smtp_password";
     pub const HOSTED_STORAGE_KEYS: &str = "hosted.storage_keys";
+}
+
+impl Credentials<'_> {
+    /// The signed-in user a self-service command acts for.
+    pub(crate) fn self_user_id(self, caller: &Caller) -> Result<UserId> {
+        caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied).detail("no user is signed in"))
+    }
+
+    pub async fn has_second_factor(self, user_id: UserId) -> Result<bool> {
+        Ok(self.core.store.list_credentials(user_id).await?.iter().any(|c| c.kind.is_second_factor()))
+    }
+
+    /// Removes every second factor of the calling user; returns how many were removed.
+    pub async fn disable_mfa(self, caller: &Caller) -> Result<u64> {
+        let user_id = self.self_user_id(caller)?;
+        let audit = AuditEvent::new(caller, "mfa.disable", "user", Some(user_id.to_string()), self.core.now());
+        let removed = self.core.store.remove_second_factors(user_id, &audit).await?;
+        self.core.auth().forget_api_keys();
+        Ok(removed)
+    }
 }

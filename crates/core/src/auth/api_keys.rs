@@ -70,11 +70,11 @@ mod tests {
 
 use keyhall_types::Secret;
 
-use crate::Core;
+use super::Auth;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::users::User;
+use crate::identity::users::User;
 
 const SEAL_PURPOSE: &str = "api_key.secret";
 
@@ -100,28 +100,31 @@ pub struct CachedKey {
     holder_has_totp: bool,
 }
 
-impl Core {
+impl Auth<'_> {
     /// Who an API key may act for: the user itself, or a service account it owns.
     fn key_owner_id(holder: &User) -> keyhall_types::UserId {
         holder.owner_id.unwrap_or(holder.id)
     }
 
-    async fn require_totp(&self, owner: keyhall_types::UserId, code: Option<&str>) -> Result<()> {
-        if !self.has_totp(owner).await? {
+    async fn require_totp(self, owner: keyhall_types::UserId, code: Option<&str>) -> Result<()> {
+        if !self.core.credentials().has_totp(owner).await? {
             return Err(DomainError::new(ErrorCode::TotpNotEnabled));
         }
         match code.map(str::trim).filter(|c| !c.is_empty()) {
             None => Err(DomainError::missing("totp_code")),
-            Some(c) => {
-                self.verify_totp(owner, c).await.map_err(|_| DomainError::new(ErrorCode::TotpInvalidCode).field("totp_code"))
-            }
+            Some(c) => self
+                .core
+                .credentials()
+                .verify_totp(owner, c)
+                .await
+                .map_err(|_| DomainError::new(ErrorCode::TotpInvalidCode).field("totp_code")),
         }
     }
 
     /// Creates a key for `holder` (the caller or one of its service accounts) after checking
     /// the owner's TOTP code. The secret is returned once.
     pub async fn create_api_key(
-        &self,
+        self,
         caller: &Caller,
         holder: &User,
         algorithm: &str,
@@ -133,7 +136,7 @@ impl Core {
             return Err(DomainError::invalid("algorithm", "inclusion"));
         }
         self.require_totp(Self::key_owner_id(holder), totp_code).await?;
-        let now = self.now();
+        let now = self.core.now();
         let secret = hex::encode(keyhall_crypto::random::bytes::<16>());
         let key = ApiKey {
             id: keyhall_types::ChallengeId::new().to_string(),
@@ -143,23 +146,23 @@ impl Core {
             algorithm: algorithm.to_string(),
             scope,
             state: ApiKeyState::Active,
-            secret_sealed: self.keys.seal_str(SEAL_PURPOSE, &secret),
+            secret_sealed: self.core.keys.seal_str(SEAL_PURPOSE, &secret),
             created_at: now,
             updated_at: now,
         };
         let audit = AuditEvent::new(caller, "api_key.create", "api_key", Some(key.kid.clone()), now)
             .with_details(serde_json::json!({ "holder": holder.uid, "scope": key.scope, "topic": "api_keys" }));
-        self.store.insert_api_key(&key, &audit).await?;
+        self.core.store.insert_api_key(&key, &audit).await?;
         Ok((key, Secret::new(secret)))
     }
 
-    pub async fn api_keys_of(&self, holder: &User) -> Result<Vec<ApiKey>> {
-        self.store.list_api_keys(holder.id).await
+    pub async fn api_keys_of(self, holder: &User) -> Result<Vec<ApiKey>> {
+        self.core.store.list_api_keys(holder.id).await
     }
 
     /// Changes a key's state and/or scope after checking the owner's TOTP code.
     pub async fn update_api_key(
-        &self,
+        self,
         caller: &Caller,
         holder: &User,
         kid: &str,
@@ -169,6 +172,7 @@ impl Core {
     ) -> Result<ApiKey> {
         self.require_totp(Self::key_owner_id(holder), totp_code).await?;
         let mut key = self
+            .core
             .store
             .find_api_key(kid)
             .await?
@@ -180,57 +184,58 @@ impl Core {
         if let Some(s) = scope {
             key.scope = s;
         }
-        key.updated_at = self.now();
+        key.updated_at = self.core.now();
         let audit = AuditEvent::new(caller, "api_key.update", "api_key", Some(key.kid.clone()), key.updated_at)
             .with_details(serde_json::json!({ "state": key.state.as_str(), "scope": key.scope, "topic": "api_keys" }));
-        if !self.store.update_api_key(&key, &audit).await? {
+        if !self.core.store.update_api_key(&key, &audit).await? {
             return Err(DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"));
         }
         self.forget_api_keys();
         Ok(key)
     }
 
-    pub async fn delete_api_key(&self, caller: &Caller, holder: &User, kid: &str, totp_code: Option<&str>) -> Result<()> {
+    pub async fn delete_api_key(self, caller: &Caller, holder: &User, kid: &str, totp_code: Option<&str>) -> Result<()> {
         self.require_totp(Self::key_owner_id(holder), totp_code).await?;
-        let audit = AuditEvent::new(caller, "api_key.delete", "api_key", Some(kid.to_string()), self.now())
+        let audit = AuditEvent::new(caller, "api_key.delete", "api_key", Some(kid.to_string()), self.core.now())
             .with_details(serde_json::json!({ "topic": "api_keys" }));
-        if !self.store.delete_api_key(holder.id, kid, &audit).await? {
+        if !self.core.store.delete_api_key(holder.id, kid, &audit).await? {
             return Err(DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"));
         }
         self.forget_api_keys();
         Ok(())
     }
 
-    pub(crate) fn forget_api_keys(&self) {
-        self.api_key_cache.invalidate_all();
+    pub(crate) fn forget_api_keys(self) {
+        self.core.api_key_cache.invalidate_all();
     }
 
     /// Checks API-key request headers in Barong's order: key exists, nonce is a positive
     /// millisecond timestamp within `nonce_window_ms` of now, the signature matches (constant
     /// time), the key is active, its holder may sign in and (for a person) has 2FA on.
     pub async fn authenticate_api_key(
-        &self,
+        self,
         tenant: keyhall_types::TenantId,
         kid: &str,
         nonce: &str,
         signature_hex: &str,
         nonce_window_ms: i64,
     ) -> Result<std::result::Result<(ApiKey, User), ApiKeyRefusal>> {
-        let cached = match self.api_key_cache.get(kid) {
+        let cached = match self.core.api_key_cache.get(kid) {
             Some(c) => c,
             None => {
-                let Some(key) = self.store.find_api_key(kid).await?.filter(|k| k.tenant_id == tenant) else {
+                let Some(key) = self.core.store.find_api_key(kid).await?.filter(|k| k.tenant_id == tenant) else {
                     return Ok(Err(ApiKeyRefusal::UnknownKey));
                 };
-                let secret = self.keys.unseal_string(SEAL_PURPOSE, &key.secret_sealed).map_err(DomainError::internal)?;
+                let secret = self.core.keys.unseal_string(SEAL_PURPOSE, &key.secret_sealed).map_err(DomainError::internal)?;
                 let holder = self
+                    .core
                     .store
                     .get_user(tenant, key.holder_id)
                     .await?
                     .ok_or_else(|| DomainError::internal("API key holder vanished"))?;
-                let holder_has_totp = self.has_totp(holder.id).await?;
+                let holder_has_totp = self.core.credentials().has_totp(holder.id).await?;
                 let c = CachedKey { key, secret: std::sync::Arc::new(secret), holder, holder_has_totp };
-                self.api_key_cache.insert(kid.to_string(), c.clone());
+                self.core.api_key_cache.insert(kid.to_string(), c.clone());
                 c
             }
         };
@@ -240,7 +245,7 @@ impl Core {
         if nonce_ms <= 0 {
             return Ok(Err(ApiKeyRefusal::NonceNotTimestamp));
         }
-        let now_ms = (self.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        let now_ms = (self.core.now().unix_timestamp_nanos() / 1_000_000) as i64;
         if (now_ms - nonce_ms).abs() >= nonce_window_ms {
             return Ok(Err(ApiKeyRefusal::NonceExpired));
         }
@@ -251,7 +256,7 @@ impl Core {
         if cached.key.state != ApiKeyState::Active {
             return Ok(Err(ApiKeyRefusal::KeyInactive));
         }
-        if !Core::may_sign_in(cached.holder.status) {
+        if !cached.holder.status.may_sign_in() {
             return Ok(Err(ApiKeyRefusal::HolderInactive));
         }
         if cached.holder.owner_id.is_none() && !cached.holder_has_totp {

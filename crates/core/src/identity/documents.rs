@@ -6,12 +6,12 @@
 
 use keyhall_types::{Timestamp, UserId};
 
-use crate::Core;
+use super::Identity;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::labels::{Label, LabelScope};
-use crate::users::User;
+use crate::identity::labels::{Label, LabelScope};
+use crate::identity::users::User;
 
 /// The document types users may upload (Barong's list, spelling included).
 pub const DOC_TYPES: &[&str] =
@@ -153,7 +153,7 @@ pub fn expiry_problem(doc_expire: Option<time::Date>, rules: &UploadRules, today
 
 /// Keeps the first two and last two characters: `AA****BB` (four or fewer are shown whole).
 pub fn mask_doc_number(number: &str) -> String {
-    crate::masking::mask_middle(number, 2, 2)
+    crate::identity::masking::mask_middle(number, 2, 2)
 }
 
 /// The content type a stored file is served with.
@@ -166,17 +166,17 @@ pub fn content_type(file_name: &str) -> &'static str {
     }
 }
 
-impl Core {
+impl Identity<'_> {
     /// Oldest first, without their files.
-    pub async fn documents(&self, user: UserId) -> Result<Vec<Document>> {
-        self.store.list_documents(user).await
+    pub async fn documents(self, user: UserId) -> Result<Vec<Document>> {
+        self.core.store.list_documents(user).await
     }
 
     /// Stores one document per upload (all or none) and labels the user; `new` must have
     /// passed `check`. Past the operator's limit → `document.limit_reached` (already over it)
     /// or `document.limit_will_be_reached`.
-    pub async fn add_documents(&self, caller: &Caller, user: &User, new: NewDocuments, rules: &UploadRules) -> Result<()> {
-        let now = self.now();
+    pub async fn add_documents(self, caller: &Caller, user: &User, new: NewDocuments, rules: &UploadRules) -> Result<()> {
+        let now = self.core.now();
         let identificator = new.identificator.clone().unwrap_or_else(|| hex::encode(keyhall_crypto::random::bytes::<16>()));
         let mut docs = Vec::new();
         let mut contents = Vec::new();
@@ -202,7 +202,7 @@ impl Core {
         let audit = AuditEvent::new(caller, "document.upload", "user", Some(user.id.to_string()), now).with_details(
             serde_json::json!({ "doc_type": new.doc_type, "files": docs.len(), "identificator": identificator, "topic": "account" }),
         );
-        self.store.insert_documents(&docs, &contents, rules.max_documents, &label, &audit).await?;
+        self.core.store.insert_documents(&docs, &contents, rules.max_documents, &label, &audit).await?;
         // The documents are stored whatever happens next: answering an error would invite a
         // second upload of the same files.
         if let Err(e) = self.refresh_user_state(caller, user).await {
@@ -212,22 +212,22 @@ impl Core {
     }
 
     /// The relative URL a document's file is served at, valid for `ttl`.
-    pub fn upload_url(&self, doc: &Document, ttl: time::Duration) -> String {
-        let expires = (self.now() + ttl).unix_timestamp();
-        let signature = hex::encode(self.keys.mac(SEAL_URL, format!("{}:{expires}", doc.id).as_bytes()));
+    pub fn upload_url(self, doc: &Document, ttl: time::Duration) -> String {
+        let expires = (self.core.now() + ttl).unix_timestamp();
+        let signature = hex::encode(self.core.keys.mac(SEAL_URL, format!("{}:{expires}", doc.id).as_bytes()));
         let name: String =
             doc.file_name.chars().map(|c| if c.is_alphanumeric() || ".-+_".contains(c) { c } else { '_' }).collect();
         format!("/api/v2/auth/public/uploads/{}/{name}?expires={expires}&signature={signature}", doc.id)
     }
 
     /// The file behind a signed URL, if the signature is this keyhall's and has not expired.
-    pub async fn open_upload(&self, id: &str, expires: i64, signature: &str) -> Result<(Document, Vec<u8>)> {
-        let expected = hex::encode(self.keys.mac(SEAL_URL, format!("{id}:{expires}").as_bytes()));
+    pub async fn open_upload(self, id: &str, expires: i64, signature: &str) -> Result<(Document, Vec<u8>)> {
+        let expected = hex::encode(self.core.keys.mac(SEAL_URL, format!("{id}:{expires}").as_bytes()));
         let valid = keyhall_crypto::constant_time_eq(expected.as_bytes(), signature.as_bytes());
-        if !valid || expires < self.now().unix_timestamp() {
+        if !valid || expires < self.core.now().unix_timestamp() {
             return Err(DomainError::new(ErrorCode::DocumentNotFound));
         }
-        self.store.document_file(id).await?.ok_or_else(|| DomainError::new(ErrorCode::DocumentNotFound))
+        self.core.store.document_file(id).await?.ok_or_else(|| DomainError::new(ErrorCode::DocumentNotFound))
     }
 }
 

@@ -5,12 +5,12 @@
 
 use keyhall_types::{Timestamp, UserId};
 
-use crate::Core;
+use super::Identity;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::labels::{Label, LabelScope};
-use crate::users::User;
+use crate::identity::labels::{Label, LabelScope};
+use crate::identity::users::User;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileState {
@@ -126,7 +126,7 @@ pub fn check(p: &ProfileDetails, today: time::Date) -> Vec<String> {
     check_text(&mut broken, "last_name", &p.last_name, 1, "-'");
     check_text(&mut broken, "city", &p.city, 1, "-\u{2013}.~'");
     if let Some(c) = p.country.as_deref().filter(|c| !c.trim().is_empty())
-        && !crate::countries::is_code(c)
+        && !crate::identity::countries::is_code(c)
     {
         broken.push("country.must have alpha2 or alpha3 format".into());
     }
@@ -145,40 +145,40 @@ pub fn check(p: &ProfileDetails, today: time::Date) -> Vec<String> {
 
 const SEAL_PERSONAL: &str = "profile.personal";
 
-impl Core {
+impl Identity<'_> {
     /// Names and address are kept sealed (as Barong keeps them encrypted); the day of birth,
     /// postcode, city and country stay readable for the store.
-    fn sealed_profile(&self, p: &Profile) -> Profile {
+    fn sealed_profile(self, p: &Profile) -> Profile {
         let mut sealed = p.clone();
         let d = &mut sealed.details;
         for field in [&mut d.first_name, &mut d.last_name, &mut d.address] {
             if let Some(v) = field.as_mut() {
-                *v = self.keys.seal_str(SEAL_PERSONAL, v);
+                *v = self.core.keys.seal_str(SEAL_PERSONAL, v);
             }
         }
         sealed
     }
 
-    fn opened_profile(&self, mut p: Profile) -> Result<Profile> {
+    fn opened_profile(self, mut p: Profile) -> Result<Profile> {
         let d = &mut p.details;
         for field in [&mut d.first_name, &mut d.last_name, &mut d.address] {
             if let Some(v) = field.as_mut() {
-                *v = self.keys.unseal_string(SEAL_PERSONAL, v).map_err(DomainError::internal)?;
+                *v = self.core.keys.unseal_string(SEAL_PERSONAL, v).map_err(DomainError::internal)?;
             }
         }
         Ok(p)
     }
 
     /// Oldest first.
-    pub async fn profiles(&self, user: UserId) -> Result<Vec<Profile>> {
-        let stored = self.store.list_profiles(user).await?;
+    pub async fn profiles(self, user: UserId) -> Result<Vec<Profile>> {
+        let stored = self.core.store.list_profiles(user).await?;
         stored.into_iter().map(|p| self.opened_profile(p)).collect()
     }
 
     /// Starts a new profile (drafted, or submitted with `confirm`). Rule failures come back as
     /// `request.invalid_parameter` with the broken rules in `detail`, comma-separated.
-    pub async fn create_profile(&self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
-        let now = self.now();
+    pub async fn create_profile(self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
+        let now = self.core.now();
         let mut profile = Profile {
             id: keyhall_types::ChallengeId::new().to_string(),
             user_id: user.id,
@@ -191,6 +191,7 @@ impl Core {
         let mut broken = check(&profile.details, now.date());
         // Only one profile may be open at a time (the store enforces it too, under races).
         let open = self
+            .core
             .store
             .list_profiles(user.id)
             .await?
@@ -205,7 +206,7 @@ impl Core {
         let audit = AuditEvent::new(caller, "profile.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
-        self.store.insert_profile(&self.sealed_profile(&profile), &label, &audit).await.map_err(|e| {
+        self.core.store.insert_profile(&self.sealed_profile(&profile), &label, &audit).await.map_err(|e| {
             if e.is(ErrorCode::ProfileOpenExists) {
                 DomainError::new(ErrorCode::InvalidParameter).detail("state.exists")
             } else {
@@ -216,12 +217,12 @@ impl Core {
     }
 
     /// Edits the user's drafted profile (and submits it with `confirm`).
-    pub async fn update_profile(&self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
+    pub async fn update_profile(self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
         let drafted = self.profiles(user.id).await?.into_iter().find(|p| p.state == ProfileState::Drafted);
         let Some(mut profile) = drafted else {
             return Err(DomainError::new(ErrorCode::ProfileNotEditable));
         };
-        let now = self.now();
+        let now = self.core.now();
         changes.apply(&mut profile);
         let broken = check(&profile.details, now.date());
         if !broken.is_empty() {
@@ -231,7 +232,7 @@ impl Core {
         let audit = AuditEvent::new(caller, "profile.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
-        if !self.store.update_drafted_profile(&self.sealed_profile(&profile), &label, &audit).await? {
+        if !self.core.store.update_drafted_profile(&self.sealed_profile(&profile), &label, &audit).await? {
             return Err(DomainError::new(ErrorCode::ProfileNotEditable));
         }
         Ok(profile)
@@ -240,7 +241,7 @@ impl Core {
 
 /// Masks a last name as Barong shows it: the first letter, then one `*` per further letter.
 pub fn mask_last_name(name: &str) -> String {
-    crate::masking::mask_middle(name, 1, 0)
+    crate::identity::masking::mask_middle(name, 1, 0)
 }
 
 /// Masks a date of birth: `2007-05-**`.

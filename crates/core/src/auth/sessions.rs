@@ -20,11 +20,11 @@ use std::net::IpAddr;
 
 use keyhall_types::Secret;
 
-use crate::Core;
+use super::Auth;
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::users::{User, UserStatus};
+use crate::identity::users::User;
 
 /// A session just opened: the secret goes into the client's cookie, never into the store.
 #[derive(Debug, Clone)]
@@ -53,21 +53,21 @@ pub struct ActiveSession {
     pub digest: String,
 }
 
-impl Core {
+impl Auth<'_> {
     /// Opens a session for `user`, bound to the client's address and user agent.
-    pub async fn open_session(&self, user: &User, origin: &Origin) -> Result<OpenedSession> {
+    pub async fn open_session(self, user: &User, origin: &Origin) -> Result<OpenedSession> {
         self.open_session_forgetting(user, origin, None).await
     }
 
     /// Opens a session; `forget_attempts` names a failed-login counter to clear in the same
     /// transaction (the account's, after a successful password check).
     pub(crate) async fn open_session_forgetting(
-        &self,
+        self,
         user: &User,
         origin: &Origin,
         forget_attempts: Option<&str>,
     ) -> Result<OpenedSession> {
-        let now = self.now();
+        let now = self.core.now();
         let secret = keyhall_crypto::random::alphanumeric(43);
         let session = Session {
             id: keyhall_types::SessionId::new(),
@@ -77,12 +77,12 @@ impl Core {
             user_agent: origin.user_agent.clone().unwrap_or_default(),
             csrf_token: hex::encode(keyhall_crypto::random::bytes::<10>()),
             created_at: now,
-            expires_at: now + self.settings.session_ttl,
+            expires_at: now + self.core.settings.session_ttl,
         };
         let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: origin.clone() };
         let audit = AuditEvent::new(&caller, "session.create", "user", Some(user.id.to_string()), now);
         let digest = keyhall_crypto::token::digest(&secret);
-        self.store.insert_session(&session, &digest, &audit, forget_attempts).await?;
+        self.core.store.insert_session(&session, &digest, &audit, forget_attempts).await?;
         Ok(OpenedSession { session, secret: Secret::new(secret) })
     }
 
@@ -90,63 +90,59 @@ impl Core {
     /// agent, an address in the same network, not expired. A session that fails the binding is
     /// destroyed (`session.mismatch`); an unknown or expired one is `session.invalid`. Success slides the
     /// expiry forward.
-    pub async fn resolve_session(&self, secret: &str, ip: Option<IpAddr>, user_agent: &str) -> Result<Session> {
+    pub async fn resolve_session(self, secret: &str, ip: Option<IpAddr>, user_agent: &str) -> Result<Session> {
         let digest = keyhall_crypto::token::digest(secret);
-        let now = self.now();
-        let cached = self.session_cache.get(&digest);
+        let now = self.core.now();
+        let cached = self.core.session_cache.get(&digest);
         let session = match cached {
             Some(s) => s,
             None => {
-                let s = self.store.find_session(&digest).await?.ok_or_else(|| DomainError::new(ErrorCode::SessionInvalid))?;
-                self.session_cache.insert(digest.clone(), s.clone());
+                let s =
+                    self.core.store.find_session(&digest).await?.ok_or_else(|| DomainError::new(ErrorCode::SessionInvalid))?;
+                self.core.session_cache.insert(digest.clone(), s.clone());
                 s
             }
         };
         let bound = session.user_agent == user_agent && same_network(&session.ip, ip);
         if !bound || now >= session.expires_at {
-            self.session_cache.invalidate(&digest);
-            self.store.delete_session(session.id, None).await?;
+            self.core.session_cache.invalidate(&digest);
+            self.core.store.delete_session(session.id, None).await?;
             // An expired session is simply gone; a replayed one is worth telling apart.
             let code = if bound { ErrorCode::SessionInvalid } else { ErrorCode::SessionMismatch };
             return Err(DomainError::new(code));
         }
         // Slide the expiry, writing at most once a minute per session (more often only when
         // sessions are shorter than ten minutes, so that the slide still keeps them alive).
-        let wanted = now + self.settings.session_ttl;
-        let write_gap = (self.settings.session_ttl / 10_i32).min(time::Duration::minutes(1));
+        let wanted = now + self.core.settings.session_ttl;
+        let write_gap = (self.core.settings.session_ttl / 10_i32).min(time::Duration::minutes(1));
         if wanted - session.expires_at >= write_gap {
-            self.store.extend_session(session.id, wanted).await?;
+            self.core.store.extend_session(session.id, wanted).await?;
             let mut refreshed = session.clone();
             refreshed.expires_at = wanted;
-            self.session_cache.insert(digest, refreshed.clone());
+            self.core.session_cache.insert(digest, refreshed.clone());
             return Ok(refreshed);
         }
         Ok(session)
     }
 
     /// Closes the session behind a cookie value; `None` when there was none.
-    pub async fn close_session(&self, secret: &str, origin: &Origin) -> Result<Option<Session>> {
+    pub async fn close_session(self, secret: &str, origin: &Origin) -> Result<Option<Session>> {
         let digest = keyhall_crypto::token::digest(secret);
-        self.session_cache.invalidate(&digest);
-        let Some(session) = self.store.find_session(&digest).await? else {
+        self.core.session_cache.invalidate(&digest);
+        let Some(session) = self.core.store.find_session(&digest).await? else {
             return Ok(None);
         };
         let caller = Caller { tenant_id: session.tenant_id, actor: Actor::User(session.user_id), origin: origin.clone() };
-        let audit = AuditEvent::new(&caller, "session.destroy", "user", Some(session.user_id.to_string()), self.now());
-        self.store.delete_session(session.id, Some(&audit)).await?;
+        let audit = AuditEvent::new(&caller, "session.destroy", "user", Some(session.user_id.to_string()), self.core.now());
+        self.core.store.delete_session(session.id, Some(&audit)).await?;
         Ok(Some(session))
     }
 
     /// Ends every session of a user except `keep` (after a password reset or 2FA change).
-    pub async fn close_user_sessions(&self, user: keyhall_types::UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
-        let n = self.store.delete_user_sessions(user, keep).await?;
-        self.session_cache.invalidate_all();
+    pub async fn close_user_sessions(self, user: keyhall_types::UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
+        let n = self.core.store.delete_user_sessions(user, keep).await?;
+        self.core.session_cache.invalidate_all();
         Ok(n)
-    }
-
-    /// Whether a user in this state may hold a session or an API key.
-    pub fn may_sign_in(status: UserStatus) -> bool {
-        matches!(status, UserStatus::Active | UserStatus::Pending)
     }
 }
 

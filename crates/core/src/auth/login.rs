@@ -6,13 +6,13 @@
 
 use keyhall_types::{Email, TenantId, Timestamp};
 
-use crate::Core;
+use super::Auth;
 use crate::audit::AuditEvent;
+use crate::auth::sessions::OpenedSession;
 use crate::context::{Actor, Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::users::{User, UserStatus};
 use crate::ports::Attempt;
-use crate::sessions::OpenedSession;
-use crate::users::{User, UserStatus};
 
 /// Why a sign-in was refused, in the order the checks run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,19 @@ pub enum LoginRefusal {
     InvalidOtp,
 }
 
+impl LoginRefusal {
+    /// Makes a refusal an error of the catalogue (for faces that do not need the details).
+    pub fn to_error(&self) -> DomainError {
+        match self {
+            LoginRefusal::Locked { .. } => DomainError::new(ErrorCode::AccountLocked),
+            LoginRefusal::InvalidCredentials => DomainError::new(ErrorCode::InvalidCredentials),
+            LoginRefusal::Status(_) => DomainError::new(ErrorCode::InvalidCredentials),
+            LoginRefusal::MissingOtp => DomainError::missing("otp_code"),
+            LoginRefusal::InvalidOtp => DomainError::new(ErrorCode::TotpInvalidCode),
+        }
+    }
+}
+
 const MAX_LOCK: time::Duration = time::Duration::hours(24);
 /// How long a counter that was locked is kept after its lock ended: its lockouts still count.
 const PURGE_LOCKS_AFTER: time::Duration = time::Duration::days(7);
@@ -42,43 +55,43 @@ pub struct SignedIn {
     pub has_totp: bool,
 }
 
-impl Core {
+impl Auth<'_> {
     /// Runs a password sign-in and opens a session bound to `origin`. `Ok(Ok(_))` is a
     /// success; `Ok(Err(refusal))` a refusal (already counted and audited); `Err` an internal
     /// failure.
     pub async fn password_sign_in(
-        &self,
+        self,
         tenant: TenantId,
         email: &str,
         password: &str,
         otp_code: Option<&str>,
         origin: &Origin,
     ) -> Result<std::result::Result<SignedIn, LoginRefusal>> {
-        let now = self.now();
+        let now = self.core.now();
         let account_key = format!("account:{tenant}:{}", email.trim().to_lowercase());
         let ip_key = format!("ip:{tenant}:{}", origin.ip.as_deref().unwrap_or("unknown"));
-        let limit = self.settings.login_max_failures;
-        let window_start = now - self.settings.login_window;
+        let limit = self.core.settings.login_max_failures;
+        let window_start = now - self.core.settings.login_window;
         let ip_limit = limit * 10;
         // The address is only read: it counts failures, not attempts in flight, so many users
         // behind one address (an office, a gateway) can sign in at once.
         let (failures, lockouts, (ip_failures, ip_locked)) =
-            match self.store.reserve_attempt_and_peek(&account_key, limit, window_start, now, &ip_key).await? {
+            match self.core.store.reserve_attempt_and_peek(&account_key, limit, window_start, now, &ip_key).await? {
                 (Attempt::Allowed { failures, lockouts }, ip) => (failures, lockouts, ip),
                 (Attempt::Locked { until }, _) => return Ok(Err(LoginRefusal::Locked { until: until.max(now) })),
             };
         if let Some(until) = ip_locked.filter(|u| *u > now) {
-            self.store.release_attempt(&account_key).await?;
+            self.core.store.release_attempt(&account_key).await?;
             return Ok(Err(LoginRefusal::Locked { until }));
         }
         if ip_failures >= ip_limit {
-            self.store.release_attempt(&account_key).await?;
-            return Ok(Err(LoginRefusal::Locked { until: now + self.settings.login_window }));
+            self.core.store.release_attempt(&account_key).await?;
+            return Ok(Err(LoginRefusal::Locked { until: now + self.core.settings.login_window }));
         }
         // One read of the user and its credentials serves the password check and the 2FA
         // question.
         let found = match Email::parse(email) {
-            Ok(e) => self.store.find_user_with_credentials(tenant, &e).await?,
+            Ok(e) => self.core.store.find_user_with_credentials(tenant, &e).await?,
             Err(_) => None,
         };
         let (user, credentials) = match found {
@@ -87,23 +100,19 @@ impl Core {
         };
         let has_totp = crate::credentials::has_totp(&credentials);
         let phc = credentials.iter().find(|c| c.kind == crate::credentials::CredentialKind::Password).map(|c| c.secret.as_str());
-        let password_ok = match phc {
-            Some(phc) => self.passwords.verify(phc, password).await?,
-            None => {
-                self.passwords.verify_dummy(password).await?;
-                false
-            }
-        };
+        let password_ok = self.core.credentials().verify_phc(phc, password).await?;
         let refusal = if !password_ok {
             Some(LoginRefusal::InvalidCredentials)
         } else {
             let user = user.as_ref().expect("a password matched, so the user exists");
-            if !Core::may_sign_in(user.status) {
+            if !user.status.may_sign_in() {
                 Some(LoginRefusal::Status(user.status))
             } else if has_totp {
                 match otp_code.map(str::trim).filter(|c| !c.is_empty()) {
                     None => Some(LoginRefusal::MissingOtp),
-                    Some(code) => self.verify_totp(user.id, code).await.err().map(|_| LoginRefusal::InvalidOtp),
+                    Some(code) => {
+                        self.core.credentials().verify_totp(user.id, code).await.err().map(|_| LoginRefusal::InvalidOtp)
+                    }
                 }
             } else {
                 None
@@ -124,24 +133,25 @@ impl Core {
             // A missing code is a normal step of a two-step sign-in, not a failed guess; it
             // does not clear the count either, so wrong codes still add up.
             Some(LoginRefusal::MissingOtp) => {
-                self.store.release_attempt(&account_key).await?;
+                self.core.store.release_attempt(&account_key).await?;
                 Ok(Err(LoginRefusal::MissingOtp))
             }
             Some(refusal) => {
                 if failures >= limit {
-                    let lock = (self.settings.login_window * 2i32.saturating_pow(lockouts.clamp(0, 10) as u32)).min(MAX_LOCK);
-                    self.store.lock_attempts(&account_key, now + lock).await?;
+                    let lock =
+                        (self.core.settings.login_window * 2i32.saturating_pow(lockouts.clamp(0, 10) as u32)).min(MAX_LOCK);
+                    self.core.store.lock_attempts(&account_key, now + lock).await?;
                 }
                 if let Attempt::Allowed { failures: ip_failures, .. } =
-                    self.store.reserve_attempt(&ip_key, i64::MAX, window_start, now).await?
+                    self.core.store.reserve_attempt(&ip_key, i64::MAX, window_start, now).await?
                     && ip_failures >= ip_limit
                 {
-                    self.store.lock_attempts(&ip_key, now + self.settings.login_window).await?;
+                    self.core.store.lock_attempts(&ip_key, now + self.core.settings.login_window).await?;
                 }
                 let audit =
                     AuditEvent::new(&caller, "session.login_failed", "user", user.as_ref().map(|u| u.id.to_string()), now)
                         .with_details(serde_json::json!({ "reason": format!("{refusal:?}") }));
-                self.store.append_audit(&audit).await?;
+                self.core.store.append_audit(&audit).await?;
                 Ok(Err(refusal))
             }
         }
@@ -151,24 +161,9 @@ impl Core {
     /// their window ended more than an hour ago (so that a sign-in still waiting for its hash
     /// can lock its counter), and any lock ended more than a week ago (so that lockouts keep
     /// growing across days of guessing).
-    pub async fn purge_login_attempts(&self) -> Result<u64> {
-        let now = self.now();
+    pub async fn purge_login_attempts(self) -> Result<u64> {
+        let now = self.core.now();
         let margin = time::Duration::hours(1);
-        self.store.purge_attempts(now - self.settings.login_window - margin, now - PURGE_LOCKS_AFTER).await
-    }
-
-    pub async fn has_totp(&self, user: keyhall_types::UserId) -> Result<bool> {
-        Ok(crate::credentials::has_totp(&self.store.list_credentials(user).await?))
-    }
-
-    /// Makes a refusal an error of the catalogue (for faces that do not need the details).
-    pub fn refusal_error(refusal: &LoginRefusal) -> DomainError {
-        match refusal {
-            LoginRefusal::Locked { .. } => DomainError::new(ErrorCode::AccountLocked),
-            LoginRefusal::InvalidCredentials => DomainError::new(ErrorCode::InvalidCredentials),
-            LoginRefusal::Status(_) => DomainError::new(ErrorCode::InvalidCredentials),
-            LoginRefusal::MissingOtp => DomainError::missing("otp_code"),
-            LoginRefusal::InvalidOtp => DomainError::new(ErrorCode::TotpInvalidCode),
-        }
+        self.core.store.purge_attempts(now - self.core.settings.login_window - margin, now - PURGE_LOCKS_AFTER).await
     }
 }

@@ -5,13 +5,13 @@
 
 use keyhall_types::{TenantId, Timestamp, UserId};
 
-use crate::Core;
+use super::Identity;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::labels::{Label, LabelScope};
+use crate::identity::labels::{Label, LabelScope};
+use crate::identity::users::User;
 use crate::ports::{Attempt, SmsMessage};
-use crate::users::User;
 
 const SEAL_NUMBER: &str = "phone.number";
 const SEAL_CODE: &str = "phone.code";
@@ -59,22 +59,22 @@ pub fn parse_number(raw: &str) -> Option<(String, String)> {
 /// Keeps the country calling code and the last four digits: `44******4106`.
 pub fn mask_number(digits: &str) -> String {
     let code_len = phonenumber::parse(None, format!("+{digits}")).map(|p| p.code().value().to_string().len()).unwrap_or(2);
-    crate::masking::mask_middle(digits, code_len, 4)
+    crate::identity::masking::mask_middle(digits, code_len, 4)
 }
 
-impl Core {
+impl Identity<'_> {
     /// How a number is found: keyed with the master key, so that a copy of the database does
     /// not give the numbers away to someone who tries every possible one.
-    fn phone_digest(&self, digits: &str) -> String {
-        hex::encode(self.keys.mac("phone.digest", digits.as_bytes()))
+    fn phone_digest(self, digits: &str) -> String {
+        hex::encode(self.core.keys.mac("phone.digest", digits.as_bytes()))
     }
 
-    pub async fn phones(&self, user: UserId) -> Result<Vec<PhoneView>> {
-        let phones = self.store.list_phones(user).await?;
+    pub async fn phones(self, user: UserId) -> Result<Vec<PhoneView>> {
+        let phones = self.core.store.list_phones(user).await?;
         phones
             .into_iter()
             .map(|p| {
-                let number = self.keys.unseal(SEAL_NUMBER, &p.number_sealed).map_err(DomainError::internal)?;
+                let number = self.core.keys.unseal(SEAL_NUMBER, &p.number_sealed).map_err(DomainError::internal)?;
                 Ok(PhoneView {
                     country: p.country,
                     number: String::from_utf8(number).map_err(DomainError::internal)?,
@@ -86,9 +86,9 @@ impl Core {
 
     /// The checks every phone operation starts with: a valid number no user of the tenant
     /// has verified yet. Returns the number's digits and country.
-    async fn unverified_number(&self, user: &User, raw: &str) -> Result<(String, String)> {
+    async fn unverified_number(self, user: &User, raw: &str) -> Result<(String, String)> {
         let (digits, country) = parse_number(raw).ok_or_else(|| DomainError::new(ErrorCode::PhoneInvalidNumber))?;
-        if self.store.phone_verified_in(user.tenant_id, &self.phone_digest(&digits)).await? {
+        if self.core.store.phone_verified_in(user.tenant_id, &self.phone_digest(&digits)).await? {
             return Err(DomainError::new(ErrorCode::PhoneVerifiedElsewhere));
         }
         Ok((digits, country))
@@ -96,57 +96,57 @@ impl Core {
 
     /// Texts cost money and reach third parties: a user gets at most as many in a window as
     /// sign-in failures are allowed (5 in 15 minutes by default).
-    async fn send_code(&self, phone: &Phone, digits: &str, channel: &str) -> Result<()> {
-        let now = self.now();
+    async fn send_code(self, phone: &Phone, digits: &str, channel: &str) -> Result<()> {
+        let now = self.core.now();
         let key = format!("sms:{}", phone.user_id);
-        let window_start = now - self.settings.login_window;
+        let window_start = now - self.core.settings.login_window;
         if let Attempt::Locked { .. } =
-            self.store.reserve_attempt(&key, self.settings.login_max_failures, window_start, now).await?
+            self.core.store.reserve_attempt(&key, self.core.settings.login_max_failures, window_start, now).await?
         {
             return Err(DomainError::new(ErrorCode::SmsLimitReached));
         }
-        let code = self.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
+        let code = self.core.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
         let code = String::from_utf8(code).map_err(DomainError::internal)?;
         let message = SmsMessage {
             to: format!("+{digits}"),
             body: format!("Your keyhall verification code: {code}"),
             channel: channel.to_string(),
         };
-        self.sms.send(message).await.map_err(|e| DomainError::new(ErrorCode::SmsNotSent).detail(e))
+        self.core.sms.send(message).await.map_err(|e| DomainError::new(ErrorCode::SmsNotSent).detail(e))
     }
 
     /// Adds a number to the user's phones and sends it a verification code.
-    pub async fn add_phone(&self, caller: &Caller, user: &User, raw: &str, channel: &str) -> Result<()> {
+    pub async fn add_phone(self, caller: &Caller, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, country) = self.unverified_number(user, raw).await?;
         let number_digest = self.phone_digest(&digits);
-        if self.store.find_user_phone(user.id, &number_digest).await?.is_some() {
+        if self.core.store.find_user_phone(user.id, &number_digest).await?.is_some() {
             return Err(DomainError::new(ErrorCode::PhoneExists));
         }
-        let now = self.now();
+        let now = self.core.now();
         let code = keyhall_crypto::random::string_from(b"0123456789", 5);
         let phone = Phone {
             id: keyhall_types::ChallengeId::new().to_string(),
             tenant_id: user.tenant_id,
             user_id: user.id,
             country,
-            number_sealed: self.keys.seal(SEAL_NUMBER, digits.as_bytes()),
+            number_sealed: self.core.keys.seal(SEAL_NUMBER, digits.as_bytes()),
             number_digest,
-            code_sealed: self.keys.seal(SEAL_CODE, code.as_bytes()),
+            code_sealed: self.core.keys.seal(SEAL_CODE, code.as_bytes()),
             validated_at: None,
             created_at: now,
             updated_at: now,
         };
         let audit = AuditEvent::new(caller, "phone.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
-        self.store.insert_phone(&phone, &audit).await?;
+        self.core.store.insert_phone(&phone, &audit).await?;
         // The phone stays recorded when the gateway fails: the user asks for the code again.
         self.send_code(&phone, &digits, channel).await
     }
 
     /// Sends the code of an unverified phone of the user again.
-    pub async fn resend_phone_code(&self, user: &User, raw: &str, channel: &str) -> Result<()> {
+    pub async fn resend_phone_code(self, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, _) = self.unverified_number(user, raw).await?;
-        let phone = self.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
+        let phone = self.core.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
         let phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
         self.send_code(&phone, &digits, channel).await
     }
@@ -154,32 +154,32 @@ impl Core {
     /// Checks the code sent to the user's phone; on success the phone is verified and the
     /// user earns `phone=verified`. Wrong codes count like failed sign-ins: past the limit the
     /// phone accepts no code until the window has passed.
-    pub async fn verify_phone(&self, caller: &Caller, user: &User, raw: &str, code: &str) -> Result<User> {
+    pub async fn verify_phone(self, caller: &Caller, user: &User, raw: &str, code: &str) -> Result<User> {
         let (digits, _) = self.unverified_number(user, raw).await?;
-        let phone = self.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
+        let phone = self.core.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
         let phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
-        let now = self.now();
+        let now = self.core.now();
         let key = format!("phone-code:{}", phone.id);
-        let window_start = now - self.settings.login_window;
-        let attempt = self.store.reserve_attempt(&key, self.settings.login_max_failures, window_start, now).await?;
+        let window_start = now - self.core.settings.login_window;
+        let attempt = self.core.store.reserve_attempt(&key, self.core.settings.login_max_failures, window_start, now).await?;
         if let Attempt::Locked { .. } = attempt {
             return Err(DomainError::new(ErrorCode::PhoneCodeInvalid));
         }
-        let expected = self.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
+        let expected = self.core.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
         if !keyhall_crypto::constant_time_eq(&expected, code.trim().as_bytes()) {
             let audit = AuditEvent::new(caller, "phone.verify_failed", "user", Some(user.id.to_string()), now)
                 .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
-            self.store.append_audit(&audit).await?;
+            self.core.store.append_audit(&audit).await?;
             return Err(DomainError::new(ErrorCode::PhoneCodeInvalid));
         }
-        self.store.clear_attempts(&key).await?;
+        self.core.store.clear_attempts(&key).await?;
         let label = Label::new(user.id, "phone".into(), "verified".into(), LabelScope::Private, now);
         let audit = AuditEvent::new(caller, "phone.verify", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
         let mut verified = phone.clone();
         verified.validated_at = Some(now);
         verified.updated_at = now;
-        if !self.store.mark_phone_verified(&verified, &label, &audit).await? {
+        if !self.core.store.mark_phone_verified(&verified, &label, &audit).await? {
             return Err(DomainError::new(ErrorCode::PhoneVerifiedElsewhere));
         }
         // The phone is verified whatever happens next; a failed refresh is retried by the

@@ -2,15 +2,16 @@
 
 use keyhall_types::{CommunityId, Secret, TenantId, UserId};
 
-use crate::Core;
+use super::Tenancy;
 use crate::audit::AuditEvent;
+use crate::auth::api_tokens::{ApiToken, new_token};
 use crate::context::{Actor, Caller};
+use crate::credentials::PasswordPolicy;
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::users::{DEFAULT_ROLE, User, UserFlags, UserStatus, parse_email};
 use crate::ports::NewTenantBundle;
-use crate::tenants::{Community, CompanyProfile, DEFAULT_COMMUNITY, Tenant, TenantStatus};
-use crate::tokens::{ApiToken, new_token};
-use crate::users::{DEFAULT_ROLE, PasswordRule, User, UserFlags, UserStatus, parse_email};
+use crate::tenancy::tenants::{Community, CompanyProfile, DEFAULT_COMMUNITY, Tenant, TenantStatus};
 
 #[derive(Debug, Clone)]
 pub struct NewCompany {
@@ -30,23 +31,23 @@ pub struct CompanyCreated {
     pub token_secret: Secret<String>,
 }
 
-impl Core {
+impl Tenancy<'_> {
     /// Creates a tenant, its default community, its owner (the primary contact, with a
     /// password) and an API token for the owner, in one transaction.
-    pub async fn create_company(&self, input: NewCompany, rule: &PasswordRule) -> Result<CompanyCreated> {
-        let name = crate::tenants::validate_name("name", &input.name)?;
+    pub async fn create_company(self, input: NewCompany, rule: &PasswordPolicy) -> Result<CompanyCreated> {
+        let name = crate::tenancy::tenants::validate_name("name", &input.name)?;
         let email = parse_email("email", &input.email)?;
         rule.check("password", &input.password)?;
         let contact_name = match input.contact_name {
-            Some(n) => crate::users::validate_contact_name("contact_name", &n)?,
+            Some(n) => crate::identity::users::validate_contact_name("contact_name", &n)?,
             None => email.local_part().to_string(),
         };
-        let phc = self.passwords.hash(&input.password).await?;
-        let now = self.now();
+        let phc = self.core.passwords.hash(&input.password).await?;
+        let now = self.core.now();
         let (tenant, community) = new_tenant(name, now);
         let owner = User {
             id: UserId::new(),
-            uid: crate::users::new_uid(crate::users::USER_UID_PREFIX),
+            uid: crate::identity::users::new_uid(crate::identity::users::USER_UID_PREFIX),
             tenant_id: tenant.id,
             community_id: community.id,
             email,
@@ -81,32 +82,32 @@ impl Core {
             token_digest: digest,
             audit,
         };
-        self.store.create_tenant(&bundle).await?;
+        self.core.store.create_tenant(&bundle).await?;
         Ok(CompanyCreated { tenant, owner, token, token_secret: Secret::new(secret) })
     }
 
     /// True on a fresh installation (nobody has an account yet).
-    pub async fn is_empty(&self) -> Result<bool> {
-        Ok(!self.store.any_user().await?)
+    pub async fn is_empty(self) -> Result<bool> {
+        Ok(!self.core.store.any_user().await?)
     }
 
-    pub async fn tenant(&self, id: TenantId) -> Result<Tenant> {
-        self.store.get_tenant(id).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))
+    pub async fn tenant(self, id: TenantId) -> Result<Tenant> {
+        self.core.store.get_tenant(id).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))
     }
 
     /// Closes the caller's company. Without `force` it refuses while licenses or hosted
     /// instances are active and keeps the data (status `closed`, all tokens revoked); with
     /// `force` it deletes the company and everything it owns for good. Either way the
     /// audit log keeps the record.
-    pub async fn close_company(&self, caller: &Caller, force: bool) -> Result<()> {
+    pub async fn close_company(self, caller: &Caller, force: bool) -> Result<()> {
         let tenant = self.tenant(caller.tenant_id).await?;
-        let now = self.now();
+        let now = self.core.now();
         if force {
             let audit = AuditEvent::new(caller, "tenant.delete", "tenant", Some(tenant.id.to_string()), now)
                 .with_details(serde_json::json!({ "name": tenant.name, "force": true }));
-            self.store.delete_tenant(tenant.id, &audit).await?;
+            self.core.store.delete_tenant(tenant.id, &audit).await?;
         } else {
-            let active = self.store.count_active_services(tenant.id).await?;
+            let active = self.core.store.count_active_services(tenant.id).await?;
             if active > 0 {
                 return Err(DomainError::new(ErrorCode::TenantHasActiveServices).field("target_force").detail(format!(
                     "the company still has {active} active service(s); archive or delete them, or pass target_force=true"
@@ -114,10 +115,10 @@ impl Core {
             }
             let audit = AuditEvent::new(caller, "tenant.close", "tenant", Some(tenant.id.to_string()), now)
                 .with_details(serde_json::json!({ "name": tenant.name, "force": false }));
-            self.store.close_tenant(tenant.id, now, &audit).await?;
+            self.core.store.close_tenant(tenant.id, now, &audit).await?;
         }
-        self.forget_verified_tokens();
-        self.licenses.invalidate(tenant.id);
+        self.core.auth().forget_verified_tokens();
+        self.core.licenses.invalidate(tenant.id);
         Ok(())
     }
 }
@@ -147,26 +148,26 @@ pub fn operator_caller(tenant: TenantId) -> Caller {
     Caller { tenant_id: tenant, actor: Actor::Operator, origin: Default::default() }
 }
 
-impl Core {
+impl Tenancy<'_> {
     /// The tenant a single-tenant face serves: `configured` if given (it must exist), else the
     /// one recorded under `setting` on an earlier start, else a new empty tenant named `name`
     /// (recorded so every node and every restart agrees).
-    pub async fn face_tenant(&self, setting: &str, name: &str, configured: Option<TenantId>) -> Result<TenantId> {
+    pub async fn face_tenant(self, setting: &str, name: &str, configured: Option<TenantId>) -> Result<TenantId> {
         if let Some(id) = configured {
             self.tenant(id)
                 .await
                 .map_err(|_| DomainError::new(ErrorCode::TenantNotFound).detail(format!("tenant {id} does not exist")))?;
             return Ok(id);
         }
-        if let Some(id) = self.store.get_setting(setting).await?.and_then(|v| TenantId::parse(&v)) {
+        if let Some(id) = self.core.store.get_setting(setting).await?.and_then(|v| TenantId::parse(&v)) {
             return Ok(id);
         }
-        let now = self.now();
+        let now = self.core.now();
         let (tenant, community) = new_tenant(name.to_string(), now);
         let audit = AuditEvent::new(&Caller::system(tenant.id), "tenant.create", "tenant", Some(tenant.id.to_string()), now)
             .with_details(serde_json::json!({ "name": name, "for": setting }));
-        self.store.create_empty_tenant(&tenant, &community, &audit).await?;
-        let winner = self.store.put_setting_if_absent(setting, &tenant.id.to_string(), now).await?;
+        self.core.store.create_empty_tenant(&tenant, &community, &audit).await?;
+        let winner = self.core.store.put_setting_if_absent(setting, &tenant.id.to_string(), now).await?;
         TenantId::parse(&winner).ok_or_else(|| DomainError::internal(format!("setting {setting} is not a tenant id")))
     }
 }

@@ -8,7 +8,7 @@ use keyhall_crypto::jwt::{Algorithm, JwkSet, JwtSigner};
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 
-use crate::Core;
+use super::Auth;
 use crate::error::{DomainError, Result};
 use crate::ports::StoredSigningKey;
 
@@ -27,16 +27,16 @@ pub struct SigningState {
     keys: OnceCell<Arc<SigningKeys>>,
 }
 
-impl Core {
-    fn unseal_key(&self, stored: &StoredSigningKey) -> Result<JwtSigner> {
+impl Auth<'_> {
+    fn unseal_key(self, stored: &StoredSigningKey) -> Result<JwtSigner> {
         let alg = Algorithm::parse(&stored.algorithm).ok_or_else(|| DomainError::internal("unknown signing algorithm"))?;
-        let der = self.keys.unseal(SEAL_PURPOSE, &stored.private_sealed).map_err(DomainError::internal)?;
+        let der = self.core.keys.unseal(SEAL_PURPOSE, &stored.private_sealed).map_err(DomainError::internal)?;
         JwtSigner::from_pkcs8_der(alg, &stored.kid, &der).map_err(DomainError::internal)
     }
 
-    async fn load_signing_keys(&self) -> Result<Arc<SigningKeys>> {
-        let wanted = self.settings.signing_algorithm;
-        let mut stored = self.store.signing_keys().await?;
+    async fn load_signing_keys(self) -> Result<Arc<SigningKeys>> {
+        let wanted = self.core.settings.signing_algorithm;
+        let mut stored = self.core.store.signing_keys().await?;
         if !stored.iter().any(|k| k.algorithm == wanted.name()) {
             let signer = tokio::task::spawn_blocking(move || JwtSigner::generate(wanted))
                 .await
@@ -45,12 +45,12 @@ impl Core {
             let key = StoredSigningKey {
                 kid: signer.kid().to_string(),
                 algorithm: wanted.name().to_string(),
-                private_sealed: self.keys.seal(SEAL_PURPOSE, &signer.to_pkcs8_der()),
-                created_at: self.now(),
+                private_sealed: self.core.keys.seal(SEAL_PURPOSE, &signer.to_pkcs8_der()),
+                created_at: self.core.now(),
             };
-            self.store.insert_signing_key(&key).await?;
+            self.core.store.insert_signing_key(&key).await?;
             tracing::info!(kid = %key.kid, algorithm = %key.algorithm, "created a token-signing key");
-            stored = self.store.signing_keys().await?;
+            stored = self.core.store.signing_keys().await?;
         }
         let mut all = Vec::new();
         for k in &stored {
@@ -66,17 +66,17 @@ impl Core {
     }
 
     /// The signing keys, loaded (or created) on first use.
-    pub async fn signing_keys(&self) -> Result<Arc<SigningKeys>> {
-        self.signing.keys.get_or_try_init(|| self.load_signing_keys()).await.cloned()
+    pub async fn signing_keys(self) -> Result<Arc<SigningKeys>> {
+        self.core.signing.keys.get_or_try_init(|| self.load_signing_keys()).await.cloned()
     }
 
     /// Signs `claims` with the active key.
-    pub async fn sign_jwt(&self, claims: &Value) -> Result<String> {
+    pub async fn sign_jwt(self, claims: &Value) -> Result<String> {
         Ok(self.signing_keys().await?.active.sign(claims))
     }
 
     /// The public keys as a JWK set document.
-    pub async fn jwks(&self) -> Result<Value> {
+    pub async fn jwks(self) -> Result<Value> {
         Ok(self.signing_keys().await?.jwks.clone())
     }
 }

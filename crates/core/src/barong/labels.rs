@@ -1,0 +1,88 @@
+//! Public labels: key/value pairs a user keeps on themselves through Barong's resource API.
+//! Private labels (set by keyhall or administrators) are read-only to their user.
+
+use super::Barong;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::{Label, LabelScope, User};
+
+/// Keys and values: 3–255 characters of `a-z0-9_-`, lower-cased. Errors follow the model
+/// attribute (`key.too_short`, `value.invalid`, …).
+pub fn normalise(attribute: &'static str, text: &str) -> Result<String> {
+    let t = text.trim().to_lowercase();
+    let code = if t.chars().count() < 3 {
+        Some("too_short")
+    } else if t.chars().count() > 255 {
+        Some("too_long")
+    } else if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+        Some("invalid")
+    } else {
+        None
+    };
+    match code {
+        Some(reason) => Err(DomainError::new(ErrorCode::InvalidParameter).field(attribute).detail(reason)),
+        None => Ok(t),
+    }
+}
+
+impl Barong<'_> {
+    /// Public labels: the user's own key/value pairs (private ones are read-only to them).
+    pub async fn create_public_label(self, caller: &Caller, user: &User, key: &str, value: &str) -> Result<Label> {
+        let key = normalise("key", key)?;
+        let value = normalise("value", value)?;
+        let label = Label::new(user.id, key, value, LabelScope::Public, self.core.now());
+        let audit = AuditEvent::new(caller, "label.create", "user", Some(user.id.to_string()), label.created_at)
+            .with_details(serde_json::json!({ "key": label.key }));
+        self.core.store.insert_label(&label, Some(&audit)).await?;
+        Ok(label)
+    }
+
+    /// Changes the value of one of the user's labels; private labels are refused.
+    pub async fn update_public_label(self, caller: &Caller, user: &User, key: &str, value: &str) -> Result<Label> {
+        let labels = self.core.store.list_labels(user.id).await?;
+        let Some(current) = labels.iter().find(|l| l.key == key) else {
+            return Err(DomainError::new(ErrorCode::LabelNotFound));
+        };
+        if current.scope == LabelScope::Private && !labels.iter().any(|l| l.key == key && l.scope == LabelScope::Public) {
+            return Err(DomainError::new(ErrorCode::LabelPrivate));
+        }
+        let value = normalise("value", value)?;
+        let now = self.core.now();
+        let audit = AuditEvent::new(caller, "label.update", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "key": key }));
+        if !self.core.store.update_label(user.id, key, LabelScope::Public, &value, now, &audit).await? {
+            return Err(DomainError::new(ErrorCode::LabelNotFound));
+        }
+        let mut label = labels.into_iter().find(|l| l.key == key && l.scope == LabelScope::Public).expect("found above");
+        label.value = value;
+        label.updated_at = now;
+        Ok(label)
+    }
+
+    pub async fn delete_public_label(self, caller: &Caller, user: &User, key: &str) -> Result<()> {
+        let labels = self.core.store.list_labels(user.id).await?;
+        if !labels.iter().any(|l| l.key == key) {
+            return Err(DomainError::new(ErrorCode::LabelNotFound));
+        }
+        if !labels.iter().any(|l| l.key == key && l.scope == LabelScope::Public) {
+            return Err(DomainError::new(ErrorCode::LabelPrivate));
+        }
+        let audit = AuditEvent::new(caller, "label.delete", "user", Some(user.id.to_string()), self.core.now())
+            .with_details(serde_json::json!({ "key": key }));
+        self.core.store.delete_label(user.id, key, LabelScope::Public, Some(&audit)).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_rules() {
+        assert_eq!(normalise("key", " My-Key_1 ").unwrap(), "my-key_1");
+        assert_eq!(normalise("key", "ab").unwrap_err().detail.as_deref(), Some("too_short"));
+        assert_eq!(normalise("key", "a b c").unwrap_err().detail.as_deref(), Some("invalid"));
+    }
+}

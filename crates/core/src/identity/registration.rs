@@ -1,0 +1,261 @@
+//! Self-service accounts: sign-up with username and referral rules, users another identity
+//! provider vouches for, and the state a user's private labels put them in.
+
+use keyhall_types::{Email, TenantId, UserId};
+
+use super::Identity;
+use crate::audit::AuditEvent;
+use crate::context::{Actor, Caller, Origin};
+use crate::credentials::{Credential, CredentialKind};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::labels::{Label, LabelScope};
+use crate::identity::users::{DEFAULT_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid};
+
+/// Usernames: 4–12 ASCII letters or digits, stored in lower case. Returns every broken rule
+/// (`too_short`, `too_long`, `invalid`), as a form would list them.
+pub fn check_username(text: &str) -> std::result::Result<String, Vec<&'static str>> {
+    let mut broken = Vec::new();
+    let n = text.chars().count();
+    if n < 4 {
+        broken.push("too_short");
+    }
+    if n > 12 {
+        broken.push("too_long");
+    }
+    if n == 0 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+        broken.push("invalid");
+    }
+    if broken.is_empty() { Ok(text.to_ascii_lowercase()) } else { Err(broken) }
+}
+
+/// User data: a JSON object as text, at most 1024 characters.
+pub fn check_user_data(text: &str) -> std::result::Result<String, &'static str> {
+    if text.chars().count() > 1024 {
+        return Err("too_long");
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => Ok(text.to_string()),
+        _ => Err("invalid_format"),
+    }
+}
+
+/// What a sign-up carries once its fields are checked.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: Email,
+    pub password: String,
+    pub username: Option<String>,
+    pub referral: Option<UserId>,
+    pub data: Option<String>,
+    /// The first user of a tenant becomes its superadmin (and is active at once).
+    pub first_user_is_superadmin: bool,
+}
+
+/// State triggers: a private label with one of these keys puts the user in that state.
+const STATE_TRIGGERS: &[(&str, UserStatus)] = &[
+    ("ban", UserStatus::Banned),
+    ("fraud", UserStatus::Banned),
+    ("delete", UserStatus::Deleted),
+    ("suspicious", UserStatus::Locked),
+    ("lock", UserStatus::Locked),
+];
+
+/// The state private labels put a user in, from their current state: a trigger label wins;
+/// otherwise `email=verified` makes a pending user active. Users an administrator created
+/// active stay active without it; users whose trigger label was removed return to active if
+/// their e-mail is verified, else to pending.
+pub fn state_from_labels(current: UserStatus, labels: &[Label]) -> UserStatus {
+    let private = |k: &str| labels.iter().any(|l| l.scope == LabelScope::Private && l.key == k);
+    if let Some((_, s)) = STATE_TRIGGERS.iter().rev().find(|(key, _)| private(key)) {
+        return *s;
+    }
+    let verified = labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified");
+    match current {
+        _ if verified => UserStatus::Active,
+        UserStatus::Active | UserStatus::Disabled => current,
+        _ => UserStatus::Pending,
+    }
+}
+
+impl Identity<'_> {
+    pub async fn user_by_uid(self, tenant: TenantId, uid: &str) -> Result<Option<User>> {
+        self.core.store.find_user_by_uid(tenant, uid).await
+    }
+
+    pub async fn user_by_email(self, tenant: TenantId, email: &str) -> Result<Option<User>> {
+        match Email::parse(email) {
+            Ok(e) => self.core.store.find_user_by_email(tenant, &e).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub async fn labels(self, user: UserId) -> Result<Vec<Label>> {
+        self.core.store.list_labels(user).await
+    }
+
+    /// Creates a self-registered user: pending until the e-mail is confirmed, except the very
+    /// first user of the tenant when `first_user_is_superadmin` is set.
+    pub async fn register_user(self, tenant: TenantId, r: Registration, origin: &Origin) -> Result<User> {
+        let community =
+            self.core.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let first = r.first_user_is_superadmin && self.core.store.count_users(tenant).await? == 0;
+        let phc = self.core.passwords.hash(&r.password).await?;
+        let now = self.core.now();
+        let user = User {
+            id: UserId::new(),
+            uid: new_uid(USER_UID_PREFIX),
+            tenant_id: tenant,
+            community_id: community.id,
+            contact_name: r.username.clone().unwrap_or_else(|| r.email.local_part().to_string()),
+            email: r.email,
+            username: r.username,
+            referral_id: r.referral,
+            data: r.data,
+            owner_id: None,
+            status: if first { UserStatus::Active } else { UserStatus::Pending },
+            role: if first { "superadmin".into() } else { DEFAULT_ROLE.into() },
+            flags: UserFlags { email_verified: first, ..Default::default() },
+            created_at: now,
+            updated_at: now,
+        };
+        let password = Credential::new(user.id, CredentialKind::Password, phc, String::new(), now);
+        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: origin.clone() };
+        let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "email": user.email, "topic": "account" }));
+        self.core.store.insert_user(&user, Some(&password), &audit).await?;
+        if first {
+            let label = Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now);
+            self.core.store.put_label(&label, None).await?;
+        }
+        Ok(user)
+    }
+
+    /// Sets or removes a private label and recomputes the user's state (and e-mail flag).
+    pub async fn set_private_label(self, caller: &Caller, user: &User, key: &str, value: Option<&str>) -> Result<User> {
+        let now = self.core.now();
+        let audit = AuditEvent::new(caller, "label.private_change", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "key": key, "value": value }));
+        match value {
+            Some(v) => {
+                self.core
+                    .store
+                    .put_label(&Label::new(user.id, key.into(), v.into(), LabelScope::Private, now), Some(&audit))
+                    .await?
+            }
+            None => {
+                self.core.store.delete_label(user.id, key, LabelScope::Private, Some(&audit)).await?;
+            }
+        }
+        self.refresh_user_state(caller, user).await
+    }
+
+    /// Recomputes a user's state and e-mail flag from their private labels (reading the user
+    /// afresh, so concurrent changes to other fields are not overwritten).
+    pub async fn refresh_user_state(self, caller: &Caller, user: &User) -> Result<User> {
+        let user =
+            self.core.store.get_user(user.tenant_id, user.id).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound))?;
+        let labels = self.core.store.list_labels(user.id).await?;
+        let mut next = user.clone();
+        next.status = state_from_labels(user.status, &labels);
+        next.flags.email_verified =
+            labels.iter().any(|l| l.scope == LabelScope::Private && l.key == "email" && l.value == "verified");
+        if next != user {
+            next.updated_at = self.core.now();
+            let audit = AuditEvent::new(caller, "user.state_change", "user", Some(user.id.to_string()), next.updated_at)
+                .with_details(serde_json::json!({ "from": user.status.as_str(), "to": next.status.as_str() }));
+            self.core.store.update_user(&next, None, &audit).await?;
+            if next.status != UserStatus::Active {
+                self.core.store.deactivate_api_keys(user.id, next.updated_at).await?;
+            }
+            self.core.auth().forget_api_keys();
+        }
+        Ok(next)
+    }
+}
+
+impl Identity<'_> {
+    /// Replaces the user's free-form data (already checked with `check_user_data`).
+    pub async fn set_user_data(self, caller: &Caller, user: &User, data: String) -> Result<User> {
+        let mut next = user.clone();
+        next.data = Some(data);
+        next.updated_at = self.core.now();
+        let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), next.updated_at)
+            .with_details(serde_json::json!({ "changed": ["data"], "topic": "account" }));
+        self.core.store.update_user(&next, None, &audit).await?;
+        Ok(next)
+    }
+}
+
+impl Identity<'_> {
+    /// A user whose address another identity provider has verified: active at once, with the
+    /// private label `email=verified`, and no password (they sign in through that provider, or
+    /// set one with a reset).
+    pub async fn create_verified_user(self, tenant: TenantId, email: &str, origin: &Origin) -> Result<User> {
+        let email = crate::identity::users::parse_email("email", email)?;
+        let community =
+            self.core.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
+        let now = self.core.now();
+        let user = User {
+            id: UserId::new(),
+            uid: new_uid(USER_UID_PREFIX),
+            tenant_id: tenant,
+            community_id: community.id,
+            contact_name: email.local_part().to_string(),
+            email,
+            username: None,
+            referral_id: None,
+            data: None,
+            owner_id: None,
+            status: UserStatus::Active,
+            role: DEFAULT_ROLE.into(),
+            flags: UserFlags { email_verified: true, ..Default::default() },
+            created_at: now,
+            updated_at: now,
+        };
+        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: origin.clone() };
+        let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
+            .with_details(serde_json::json!({ "email": user.email, "via": "identity_provider", "topic": "account" }));
+        self.core.store.insert_user(&user, None, &audit).await?;
+        self.core
+            .store
+            .put_label(&Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now), None)
+            .await?;
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(check_username("NICK"), Ok("nick".into()));
+        assert_eq!(check_username("qwe"), Err(vec!["too_short"]));
+        assert_eq!(check_username("qwertyuiopasd"), Err(vec!["too_long"]));
+        assert_eq!(check_username("qwerty@="), Err(vec!["invalid"]));
+        assert_eq!(check_username(""), Err(vec!["too_short", "invalid"]));
+    }
+
+    #[test]
+    fn user_data() {
+        assert_eq!(check_user_data("phone_number: 380969999999"), Err("invalid_format"));
+        assert!(check_user_data(r#"{"phone_number":"380969999999"}"#).is_ok());
+        assert_eq!(check_user_data("[1]"), Err("invalid_format"));
+    }
+
+    #[test]
+    fn states_follow_labels() {
+        use UserStatus::*;
+        let t = time::OffsetDateTime::UNIX_EPOCH;
+        let u = UserId::new();
+        let l = |k: &str, v: &str| Label::new(u, k.into(), v.into(), LabelScope::Private, t);
+        assert_eq!(state_from_labels(Pending, &[]), Pending);
+        assert_eq!(state_from_labels(Pending, &[l("email", "verified")]), Active);
+        assert_eq!(state_from_labels(Active, &[]), Active, "created active by an administrator");
+        assert_eq!(state_from_labels(Active, &[l("email", "verified"), l("ban", "yes")]), Banned);
+        assert_eq!(state_from_labels(Active, &[l("lock", "x")]), Locked);
+        assert_eq!(state_from_labels(Banned, &[]), Pending, "unbanned, e-mail not verified");
+        assert_eq!(state_from_labels(Banned, &[l("email", "verified")]), Active);
+    }
+}

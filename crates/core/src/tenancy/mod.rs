@@ -1,0 +1,13 @@
+//! Tenancy: tenants (a Comet company, a 1Kosmos tenant), the communities inside them, and
+//! what each single-tenant face serves.
+
+pub mod companies;
+pub mod tenants;
+
+pub use companies::{CompanyCreated, NewCompany};
+pub use tenants::{Community, CompanyProfile, DEFAULT_COMMUNITY, Tenant, TenantStatus};
+
+crate::service! {
+    /// Tenants and communities: `core.tenancy()`.
+    Tenancy
+}
