@@ -1,7 +1,13 @@
 //! Who is calling and from where: every command carries a `Caller`, and every audit record is
-//! written from it.
+//! written from it. A `Caller` is made only by the core's authenticators (a verified API token,
+//! session, API key, signed token, or the operator at the command line), so a face can act only
+//! for someone the core has recognised; what the caller may do is checked in `access`.
+
+use std::sync::Arc;
 
 use keyhall_types::{TenantId, TokenId, UserId};
+
+use crate::auth::api_tokens::ApiToken;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
@@ -11,7 +17,7 @@ pub enum Actor {
     User(UserId),
     /// The operator at the command line.
     Operator,
-    /// keyhall itself (background work).
+    /// keyhall itself (background work), or a visitor nobody has authenticated.
     System,
 }
 
@@ -50,19 +56,56 @@ pub struct Origin {
     pub user_agent: Option<String>,
 }
 
+/// What the authenticator that made a caller grants it beyond its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Grants {
+    /// Nothing beyond what the actor is (a user, a visitor).
+    Identity,
+    /// The actions of the API token it presented.
+    Token(Arc<ApiToken>),
+    /// Everything (the operator, keyhall itself).
+    Everything,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub tenant_id: TenantId,
-    pub actor: Actor,
-    pub origin: Origin,
+    tenant_id: TenantId,
+    actor: Actor,
+    origin: Origin,
+    grants: Grants,
 }
 
 impl Caller {
-    pub fn operator(tenant_id: TenantId) -> Self {
-        Self { tenant_id, actor: Actor::Operator, origin: Origin::default() }
+    pub(crate) fn new(tenant_id: TenantId, actor: Actor, origin: Origin, grants: Grants) -> Self {
+        Self { tenant_id, actor, origin, grants }
     }
 
-    pub fn system(tenant_id: TenantId) -> Self {
-        Self { tenant_id, actor: Actor::System, origin: Origin::default() }
+    /// A user the core recognised (by session, signed token, API key or mailed token).
+    pub(crate) fn user(tenant_id: TenantId, user_id: UserId, origin: Origin) -> Self {
+        Self::new(tenant_id, Actor::User(user_id), origin, Grants::Identity)
+    }
+
+    pub(crate) fn operator(tenant_id: TenantId) -> Self {
+        Self::new(tenant_id, Actor::Operator, Origin::default(), Grants::Everything)
+    }
+
+    pub(crate) fn system(tenant_id: TenantId) -> Self {
+        Self::new(tenant_id, Actor::System, Origin::default(), Grants::Everything)
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    pub(crate) fn grants(&self) -> &Grants {
+        &self.grants
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! It knows no HTTP and no SQL: faces call its commands, the store implements its ports.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod barong;
@@ -21,8 +22,9 @@ pub mod tenancy;
 
 use std::sync::Arc;
 
+pub use access::Capability;
 pub use context::{Actor, Caller, Origin};
-pub use error::{DomainError, ErrorCode, Result};
+pub use error::{DomainError, ErrorCode, ErrorKind, Result, Rule, Violation};
 use keyhall_crypto::seal::MasterKey;
 use keyhall_types::Timestamp;
 use keyhall_webauthn::RelyingParty;
@@ -120,6 +122,8 @@ pub struct Core {
     session_cache: moka::sync::Cache<String, auth::sessions::Session>,
     /// API keys seen recently, with their unsealed secrets, keyed by kid.
     api_key_cache: moka::sync::Cache<String, auth::api_keys::CachedKey>,
+    /// Barong session tokens that verified, with their claims (the resource API's hot path).
+    session_token_cache: moka::sync::Cache<String, serde_json::Value>,
     /// Each tenant's access restrictions (authorize reads them on every request).
     restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<auth::restrictions::Restriction>>>,
 }
@@ -149,6 +153,10 @@ impl Core {
             api_key_cache: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(std::time::Duration::from_secs(5))
+                .build(),
+            session_token_cache: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(60))
                 .build(),
             restriction_cache: moka::sync::Cache::builder()
                 .max_capacity(10_000)

@@ -178,7 +178,7 @@ async fn barong_command(
     tenant: keyhall_types::TenantId,
     command: &BarongCommand,
 ) -> anyhow::Result<()> {
-    let caller = keyhall_core::Caller { tenant_id: tenant, actor: keyhall_core::Actor::Operator, origin: Default::default() };
+    let caller = core.auth().operator(tenant);
     let failed = |e: keyhall_core::DomainError| anyhow::anyhow!("{}", describe_error(&e));
     match command {
         BarongCommand::Whitelink { expire_time, range } => {
@@ -196,7 +196,11 @@ async fn barong_command(
             }
         }
         BarongCommand::RestrictionRemove { id } => {
-            if !core.auth().remove_restriction(&caller, id).await.map_err(failed)? {
+            let found = match keyhall_types::RestrictionId::parse(id) {
+                Some(rid) => core.auth().remove_restriction(&caller, rid).await.map_err(failed)?,
+                None => false,
+            };
+            if !found {
                 anyhow::bail!("no restriction {id}");
             }
         }
@@ -212,6 +216,9 @@ fn restriction_json(r: &keyhall_core::auth::restrictions::Restriction) -> serde_
 }
 
 fn describe_error(e: &keyhall_core::DomainError) -> String {
+    if !e.violations.is_empty() {
+        return e.violations.iter().map(|v| format!("{}.{}", v.field, v.rule.name())).collect::<Vec<_>>().join(",");
+    }
     match (&e.field, &e.detail) {
         (Some(f), Some(d)) => format!("{f} {d}"),
         (Some(f), None) => format!("{f}: {}", e.code),

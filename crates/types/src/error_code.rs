@@ -1,8 +1,31 @@
 //! The one catalogue of error codes. Core raises them; each face maps them onto its vendor's
 //! status codes and strings. A code's text is stable: it may appear in logs and tests.
 
+/// What kind of failure a code is: faces map kinds onto their vendor's status codes and
+/// override single codes where their vendor differs, so a new code never needs a new line in
+/// every face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The thing asked for does not exist (or is not the caller's to see).
+    NotFound,
+    /// The request is malformed or breaks a rule of the model.
+    Invalid,
+    /// No credentials, or credentials that do not prove who the caller is.
+    Unauthenticated,
+    /// The caller is known but may not do this.
+    Forbidden,
+    /// The request is valid but collides with the current state (taken, already done, stale).
+    Conflict,
+    /// Too many attempts or messages: try again later.
+    RateLimited,
+    /// Something keyhall depends on (mail, SMS gateway) did not answer.
+    Unavailable,
+    /// A failure of keyhall itself.
+    Internal,
+}
+
 macro_rules! catalogue {
-    ($($variant:ident => $text:literal),* $(,)?) => {
+    ($($variant:ident => $text:literal : $kind:ident),* $(,)?) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
             $($variant),*
@@ -16,82 +39,90 @@ macro_rules! catalogue {
                     $(ErrorCode::$variant => $text),*
                 }
             }
+
+            pub fn kind(self) -> ErrorKind {
+                match self {
+                    $(ErrorCode::$variant => ErrorKind::$kind),*
+                }
+            }
         }
     };
 }
 
 catalogue! {
     // request shape
-    MissingParameter => "request.missing_parameter",
-    InvalidParameter => "request.invalid_parameter",
-    AmbiguousParameter => "request.ambiguous_parameter",
+    MissingParameter => "request.missing_parameter": Invalid,
+    InvalidParameter => "request.invalid_parameter": Invalid,
+    AmbiguousParameter => "request.ambiguous_parameter": Invalid,
     // authentication and authorisation
-    MissingCredentials => "auth.missing_credentials",
-    UnsupportedAuthType => "auth.unsupported_auth_type",
-    InvalidToken => "auth.invalid_token",
-    PermissionDenied => "auth.permission_denied",
+    MissingCredentials => "auth.missing_credentials": Unauthenticated,
+    UnsupportedAuthType => "auth.unsupported_auth_type": Invalid,
+    InvalidToken => "auth.invalid_token": Unauthenticated,
+    PermissionDenied => "auth.permission_denied": Forbidden,
     // tenants
-    TenantNotFound => "tenant.not_found",
-    TenantHasActiveServices => "tenant.has_active_services",
+    TenantNotFound => "tenant.not_found": NotFound,
+    TenantHasActiveServices => "tenant.has_active_services": Conflict,
     // users and credentials
-    UserNotFound => "user.not_found",
-    EmailTaken => "user.email_taken",
-    UsernameTaken => "user.username_taken",
-    PrimaryContactUndeletable => "user.primary_contact_undeletable",
-    PasswordRequirements => "password.requirements",
-    PasswordWeak => "password.weak",
+    UserNotFound => "user.not_found": NotFound,
+    EmailTaken => "user.email_taken": Conflict,
+    UsernameTaken => "user.username_taken": Conflict,
+    PrimaryContactUndeletable => "user.primary_contact_undeletable": Conflict,
+    PasswordRequirements => "password.requirements": Invalid,
+    PasswordWeak => "password.weak": Invalid,
     // labels and API keys
-    LabelKeyTaken => "label.key_taken",
-    LabelNotFound => "label.not_found",
-    LabelPrivate => "label.private",
-    ApiKeyNotFound => "api_key.not_found",
-    DataStorageTitleTaken => "data_storage.title_taken",
+    LabelKeyTaken => "label.key_taken": Conflict,
+    LabelNotFound => "label.not_found": NotFound,
+    LabelPrivate => "label.private": Forbidden,
+    ApiKeyNotFound => "api_key.not_found": NotFound,
+    DataStorageTitleTaken => "data_storage.title_taken": Conflict,
     // KYC: profiles, phones, documents
-    ProfileOpenExists => "profile.open_exists",
-    ProfileNotEditable => "profile.not_editable",
-    PhoneInvalidNumber => "phone.invalid_number",
-    PhoneVerifiedElsewhere => "phone.verified_elsewhere",
-    PhoneExists => "phone.exists",
-    PhoneNotFound => "phone.not_found",
-    PhoneCodeInvalid => "phone.code_invalid",
-    SmsNotSent => "phone.sms_not_sent",
-    SmsLimitReached => "phone.sms_limit_reached",
-    DocumentLimitReached => "document.limit_reached",
-    DocumentLimitWillBeReached => "document.limit_will_be_reached",
-    DocumentNotFound => "document.not_found",
+    ProfileOpenExists => "profile.open_exists": Conflict,
+    ProfileNotEditable => "profile.not_editable": Conflict,
+    PhoneInvalidNumber => "phone.invalid_number": Invalid,
+    PhoneVerifiedElsewhere => "phone.verified_elsewhere": Conflict,
+    PhoneExists => "phone.exists": Conflict,
+    PhoneNotFound => "phone.not_found": NotFound,
+    PhoneCodeInvalid => "phone.code_invalid": Invalid,
+    SmsNotSent => "phone.sms_not_sent": Unavailable,
+    SmsLimitReached => "phone.sms_limit_reached": RateLimited,
+    DocumentLimitReached => "document.limit_reached": Conflict,
+    DocumentLimitWillBeReached => "document.limit_will_be_reached": Conflict,
+    DocumentNotFound => "document.not_found": NotFound,
     // access restrictions
-    WhitelinkInvalid => "restriction.whitelink_invalid",
-    RestrictionTaken => "restriction.taken",
+    WhitelinkInvalid => "restriction.whitelink_invalid": Invalid,
+    RestrictionTaken => "restriction.taken": Conflict,
     // sign-in
-    InvalidCredentials => "session.invalid_credentials",
-    AccountLocked => "session.account_locked",
+    InvalidCredentials => "session.invalid_credentials": Unauthenticated,
+    AccountLocked => "session.account_locked": RateLimited,
     // API tokens
-    TokenNotFound => "token.not_found",
-    TokenEscalation => "token.permission_escalation",
-    TokenUnknownAction => "token.unknown_action",
+    TokenNotFound => "token.not_found": NotFound,
+    TokenEscalation => "token.permission_escalation": Forbidden,
+    TokenUnknownAction => "token.unknown_action": Invalid,
     // multi-factor
-    TotpInvalidSecret => "mfa.totp_invalid_secret",
-    TotpInvalidCode => "mfa.totp_invalid_code",
-    TotpCodeReused => "mfa.totp_code_reused",
-    TotpAlreadyEnabled => "mfa.totp_already_enabled",
-    TotpNotEnabled => "mfa.totp_not_enabled",
-    WebauthnNoChallenge => "mfa.webauthn_no_challenge",
-    WebauthnRejected => "mfa.webauthn_rejected",
+    TotpInvalidSecret => "mfa.totp_invalid_secret": Invalid,
+    TotpInvalidCode => "mfa.totp_invalid_code": Invalid,
+    TotpCodeReused => "mfa.totp_code_reused": Invalid,
+    TotpAlreadyEnabled => "mfa.totp_already_enabled": Conflict,
+    TotpNotEnabled => "mfa.totp_not_enabled": Conflict,
+    WebauthnNoChallenge => "mfa.webauthn_no_challenge": Invalid,
+    WebauthnRejected => "mfa.webauthn_rejected": Invalid,
     // sessions
-    SessionInvalid => "session.invalid",
-    SessionMismatch => "session.mismatch",
+    SessionInvalid => "session.invalid": Unauthenticated,
+    SessionMismatch => "session.mismatch": Unauthenticated,
+    // configuration documents
+    ConfigRevisionStale => "config.stale_revision": Conflict,
     // licenses, hosted instances, downloads, cloudview
-    LicenseNotFound => "license.not_found",
-    LicenseArchived => "license.archived",
-    HostedInstanceNotFound => "hosted.not_found",
-    HostedInstanceDeleting => "hosted.deleting",
-    HostedDomainTaken => "hosted.domain_taken",
-    VersionNotFound => "download.version_not_found",
-    PlatformNotFound => "download.platform_not_found",
-    CloudViewInvalidState => "cloudview.invalid_state",
+    LicenseNotFound => "license.not_found": NotFound,
+    LicenseArchived => "license.archived": Conflict,
+    HostedInstanceNotFound => "hosted.not_found": NotFound,
+    HostedInstanceDeleting => "hosted.deleting": Conflict,
+    HostedDomainTaken => "hosted.domain_taken": Conflict,
+    VersionNotFound => "download.version_not_found": NotFound,
+    PlatformNotFound => "download.platform_not_found": NotFound,
+    CloudViewInvalidState => "cloudview.invalid_state": Conflict,
     // infrastructure
-    EndpointRemoved => "endpoint.removed",
-    Internal => "internal",
+    EndpointRemoved => "endpoint.removed": NotFound,
+    Internal => "internal": Internal,
 }
 
 impl std::fmt::Display for ErrorCode {

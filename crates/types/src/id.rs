@@ -85,4 +85,18 @@ typed_id! {
     HostedInstanceId,
     /// A billing record.
     BillingRecordId,
+    /// A label on a user.
+    LabelId,
+    /// A KYC profile.
+    ProfileId,
+    /// A phone number a user added.
+    PhoneId,
+    /// An uploaded identity document or proof of address.
+    DocumentId,
+    /// An access restriction by client address.
+    RestrictionId,
+    /// An HMAC API key (its public handle is its `kid`).
+    ApiKeyId,
+    /// A user's data storage document.
+    DataStorageId,
 }

@@ -8,7 +8,7 @@ mod secret;
 mod timestamp;
 
 pub use email::{Email, EmailError};
-pub use error_code::ErrorCode;
+pub use error_code::{ErrorCode, ErrorKind};
 pub use id::*;
 pub use secret::Secret;
 pub use timestamp::{Timestamp, iso_date, parse_iso_date, rfc3339};

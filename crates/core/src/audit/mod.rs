@@ -45,17 +45,22 @@ impl AuditEvent {
     pub fn new(caller: &Caller, action: &str, target_kind: &str, target_id: Option<String>, at: Timestamp) -> Self {
         Self {
             id: AuditId::new(),
-            tenant_id: caller.tenant_id,
-            actor_kind: caller.actor.kind().to_string(),
-            actor_id: caller.actor.id(),
+            tenant_id: caller.tenant_id(),
+            actor_kind: caller.actor().kind().to_string(),
+            actor_id: caller.actor().id(),
             action: action.to_string(),
             target_kind: target_kind.to_string(),
             target_id,
-            ip: caller.origin.ip.clone(),
-            user_agent: caller.origin.user_agent.clone(),
+            ip: caller.origin().ip.clone(),
+            user_agent: caller.origin().user_agent.clone(),
             details: Value::Object(Default::default()),
             at,
         }
+    }
+
+    /// A record of something keyhall itself did (no caller behind it).
+    pub fn by_system(tenant_id: TenantId, action: &str, target_kind: &str, target_id: Option<String>, at: Timestamp) -> Self {
+        Self::new(&Caller::system(tenant_id), action, target_kind, target_id, at)
     }
 
     pub fn with_details(mut self, details: Value) -> Self {

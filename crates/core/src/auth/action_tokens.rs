@@ -4,10 +4,11 @@
 //! it.
 
 use keyhall_crypto::jwt::JwtError;
-use keyhall_types::{ChallengeId, UserId};
+use keyhall_types::{ChallengeId, TenantId, UserId};
 use serde_json::{Value, json};
 
 use super::Auth;
+use crate::context::{Caller, Origin};
 use crate::credentials::challenges::{Challenge, ChallengeKind};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::users::User;
@@ -32,6 +33,15 @@ impl Purpose {
             Purpose::Reset => ChallengeKind::PasswordReset,
         }
     }
+}
+
+/// A valid mailed token and the user it was issued to, as the caller.
+#[derive(Debug, Clone)]
+pub struct TokenHolder {
+    pub user: User,
+    pub caller: Caller,
+    /// The token's id, to consume it with.
+    pub jti: String,
 }
 
 /// Why a presented token was refused.
@@ -94,6 +104,34 @@ impl Auth<'_> {
             return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("jti").reason())));
         }
         Ok(Ok(claims))
+    }
+
+    /// Checks a mailed token (signature, expiry, purpose) and finds the user of `tenant` it was
+    /// issued to (by address for a confirmation, by uid for a reset), who becomes the caller:
+    /// the token proves the request comes from them. `None` when no such user exists. The
+    /// token is not consumed yet (`consume_action_token`), so the face can check the rest of
+    /// the request first.
+    pub async fn action_token_holder(
+        self,
+        tenant: TenantId,
+        token: &str,
+        purpose: Purpose,
+        origin: Origin,
+    ) -> Result<std::result::Result<Option<TokenHolder>, ActionTokenError>> {
+        let claims = match self.decode_action_token(token, purpose).await? {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
+        let text = |name| claims.get(name).and_then(Value::as_str).unwrap_or_default();
+        let identity = self.core.identity();
+        let user = match purpose {
+            Purpose::Confirmation => identity.user_by_email(tenant, text("email")).await?,
+            Purpose::Reset => identity.user_by_uid(tenant, text("uid")).await?,
+        };
+        Ok(Ok(user.map(|user| {
+            let caller = Caller::user(user.tenant_id, user.id, origin);
+            TokenHolder { jti: text("jti").to_string(), user, caller }
+        })))
     }
 
     /// Consumes the token of `user` with id `jti`: succeeds once, for the newest token only.

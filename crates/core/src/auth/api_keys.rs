@@ -31,7 +31,7 @@ impl ApiKeyState {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKey {
-    pub id: String,
+    pub id: keyhall_types::ApiKeyId,
     pub tenant_id: TenantId,
     /// The user or service account the key acts for.
     pub holder_id: UserId,
@@ -72,8 +72,8 @@ use keyhall_types::Secret;
 
 use super::Auth;
 use crate::audit::AuditEvent;
-use crate::context::Caller;
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::context::{Caller, Origin};
+use crate::error::{DomainError, ErrorCode, Result, Rule};
 use crate::identity::users::User;
 
 const SEAL_PURPOSE: &str = "api_key.secret";
@@ -88,6 +88,22 @@ pub enum ApiKeyRefusal {
     KeyInactive,
     HolderInactive,
     SecondFactorDisabled,
+}
+
+/// The three headers of a request signed with an API key.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiKeyRequest<'a> {
+    pub kid: &'a str,
+    pub nonce: &'a str,
+    pub signature: &'a str,
+}
+
+/// A key that authenticated a request: the key, its holder, and the holder as the caller.
+#[derive(Debug, Clone)]
+pub struct KeyHolder {
+    pub key: ApiKey,
+    pub holder: User,
+    pub caller: Caller,
 }
 
 /// A key with its unsealed secret and its holder, kept briefly for the authorize hot path
@@ -111,13 +127,13 @@ impl Auth<'_> {
             return Err(DomainError::new(ErrorCode::TotpNotEnabled));
         }
         match code.map(str::trim).filter(|c| !c.is_empty()) {
-            None => Err(DomainError::missing("totp_code")),
+            None => Err(DomainError::missing("code")),
             Some(c) => self
                 .core
                 .credentials()
                 .verify_totp(owner, c)
                 .await
-                .map_err(|_| DomainError::new(ErrorCode::TotpInvalidCode).field("totp_code")),
+                .map_err(|_| DomainError::new(ErrorCode::TotpInvalidCode).field("code")),
         }
     }
 
@@ -133,13 +149,13 @@ impl Auth<'_> {
     ) -> Result<(ApiKey, Secret<String>)> {
         // Input errors must not cost the user a TOTP code: check them first.
         if !ALGORITHMS.contains(&algorithm) {
-            return Err(DomainError::invalid("algorithm", "inclusion"));
+            return Err(DomainError::violation("algorithm", Rule::Inclusion));
         }
         self.require_totp(Self::key_owner_id(holder), totp_code).await?;
         let now = self.core.now();
         let secret = hex::encode(keyhall_crypto::random::bytes::<16>());
         let key = ApiKey {
-            id: keyhall_types::ChallengeId::new().to_string(),
+            id: keyhall_types::ApiKeyId::new(),
             tenant_id: holder.tenant_id,
             holder_id: holder.id,
             kid: hex::encode(keyhall_crypto::random::bytes::<8>()),
@@ -211,15 +227,16 @@ impl Auth<'_> {
 
     /// Checks API-key request headers in Barong's order: key exists, nonce is a positive
     /// millisecond timestamp within `nonce_window_ms` of now, the signature matches (constant
-    /// time), the key is active, its holder may sign in and (for a person) has 2FA on.
+    /// time), the key is active, its holder may sign in and (for a person) has 2FA on. A key
+    /// that passes gives its holder as the caller.
     pub async fn authenticate_api_key(
         self,
         tenant: keyhall_types::TenantId,
-        kid: &str,
-        nonce: &str,
-        signature_hex: &str,
+        request: ApiKeyRequest<'_>,
         nonce_window_ms: i64,
-    ) -> Result<std::result::Result<(ApiKey, User), ApiKeyRefusal>> {
+        origin: Origin,
+    ) -> Result<std::result::Result<KeyHolder, ApiKeyRefusal>> {
+        let ApiKeyRequest { kid, nonce, signature: signature_hex } = request;
         let cached = match self.core.api_key_cache.get(kid) {
             Some(c) => c,
             None => {
@@ -262,6 +279,7 @@ impl Auth<'_> {
         if cached.holder.owner_id.is_none() && !cached.holder_has_totp {
             return Ok(Err(ApiKeyRefusal::SecondFactorDisabled));
         }
-        Ok(Ok((cached.key, cached.holder)))
+        let caller = Caller::user(cached.holder.tenant_id, cached.holder.id, origin);
+        Ok(Ok(KeyHolder { key: cached.key, holder: cached.holder, caller }))
     }
 }

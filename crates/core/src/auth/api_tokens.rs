@@ -45,8 +45,9 @@ use std::sync::Mutex;
 use keyhall_types::Secret;
 
 use super::Auth;
+use crate::access::Capability;
 use crate::audit::AuditEvent;
-use crate::context::{Actor, Caller, Origin};
+use crate::context::{Actor, Caller, Grants, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
 
 /// A freshly issued token: the only time its secret exists outside the client.
@@ -95,15 +96,26 @@ impl TokenUses {
 
 impl Auth<'_> {
     /// Issues a token for the calling user with `permissions`, each of which must be in
-    /// `vocabulary` and, when the caller is itself a token, held by the caller.
-    pub async fn issue_token(
+    /// `vocabulary` and held by the caller (a token never grants more than its creator holds).
+    pub async fn issue_token(self, caller: &Caller, permissions: &[String], vocabulary: &[&str]) -> Result<IssuedToken> {
+        let user_id = caller.actor().user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
+        self.issue_token_to(caller, user_id, permissions, vocabulary).await
+    }
+
+    /// Issues a token that acts for `holder`: the caller's own user, or any user of the tenant
+    /// when the caller is the operator.
+    pub async fn issue_token_to(
         self,
         caller: &Caller,
-        caller_token: Option<&ApiToken>,
+        holder: UserId,
         permissions: &[String],
         vocabulary: &[&str],
     ) -> Result<IssuedToken> {
-        let user_id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
+        let own = caller.actor().user_id() == Some(holder);
+        if !own && !matches!(caller.grants(), Grants::Everything) {
+            return Err(DomainError::new(ErrorCode::PermissionDenied));
+        }
+        let user_id = holder;
         if permissions.is_empty() {
             return Err(DomainError::missing("permissions"));
         }
@@ -113,9 +125,7 @@ impl Auth<'_> {
                     .field("permissions")
                     .detail(format!("unknown action '{p}'")));
             }
-            if let Some(own) = caller_token
-                && !own.allows(p)
-            {
+            if !caller.may(Capability::TokenAction(p)) {
                 return Err(DomainError::new(ErrorCode::TokenEscalation)
                     .field("permissions")
                     .detail(format!("cannot grant '{p}', which the calling token does not hold")));
@@ -125,7 +135,7 @@ impl Auth<'_> {
         let permissions: Vec<String> =
             vocabulary.iter().filter(|a| permissions.iter().any(|p| p == *a)).map(|a| a.to_string()).collect();
         let now = self.core.now();
-        let (token, secret, digest) = new_token(caller.tenant_id, user_id, permissions, now);
+        let (token, secret, digest) = new_token(caller.tenant_id(), user_id, permissions, now);
         let audit = AuditEvent::new(caller, "token.create", "token", Some(token.id.to_string()), now)
             .with_details(serde_json::json!({ "permissions": token.permissions }));
         self.core.store.insert_token(&token, &digest, &audit).await?;
@@ -153,14 +163,14 @@ impl Auth<'_> {
             return Err(invalid());
         }
         self.core.token_uses.record_use(token.id, self.core.now());
-        let caller =
-            Caller { tenant_id: token.tenant_id, actor: Actor::Token { token_id: token.id, user_id: token.user_id }, origin };
+        let actor = Actor::Token { token_id: token.id, user_id: token.user_id };
+        let caller = Caller::new(token.tenant_id, actor, origin, Grants::Token(token.clone()));
         Ok(Authenticated { token, caller })
     }
 
     /// The tenant's tokens, oldest first, with `last_used_at` as this node last saw it.
     pub async fn list_tokens(self, caller: &Caller) -> Result<Vec<ApiToken>> {
-        let mut tokens = self.core.store.list_tokens(caller.tenant_id).await?;
+        let mut tokens = self.core.store.list_tokens(caller.tenant_id()).await?;
         for t in &mut tokens {
             if let Some(seen) = self.core.token_uses.pending_for(t.id)
                 && t.last_used_at.is_none_or(|stored| stored < seen)
@@ -177,13 +187,13 @@ impl Auth<'_> {
         let not_found = || DomainError::new(ErrorCode::TokenNotFound).field("token");
         let digest = keyhall_crypto::token::digest(target_secret.trim());
         let record = self.core.store.find_token(&digest).await?.ok_or_else(not_found)?;
-        if record.token.tenant_id != caller.tenant_id {
+        if record.token.tenant_id != caller.tenant_id() {
             return Err(not_found());
         }
         if !record.token.is_revoked() {
             let now = self.core.now();
             let audit = AuditEvent::new(caller, "token.revoke", "token", Some(record.token.id.to_string()), now);
-            self.core.store.revoke_token(caller.tenant_id, record.token.id, now, &audit).await?;
+            self.core.store.revoke_token(caller.tenant_id(), record.token.id, now, &audit).await?;
         }
         self.core.token_uses.verified.invalidate(&digest);
         Ok(())

@@ -9,7 +9,7 @@ use keyhall_types::{Email, TenantId, Timestamp};
 use super::Auth;
 use crate::audit::AuditEvent;
 use crate::auth::sessions::OpenedSession;
-use crate::context::{Actor, Caller, Origin};
+use crate::context::{Actor, Caller, Grants, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::users::{User, UserStatus};
 use crate::ports::Attempt;
@@ -36,7 +36,7 @@ impl LoginRefusal {
             LoginRefusal::Locked { .. } => DomainError::new(ErrorCode::AccountLocked),
             LoginRefusal::InvalidCredentials => DomainError::new(ErrorCode::InvalidCredentials),
             LoginRefusal::Status(_) => DomainError::new(ErrorCode::InvalidCredentials),
-            LoginRefusal::MissingOtp => DomainError::missing("otp_code"),
+            LoginRefusal::MissingOtp => DomainError::missing("code"),
             LoginRefusal::InvalidOtp => DomainError::new(ErrorCode::TotpInvalidCode),
         }
     }
@@ -118,10 +118,9 @@ impl Auth<'_> {
                 None
             }
         };
-        let caller = Caller {
-            tenant_id: tenant,
-            actor: user.as_ref().map(|u| Actor::User(u.id)).unwrap_or(Actor::System),
-            origin: origin.clone(),
+        let caller = match &user {
+            Some(u) => Caller::user(tenant, u.id, origin.clone()),
+            None => Caller::new(tenant, Actor::System, origin.clone(), Grants::Identity),
         };
         match refusal {
             None => {

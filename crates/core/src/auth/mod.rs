@@ -17,3 +17,17 @@ crate::service! {
     /// Sign-in, sessions, tokens, keys and restrictions: `core.auth()`.
     Auth
 }
+
+impl Auth<'_> {
+    /// The operator at the command line: whoever can run `keyhall` on the data directory (or
+    /// with the database URL) is trusted with every capability of the tenant.
+    pub fn operator(self, tenant: keyhall_types::TenantId) -> crate::Caller {
+        crate::Caller::operator(tenant)
+    }
+
+    /// A visitor nobody has authenticated, for the few public commands that act without a
+    /// user (a whitelist link, say); it holds no capability.
+    pub fn visitor(self, tenant: keyhall_types::TenantId, origin: crate::Origin) -> crate::Caller {
+        crate::Caller::new(tenant, crate::Actor::System, origin, crate::context::Grants::Identity)
+    }
+}

@@ -8,12 +8,12 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use keyhall_types::{TenantId, Timestamp};
+use keyhall_types::{RestrictionId, TenantId, Timestamp};
 
 use super::Auth;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 
 /// In the order authorize looks at them.
 pub const CATEGORIES: &[&str] = &["whitelist", "maintenance", "blacklist", "blocklogin"];
@@ -21,7 +21,7 @@ pub const SCOPES: &[&str] = &["continent", "country", "ip", "ip_subnet", "all"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restriction {
-    pub id: String,
+    pub id: keyhall_types::RestrictionId,
     pub tenant_id: TenantId,
     pub category: String,
     pub scope: String,
@@ -56,19 +56,20 @@ fn parse_subnet(value: &str) -> Option<(u32, u32)> {
     Some((u32::from(addr) & mask, mask))
 }
 
-/// Every broken rule of a new restriction, in the model's order (`value.taken` is the store's).
-pub fn check(category: &str, scope: &str, value: &str) -> Vec<String> {
+/// Every broken rule of a new restriction, in the model's order (a value restricted already
+/// is the store's `restriction.taken`).
+pub fn check(category: &str, scope: &str, value: &str) -> Vec<Violation> {
     let mut broken = Vec::new();
     for (attr, v) in [("scope", scope), ("value", value), ("category", category)] {
         if v.trim().is_empty() {
-            broken.push(format!("{attr}.blank"));
+            broken.push(Violation::new(attr, Rule::Blank));
         }
     }
     if !SCOPES.contains(&scope) {
-        broken.push("scope.inclusion".into());
+        broken.push(Violation::new("scope", Rule::Inclusion));
     }
     if !CATEGORIES.contains(&category) {
-        broken.push("category.inclusion".into());
+        broken.push(Violation::new("category", Rule::Inclusion));
     }
     let malformed = match scope {
         "ip" => !ipv4(value),
@@ -76,7 +77,7 @@ pub fn check(category: &str, scope: &str, value: &str) -> Vec<String> {
         _ => false,
     };
     if malformed && !value.trim().is_empty() {
-        broken.push("value.invalid".into());
+        broken.push(Violation::new("value", Rule::Invalid));
     }
     broken
 }
@@ -127,9 +128,8 @@ impl Auth<'_> {
         Ok(list)
     }
 
-    /// Adds a restriction; broken rules come back as `request.invalid_parameter` with them in
-    /// `detail`, comma-separated; the same category, scope and value twice →
-    /// `restriction.taken`.
+    /// Adds a restriction; broken rules come back as `request.invalid_parameter` with their
+    /// violations; the same category, scope and value twice → `restriction.taken`.
     pub async fn add_restriction(
         self,
         caller: &Caller,
@@ -141,7 +141,7 @@ impl Auth<'_> {
         let value = value.trim();
         let broken = check(category, scope, value);
         if !broken.is_empty() {
-            return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
+            return Err(DomainError::violations(broken));
         }
         let now = self.core.now();
         let code = match code {
@@ -149,8 +149,8 @@ impl Auth<'_> {
             _ => default_code(category, scope),
         };
         let restriction = Restriction {
-            id: keyhall_types::ChallengeId::new().to_string(),
-            tenant_id: caller.tenant_id,
+            id: keyhall_types::RestrictionId::new(),
+            tenant_id: caller.tenant_id(),
             category: category.into(),
             scope: scope.into(),
             value: value.into(),
@@ -159,17 +159,17 @@ impl Auth<'_> {
             created_at: now,
             updated_at: now,
         };
-        let audit = AuditEvent::new(caller, "restriction.create", "restriction", Some(restriction.id.clone()), now)
+        let audit = AuditEvent::new(caller, "restriction.create", "restriction", Some(restriction.id.to_string()), now)
             .with_details(serde_json::json!({ "category": category, "scope": scope, "value": value, "code": code }));
         self.core.store.insert_restriction(&restriction, &audit).await?;
-        self.core.restriction_cache.invalidate(&caller.tenant_id);
+        self.core.restriction_cache.invalidate(&caller.tenant_id());
         Ok(restriction)
     }
 
-    pub async fn remove_restriction(self, caller: &Caller, id: &str) -> Result<bool> {
+    pub async fn remove_restriction(self, caller: &Caller, id: RestrictionId) -> Result<bool> {
         let audit = AuditEvent::new(caller, "restriction.delete", "restriction", Some(id.to_string()), self.core.now());
-        let removed = self.core.store.delete_restriction(caller.tenant_id, id, &audit).await?;
-        self.core.restriction_cache.invalidate(&caller.tenant_id);
+        let removed = self.core.store.delete_restriction(caller.tenant_id(), id, &audit).await?;
+        self.core.restriction_cache.invalidate(&caller.tenant_id());
         Ok(removed)
     }
 
@@ -178,9 +178,9 @@ impl Auth<'_> {
     pub async fn create_whitelink(self, caller: &Caller, ttl: time::Duration) -> Result<String> {
         let token = hex::encode(keyhall_crypto::random::bytes::<32>());
         let now = self.core.now();
-        let audit = AuditEvent::new(caller, "restriction.whitelink_create", "tenant", Some(caller.tenant_id.to_string()), now)
+        let audit = AuditEvent::new(caller, "restriction.whitelink_create", "tenant", Some(caller.tenant_id().to_string()), now)
             .with_details(serde_json::json!({ "expires_at": keyhall_types::rfc3339(now + ttl) }));
-        self.core.store.insert_whitelink(caller.tenant_id, &keyhall_crypto::token::digest(&token), now + ttl, &audit).await?;
+        self.core.store.insert_whitelink(caller.tenant_id(), &keyhall_crypto::token::digest(&token), now + ttl, &audit).await?;
         Ok(token)
     }
 
@@ -188,10 +188,10 @@ impl Auth<'_> {
     /// for an unknown or expired link, `restriction.taken` when the address already is.
     pub async fn use_whitelink(self, caller: &Caller, token: &str) -> Result<Restriction> {
         let digest = keyhall_crypto::token::digest(token.trim());
-        if !self.core.store.whitelink_valid(caller.tenant_id, &digest, self.core.now()).await? {
+        if !self.core.store.whitelink_valid(caller.tenant_id(), &digest, self.core.now()).await? {
             return Err(DomainError::new(ErrorCode::WhitelinkInvalid));
         }
-        let ip = caller.origin.ip.as_deref().unwrap_or_default();
+        let ip = caller.origin().ip.as_deref().unwrap_or_default();
         let ip = ip.parse::<IpAddr>().map(|ip| ip.to_canonical().to_string()).unwrap_or_else(|_| ip.to_string());
         self.add_restriction(caller, "whitelist", "ip", &ip, None).await
     }
@@ -203,7 +203,7 @@ mod tests {
 
     fn r(category: &str, scope: &str, value: &str) -> Restriction {
         Restriction {
-            id: format!("{category}-{scope}-{value}"),
+            id: RestrictionId::new(),
             tenant_id: TenantId::new(),
             category: category.into(),
             scope: scope.into(),
@@ -237,9 +237,13 @@ mod tests {
 
     #[test]
     fn rules() {
+        let v = Violation::new;
         assert!(check("blacklist", "ip_subnet", "192.168.0.0/24").is_empty());
-        assert_eq!(check("blacklist", "ip", "1.2.3"), ["value.invalid"]);
-        assert_eq!(check("greylist", "planet", ""), ["value.blank", "scope.inclusion", "category.inclusion"]);
-        assert_eq!(check("whitelist", "ip_subnet", "10.0.0.0/33"), ["value.invalid"]);
+        assert_eq!(check("blacklist", "ip", "1.2.3"), [v("value", Rule::Invalid)]);
+        assert_eq!(
+            check("greylist", "planet", ""),
+            [v("value", Rule::Blank), v("scope", Rule::Inclusion), v("category", Rule::Inclusion)]
+        );
+        assert_eq!(check("whitelist", "ip_subnet", "10.0.0.0/33"), [v("value", Rule::Invalid)]);
     }
 }

@@ -22,7 +22,7 @@ use keyhall_types::Secret;
 
 use super::Auth;
 use crate::audit::AuditEvent;
-use crate::context::{Actor, Caller, Origin};
+use crate::context::{Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::users::User;
 
@@ -79,18 +79,26 @@ impl Auth<'_> {
             created_at: now,
             expires_at: now + self.core.settings.session_ttl,
         };
-        let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: origin.clone() };
+        let caller = Caller::user(user.tenant_id, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "session.create", "user", Some(user.id.to_string()), now);
         let digest = keyhall_crypto::token::digest(&secret);
         self.core.store.insert_session(&session, &digest, &audit, forget_attempts).await?;
         Ok(OpenedSession { session, secret: Secret::new(secret) })
     }
 
-    /// Finds the live session behind a cookie value and checks its binding: the same user
-    /// agent, an address in the same network, not expired. A session that fails the binding is
-    /// destroyed (`session.mismatch`); an unknown or expired one is `session.invalid`. Success slides the
-    /// expiry forward.
-    pub async fn resolve_session(self, secret: &str, ip: Option<IpAddr>, user_agent: &str) -> Result<Session> {
+    /// Authenticates a session cookie: finds the live session behind it and checks its
+    /// binding: the same user agent, an address (`ip`, the client's) in the same network, not
+    /// expired. A session that fails the binding is destroyed (`session.mismatch`); an unknown
+    /// or expired one is `session.invalid`. Success slides the expiry forward and gives the
+    /// session's user as the caller.
+    pub async fn resolve_session(self, secret: &str, ip: Option<IpAddr>, origin: Origin) -> Result<(Session, Caller)> {
+        let user_agent = origin.user_agent.as_deref().unwrap_or_default();
+        let session = self.bound_session(secret, ip, user_agent).await?;
+        let caller = Caller::user(session.tenant_id, session.user_id, origin);
+        Ok((session, caller))
+    }
+
+    async fn bound_session(self, secret: &str, ip: Option<IpAddr>, user_agent: &str) -> Result<Session> {
         let digest = keyhall_crypto::token::digest(secret);
         let now = self.core.now();
         let cached = self.core.session_cache.get(&digest);
@@ -132,7 +140,7 @@ impl Auth<'_> {
         let Some(session) = self.core.store.find_session(&digest).await? else {
             return Ok(None);
         };
-        let caller = Caller { tenant_id: session.tenant_id, actor: Actor::User(session.user_id), origin: origin.clone() };
+        let caller = Caller::user(session.tenant_id, session.user_id, origin.clone());
         let audit = AuditEvent::new(&caller, "session.destroy", "user", Some(session.user_id.to_string()), self.core.now());
         self.core.store.delete_session(session.id, Some(&audit)).await?;
         Ok(Some(session))

@@ -6,13 +6,13 @@ use keyhall_types::{Timestamp, UserId};
 use super::Barong;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataStorage {
-    pub id: String,
+    pub id: keyhall_types::DataStorageId,
     pub user_id: UserId,
     pub title: String,
     pub data: String,
@@ -23,22 +23,21 @@ pub struct DataStorage {
 /// Titles that would shadow other kinds of user record.
 pub const RESERVED_TITLES: &[&str] = &["document", "label", "profile", "phone", "user"];
 
-/// Every broken rule, in the order a form lists them: `title.inclusion` (not an allowed
-/// title), `title.exclusion` (reserved), `data.too_long` (over 5120 characters),
-/// `data.invalid_format` (not JSON).
-pub fn check(title: &str, data: &str, allowed_titles: &[String]) -> Vec<String> {
+/// Every broken rule, in the order a form lists them: the title not allowed (inclusion) or
+/// reserved (exclusion), the data over 5120 characters or not JSON.
+pub fn check(title: &str, data: &str, allowed_titles: &[String]) -> Vec<Violation> {
     let mut broken = Vec::new();
     if !allowed_titles.iter().any(|t| t == title) {
-        broken.push("title.inclusion".to_string());
+        broken.push(Violation::new("title", Rule::Inclusion));
     }
     if RESERVED_TITLES.contains(&title) {
-        broken.push("title.exclusion".to_string());
+        broken.push(Violation::new("title", Rule::Exclusion));
     }
     if data.chars().count() > 5120 {
-        broken.push("data.too_long".to_string());
+        broken.push(Violation::new("data", Rule::TooLong));
     }
     if serde_json::from_str::<serde_json::Value>(data).is_err() {
-        broken.push("data.invalid_format".to_string());
+        broken.push(Violation::new("data", Rule::InvalidFormat));
     }
     broken
 }
@@ -52,7 +51,7 @@ impl Barong<'_> {
     pub async fn create_data_storage(self, caller: &Caller, user: &User, title: &str, data: &str) -> Result<DataStorage> {
         let now = self.core.now();
         let doc = DataStorage {
-            id: keyhall_types::ChallengeId::new().to_string(),
+            id: keyhall_types::DataStorageId::new(),
             user_id: user.id,
             title: title.to_string(),
             data: data.to_string(),
@@ -75,12 +74,17 @@ impl Barong<'_> {
 
 #[cfg(test)]
 mod tests {
+    use crate::error::{Rule, Violation};
+
     #[test]
     fn rules() {
         let allowed = vec!["personal".to_string()];
         assert!(super::check("personal", "{\"a\":1}", &allowed).is_empty());
-        assert_eq!(super::check("other", "{}", &allowed), ["title.inclusion"]);
-        assert_eq!(super::check("user", "{}", &allowed), ["title.inclusion", "title.exclusion"]);
-        assert_eq!(super::check("personal", "nope", &allowed), ["data.invalid_format"]);
+        assert_eq!(super::check("other", "{}", &allowed), [Violation::new("title", Rule::Inclusion)]);
+        assert_eq!(
+            super::check("user", "{}", &allowed),
+            [Violation::new("title", Rule::Inclusion), Violation::new("title", Rule::Exclusion)]
+        );
+        assert_eq!(super::check("personal", "nope", &allowed), [Violation::new("data", Rule::InvalidFormat)]);
     }
 }

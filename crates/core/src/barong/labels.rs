@@ -4,24 +4,24 @@
 use super::Barong;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::error::{DomainError, ErrorCode, Result, Rule};
 use crate::identity::{Label, LabelScope, User};
 
-/// Keys and values: 3–255 characters of `a-z0-9_-`, lower-cased. Errors follow the model
-/// attribute (`key.too_short`, `value.invalid`, …).
+/// Keys and values: 3–255 characters of `a-z0-9_-`, lower-cased. A broken rule is a
+/// violation of the attribute (`key` too short, `value` invalid, …).
 pub fn normalise(attribute: &'static str, text: &str) -> Result<String> {
     let t = text.trim().to_lowercase();
-    let code = if t.chars().count() < 3 {
-        Some("too_short")
+    let rule = if t.chars().count() < 3 {
+        Some(Rule::TooShort)
     } else if t.chars().count() > 255 {
-        Some("too_long")
+        Some(Rule::TooLong)
     } else if !t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-        Some("invalid")
+        Some(Rule::Invalid)
     } else {
         None
     };
-    match code {
-        Some(reason) => Err(DomainError::new(ErrorCode::InvalidParameter).field(attribute).detail(reason)),
+    match rule {
+        Some(rule) => Err(DomainError::violation(attribute, rule)),
         None => Ok(t),
     }
 }
@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn key_rules() {
         assert_eq!(normalise("key", " My-Key_1 ").unwrap(), "my-key_1");
-        assert_eq!(normalise("key", "ab").unwrap_err().detail.as_deref(), Some("too_short"));
-        assert_eq!(normalise("key", "a b c").unwrap_err().detail.as_deref(), Some("invalid"));
+        assert_eq!(normalise("key", "ab").unwrap_err().violations[0].rule, Rule::TooShort);
+        assert_eq!(normalise("key", "a b c").unwrap_err().violations[0].rule, Rule::Invalid);
     }
 }

@@ -62,7 +62,7 @@ fn optional_text(field: &'static str, text: &str) -> Result<String> {
 impl Comet<'_> {
     pub async fn account_settings(self, caller: &Caller) -> Result<AccountSettings> {
         let user = self.core.identity().current_user(caller).await?;
-        let tenant = self.core.tenancy().tenant(caller.tenant_id).await?;
+        let tenant = self.core.tenancy().tenant(caller.tenant_id()).await?;
         Ok(AccountSettings {
             user_contact_name: user.contact_name,
             user_email: user.email.to_string(),
@@ -81,7 +81,7 @@ impl Comet<'_> {
 
     pub async fn set_account_settings(self, caller: &Caller, s: AccountSettings) -> Result<()> {
         let mut user = self.core.identity().current_user(caller).await?;
-        let mut tenant = self.core.tenancy().tenant(caller.tenant_id).await?;
+        let mut tenant = self.core.tenancy().tenant(caller.tenant_id()).await?;
         user.contact_name = validate_contact_name("user_contact_name", &s.user_contact_name)?;
         let email = parse_email("user_email", &s.user_email)?;
         if email != user.email {

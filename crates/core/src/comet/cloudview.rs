@@ -161,9 +161,9 @@ impl Comet<'_> {
         Ok(self
             .core
             .store
-            .get_cloudview(caller.tenant_id)
+            .get_cloudview(caller.tenant_id())
             .await?
-            .unwrap_or_else(|| CloudView::disabled(caller.tenant_id, now))
+            .unwrap_or_else(|| CloudView::disabled(caller.tenant_id(), now))
             .at(now))
     }
 
@@ -172,7 +172,7 @@ impl Comet<'_> {
             let now = self.core.now();
             let current = self.cloudview(caller).await?;
             let next = transition(&current, command, now, self.core.settings.provision_delay)?;
-            let audit = AuditEvent::new(caller, command.action(), "cloudview", Some(caller.tenant_id.to_string()), now)
+            let audit = AuditEvent::new(caller, command.action(), "cloudview", Some(caller.tenant_id().to_string()), now)
                 .with_details(serde_json::json!({ "from": current.status.as_str(), "to": next.status.as_str(), "mode": next.mode.as_str() }));
             if self.core.store.put_cloudview(&next, current.revision, &audit).await? {
                 return Ok(next);
@@ -188,13 +188,13 @@ impl Comet<'_> {
         if cv.status != CloudViewStatus::Ready {
             return Err(invalid_state("CloudView is not ready"));
         }
-        let user_id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
+        let user_id = caller.actor().user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
         let user = self.core.identity().user(caller, user_id).await?;
         let now = self.core.now();
         let token = keyhall_crypto::random::alphanumeric(40);
         let challenge = crate::credentials::challenges::Challenge {
             id: keyhall_types::ChallengeId::new(),
-            tenant_id: caller.tenant_id,
+            tenant_id: caller.tenant_id(),
             user_id,
             kind: crate::credentials::challenges::ChallengeKind::CloudViewLogin,
             state: keyhall_crypto::token::digest(&token),

@@ -243,7 +243,7 @@ impl Comet<'_> {
         let admin_password = keyhall_crypto::random::alphanumeric(20);
         let instance = HostedInstance {
             id: HostedInstanceId::new(),
-            tenant_id: caller.tenant_id,
+            tenant_id: caller.tenant_id(),
             server_name: name,
             region,
             user_dns: format!("{subdomain}.{}", self.core.settings.hosted_domain),
@@ -297,7 +297,7 @@ impl Comet<'_> {
         Ok(self
             .core
             .store
-            .list_hosted(caller.tenant_id)
+            .list_hosted(caller.tenant_id())
             .await?
             .into_iter()
             .map(|h| h.at(now))
@@ -308,7 +308,7 @@ impl Comet<'_> {
     pub async fn hosted(self, caller: &Caller, id: &str) -> Result<HostedInstance> {
         let not_found = || DomainError::new(ErrorCode::HostedInstanceNotFound).field("hosted_server_id");
         let id = HostedInstanceId::parse(id).ok_or_else(not_found)?;
-        let found = self.core.store.get_hosted(caller.tenant_id, id).await?.ok_or_else(not_found)?;
+        let found = self.core.store.get_hosted(caller.tenant_id(), id).await?.ok_or_else(not_found)?;
         Ok(found.at(self.core.now()))
     }
 

@@ -100,11 +100,11 @@ impl Comet<'_> {
     pub async fn create_license(self, caller: &Caller, name: Option<&str>) -> Result<License> {
         let name = validate_license_name("name", name.unwrap_or(""))?;
         let now = self.core.now();
-        let tenant = self.core.tenancy().tenant(caller.tenant_id).await?;
+        let tenant = self.core.tenancy().tenant(caller.tenant_id()).await?;
         let region_code = super::regions::region_for_country(&tenant.profile.address_country).map(|r| r.code.to_string());
         let license = License {
             id: LicenseId::new(),
-            tenant_id: caller.tenant_id,
+            tenant_id: caller.tenant_id(),
             serial: new_serial(),
             name,
             comment: String::new(),
@@ -125,19 +125,19 @@ impl Comet<'_> {
         let audit = AuditEvent::new(caller, "license.create", "license", Some(license.serial.clone()), now)
             .with_details(serde_json::json!({ "name": license.name }));
         self.core.store.insert_license(&license, &charge, &audit).await?;
-        self.core.licenses.invalidate(caller.tenant_id);
+        self.core.licenses.invalidate(caller.tenant_id());
         Ok(license)
     }
 
     /// The company's licenses, oldest first (served from the read cache when fresh).
     pub async fn list_licenses(self, caller: &Caller) -> Result<std::sync::Arc<Vec<License>>> {
-        self.core.licenses.get_or_load(caller.tenant_id, || self.core.store.list_licenses(caller.tenant_id)).await
+        self.core.licenses.get_or_load(caller.tenant_id(), || self.core.store.list_licenses(caller.tenant_id())).await
     }
 
     pub async fn license(self, caller: &Caller, serial: &str) -> Result<License> {
         self.core
             .store
-            .get_license(caller.tenant_id, serial.trim())
+            .get_license(caller.tenant_id(), serial.trim())
             .await?
             .ok_or_else(|| DomainError::new(ErrorCode::LicenseNotFound).field("serial"))
     }
@@ -164,7 +164,7 @@ impl Comet<'_> {
             let audit = AuditEvent::new(caller, change.action(), "license", Some(current.serial.clone()), now)
                 .with_details(details.clone());
             if self.core.store.update_license(&next, current.revision, &audit).await? {
-                self.core.licenses.invalidate(caller.tenant_id);
+                self.core.licenses.invalidate(caller.tenant_id());
                 return Ok(next);
             }
         }
@@ -177,8 +177,8 @@ impl Comet<'_> {
     pub async fn resync_licenses(self, caller: &Caller) -> Result<u64> {
         let now = self.core.now();
         self.advance_lifecycles(now).await?;
-        let audit = AuditEvent::new(caller, "license.resync_all", "tenant", Some(caller.tenant_id.to_string()), now);
-        self.core.store.mark_licenses_synced(caller.tenant_id, now, &audit).await
+        let audit = AuditEvent::new(caller, "license.resync_all", "tenant", Some(caller.tenant_id().to_string()), now);
+        self.core.store.mark_licenses_synced(caller.tenant_id(), now, &audit).await
     }
 }
 

@@ -67,7 +67,7 @@ impl Comet<'_> {
         Ok(self
             .core
             .store
-            .list_billing(caller.tenant_id)
+            .list_billing(caller.tenant_id())
             .await?
             .into_iter()
             .map(|r| BillingRow {

@@ -92,7 +92,7 @@ pub mod seal_purpose {
 impl Credentials<'_> {
     /// The signed-in user a self-service command acts for.
     pub(crate) fn self_user_id(self, caller: &Caller) -> Result<UserId> {
-        caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied).detail("no user is signed in"))
+        caller.actor().user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied).detail("no user is signed in"))
     }
 
     pub async fn has_second_factor(self, user_id: UserId) -> Result<bool> {

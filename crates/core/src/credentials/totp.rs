@@ -20,23 +20,21 @@ impl Credentials<'_> {
     pub async fn enable_totp(self, caller: &Caller, secret_b32: &str, code: &str) -> Result<()> {
         let user_id = self.self_user_id(caller)?;
         let secret = totp::decode_secret(secret_b32).ok_or_else(|| {
-            DomainError::new(ErrorCode::TotpInvalidSecret)
-                .field("totp_secret")
-                .detail("must be a base32 secret of at least 80 bits")
+            DomainError::new(ErrorCode::TotpInvalidSecret).field("secret").detail("must be a base32 secret of at least 80 bits")
         })?;
         let code = code.trim();
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(DomainError::invalid("totp_verify_code", "must be a 6-digit code"));
+            return Err(DomainError::invalid("code", "must be a 6-digit code"));
         }
         let now = self.core.now();
         let params = TotpParams::default();
         let step = totp::verify(&params, &secret, code, unix(now))
-            .ok_or_else(|| DomainError::new(ErrorCode::TotpInvalidCode).field("totp_verify_code"))? as i64;
+            .ok_or_else(|| DomainError::new(ErrorCode::TotpInvalidCode).field("code"))? as i64;
         let existing = self.core.store.list_credentials(user_id).await?;
         for c in existing.iter().filter(|c| c.kind == CredentialKind::Totp) {
             let same_seed = self.core.keys.unseal(seal_purpose::TOTP_SEED, &c.secret).map(|s| s == secret).unwrap_or(false);
             if same_seed && c.used_steps.contains(&step) {
-                return Err(DomainError::new(ErrorCode::TotpCodeReused).field("totp_verify_code"));
+                return Err(DomainError::new(ErrorCode::TotpCodeReused).field("code"));
             }
         }
         let mut credential = Credential::new(
@@ -58,14 +56,14 @@ impl Credentials<'_> {
     pub async fn verify_totp(self, user_id: UserId, code: &str) -> Result<()> {
         let now = self.core.now();
         let credentials = self.core.store.list_credentials(user_id).await?;
-        let invalid = || DomainError::new(ErrorCode::TotpInvalidCode).field("otp_code");
+        let invalid = || DomainError::new(ErrorCode::TotpInvalidCode).field("code");
         let credential = credentials.iter().find(|c| c.kind == CredentialKind::Totp).ok_or_else(invalid)?;
         let secret = self.core.keys.unseal(seal_purpose::TOTP_SEED, &credential.secret).map_err(DomainError::internal)?;
         let step = totp::verify(&TotpParams::default(), &secret, code, unix(now)).ok_or_else(invalid)? as i64;
         if self.core.store.consume_totp_step(credential.id, step).await? {
             Ok(())
         } else {
-            Err(DomainError::new(ErrorCode::TotpCodeReused).field("otp_code"))
+            Err(DomainError::new(ErrorCode::TotpCodeReused).field("code"))
         }
     }
 

@@ -34,7 +34,7 @@ impl Credentials<'_> {
         let now = self.core.now();
         let challenge = Challenge {
             id: ChallengeId::new(),
-            tenant_id: caller.tenant_id,
+            tenant_id: caller.tenant_id(),
             user_id,
             kind: ChallengeKind::WebauthnRegistration,
             state: self.core.keys.seal_str(seal_purpose::WEBAUTHN_CEREMONY, &state),
@@ -57,7 +57,7 @@ impl Credentials<'_> {
         let state =
             self.core.keys.unseal_string(seal_purpose::WEBAUTHN_CEREMONY, &challenge.state).map_err(DomainError::internal)?;
         let registered = self.core.webauthn.finish_registration(&state, response_json).map_err(|e| match e {
-            keyhall_webauthn::WebauthnError::Malformed(d) => DomainError::invalid("webauthn_challenge_response", d),
+            keyhall_webauthn::WebauthnError::Malformed(d) => DomainError::invalid("response", d),
             keyhall_webauthn::WebauthnError::Rejected(d) => DomainError::new(ErrorCode::WebauthnRejected).detail(d),
             other => DomainError::internal(other),
         })?;

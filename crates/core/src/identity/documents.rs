@@ -4,12 +4,12 @@
 //! private label `document=pending`, a proof of address `address=pending`, until an
 //! administrator decides.
 
-use keyhall_types::{Timestamp, UserId};
+use keyhall_types::{DocumentId, Timestamp, UserId};
 
 use super::Identity;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
 
@@ -24,7 +24,7 @@ const SEAL_URL: &str = "document.upload_url";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
-    pub id: String,
+    pub id: keyhall_types::DocumentId,
     pub user_id: UserId,
     pub doc_type: String,
     pub doc_number: Option<String>,
@@ -88,43 +88,42 @@ fn extension(file_name: &str) -> String {
 }
 
 /// Every broken rule of the documents a request would create, in the order Barong lists
-/// them (its uploader's sentences included: `upload.File size should be less than 10 MB`).
-pub fn check(new: &NewDocuments, rules: &UploadRules) -> Vec<String> {
+/// them (each file's first, once per distinct rule).
+pub fn check(new: &NewDocuments, rules: &UploadRules) -> Vec<Violation> {
     let mut broken = Vec::new();
     for upload in &new.uploads {
         let ext = extension(&upload.file_name);
-        if !rules.extensions.contains(&ext) {
-            broken.push(format!(
-                "upload.You are not allowed to upload {ext:?} files, allowed types: {}",
-                rules.extensions.join(", ")
-            ));
+        let rule = if !rules.extensions.contains(&ext) {
+            Some(Rule::FileType { extension: ext, allowed: rules.extensions.clone() })
         } else if upload.content.is_empty() {
-            broken.push("upload.File size should be greater than 1 Byte".into());
+            Some(Rule::FileEmpty)
         } else if upload.content.len() > rules.max_file_bytes {
-            let mb = rules.max_file_bytes / (1024 * 1024);
-            broken.push(format!("upload.File size should be less than {mb} MB"));
-        }
+            Some(Rule::FileTooLarge { max_bytes: rules.max_file_bytes })
+        } else {
+            None
+        };
+        broken.extend(rule.map(|r| Violation::new("upload", r)));
     }
     if new.uploads.is_empty() {
-        broken.push("upload.blank".into());
+        broken.push(Violation::new("upload", Rule::Blank));
     }
     if !DOC_TYPES.contains(&new.doc_type.as_str()) {
-        broken.push("doc_type.inclusion".into());
+        broken.push(Violation::new("doc_type", Rule::Inclusion));
     }
     if let Some(m) = &new.metadata
         && serde_json::from_str::<serde_json::Value>(m).is_err()
     {
-        broken.push("metadata.invalid_format".into());
+        broken.push(Violation::new("metadata", Rule::InvalidFormat));
     }
     if let Some(n) = new.doc_number.as_deref().filter(|n| !n.trim().is_empty()) {
         if n.chars().count() > 128 {
-            broken.push("doc_number.too_long".into());
+            broken.push(Violation::new("doc_number", Rule::TooLong));
         }
         if !n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c.is_ascii_whitespace()) {
-            broken.push("doc_number.invalid".into());
+            broken.push(Violation::new("doc_number", Rule::Invalid));
         }
     }
-    let mut unique: Vec<String> = Vec::new();
+    let mut unique: Vec<Violation> = Vec::new();
     for b in broken {
         if !unique.contains(&b) {
             unique.push(b);
@@ -182,7 +181,7 @@ impl Identity<'_> {
         let mut contents = Vec::new();
         for upload in new.uploads {
             docs.push(Document {
-                id: keyhall_types::ChallengeId::new().to_string(),
+                id: keyhall_types::DocumentId::new(),
                 user_id: user.id,
                 doc_type: new.doc_type.clone(),
                 doc_number: new.doc_number.clone(),
@@ -227,6 +226,7 @@ impl Identity<'_> {
         if !valid || expires < self.core.now().unix_timestamp() {
             return Err(DomainError::new(ErrorCode::DocumentNotFound));
         }
+        let id = DocumentId::parse(id).ok_or_else(|| DomainError::new(ErrorCode::DocumentNotFound))?;
         self.core.store.document_file(id).await?.ok_or_else(|| DomainError::new(ErrorCode::DocumentNotFound))
     }
 }
@@ -248,16 +248,21 @@ mod tests {
     fn rules() {
         let rules = UploadRules { max_file_bytes: 2 * 1024 * 1024, ..Default::default() };
         assert!(check(&new(&[("scan.JPG", 10), ("back.pdf", 10)]), &rules).is_empty());
+        let v = Violation::new;
+        let allowed = rules.extensions.clone();
         assert_eq!(
-            check(&new(&[("virus.exe", 10)]), &rules),
-            ["upload.You are not allowed to upload \"exe\" files, allowed types: jpg, jpeg, png, pdf"]
+            check(&new(&[("virus.exe", 10), ("worm.exe", 10)]), &rules),
+            [v("upload", Rule::FileType { extension: "exe".into(), allowed })]
         );
-        assert_eq!(check(&new(&[("empty.png", 0)]), &rules), ["upload.File size should be greater than 1 Byte"]);
-        assert_eq!(check(&new(&[("big.png", 3 * 1024 * 1024)]), &rules), ["upload.File size should be less than 2 MB"]);
+        assert_eq!(check(&new(&[("empty.png", 0)]), &rules), [v("upload", Rule::FileEmpty)]);
+        assert_eq!(
+            check(&new(&[("big.png", 3 * 1024 * 1024)]), &rules),
+            [v("upload", Rule::FileTooLarge { max_bytes: 2 * 1024 * 1024 })]
+        );
         let mut n = new(&[]);
         n.doc_type = "Selfie".into();
         n.doc_number = Some("AB#12".into());
-        assert_eq!(check(&n, &rules), ["upload.blank", "doc_type.inclusion", "doc_number.invalid"]);
+        assert_eq!(check(&n, &rules), [v("upload", Rule::Blank), v("doc_type", Rule::Inclusion), v("doc_number", Rule::Invalid)]);
     }
 
     #[test]

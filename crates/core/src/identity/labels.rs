@@ -28,7 +28,7 @@ impl LabelScope {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
-    pub id: String,
+    pub id: keyhall_types::LabelId,
     pub user_id: UserId,
     pub key: String,
     pub value: String,
@@ -51,16 +51,7 @@ pub fn level(labels: &[Label]) -> i64 {
 
 impl Label {
     pub fn new(user_id: UserId, key: String, value: String, scope: LabelScope, at: Timestamp) -> Self {
-        Self {
-            id: keyhall_types::ChallengeId::new().to_string(),
-            user_id,
-            key,
-            value,
-            scope,
-            description: None,
-            created_at: at,
-            updated_at: at,
-        }
+        Self { id: keyhall_types::LabelId::new(), user_id, key, value, scope, description: None, created_at: at, updated_at: at }
     }
 }
 

@@ -18,7 +18,7 @@ const SEAL_CODE: &str = "phone.code";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone {
-    pub id: String,
+    pub id: keyhall_types::PhoneId,
     pub tenant_id: TenantId,
     pub user_id: UserId,
     /// ISO alpha-2 of the number's country.
@@ -125,7 +125,7 @@ impl Identity<'_> {
         let now = self.core.now();
         let code = keyhall_crypto::random::string_from(b"0123456789", 5);
         let phone = Phone {
-            id: keyhall_types::ChallengeId::new().to_string(),
+            id: keyhall_types::PhoneId::new(),
             tenant_id: user.tenant_id,
             user_id: user.id,
             country,

@@ -8,7 +8,7 @@ use keyhall_types::{Timestamp, UserId};
 use super::Identity;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
 
@@ -51,7 +51,7 @@ pub struct ProfileDetails {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
-    pub id: String,
+    pub id: keyhall_types::ProfileId,
     pub user_id: UserId,
     pub details: ProfileDetails,
     pub state: ProfileState,
@@ -104,23 +104,23 @@ fn space(c: char) -> bool {
 
 /// Checks a value given at all (blank values are not checked): its length in characters and
 /// that every character is a word character, whitespace or one of `extra`.
-fn check_text(broken: &mut Vec<String>, attr: &str, value: &Option<String>, min: usize, extra: &str) {
+fn check_text(broken: &mut Vec<Violation>, attr: &'static str, value: &Option<String>, min: usize, extra: &str) {
     let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) else { return };
     let len = v.chars().count();
     if len < min {
-        broken.push(format!("{attr}.too_short"));
+        broken.push(Violation::new(attr, Rule::TooShort));
     }
     if len > 255 {
-        broken.push(format!("{attr}.too_long"));
+        broken.push(Violation::new(attr, Rule::TooLong));
     }
     if !v.chars().all(|c| word(c) || space(c) || extra.contains(c)) {
-        broken.push(format!("{attr}.invalid"));
+        broken.push(Violation::new(attr, Rule::Invalid));
     }
 }
 
-/// Every broken rule of a profile, in the order Barong lists them (`first_name.invalid`,
-/// `country.must have alpha2 or alpha3 format`, `dob.invalid`, …).
-pub fn check(p: &ProfileDetails, today: time::Date) -> Vec<String> {
+/// Every broken rule of a profile, in the order Barong lists them (first name, last name,
+/// city, country, postcode, address, metadata, day of birth).
+pub fn check(p: &ProfileDetails, today: time::Date) -> Vec<Violation> {
     let mut broken = Vec::new();
     check_text(&mut broken, "first_name", &p.first_name, 1, "-'");
     check_text(&mut broken, "last_name", &p.last_name, 1, "-'");
@@ -128,17 +128,17 @@ pub fn check(p: &ProfileDetails, today: time::Date) -> Vec<String> {
     if let Some(c) = p.country.as_deref().filter(|c| !c.trim().is_empty())
         && !crate::identity::countries::is_code(c)
     {
-        broken.push("country.must have alpha2 or alpha3 format".into());
+        broken.push(Violation::new("country", Rule::CountryCode));
     }
     check_text(&mut broken, "postcode", &p.postcode, 2, "-");
     check_text(&mut broken, "address", &p.address, 1, "-\u{2013},.~;/:#\"\\&')(");
     if let Some(m) = &p.metadata
         && serde_json::from_str::<serde_json::Value>(m).is_err()
     {
-        broken.push("metadata.invalid_format".into());
+        broken.push(Violation::new("metadata", Rule::InvalidFormat));
     }
     if p.dob.is_some_and(|d| d > today) {
-        broken.push("dob.invalid".into());
+        broken.push(Violation::new("dob", Rule::Invalid));
     }
     broken
 }
@@ -176,11 +176,12 @@ impl Identity<'_> {
     }
 
     /// Starts a new profile (drafted, or submitted with `confirm`). Rule failures come back as
-    /// `request.invalid_parameter` with the broken rules in `detail`, comma-separated.
+    /// `request.invalid_parameter` with their violations (a second open profile is one:
+    /// `state` exists).
     pub async fn create_profile(self, caller: &Caller, user: &User, changes: ProfileChanges) -> Result<Profile> {
         let now = self.core.now();
         let mut profile = Profile {
-            id: keyhall_types::ChallengeId::new().to_string(),
+            id: keyhall_types::ProfileId::new(),
             user_id: user.id,
             details: ProfileDetails::default(),
             state: ProfileState::Drafted,
@@ -198,21 +199,19 @@ impl Identity<'_> {
             .iter()
             .any(|p| matches!(p.state, ProfileState::Drafted | ProfileState::Submitted));
         if open {
-            broken.push("state.exists".into());
+            broken.push(Violation::new("state", Rule::Exists));
         }
         if !broken.is_empty() {
-            return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
+            return Err(DomainError::violations(broken));
         }
         let audit = AuditEvent::new(caller, "profile.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
-        self.core.store.insert_profile(&self.sealed_profile(&profile), &label, &audit).await.map_err(|e| {
-            if e.is(ErrorCode::ProfileOpenExists) {
-                DomainError::new(ErrorCode::InvalidParameter).detail("state.exists")
-            } else {
-                e
-            }
-        })?;
+        self.core
+            .store
+            .insert_profile(&self.sealed_profile(&profile), &label, &audit)
+            .await
+            .map_err(|e| if e.is(ErrorCode::ProfileOpenExists) { DomainError::violation("state", Rule::Exists) } else { e })?;
         Ok(profile)
     }
 
@@ -226,7 +225,7 @@ impl Identity<'_> {
         changes.apply(&mut profile);
         let broken = check(&profile.details, now.date());
         if !broken.is_empty() {
-            return Err(DomainError::new(ErrorCode::InvalidParameter).detail(broken.join(",")));
+            return Err(DomainError::violations(broken));
         }
         profile.updated_at = now;
         let audit = AuditEvent::new(caller, "profile.update", "user", Some(user.id.to_string()), now)
@@ -279,11 +278,11 @@ mod tests {
         assert_eq!(
             check(&p, today),
             [
-                "first_name.invalid",
-                "country.must have alpha2 or alpha3 format",
-                "postcode.too_short",
-                "metadata.invalid_format",
-                "dob.invalid"
+                Violation::new("first_name", Rule::Invalid),
+                Violation::new("country", Rule::CountryCode),
+                Violation::new("postcode", Rule::TooShort),
+                Violation::new("metadata", Rule::InvalidFormat),
+                Violation::new("dob", Rule::Invalid),
             ]
         );
     }

@@ -5,37 +5,37 @@ use keyhall_types::{Email, TenantId, UserId};
 
 use super::Identity;
 use crate::audit::AuditEvent;
-use crate::context::{Actor, Caller, Origin};
+use crate::context::{Caller, Origin};
 use crate::credentials::{Credential, CredentialKind};
-use crate::error::{DomainError, ErrorCode, Result};
+use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::{DEFAULT_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid};
 
 /// Usernames: 4–12 ASCII letters or digits, stored in lower case. Returns every broken rule
-/// (`too_short`, `too_long`, `invalid`), as a form would list them.
-pub fn check_username(text: &str) -> std::result::Result<String, Vec<&'static str>> {
+/// of `username` (too short, too long, invalid), as a form would list them.
+pub fn check_username(text: &str) -> std::result::Result<String, Vec<Violation>> {
     let mut broken = Vec::new();
     let n = text.chars().count();
     if n < 4 {
-        broken.push("too_short");
+        broken.push(Violation::new("username", Rule::TooShort));
     }
     if n > 12 {
-        broken.push("too_long");
+        broken.push(Violation::new("username", Rule::TooLong));
     }
     if n == 0 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
-        broken.push("invalid");
+        broken.push(Violation::new("username", Rule::Invalid));
     }
     if broken.is_empty() { Ok(text.to_ascii_lowercase()) } else { Err(broken) }
 }
 
 /// User data: a JSON object as text, at most 1024 characters.
-pub fn check_user_data(text: &str) -> std::result::Result<String, &'static str> {
+pub fn check_user_data(text: &str) -> std::result::Result<String, Violation> {
     if text.chars().count() > 1024 {
-        return Err("too_long");
+        return Err(Violation::new("data", Rule::TooLong));
     }
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(_)) => Ok(text.to_string()),
-        _ => Err("invalid_format"),
+        _ => Err(Violation::new("data", Rule::InvalidFormat)),
     }
 }
 
@@ -119,7 +119,7 @@ impl Identity<'_> {
             updated_at: now,
         };
         let password = Credential::new(user.id, CredentialKind::Password, phc, String::new(), now);
-        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: origin.clone() };
+        let caller = Caller::user(tenant, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "topic": "account" }));
         self.core.store.insert_user(&user, Some(&password), &audit).await?;
@@ -212,7 +212,7 @@ impl Identity<'_> {
             created_at: now,
             updated_at: now,
         };
-        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: origin.clone() };
+        let caller = Caller::user(tenant, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "via": "identity_provider", "topic": "account" }));
         self.core.store.insert_user(&user, None, &audit).await?;
@@ -230,18 +230,19 @@ mod tests {
 
     #[test]
     fn usernames() {
+        let rules = |text| check_username(text).unwrap_err().into_iter().map(|v| v.rule).collect::<Vec<_>>();
         assert_eq!(check_username("NICK"), Ok("nick".into()));
-        assert_eq!(check_username("qwe"), Err(vec!["too_short"]));
-        assert_eq!(check_username("qwertyuiopasd"), Err(vec!["too_long"]));
-        assert_eq!(check_username("qwerty@="), Err(vec!["invalid"]));
-        assert_eq!(check_username(""), Err(vec!["too_short", "invalid"]));
+        assert_eq!(rules("qwe"), [Rule::TooShort]);
+        assert_eq!(rules("qwertyuiopasd"), [Rule::TooLong]);
+        assert_eq!(rules("qwerty@="), [Rule::Invalid]);
+        assert_eq!(rules(""), [Rule::TooShort, Rule::Invalid]);
     }
 
     #[test]
     fn user_data() {
-        assert_eq!(check_user_data("phone_number: 380969999999"), Err("invalid_format"));
+        assert_eq!(check_user_data("phone_number: 380969999999"), Err(Violation::new("data", Rule::InvalidFormat)));
         assert!(check_user_data(r#"{"phone_number":"380969999999"}"#).is_ok());
-        assert_eq!(check_user_data("[1]"), Err("invalid_format"));
+        assert_eq!(check_user_data("[1]"), Err(Violation::new("data", Rule::InvalidFormat)));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use keyhall_types::{CommunityId, Email, TenantId, Timestamp, UserId};
 
 use super::Identity;
 use crate::audit::AuditEvent;
-use crate::context::Caller;
+use crate::context::{Caller, Origin};
 use crate::credentials::{Credential, CredentialKind, PasswordPolicy};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::ports::MailMessage;
@@ -138,12 +138,16 @@ pub struct UserPatch {
 
 impl Identity<'_> {
     pub async fn user(self, caller: &Caller, id: UserId) -> Result<User> {
-        self.core.store.get_user(caller.tenant_id, id).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound).field("id"))
+        self.core
+            .store
+            .get_user(caller.tenant_id(), id)
+            .await?
+            .ok_or_else(|| DomainError::new(ErrorCode::UserNotFound).field("id"))
     }
 
     /// The user the caller acts for.
     pub async fn current_user(self, caller: &Caller) -> Result<User> {
-        let id = caller.actor.user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
+        let id = caller.actor().user_id().ok_or_else(|| DomainError::new(ErrorCode::PermissionDenied))?;
         self.user(caller, id).await
     }
 
@@ -156,7 +160,7 @@ impl Identity<'_> {
 
     /// The people of the caller's tenant (service accounts are not listed).
     pub async fn list_users(self, caller: &Caller) -> Result<Vec<User>> {
-        Ok(self.core.store.list_users(caller.tenant_id).await?.into_iter().filter(|u| u.owner_id.is_none()).collect())
+        Ok(self.core.store.list_users(caller.tenant_id()).await?.into_iter().filter(|u| u.owner_id.is_none()).collect())
     }
 
     pub async fn create_user(self, caller: &Caller, input: NewUser, rule: &PasswordPolicy) -> Result<User> {
@@ -168,7 +172,7 @@ impl Identity<'_> {
         let community = self
             .core
             .store
-            .default_community(caller.tenant_id)
+            .default_community(caller.tenant_id())
             .await?
             .ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
         let phc = match &input.password {
@@ -179,7 +183,7 @@ impl Identity<'_> {
         let user = User {
             id: UserId::new(),
             uid: new_uid(USER_UID_PREFIX),
-            tenant_id: caller.tenant_id,
+            tenant_id: caller.tenant_id(),
             community_id: community.id,
             email,
             username: None,
@@ -209,9 +213,17 @@ impl Identity<'_> {
         self.mail_action_token(caller, user, crate::auth::action_tokens::Purpose::Confirmation).await
     }
 
-    /// Mails the user a single-use token to set a new password.
-    pub async fn send_password_reset(self, caller: &Caller, user: &User) -> Result<()> {
-        self.mail_action_token(caller, user, crate::auth::action_tokens::Purpose::Reset).await
+    /// A visitor asks for a new confirmation token for `user` (found by their address): the
+    /// request is recorded as the user's own.
+    pub async fn request_email_verification(self, user: &User, origin: Origin) -> Result<()> {
+        self.send_email_verification(&Caller::user(user.tenant_id, user.id, origin), user).await
+    }
+
+    /// A visitor asks for a password reset for `user` (found by their address): the request
+    /// is recorded as the user's own, and the token goes to the user's mailbox only.
+    pub async fn request_password_reset(self, user: &User, origin: Origin) -> Result<()> {
+        let caller = Caller::user(user.tenant_id, user.id, origin);
+        self.mail_action_token(&caller, user, crate::auth::action_tokens::Purpose::Reset).await
     }
 
     async fn mail_action_token(self, caller: &Caller, user: &User, purpose: crate::auth::action_tokens::Purpose) -> Result<()> {
@@ -301,7 +313,7 @@ impl Identity<'_> {
         let now = self.core.now();
         let audit = AuditEvent::new(caller, "user.delete", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email }));
-        if !self.core.store.delete_user(caller.tenant_id, id, now, &audit).await? {
+        if !self.core.store.delete_user(caller.tenant_id(), id, now, &audit).await? {
             return Err(DomainError::new(ErrorCode::UserNotFound).field("id"));
         }
         self.core.auth().forget_verified_tokens();

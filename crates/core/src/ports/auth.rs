@@ -1,7 +1,7 @@
 //! Ports of the core: API tokens and keys, sessions, login counters, restrictions, signing keys.
 
 use async_trait::async_trait;
-use keyhall_types::{SessionId, TenantId, Timestamp, TokenId, UserId};
+use keyhall_types::{RestrictionId, SessionId, TenantId, Timestamp, TokenId, UserId};
 
 use crate::audit::AuditEvent;
 use crate::auth::api_keys::ApiKey;
@@ -116,7 +116,7 @@ pub trait RestrictionRepo: Send + Sync {
     async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<Restriction>>;
     /// The same category, scope and value twice → `restriction.taken`.
     async fn insert_restriction(&self, restriction: &Restriction, audit: &AuditEvent) -> Result<()>;
-    async fn delete_restriction(&self, tenant: TenantId, id: &str, audit: &AuditEvent) -> Result<bool>;
+    async fn delete_restriction(&self, tenant: TenantId, id: RestrictionId, audit: &AuditEvent) -> Result<bool>;
     async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()>;
     async fn whitelink_valid(&self, tenant: TenantId, digest: &str, now: Timestamp) -> Result<bool>;
 }

@@ -1,7 +1,7 @@
 //! Ports of the core: Users and what they say about themselves.
 
 use async_trait::async_trait;
-use keyhall_types::{Email, TenantId, Timestamp, UserId};
+use keyhall_types::{DocumentId, Email, TenantId, Timestamp, UserId};
 
 use crate::audit::AuditEvent;
 use crate::credentials::Credential;
@@ -80,7 +80,7 @@ pub trait PhoneRepo: Send + Sync {
 pub trait DocumentRepo: Send + Sync {
     /// Oldest first, without their files.
     async fn list_documents(&self, user: UserId) -> Result<Vec<Document>>;
-    async fn document_file(&self, id: &str) -> Result<Option<(Document, Vec<u8>)>>;
+    async fn document_file(&self, id: DocumentId) -> Result<Option<(Document, Vec<u8>)>>;
     /// Inserts the documents with their files (`contents[i]` is `docs[i]`'s) and sets the
     /// label, all or nothing. Refused when the user already holds more than `limit`
     /// documents (`document.limit_reached`) or would then (`document.limit_will_be_reached`);

@@ -5,7 +5,7 @@ use keyhall_types::{CommunityId, Secret, TenantId, UserId};
 use super::Tenancy;
 use crate::audit::AuditEvent;
 use crate::auth::api_tokens::{ApiToken, new_token};
-use crate::context::{Actor, Caller};
+use crate::context::Caller;
 use crate::credentials::PasswordPolicy;
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
@@ -100,7 +100,7 @@ impl Tenancy<'_> {
     /// `force` it deletes the company and everything it owns for good. Either way the
     /// audit log keeps the record.
     pub async fn close_company(self, caller: &Caller, force: bool) -> Result<()> {
-        let tenant = self.tenant(caller.tenant_id).await?;
+        let tenant = self.tenant(caller.tenant_id()).await?;
         let now = self.core.now();
         if force {
             let audit = AuditEvent::new(caller, "tenant.delete", "tenant", Some(tenant.id.to_string()), now)
@@ -109,9 +109,9 @@ impl Tenancy<'_> {
         } else {
             let active = self.core.store.count_active_services(tenant.id).await?;
             if active > 0 {
-                return Err(DomainError::new(ErrorCode::TenantHasActiveServices).field("target_force").detail(format!(
-                    "the company still has {active} active service(s); archive or delete them, or pass target_force=true"
-                )));
+                return Err(DomainError::new(ErrorCode::TenantHasActiveServices)
+                    .field("force")
+                    .detail(format!("the company still has {active} active service(s); archive or delete them")));
             }
             let audit = AuditEvent::new(caller, "tenant.close", "tenant", Some(tenant.id.to_string()), now)
                 .with_details(serde_json::json!({ "name": tenant.name, "force": false }));
@@ -141,11 +141,6 @@ fn new_tenant(name: String, now: keyhall_types::Timestamp) -> (Tenant, Community
         created_at: now,
     };
     (tenant, community)
-}
-
-/// Convenience for operator-side calls.
-pub fn operator_caller(tenant: TenantId) -> Caller {
-    Caller { tenant_id: tenant, actor: Actor::Operator, origin: Default::default() }
 }
 
 impl Tenancy<'_> {

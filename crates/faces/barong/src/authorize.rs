@@ -6,11 +6,11 @@
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use keyhall_core::Caller;
 use keyhall_core::audit::AuditEvent;
-use keyhall_core::auth::api_keys::ApiKeyRefusal;
+use keyhall_core::auth::api_keys::{ApiKeyRefusal, ApiKeyRequest};
 use keyhall_core::barong::gateway::{Permit, Route};
 use keyhall_core::identity::users::User;
-use keyhall_core::{Actor, Caller};
 use serde_json::json;
 
 use crate::State;
@@ -94,12 +94,11 @@ async fn decide(state: &State, path: &str, method: &Method, client: &Client, hea
         Route::Protected => {}
     }
     let api_key_headers = [APIKEY, NONCE, SIGNATURE].map(|h| header_text(headers, h));
-    let holder = if api_key_headers.iter().any(Option::is_some) {
-        api_key_holder(state, api_key_headers).await?
+    let (holder, caller) = if api_key_headers.iter().any(Option::is_some) {
+        api_key_holder(state, api_key_headers, client).await?
     } else {
         cookie_holder(state, method, client, headers).await?
     };
-    let caller = Caller { tenant_id: holder.tenant_id, actor: Actor::User(holder.id), origin: client.origin() };
     match state.config.rules.permit(&holder.role, method.as_str(), path) {
         Permit::Denied => return Err(denied("authz.invalid_permission")),
         Permit::Allowed { audited } => {
@@ -113,7 +112,7 @@ async fn decide(state: &State, path: &str, method: &Method, client: &Client, hea
     token_for(state, &holder).await.map(Some)
 }
 
-async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3]) -> Result<User> {
+async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3], client: &Client) -> Result<(User, Caller)> {
     let (Some(kid), Some(nonce), Some(signature)) = (kid, nonce, signature) else {
         return Err(BarongError::new(422, "authz.invalid_api_key_headers"));
     };
@@ -123,10 +122,15 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
     let outcome = state
         .core
         .auth()
-        .authenticate_api_key(state.config.tenant_id, kid.trim(), nonce, signature, state.config.nonce_lifetime_ms)
+        .authenticate_api_key(
+            state.config.tenant_id,
+            ApiKeyRequest { kid: kid.trim(), nonce, signature },
+            state.config.nonce_lifetime_ms,
+            client.origin(),
+        )
         .await
         .map_err(BarongError::internal)?;
-    outcome.map(|(_, holder)| holder).map_err(|r| {
+    outcome.map(|k| (k.holder, k.caller)).map_err(|r| {
         denied(match r {
             ApiKeyRefusal::UnknownKey => "authz.unexistent_apikey",
             ApiKeyRefusal::NonceNotTimestamp => "authz.nonce_not_valid_timestamp",
@@ -139,18 +143,18 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
     })
 }
 
-async fn cookie_holder(state: &State, method: &Method, client: &Client, headers: &HeaderMap) -> Result<User> {
+async fn cookie_holder(state: &State, method: &Method, client: &Client, headers: &HeaderMap) -> Result<(User, Caller)> {
     let changes_state = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE" | "TRACE");
     let csrf = header_text(headers, "x-csrf-token");
     if state.config.csrf_protection && changes_state && csrf.is_none_or(|t| t.is_empty()) {
         return Err(denied("authz.missing_csrf_token"));
     }
     let secret = crate::session::cookie(headers, &state.config.session_cookie).ok_or_else(|| denied("authz.invalid_session"))?;
-    let session =
-        state.core.auth().resolve_session(&secret, client.info.ip, &client.info.user_agent).await.map_err(|e| match e.code {
+    let (session, caller) =
+        state.core.auth().resolve_session(&secret, client.info.ip, client.origin()).await.map_err(|e| match e.code {
             keyhall_core::ErrorCode::SessionInvalid => denied("authz.invalid_session"),
             keyhall_core::ErrorCode::SessionMismatch => denied("authz.client_session_mismatch"),
-            _ => BarongError::internal(e),
+            _ => e.into(),
         })?;
     if state.config.csrf_protection
         && changes_state
@@ -176,7 +180,7 @@ async fn cookie_holder(state: &State, method: &Method, client: &Client, headers:
     if !user.status.may_sign_in() {
         return Err(denied("authz.user_not_active"));
     }
-    Ok(user)
+    Ok((user, caller))
 }
 
 /// The caller's token: reused while the holder's state and role are unchanged (signing costs
@@ -186,41 +190,7 @@ async fn token_for(state: &State, user: &User) -> Result<String> {
     if let Some(token) = state.issued_jwts.get(&cache_key) {
         return Ok(token);
     }
-    let labels = state.core.identity().labels(user.id).await.map_err(BarongError::internal)?;
-    let now = state.core.now();
-    let settings = state.core.settings();
-    let mut claims = json!({
-        "uid": user.uid,
-        "email": user.email,
-        "role": user.role,
-        "level": keyhall_core::identity::labels::level(&labels),
-        "state": user.status.as_str(),
-        "iat": now.unix_timestamp(),
-        "exp": (now + state.config.jwt_ttl).unix_timestamp(),
-        "sub": "session",
-        "iss": settings.token_issuer,
-        "aud": settings.token_audience,
-        "jti": hex_id(),
-    });
-    if user.owner_id.is_none() {
-        claims["username"] = json!(user.username);
-        let referral = match user.referral_id {
-            Some(r) => state
-                .core
-                .identity()
-                .find_user(user.tenant_id, &r.to_string())
-                .await
-                .map_err(BarongError::internal)?
-                .map(|u| u.uid),
-            None => None,
-        };
-        claims["referral_id"] = json!(referral);
-    }
-    let token = state.core.auth().sign_jwt(&claims).await.map_err(BarongError::internal)?;
+    let token = state.core.barong().sign_session_token(user, state.config.jwt_ttl).await.map_err(BarongError::internal)?;
     state.issued_jwts.insert(cache_key, token.clone());
     Ok(token)
-}
-
-fn hex_id() -> String {
-    keyhall_crypto::random::string_from(b"0123456789abcdef", 20)
 }

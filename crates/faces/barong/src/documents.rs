@@ -85,7 +85,7 @@ fn limit_error(e: DomainError) -> BarongError {
     match e.code {
         ErrorCode::DocumentLimitReached => BarongError::new(400, "resource.documents.limit_reached"),
         ErrorCode::DocumentLimitWillBeReached => BarongError::new(400, "resource.documents.limit_will_be_reached"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     }
 }
 
@@ -139,7 +139,7 @@ pub async fn upload(AxumState(state): AxumState<State>, b: Bearer, Form { p, upl
     };
     let broken = documents::check(&new, rules);
     if !broken.is_empty() {
-        return Err(BarongError::many(422, broken));
+        return Err(crate::errors::violations(&broken));
     }
     state.core.identity().add_documents(&b.caller, &b.user, new, rules).await.map_err(limit_error)?;
     Ok(uploaded())
@@ -164,7 +164,7 @@ pub async fn upload_address(AxumState(state): AxumState<State>, b: Bearer, Form 
     };
     let broken = documents::check(&new, &state.config.upload_rules);
     if !broken.is_empty() {
-        return Err(BarongError::many(422, broken));
+        return Err(crate::errors::violations(&broken));
     }
     state.core.identity().add_documents(&b.caller, &b.user, new, &state.config.upload_rules).await.map_err(limit_error)?;
     Ok(uploaded())
@@ -187,7 +187,7 @@ pub async fn file(
     let signature = signed.signature.unwrap_or_default();
     let (doc, content) = state.core.identity().open_upload(&id, expires, &signature).await.map_err(|e| match e.code {
         ErrorCode::DocumentNotFound => BarongError::new(404, "record.not_found"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     })?;
     let headers = [
         (header::CONTENT_TYPE, documents::content_type(&doc.file_name)),

@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use keyhall_core::{DomainError, ErrorCode};
+use keyhall_core::{DomainError, ErrorCode, ErrorKind, Rule, Violation};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BarongError {
@@ -43,29 +43,55 @@ impl IntoResponse for BarongError {
     }
 }
 
-/// Errors the core raises that mean the same thing on every Barong endpoint; anything else
-/// an endpoint must map itself (an unmapped one is a 500, logged).
+/// A broken model rule as Barong words it: `<field>.<rule>`, with the messages of its file
+/// uploader and country check where Barong has them.
+pub fn violation(v: &Violation) -> String {
+    let message = match &v.rule {
+        Rule::CountryCode => "must have alpha2 or alpha3 format".to_string(),
+        Rule::FileType { extension, allowed } => {
+            format!("You are not allowed to upload {extension:?} files, allowed types: {}", allowed.join(", "))
+        }
+        Rule::FileEmpty => "File size should be greater than 1 Byte".to_string(),
+        Rule::FileTooLarge { max_bytes } => format!("File size should be less than {} MB", max_bytes / (1024 * 1024)),
+        rule => rule.name().to_string(),
+    };
+    format!("{}.{message}", v.field)
+}
+
+/// Every rule a request broke, in Barong's words (422).
+pub fn violations(list: &[Violation]) -> BarongError {
+    BarongError::many(422, list.iter().map(violation).collect())
+}
+
+/// Core errors as Barong answers them on any endpoint: the codes whose words Barong shares
+/// everywhere, then every other code by its kind. Endpoints whose Barong words differ map
+/// those codes first; nothing a face leaves unmapped becomes a 500 unless it is internal.
 impl From<DomainError> for BarongError {
     fn from(e: DomainError) -> Self {
-        let field = e.field.as_deref().unwrap_or("").to_string();
-        let detail = e.detail.clone().unwrap_or_default();
+        if !e.violations.is_empty() {
+            return violations(&e.violations);
+        }
+        let field = e.field.as_deref().unwrap_or("record");
         match e.code {
             ErrorCode::PasswordRequirements => Self::new(422, "password.requirements"),
             ErrorCode::PasswordWeak => Self::new(422, "password.weak"),
             ErrorCode::EmailTaken => Self::new(422, "email.taken"),
             ErrorCode::UsernameTaken => Self::new(422, "username.taken"),
             ErrorCode::LabelKeyTaken => Self::new(422, "key.taken"),
-            ErrorCode::UserNotFound | ErrorCode::LabelNotFound | ErrorCode::ApiKeyNotFound => Self::new(404, "record.not_found"),
-            ErrorCode::InvalidParameter if !field.is_empty() && !detail.is_empty() && !detail.contains(' ') => {
-                Self::new(422, format!("{field}.{detail}"))
-            }
-            // Model rules the core checked all at once: `first_name.invalid,state.exists`.
-            ErrorCode::InvalidParameter
-                if field.is_empty() && !detail.is_empty() && detail.split(',').all(|r| r.contains('.')) =>
-            {
-                Self::many(422, detail.split(',').map(str::to_string).collect())
-            }
-            _ => Self::internal(e),
+            ErrorCode::MissingParameter => Self::new(422, format!("{field}.missing")),
+            _ => match e.kind() {
+                ErrorKind::NotFound => Self::new(404, "record.not_found"),
+                ErrorKind::Invalid => Self::new(422, format!("{field}.invalid")),
+                ErrorKind::Conflict => Self::new(422, format!("{field}.taken")),
+                ErrorKind::Unauthenticated => Self::new(401, "authz.invalid_session"),
+                ErrorKind::Forbidden => Self::new(403, "authz.invalid_permission"),
+                ErrorKind::RateLimited => Self::new(429, "identity.session.too_many_attempts"),
+                ErrorKind::Unavailable => {
+                    tracing::warn!(error = %e, "a service keyhall depends on failed");
+                    Self::new(503, "server.unavailable")
+                }
+                ErrorKind::Internal => Self::internal(e),
+            },
         }
     }
 }

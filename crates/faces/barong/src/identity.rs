@@ -3,13 +3,13 @@
 use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
-use keyhall_core::auth::action_tokens::{ActionTokenError, Purpose};
+use keyhall_core::ErrorCode;
+use keyhall_core::auth::action_tokens::{ActionTokenError, Purpose, TokenHolder};
 use keyhall_core::auth::login::LoginRefusal;
 use keyhall_core::auth::sessions::OpenedSession;
 use keyhall_core::credentials::PasswordPolicy;
 use keyhall_core::identity::registration::{Registration, check_user_data, check_username};
 use keyhall_core::identity::users::{USER_UID_PREFIX, UserStatus};
-use keyhall_core::{Actor, Caller, ErrorCode};
 use serde_json::Value;
 
 use crate::State;
@@ -67,7 +67,7 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
         Some(d) => match check_user_data(&d) {
             Ok(d) => Some(d),
             Err(reason) => {
-                errors.push(format!("data.{reason}"));
+                errors.push(crate::errors::violation(&reason));
                 None
             }
         },
@@ -87,7 +87,7 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
         Some(u) => match check_username(&u) {
             Ok(u) => Some(u),
             Err(reasons) => {
-                errors.extend(reasons.iter().map(|r| format!("username.{r}")));
+                errors.extend(reasons.iter().map(crate::errors::violation));
                 None
             }
         },
@@ -111,11 +111,10 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
     let user = core.identity().register_user(tenant, registration, &client.origin()).await.map_err(|e| match e.code {
         ErrorCode::EmailTaken => BarongError::new(422, "email.taken"),
         ErrorCode::UsernameTaken => BarongError::new(422, "username.taken"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     })?;
     if user.status == UserStatus::Pending {
-        let caller = Caller { tenant_id: tenant, actor: Actor::User(user.id), origin: client.origin() };
-        core.identity().send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
+        core.identity().request_email_verification(&user, client.origin()).await.map_err(BarongError::internal)?;
     }
     with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }
@@ -125,7 +124,7 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
 pub async fn access(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("whitelink_token").finish()?;
     let tenant = state.config.tenant_id;
-    let caller = Caller { tenant_id: tenant, actor: Actor::System, origin: client.origin() };
+    let caller = state.core.auth().visitor(tenant, client.origin());
     let token = p.text("whitelink_token").unwrap_or_default();
     state.core.auth().use_whitelink(&caller, &token).await.map_err(|e| match e.code {
         ErrorCode::WhitelinkInvalid => BarongError::new(422, "identity.user.access.invalid_token"),
@@ -149,8 +148,7 @@ pub async fn email_generate_code(AxumState(state): AxumState<State>, Input { p, 
         state.core.identity().user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
         && user.status != UserStatus::Active
     {
-        let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
-        state.core.identity().send_email_verification(&caller, &user).await.map_err(BarongError::internal)?;
+        state.core.identity().request_email_verification(&user, client.origin()).await.map_err(BarongError::internal)?;
     }
     Ok(StatusCode::CREATED.into_response())
 }
@@ -165,24 +163,21 @@ fn token_error(e: ActionTokenError) -> BarongError {
 pub async fn email_confirm_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("token").finish()?;
     let core = &state.core;
-    let claims = core
+    let token = p.text("token").unwrap_or_default();
+    let holder = core
         .auth()
-        .decode_action_token(&p.text("token").unwrap_or_default(), Purpose::Confirmation)
+        .action_token_holder(state.config.tenant_id, &token, Purpose::Confirmation, client.origin())
         .await
         .map_err(BarongError::internal)?
         .map_err(token_error)?;
-    let email = claims.get("email").and_then(Value::as_str).unwrap_or_default();
-    let user = core.identity().user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)?;
-    let Some(user) = user.filter(|u| u.status != UserStatus::Active) else {
+    let Some(TokenHolder { user, caller, jti }) = holder.filter(|h| h.user.status != UserStatus::Active) else {
         return Err(BarongError::new(422, "identity.user.active_or_doesnt_exist"));
     };
-    let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
     core.auth()
-        .consume_action_token(user.id, Purpose::Confirmation, jti)
+        .consume_action_token(user.id, Purpose::Confirmation, &jti)
         .await
         .map_err(BarongError::internal)?
         .map_err(token_error)?;
-    let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
     let user =
         core.identity().set_private_label(&caller, &user, "email", Some("verified")).await.map_err(BarongError::internal)?;
     with_new_session(&state, &client, &user, StatusCode::CREATED).await
@@ -195,8 +190,7 @@ pub async fn password_generate_code(AxumState(state): AxumState<State>, Input { 
     if let Some(user) =
         state.core.identity().user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
     {
-        let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
-        state.core.identity().send_password_reset(&caller, &user).await.map_err(BarongError::internal)?;
+        state.core.identity().request_password_reset(&user, client.origin()).await.map_err(BarongError::internal)?;
     }
     Ok(StatusCode::CREATED.into_response())
 }
@@ -216,24 +210,17 @@ pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p
         return Err(BarongError::new(422, "identity.user.passwords_doesnt_match"));
     }
     let core = &state.core;
-    let claims = core
+    let token = p.text("reset_password_token").unwrap_or_default();
+    let TokenHolder { user, caller, jti } = core
         .auth()
-        .decode_action_token(&p.text("reset_password_token").unwrap_or_default(), Purpose::Reset)
+        .action_token_holder(state.config.tenant_id, &token, Purpose::Reset, client.origin())
         .await
         .map_err(BarongError::internal)?
-        .map_err(token_error)?;
-    let uid = claims.get("uid").and_then(Value::as_str).unwrap_or_default();
-    let user = core
-        .identity()
-        .user_by_uid(state.config.tenant_id, uid)
-        .await
-        .map_err(BarongError::internal)?
+        .map_err(token_error)?
         .ok_or_else(|| BarongError::new(422, "identity.user.utilized_token"))?;
     // A too-weak password does not burn the token: check it first.
     PasswordPolicy::BARONG.check("password", &password)?;
-    let jti = claims.get("jti").and_then(Value::as_str).unwrap_or_default();
-    core.auth().consume_action_token(user.id, Purpose::Reset, jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
-    let caller = Caller { tenant_id: user.tenant_id, actor: Actor::User(user.id), origin: client.origin() };
+    core.auth().consume_action_token(user.id, Purpose::Reset, &jti).await.map_err(BarongError::internal)?.map_err(token_error)?;
     core.credentials().set_password(&caller, &user, &password, &PasswordPolicy::BARONG, None).await?;
     Ok(StatusCode::CREATED.into_response())
 }

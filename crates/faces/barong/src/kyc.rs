@@ -69,7 +69,7 @@ fn phone_error(e: DomainError) -> BarongError {
             tracing::warn!(error = %e, "verification text not sent");
             BarongError::new(422, "resource.phone.twilio_unexpected")
         }
-        _ => BarongError::internal(e),
+        _ => e.into(),
     }
 }
 

@@ -99,8 +99,6 @@ impl BarongConfig {
 pub struct Barong {
     core: Arc<Core>,
     config: BarongConfig,
-    /// Verified bearer tokens (until shortly before they expire).
-    verified_jwts: moka::sync::Cache<String, serde_json::Value>,
     /// Tokens authorize handed out recently, per holder, reused until near expiry.
     issued_jwts: moka::sync::Cache<String, String>,
     /// Session holders seen recently: authorize needs their state and role on every call.
@@ -123,10 +121,6 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
         uploads,
         core,
         config,
-        verified_jwts: moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(std::time::Duration::from_secs(60))
-            .build(),
         issued_jwts: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(30)).build(),
         users: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(2)).build(),
     });

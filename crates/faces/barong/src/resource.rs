@@ -29,7 +29,7 @@ pub async fn me(AxumState(state): AxumState<State>, b: Bearer) -> Result<Respons
 
 pub async fn update_me(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user").requires_filled("data").finish()?;
-    let data = check_user_data(&p.text("data").unwrap_or_default()).map_err(|r| BarongError::new(422, format!("data.{r}")))?;
+    let data = check_user_data(&p.text("data").unwrap_or_default()).map_err(|v| crate::errors::violations(&[v]))?;
     let user = state.core.identity().set_user_data(&b.caller, &b.user, data).await?;
     full(&state, &user).await
 }
@@ -197,7 +197,7 @@ pub async fn otp_generate_qrcode(AxumState(state): AxumState<State>, b: Bearer) 
     let enrolment =
         state.core.credentials().start_totp_enrolment(&b.caller, &state.config.app_name).await.map_err(|e| match e.code {
             ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
-            _ => BarongError::internal(e),
+            _ => e.into(),
         })?;
     let png = crate::qr::png(&enrolment.otpauth_uri, 6).ok_or_else(|| BarongError::internal("QR code"))?;
     let barcode = base64::engine::general_purpose::STANDARD.encode(png);
@@ -214,7 +214,7 @@ pub async fn otp_enable(AxumState(state): AxumState<State>, b: Bearer, Input { p
     state.core.credentials().confirm_totp_enrolment(&b.caller, &code).await.map_err(|e| match e.code {
         ErrorCode::TotpAlreadyEnabled => BarongError::new(400, "resource.otp.already_enabled"),
         ErrorCode::TotpInvalidCode => BarongError::new(422, "resource.otp.invalid"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     })?;
     let core = &state.core;
     core.identity().set_private_label(&b.caller, &b.user, "otp", Some("enabled")).await.map_err(BarongError::internal)?;
@@ -226,7 +226,7 @@ pub async fn otp_disable(AxumState(state): AxumState<State>, b: Bearer, Input { 
     state.core.credentials().disable_totp_with_code(&b.caller, &code).await.map_err(|e| match e.code {
         ErrorCode::TotpNotEnabled => BarongError::new(400, "resource.otp.not_enabled"),
         ErrorCode::TotpInvalidCode | ErrorCode::TotpCodeReused => BarongError::new(422, "resource.otp.invalid"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     })?;
     state.core.identity().set_private_label(&b.caller, &b.user, "otp", None).await.map_err(BarongError::internal)?;
     Ok(StatusCode::OK.into_response())
@@ -278,11 +278,11 @@ pub async fn create_data_storage(AxumState(state): AxumState<State>, b: Bearer, 
     let (title, data) = (p.text("title").unwrap_or_default(), p.text("data").unwrap_or_default());
     let broken = keyhall_core::barong::data_storage::check(&title, &data, &state.config.storage_titles);
     if !broken.is_empty() {
-        return Err(BarongError::many(422, broken));
+        return Err(crate::errors::violations(&broken));
     }
     state.core.barong().create_data_storage(&b.caller, &b.user, &title, &data).await.map_err(|e| match e.code {
         ErrorCode::DataStorageTitleTaken => BarongError::new(422, "title.taken"),
-        _ => BarongError::internal(e),
+        _ => e.into(),
     })?;
     Ok(StatusCode::CREATED.into_response())
 }

@@ -4,8 +4,7 @@ use axum::extract::FromRequestParts;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
 use keyhall_core::identity::users::User;
-use keyhall_core::{Caller, Origin};
-use serde_json::Value;
+use keyhall_core::{Caller, ErrorCode, Origin};
 
 use crate::State;
 use crate::errors::BarongError;
@@ -61,40 +60,22 @@ pub struct Bearer {
     pub caller: Caller,
 }
 
-async fn verify_bearer(state: &State, parts: &Parts) -> Result<Value, BarongError> {
-    let invalid = || BarongError::new(401, "jwt.decode_and_verify");
-    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(invalid)?;
-    let token = header.strip_prefix("Bearer ").filter(|t| !t.is_empty()).ok_or_else(invalid)?;
-    let now = state.core.now().unix_timestamp();
-    if let Some(claims) = state.verified_jwts.get(token) {
-        keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
-        return Ok(claims);
-    }
-    let keys = state.core.auth().signing_keys().await.map_err(BarongError::internal)?;
-    let claims = keys.verifier.verify(token).map_err(|_| invalid())?;
-    keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
-    if claims.get("sub").and_then(Value::as_str) != Some("session") || claims.get("jti").and_then(Value::as_str).is_none() {
-        return Err(invalid());
-    }
-    state.verified_jwts.insert(token.to_string(), claims.clone());
-    Ok(claims)
-}
-
 impl FromRequestParts<State> for Bearer {
     type Rejection = BarongError;
 
     async fn from_request_parts(parts: &mut Parts, state: &State) -> Result<Self, Self::Rejection> {
-        let claims = verify_bearer(state, parts).await?;
-        let uid = claims.get("uid").and_then(Value::as_str).unwrap_or_default();
-        let user = state
-            .core
-            .identity()
-            .user_by_uid(state.config.tenant_id, uid)
-            .await
-            .map_err(BarongError::internal)?
-            .ok_or_else(|| BarongError::new(404, "record.not_found"))?;
+        let invalid = || BarongError::new(401, "jwt.decode_and_verify");
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(invalid)?;
+        let token = header.strip_prefix("Bearer ").filter(|t| !t.is_empty()).ok_or_else(invalid)?;
         let origin = keyhall_http::client::client_info(parts).origin();
-        let caller = Caller { tenant_id: user.tenant_id, actor: keyhall_core::Actor::User(user.id), origin };
+        let (user, caller) =
+            state.core.barong().authenticate_session_token(state.config.tenant_id, token, origin).await.map_err(|e| {
+                match e.code {
+                    ErrorCode::InvalidToken => invalid(),
+                    ErrorCode::UserNotFound => BarongError::new(404, "record.not_found"),
+                    _ => BarongError::internal(e),
+                }
+            })?;
         Ok(Bearer { user, caller })
     }
 }

@@ -11,8 +11,7 @@ use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::{HeaderMap, Method, header};
-use keyhall_core::auth::api_tokens::ApiToken;
-use keyhall_core::{Caller, Core, DomainError, ErrorCode};
+use keyhall_core::{Caller, Capability, Core, DomainError, ErrorCode};
 use keyhall_http::FormPairs;
 use keyhall_http::form::FormError;
 
@@ -27,7 +26,6 @@ pub type Handler = fn(Ctx) -> HandlerFuture;
 pub struct Ctx {
     pub core: Arc<Core>,
     pub caller: Caller,
-    pub token: std::sync::Arc<ApiToken>,
     pub form: FormPairs,
     /// True when the request authenticated with `Authorization: Bearer`.
     pub bearer: bool,
@@ -168,11 +166,9 @@ async fn run(
     })?;
     let (secret, bearer) = credentials(&headers, &form, endpoint)?;
     let authenticated = core.auth().authenticate_token(&secret, client.origin()).await.map_err(ApiError::from)?;
-    if !authenticated.token.allows(endpoint.action) {
-        return Err(ApiError::from(DomainError::new(ErrorCode::PermissionDenied)));
-    }
+    authenticated.caller.require(Capability::TokenAction(endpoint.action)).map_err(ApiError::from)?;
     check_params(endpoint, &form)?;
-    let ctx = Ctx { core, caller: authenticated.caller, token: authenticated.token, form, bearer, config, rendered };
+    let ctx = Ctx { core, caller: authenticated.caller, form, bearer, config, rendered };
     (endpoint.handler)(ctx).await
 }
 

@@ -2,16 +2,22 @@
 //! message that names the offending parameter.
 
 use http::StatusCode;
-use keyhall_core::{DomainError, ErrorCode};
+use keyhall_core::{DomainError, ErrorCode, ErrorKind};
 
 use crate::reply::ApiError;
 
 pub const NO_ACCESS: &str = "You do not have access to this resource.";
 
+/// Comet's status and message for a core error: the codes Comet documents first, then every
+/// other code by its kind (so a code added for another face needs no line here).
 pub fn to_api_error(e: DomainError) -> ApiError {
     use ErrorCode::*;
     let field = e.field.as_deref().unwrap_or("");
-    let detail = e.detail.as_deref().unwrap_or("");
+    let detail = match (&e.detail, e.violations.first()) {
+        (Some(d), _) => d.clone(),
+        (None, Some(v)) => v.rule.describe(),
+        (None, None) => String::new(),
+    };
     let with_detail = |base: String| if detail.is_empty() { base } else { format!("{base}: {detail}") };
     let (status, message) = match e.code {
         MissingParameter => (StatusCode::BAD_REQUEST, with_detail(format!("Missing required parameter '{field}'"))),
@@ -37,13 +43,9 @@ pub fn to_api_error(e: DomainError) -> ApiError {
             (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': a user with this email already exists"))
         }
         UsernameTaken => (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this username is taken")),
-        PasswordRequirements | PasswordWeak => {
+        PasswordRequirements | PasswordWeak | TokenEscalation | TokenUnknownAction | TotpInvalidSecret => {
             (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'")))
         }
-        TokenEscalation | TokenUnknownAction => {
-            (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'")))
-        }
-        TotpInvalidSecret => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
         TotpInvalidCode => {
             (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': the code is not valid for this secret now"))
         }
@@ -53,55 +55,28 @@ pub fn to_api_error(e: DomainError) -> ApiError {
             StatusCode::BAD_REQUEST,
             with_detail("Invalid value for parameter 'webauthn_challenge_response': the credential was rejected".into()),
         ),
-        PrimaryContactUndeletable
-        | LicenseArchived
-        | HostedInstanceDeleting
-        | CloudViewInvalidState
-        | TenantHasActiveServices => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
         HostedDomainTaken => {
             (StatusCode::BAD_REQUEST, format!("Invalid value for parameter '{field}': this domain is already in use"))
         }
         EndpointRemoved => (StatusCode::GONE, "Endpoint removed".into()),
-        // Raised only by other faces' commands.
-        TotpAlreadyEnabled
-        | TotpNotEnabled
-        | LabelKeyTaken
-        | LabelNotFound
-        | LabelPrivate
-        | ApiKeyNotFound
-        | DataStorageTitleTaken
-        | ProfileOpenExists
-        | ProfileNotEditable
-        | PhoneInvalidNumber
-        | PhoneVerifiedElsewhere
-        | PhoneExists
-        | PhoneNotFound
-        | PhoneCodeInvalid
-        | SmsNotSent
-        | SmsLimitReached
-        | DocumentLimitReached
-        | DocumentLimitWillBeReached
-        | DocumentNotFound
-        | WhitelinkInvalid
-        | RestrictionTaken
-        | InvalidCredentials
-        | AccountLocked => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
-        Internal => {
-            tracing::error!(error = %e, "internal error");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into())
-        }
+        _ => match e.kind() {
+            ErrorKind::NotFound => (StatusCode::NOT_FOUND, with_detail(format!("Not found ({field})"))),
+            ErrorKind::Invalid => (StatusCode::BAD_REQUEST, with_detail(format!("Invalid value for parameter '{field}'"))),
+            ErrorKind::Unauthenticated => (StatusCode::UNAUTHORIZED, "Invalid or revoked API token".into()),
+            ErrorKind::Forbidden => (StatusCode::UNAUTHORIZED, NO_ACCESS.into()),
+            ErrorKind::Conflict => (StatusCode::BAD_REQUEST, with_detail("The request cannot be completed".into())),
+            ErrorKind::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many requests; try again later".into()),
+            ErrorKind::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable; try again later".into()),
+            ErrorKind::Internal => {
+                tracing::error!(error = %e, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into())
+            }
+        },
     };
     ApiError::new(status, message)
 }
 
 /// Renames core field names to this endpoint's parameter names (`email` → `target_email`).
 pub fn rename(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(DomainError) -> ApiError {
-    move |mut e| {
-        if let Some(f) = e.field.as_deref()
-            && let Some((_, to)) = pairs.iter().find(|(from, _)| *from == f)
-        {
-            e.field = Some((*to).into());
-        }
-        to_api_error(e)
-    }
+    move |e| to_api_error(pairs.iter().fold(e, |e, (from, to)| e.rename_field(from, to)))
 }

@@ -360,11 +360,8 @@ barong!(service_accounts_and_their_keys, |srv: TestServer, sink: SmtpSink| async
     let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
     let core = &srv.running.core;
     let owner = core.identity().user_by_email(tenant, "owner@example.com").await.unwrap().unwrap();
-    let account = core
-        .identity()
-        .create_service_account(&keyhall_core::Caller::system(tenant), &owner, None, Some("sa_maker"))
-        .await
-        .unwrap();
+    let account =
+        core.identity().create_service_account(&core.auth().operator(tenant), &owner, None, Some("sa_maker")).await.unwrap();
     assert!(account.uid.starts_with("SI"));
     // Case 51.
     let list = resource(&srv, &bearer, Method::GET, "/service_accounts", None).await.json();

@@ -270,7 +270,7 @@ barong!(banned_users_are_refused, |srv: TestServer, sink: SmtpSink| async move {
     let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
     let core = &srv.running.core;
     let user = core.identity().user_by_email(tenant, "ban@example.com").await.unwrap().unwrap();
-    core.identity().set_private_label(&keyhall_core::Caller::system(tenant), &user, "ban", Some("fraud")).await.unwrap();
+    core.identity().set_private_label(&core.auth().operator(tenant), &user, "ban", Some("fraud")).await.unwrap();
     // Case 30 and case 4 (the cached session expires within seconds).
     srv.eventually("the ban reaches authorize", || {
         let mut b = b.clone();

@@ -19,7 +19,7 @@ fn from(ip: &str) -> Browser {
 
 async fn operator(srv: &TestServer) -> keyhall_core::Caller {
     let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
-    keyhall_core::Caller { tenant_id: tenant, actor: keyhall_core::Actor::Operator, origin: Default::default() }
+    srv.running.core.auth().operator(tenant)
 }
 
 barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
@@ -47,8 +47,8 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     assert_errors(&from("7.7.7.7").authorize(&srv, Method::GET, PUBLIC, false).await, 471, &["authz.restrict.maintenance"]);
     assert_errors(&from("1.1.1.1").authorize(&srv, Method::GET, PUBLIC, false).await, 471, &["authz.restrict.maintenance"]);
     assert_eq!(from("9.9.9.9").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
-    for r in core.auth().restrictions(op.tenant_id).await.unwrap().iter() {
-        assert!(core.auth().remove_restriction(&op, &r.id).await.unwrap());
+    for r in core.auth().restrictions(op.tenant_id()).await.unwrap().iter() {
+        assert!(core.auth().remove_restriction(&op, r.id).await.unwrap());
     }
     // blocklogin only refuses signing in.
     core.auth().add_restriction(&op, "blocklogin", "ip", "5.5.5.5", Some(425)).await.unwrap();
@@ -64,9 +64,9 @@ barong!(restrictions_by_address, |srv: TestServer, _sink: SmtpSink| async move {
     assert_eq!(from("5.5.5.5").authorize(&srv, Method::GET, PUBLIC, false).await.status, 200);
     assert_eq!(from("6.6.6.6").authorize(&srv, Method::POST, SIGN_IN, false).await.status, 200);
     let bad = core.auth().add_restriction(&op, "blacklist", "ip", "1.2.3", None).await.unwrap_err();
-    assert_eq!(bad.detail.as_deref(), Some("value.invalid"));
+    assert_eq!(bad.violations, [keyhall_core::Violation::new("value", keyhall_core::Rule::Invalid)]);
     let q = keyhall_core::audit::AuditQuery {
-        tenant_id: Some(op.tenant_id),
+        tenant_id: Some(op.tenant_id()),
         action_prefix: Some("restriction.".into()),
         limit: 100,
         ..Default::default()
@@ -107,7 +107,7 @@ barong!(whitelist_links, |srv: TestServer, _sink: SmtpSink| async move {
         422,
         &["identity.user.access.invalid_token"],
     );
-    let list = core.auth().restrictions(op.tenant_id).await.unwrap();
+    let list = core.auth().restrictions(op.tenant_id()).await.unwrap();
     assert_eq!(
         list.iter().filter(|r| r.category == "whitelist").map(|r| r.value.as_str()).collect::<Vec<_>>(),
         ["3.3.3.3", "4.4.4.4"]

@@ -64,7 +64,7 @@ both!(list_masks_secrets_and_tracks_use, |srv: TestServer| async move {
         .running
         .core
         .auth()
-        .list_tokens(&keyhall_core::Caller::operator(keyhall_types::TenantId::parse(&c.id).unwrap()))
+        .list_tokens(&srv.running.core.auth().operator(keyhall_types::TenantId::parse(&c.id).unwrap()))
         .await
         .unwrap();
     assert!(stored.iter().all(|t| t.last_used_at.is_some()));

@@ -114,16 +114,17 @@ both!(patch_and_delete, |srv: TestServer| async move {
     assert_eq!(before, srv.snapshot(&c).await);
 
     // A deleted user's tokens stop working.
-    let caller = keyhall_core::Caller {
-        tenant_id: TenantId::parse(&c.id).unwrap(),
-        actor: keyhall_core::Actor::User(UserId::parse(id).unwrap()),
-        origin: Default::default(),
-    };
+    let operator = srv.running.core.auth().operator(TenantId::parse(&c.id).unwrap());
     let issued = srv
         .running
         .core
         .auth()
-        .issue_token(&caller, None, &["License::ListLicenses".to_string()], keyhall_core::comet::actions::ALL)
+        .issue_token_to(
+            &operator,
+            UserId::parse(id).unwrap(),
+            &["License::ListLicenses".to_string()],
+            keyhall_core::comet::actions::ALL,
+        )
         .await
         .unwrap();
     let user_token = issued.secret.expose().clone();

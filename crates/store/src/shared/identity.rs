@@ -8,7 +8,7 @@ const LABEL_COLS: &str = "id, user_id, key, value, scope, description, created_a
 
 fn label_from_row(row: &DbRow) -> Result<Label> {
     Ok(Label {
-        id: col(row, "id")?,
+        id: col_id(row, "id")?,
         user_id: col_id(row, "user_id")?,
         key: col(row, "key")?,
         value: col(row, "value")?,
@@ -21,7 +21,7 @@ fn label_from_row(row: &DbRow) -> Result<Label> {
 
 fn api_key_from_row(row: &DbRow) -> Result<ApiKey> {
     Ok(ApiKey {
-        id: col(row, "id")?,
+        id: col_id(row, "id")?,
         tenant_id: col_id(row, "tenant_id")?,
         holder_id: col_id(row, "holder_id")?,
         kid: col(row, "kid")?,
@@ -42,7 +42,7 @@ async fn insert_label_row(conn: &mut <Db as sqlx::Database>::Connection, l: &Lab
         "INSERT INTO labels (id, user_id, key, value, scope, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     };
     sqlx::query(sql)
-        .bind(&l.id)
+        .bind(l.id.to_string())
         .bind(l.user_id.to_string())
         .bind(&l.key)
         .bind(&l.value)
@@ -129,7 +129,7 @@ impl keyhall_core::ports::ApiKeyRepo for Store {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO api_keys ({API_KEY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         )))
-        .bind(&k.id)
+        .bind(k.id.to_string())
         .bind(k.tenant_id.to_string())
         .bind(k.holder_id.to_string())
         .bind(&k.kid)
@@ -387,7 +387,7 @@ impl keyhall_core::ports::DataStorageRepo for Store {
         rows.iter()
             .map(|r| {
                 Ok(keyhall_core::barong::data_storage::DataStorage {
-                    id: col(r, "id")?,
+                    id: col_id(r, "id")?,
                     user_id: col_id(r, "user_id")?,
                     title: col(r, "title")?,
                     data: col(r, "data")?,
@@ -401,7 +401,7 @@ impl keyhall_core::ports::DataStorageRepo for Store {
     async fn insert_data_storage(&self, d: &keyhall_core::barong::data_storage::DataStorage, label: &Label, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO data_storages (id, user_id, title, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&d.id)
+            .bind(d.id.to_string())
             .bind(d.user_id.to_string())
             .bind(&d.title)
             .bind(&d.data)

@@ -18,7 +18,7 @@ fn col_date(row: &DbRow, name: &str) -> Result<Option<time::Date>> {
 
 fn profile_from_row(row: &DbRow) -> Result<Profile> {
     Ok(Profile {
-        id: col(row, "id")?,
+        id: col_id(row, "id")?,
         user_id: col_id(row, "user_id")?,
         details: ProfileDetails {
             first_name: col(row, "first_name")?,
@@ -53,7 +53,7 @@ fn bind_details<'q>(
 
 fn phone_from_row(row: &DbRow) -> Result<Phone> {
     Ok(Phone {
-        id: col(row, "id")?,
+        id: col_id(row, "id")?,
         tenant_id: col_id(row, "tenant_id")?,
         user_id: col_id(row, "user_id")?,
         country: col(row, "country")?,
@@ -87,7 +87,7 @@ impl keyhall_core::ports::ProfileRepo for Store {
             "INSERT INTO profiles (id, user_id, {DETAIL_COLS}, state, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         )))
-        .bind(&p.id)
+        .bind(p.id.to_string())
         .bind(p.user_id.to_string());
         bind_details(insert, &p.details)
             .bind(p.state.as_str())
@@ -110,7 +110,7 @@ impl keyhall_core::ports::ProfileRepo for Store {
         let done = bind_details(update, &p.details)
             .bind(p.state.as_str())
             .bind(ts(p.updated_at))
-            .bind(&p.id)
+            .bind(p.id.to_string())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -163,7 +163,7 @@ impl keyhall_core::ports::PhoneRepo for Store {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO phones ({PHONE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         )))
-        .bind(&p.id)
+        .bind(p.id.to_string())
         .bind(p.tenant_id.to_string())
         .bind(p.user_id.to_string())
         .bind(&p.country)
@@ -185,7 +185,7 @@ impl keyhall_core::ports::PhoneRepo for Store {
         let done = sqlx::query("UPDATE phones SET validated_at = $1, updated_at = $2 WHERE id = $3 AND validated_at IS NULL")
             .bind(p.validated_at.map(ts))
             .bind(ts(p.updated_at))
-            .bind(&p.id)
+            .bind(p.id.to_string())
             .execute(&mut *tx)
             .await
             .map_err(crate::errors::unique_or(ErrorCode::PhoneVerifiedElsewhere))?;
@@ -195,7 +195,7 @@ impl keyhall_core::ports::PhoneRepo for Store {
                 "INSERT INTO labels (id, user_id, key, value, scope, description, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, key, scope) DO NOTHING",
             )
-            .bind(&label.id)
+            .bind(label.id.to_string())
             .bind(label.user_id.to_string())
             .bind(&label.key)
             .bind(&label.value)
@@ -216,7 +216,7 @@ const DOCUMENT_COLS: &str = "id, user_id, doc_type, doc_number, doc_expire, doc_
 
 fn document_from_row(row: &DbRow) -> Result<keyhall_core::identity::documents::Document> {
     Ok(keyhall_core::identity::documents::Document {
-        id: col(row, "id")?,
+        id: col_id(row, "id")?,
         user_id: col_id(row, "user_id")?,
         doc_type: col(row, "doc_type")?,
         doc_number: col(row, "doc_number")?,
@@ -244,9 +244,9 @@ impl keyhall_core::ports::DocumentRepo for Store {
             .collect()
     }
 
-    async fn document_file(&self, id: &str) -> Result<Option<(keyhall_core::identity::documents::Document, Vec<u8>)>> {
+    async fn document_file(&self, id: keyhall_types::DocumentId) -> Result<Option<(keyhall_core::identity::documents::Document, Vec<u8>)>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {DOCUMENT_COLS}, content FROM documents WHERE id = $1")))
-            .bind(id)
+            .bind(id.to_string())
             .fetch_optional(self.read_pool())
             .await
             .map_err(db)?;
@@ -288,7 +288,7 @@ impl keyhall_core::ports::DocumentRepo for Store {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO documents ({DOCUMENT_COLS}, content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
             )))
-            .bind(&d.id)
+            .bind(d.id.to_string())
             .bind(d.user_id.to_string())
             .bind(&d.doc_type)
             .bind(&d.doc_number)

@@ -6,7 +6,7 @@ const RESTRICTION_COLS: &str = "id, tenant_id, category, scope, value, code, sta
 
 fn restriction_from_row(row: &DbRow) -> Result<Restriction> {
     Ok(Restriction {
-        id: col(row, "id")?,
+        id: col_id(row, "id")?,
         tenant_id: col_id(row, "tenant_id")?,
         category: col(row, "category")?,
         scope: col(row, "scope")?,
@@ -38,7 +38,7 @@ impl keyhall_core::ports::RestrictionRepo for Store {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO restrictions ({RESTRICTION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         )))
-        .bind(&r.id)
+        .bind(r.id.to_string())
         .bind(r.tenant_id.to_string())
         .bind(&r.category)
         .bind(&r.scope)
@@ -54,11 +54,11 @@ impl keyhall_core::ports::RestrictionRepo for Store {
         tx.commit().await.map_err(db)
     }
 
-    async fn delete_restriction(&self, tenant: TenantId, id: &str, audit: &AuditEvent) -> Result<bool> {
+    async fn delete_restriction(&self, tenant: TenantId, id: keyhall_types::RestrictionId, audit: &AuditEvent) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM restrictions WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
-            .bind(id)
+            .bind(id.to_string())
             .execute(&mut *tx)
             .await
             .map_err(db)?;

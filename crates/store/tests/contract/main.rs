@@ -11,7 +11,6 @@ use keyhall_core::auth::sessions::Session;
 use keyhall_core::comet::billing::BillingRecord;
 use keyhall_core::comet::cloudview::{CloudView, CloudViewStatus};
 use keyhall_core::comet::licenses::License;
-use keyhall_core::context::Caller;
 use keyhall_core::credentials::challenges::{Challenge, ChallengeKind};
 use keyhall_core::credentials::{Credential, CredentialKind};
 use keyhall_core::identity::users::{User, UserFlags, UserStatus};
@@ -77,7 +76,7 @@ fn now() -> OffsetDateTime {
 }
 
 fn audit(tenant: TenantId, action: &str) -> AuditEvent {
-    AuditEvent::new(&Caller::system(tenant), action, "test", None, now())
+    AuditEvent::by_system(tenant, action, "test", None, now())
 }
 
 fn user(tenant: TenantId, community: CommunityId, email: &str) -> User {
@@ -477,7 +476,7 @@ async fn one_open_profile_and_a_number_verified_once() {
         let at = now();
         let profile = |state| Profile {
             // Time-ordered ids: profiles made in the same instant list in creation order.
-            id: uuid::Uuid::now_v7().to_string(),
+            id: keyhall_types::ProfileId::new(),
             user_id: owner.id,
             details: ProfileDetails {
                 first_name: Some("Ann".into()),
@@ -510,7 +509,7 @@ async fn one_open_profile_and_a_number_verified_once() {
         let other = user(t.id, c.id, &format!("o-{}@example.com", uuid::Uuid::new_v4().simple()));
         f.store.insert_user(&other, None, &audit(t.id, "user.create")).await.unwrap();
         let phone = |holder: UserId| Phone {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: keyhall_types::PhoneId::new(),
             tenant_id: t.id,
             user_id: holder,
             country: "GB".into(),

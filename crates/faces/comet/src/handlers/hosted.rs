@@ -126,7 +126,7 @@ fn legacy_object(h: &HostedInstance) -> serde_json::Value {
 /// CometGo! create: every setting is optional; defaults come from the company (its region,
 /// the calling user's address as sender) and no storage is configured.
 pub async fn create_legacy(ctx: Ctx) -> Result<Reply, ApiError> {
-    let tenant = ctx.core.tenancy().tenant(ctx.caller.tenant_id).await?;
+    let tenant = ctx.core.tenancy().tenant(ctx.caller.tenant_id()).await?;
     let user = ctx.core.identity().current_user(&ctx.caller).await?;
     let region = match ctx.text("region") {
         Some(r) => r.to_string(),

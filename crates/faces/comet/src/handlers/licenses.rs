@@ -30,14 +30,14 @@ async fn licenses(ctx: &Ctx) -> Result<Vec<ServerLicense>, ApiError> {
 /// same cached list (same `Arc`), so repeated reads cost a copy, not a serialization.
 pub async fn list(ctx: Ctx) -> Result<Reply, ApiError> {
     let list = ctx.core.comet().list_licenses(&ctx.caller).await?;
-    if let Some((seen, json)) = ctx.rendered.licenses.get(&ctx.caller.tenant_id)
+    if let Some((seen, json)) = ctx.rendered.licenses.get(&ctx.caller.tenant_id())
         && std::ptr::eq(seen.as_ptr(), std::sync::Arc::as_ptr(&list))
     {
         return Ok(Reply::Json(json.to_vec()));
     }
     let wire: Vec<ServerLicense> = list.iter().map(|l| ServerLicense::from_core(l, ctx.core.comet().catalogue())).collect();
     let json: std::sync::Arc<[u8]> = serde_json::to_vec(&wire).unwrap_or_default().into();
-    ctx.rendered.licenses.insert(ctx.caller.tenant_id, (std::sync::Arc::downgrade(&list), json.clone()));
+    ctx.rendered.licenses.insert(ctx.caller.tenant_id(), (std::sync::Arc::downgrade(&list), json.clone()));
     Ok(Reply::Json(json.to_vec()))
 }
 

@@ -7,7 +7,7 @@ use crate::wire::CompanyApiToken;
 
 pub async fn create(ctx: Ctx) -> Result<Reply, ApiError> {
     let permissions = ctx.list("permissions");
-    let issued = ctx.core.auth().issue_token(&ctx.caller, Some(&ctx.token), &permissions, actions::ALL).await?;
+    let issued = ctx.core.auth().issue_token(&ctx.caller, &permissions, actions::ALL).await?;
     Ok(Reply::data(CompanyApiToken::from_core(&issued.token, Some(issued.secret.expose()))))
 }
 

@@ -1,0 +1,78 @@
+//! The JWTs Barong's authorize endpoint hands to the services behind the gateway, and that
+//! its resource API accepts as `Authorization: Bearer`: Barong's claims (`uid`, `email`,
+//! `role`, `level`, `state`, `username`, `referral_id`, `sub=session`, …) signed with
+//! keyhall's signing key.
+
+use keyhall_types::TenantId;
+use serde_json::{Value, json};
+
+use super::Barong;
+use crate::context::{Caller, Origin};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::User;
+
+const SUBJECT: &str = "session";
+
+impl Barong<'_> {
+    /// Signs a session token for `user`, valid for `ttl`.
+    pub async fn sign_session_token(self, user: &User, ttl: time::Duration) -> Result<String> {
+        let identity = self.core.identity();
+        let labels = identity.labels(user.id).await?;
+        let now = self.core.now();
+        let settings = &self.core.settings;
+        let mut claims = json!({
+            "uid": user.uid,
+            "email": user.email,
+            "role": user.role,
+            "level": crate::identity::labels::level(&labels),
+            "state": user.status.as_str(),
+            "iat": now.unix_timestamp(),
+            "exp": (now + ttl).unix_timestamp(),
+            "sub": SUBJECT,
+            "iss": settings.token_issuer,
+            "aud": settings.token_audience,
+            "jti": keyhall_crypto::random::string_from(b"0123456789abcdef", 20),
+        });
+        // Service accounts carry no username or referral.
+        if user.owner_id.is_none() {
+            claims["username"] = json!(user.username);
+            let referral = match user.referral_id {
+                Some(r) => identity.find_user(user.tenant_id, &r.to_string()).await?.map(|u| u.uid),
+                None => None,
+            };
+            claims["referral_id"] = json!(referral);
+        }
+        self.core.auth().sign_jwt(&claims).await
+    }
+
+    /// Authenticates a session token: keyhall's signature, not expired, `sub=session` with a
+    /// `jti`; its `uid` names the user of `tenant`, who becomes the caller. A token that does
+    /// not verify is `auth.invalid_token`; one whose user is gone is `user.not_found`.
+    pub async fn authenticate_session_token(self, tenant: TenantId, token: &str, origin: Origin) -> Result<(User, Caller)> {
+        let claims = self.verified_claims(token).await?;
+        let uid = claims.get("uid").and_then(Value::as_str).unwrap_or_default();
+        let user =
+            self.core.identity().user_by_uid(tenant, uid).await?.ok_or_else(|| DomainError::new(ErrorCode::UserNotFound))?;
+        let caller = Caller::user(user.tenant_id, user.id, origin);
+        Ok((user, caller))
+    }
+
+    /// The claims of a session token that verifies; verified tokens are remembered (their
+    /// times are still checked on every use).
+    async fn verified_claims(self, token: &str) -> Result<Value> {
+        let invalid = || DomainError::new(ErrorCode::InvalidToken);
+        let now = self.core.now().unix_timestamp();
+        if let Some(claims) = self.core.session_token_cache.get(token) {
+            keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
+            return Ok(claims);
+        }
+        let keys = self.core.auth().signing_keys().await?;
+        let claims = keys.verifier.verify(token).map_err(|_| invalid())?;
+        keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
+        if claims.get("sub").and_then(Value::as_str) != Some(SUBJECT) || claims.get("jti").and_then(Value::as_str).is_none() {
+            return Err(invalid());
+        }
+        self.core.session_token_cache.insert(token.to_string(), claims.clone());
+        Ok(claims)
+    }
+}
