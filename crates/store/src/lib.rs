@@ -1,7 +1,7 @@
 //! Storage for keyhall: SQLite (embedded, the default) and PostgreSQL (for production and
 //! scale-out), both implementing the core's repository ports.
 //!
-//! The two back-ends share one implementation: the files under `shared/` are compiled twice,
+//! The two back-ends share one implementation: the modules under `shared/` are compiled twice,
 //! once inside `sqlite` and once inside `postgres`, each of which supplies the few things that
 //! differ (the sqlx database type, how a timestamp is stored, how a write transaction begins).
 //! The SQL itself is portable (`$n` placeholders, `ON CONFLICT`, `RETURNING`, partial indexes).

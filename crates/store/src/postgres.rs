@@ -34,7 +34,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "data_storages", include_str!("../migrations/postgres/0004_data_storages.sql")),
     (5, "kyc", include_str!("../migrations/postgres/0005_kyc.sql")),
     (6, "restrictions", include_str!("../migrations/postgres/0006_restrictions.sql")),
+    (7, "config_documents", include_str!("../migrations/postgres/0007_config_documents.sql")),
 ];
+
+/// The migration history, as (version, name): the two dialects' histories are kept in step.
+pub fn migrations() -> Vec<(i64, &'static str)> {
+    MIGRATIONS.iter().map(|(v, name, _)| (*v, *name)).collect()
+}
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -95,9 +101,14 @@ impl PgStore {
     }
 }
 
-include!("shared/repos.rs");
+// The repositories, shared by both dialects; they take what they need from this module.
+// Compiling them once per dialect is the point, hence the allowance.
+#[allow(clippy::duplicate_mod)]
+#[macro_use]
+#[path = "shared/mod.rs"]
+mod shared;
 
-// After the shared code: it uses its column macros.
+// After `shared`: it uses its column macros.
 /// Opens a session: clears the named login counter ($10, none when NULL), inserts the session
 /// ($1–$9) and its audit record ($11–$21), in one statement.
 const OPEN_SESSION_SQL: &str = concat!(

@@ -75,6 +75,12 @@ use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result, Rule};
 use crate::identity::users::User;
+use crate::ports::{UnitOfWork, Write};
+
+/// Names the `kid` as the field of a key that was not found.
+fn kid_field(e: DomainError) -> DomainError {
+    if e.is(ErrorCode::ApiKeyNotFound) { e.field("kid") } else { e }
+}
 
 const SEAL_PURPOSE: &str = "api_key.secret";
 
@@ -168,7 +174,7 @@ impl Auth<'_> {
         };
         let audit = AuditEvent::new(caller, "api_key.create", "api_key", Some(key.kid.clone()), now)
             .with_details(serde_json::json!({ "holder": holder.uid, "scope": key.scope, "topic": "api_keys" }));
-        self.core.store.insert_api_key(&key, &audit).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::InsertApiKey(key.clone())).audit(audit)).await?;
         Ok((key, Secret::new(secret)))
     }
 
@@ -203,9 +209,8 @@ impl Auth<'_> {
         key.updated_at = self.core.now();
         let audit = AuditEvent::new(caller, "api_key.update", "api_key", Some(key.kid.clone()), key.updated_at)
             .with_details(serde_json::json!({ "state": key.state.as_str(), "scope": key.scope, "topic": "api_keys" }));
-        if !self.core.store.update_api_key(&key, &audit).await? {
-            return Err(DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"));
-        }
+        let work = UnitOfWork::new().write(Write::UpdateApiKey(key.clone())).audit(audit);
+        self.core.store.commit(work).await.map_err(kid_field)?;
         self.forget_api_keys();
         Ok(key)
     }
@@ -214,9 +219,8 @@ impl Auth<'_> {
         self.require_totp(Self::key_owner_id(holder), totp_code).await?;
         let audit = AuditEvent::new(caller, "api_key.delete", "api_key", Some(kid.to_string()), self.core.now())
             .with_details(serde_json::json!({ "topic": "api_keys" }));
-        if !self.core.store.delete_api_key(holder.id, kid, &audit).await? {
-            return Err(DomainError::new(ErrorCode::ApiKeyNotFound).field("kid"));
-        }
+        let work = UnitOfWork::new().write(Write::DeleteApiKey { holder: holder.id, kid: kid.to_string() }).audit(audit);
+        self.core.store.commit(work).await.map_err(kid_field)?;
         self.forget_api_keys();
         Ok(())
     }

@@ -49,6 +49,7 @@ use crate::access::Capability;
 use crate::audit::AuditEvent;
 use crate::context::{Actor, Caller, Grants, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::{UnitOfWork, Write};
 
 /// A freshly issued token: the only time its secret exists outside the client.
 #[derive(Debug, Clone)]
@@ -138,7 +139,8 @@ impl Auth<'_> {
         let (token, secret, digest) = new_token(caller.tenant_id(), user_id, permissions, now);
         let audit = AuditEvent::new(caller, "token.create", "token", Some(token.id.to_string()), now)
             .with_details(serde_json::json!({ "permissions": token.permissions }));
-        self.core.store.insert_token(&token, &digest, &audit).await?;
+        let work = UnitOfWork::new().write(Write::InsertToken { token: token.clone(), digest }).audit(audit);
+        self.core.store.commit(work).await?;
         Ok(IssuedToken { token, secret: Secret::new(secret) })
     }
 

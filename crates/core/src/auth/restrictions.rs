@@ -14,6 +14,7 @@ use super::Auth;
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
+use crate::ports::{UnitOfWork, Write};
 
 /// In the order authorize looks at them.
 pub const CATEGORIES: &[&str] = &["whitelist", "maintenance", "blacklist", "blocklogin"];
@@ -161,7 +162,7 @@ impl Auth<'_> {
         };
         let audit = AuditEvent::new(caller, "restriction.create", "restriction", Some(restriction.id.to_string()), now)
             .with_details(serde_json::json!({ "category": category, "scope": scope, "value": value, "code": code }));
-        self.core.store.insert_restriction(&restriction, &audit).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::InsertRestriction(restriction.clone())).audit(audit)).await?;
         self.core.restriction_cache.invalidate(&caller.tenant_id());
         Ok(restriction)
     }

@@ -9,6 +9,7 @@ use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
+use crate::ports::{UnitOfWork, Write};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataStorage {
@@ -61,7 +62,8 @@ impl Barong<'_> {
         let label = Label::new(user.id, title.to_string(), "recorded".into(), LabelScope::Private, now);
         let audit = AuditEvent::new(caller, "data_storage.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "title": title, "topic": "account" }));
-        self.core.store.insert_data_storage(&doc, &label, &audit).await.map_err(|e| {
+        let work = UnitOfWork::new().write(Write::InsertDataStorage(doc.clone())).write(Write::PutLabel(label)).audit(audit);
+        self.core.store.commit(work).await.map_err(|e| {
             if e.is(ErrorCode::DataStorageTitleTaken) {
                 DomainError::new(ErrorCode::DataStorageTitleTaken).field("title")
             } else {

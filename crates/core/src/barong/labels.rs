@@ -6,6 +6,7 @@ use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result, Rule};
 use crate::identity::{Label, LabelScope, User};
+use crate::ports::{UnitOfWork, Write};
 
 /// Keys and values: 3–255 characters of `a-z0-9_-`, lower-cased. A broken rule is a
 /// violation of the attribute (`key` too short, `value` invalid, …).
@@ -34,7 +35,7 @@ impl Barong<'_> {
         let label = Label::new(user.id, key, value, LabelScope::Public, self.core.now());
         let audit = AuditEvent::new(caller, "label.create", "user", Some(user.id.to_string()), label.created_at)
             .with_details(serde_json::json!({ "key": label.key }));
-        self.core.store.insert_label(&label, Some(&audit)).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::InsertLabel(label.clone())).audit(audit)).await?;
         Ok(label)
     }
 
@@ -51,9 +52,9 @@ impl Barong<'_> {
         let now = self.core.now();
         let audit = AuditEvent::new(caller, "label.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "key": key }));
-        if !self.core.store.update_label(user.id, key, LabelScope::Public, &value, now, &audit).await? {
-            return Err(DomainError::new(ErrorCode::LabelNotFound));
-        }
+        let update =
+            Write::UpdateLabel { user: user.id, key: key.into(), scope: LabelScope::Public, value: value.clone(), at: now };
+        self.core.store.commit(UnitOfWork::new().write(update).audit(audit)).await?;
         let mut label = labels.into_iter().find(|l| l.key == key && l.scope == LabelScope::Public).expect("found above");
         label.value = value;
         label.updated_at = now;
@@ -70,7 +71,8 @@ impl Barong<'_> {
         }
         let audit = AuditEvent::new(caller, "label.delete", "user", Some(user.id.to_string()), self.core.now())
             .with_details(serde_json::json!({ "key": key }));
-        self.core.store.delete_label(user.id, key, LabelScope::Public, Some(&audit)).await?;
+        let delete = Write::DeleteLabel { user: user.id, key: key.into(), scope: LabelScope::Public };
+        self.core.store.commit(UnitOfWork::new().write(delete).audit(audit)).await?;
         Ok(())
     }
 }

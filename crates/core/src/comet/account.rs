@@ -6,6 +6,7 @@ use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, Result};
 use crate::identity::users::{parse_email, validate_contact_name};
+use crate::ports::{UnitOfWork, Write};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AccountSettings {
@@ -103,7 +104,8 @@ impl Comet<'_> {
         tenant.updated_at = now;
         let audit = AuditEvent::new(caller, "account.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "company": tenant.id.to_string(), "twofa_required": user.flags.twofa_required }));
-        self.core.store.update_account(&user, &tenant, &audit).await.map_err(crate::identity::users::email_field("user_email"))
+        let work = UnitOfWork::new().write(Write::UpdateUser(user)).write(Write::UpdateTenant(tenant)).audit(audit);
+        self.core.store.commit(work).await.map_err(crate::identity::users::email_field("user_email"))
     }
 }
 

@@ -9,6 +9,7 @@ use super::{Credential, CredentialKind, Credentials, seal_purpose};
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::{UnitOfWork, Write};
 
 fn unix(at: Timestamp) -> u64 {
     at.unix_timestamp().max(0) as u64
@@ -46,7 +47,7 @@ impl Credentials<'_> {
         );
         credential.used_steps = vec![step];
         let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user_id.to_string()), now);
-        self.core.store.replace_totp(&credential, &audit).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::ReplaceTotp(credential)).audit(audit)).await?;
         self.core.auth().forget_api_keys();
         Ok(())
     }
@@ -135,7 +136,7 @@ impl Credentials<'_> {
         credential.used_steps = vec![step as i64];
         let audit = AuditEvent::new(caller, "mfa.totp_enable", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "topic": "otp" }));
-        self.core.store.replace_totp(&credential, &audit).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::ReplaceTotp(credential)).audit(audit)).await?;
         self.core.auth().forget_api_keys();
         Ok(())
     }

@@ -8,6 +8,7 @@ use super::{Credential, CredentialKind, Credentials, seal_purpose};
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::{UnitOfWork, Write};
 
 const WEBAUTHN_CEREMONY_TTL: time::Duration = time::Duration::minutes(5);
 
@@ -70,6 +71,6 @@ impl Credentials<'_> {
         );
         let audit = AuditEvent::new(caller, "mfa.webauthn_enable", "user", Some(user_id.to_string()), now)
             .with_details(serde_json::json!({ "credential_id": registered.credential_id }));
-        self.core.store.add_credential(&credential, &audit).await
+        self.core.store.commit(UnitOfWork::new().write(Write::InsertCredential(credential)).audit(audit)).await
     }
 }

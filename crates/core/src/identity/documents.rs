@@ -12,6 +12,7 @@ use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
+use crate::ports::{UnitOfWork, Write};
 
 /// The document types users may upload (Barong's list, spelling included).
 pub const DOC_TYPES: &[&str] =
@@ -201,7 +202,11 @@ impl Identity<'_> {
         let audit = AuditEvent::new(caller, "document.upload", "user", Some(user.id.to_string()), now).with_details(
             serde_json::json!({ "doc_type": new.doc_type, "files": docs.len(), "identificator": identificator, "topic": "account" }),
         );
-        self.core.store.insert_documents(&docs, &contents, rules.max_documents, &label, &audit).await?;
+        let work = UnitOfWork::new()
+            .write(Write::InsertDocuments { docs, contents, limit: rules.max_documents })
+            .write(Write::PutLabel(label))
+            .audit(audit);
+        self.core.store.commit(work).await?;
         // The documents are stored whatever happens next: answering an error would invite a
         // second upload of the same files.
         if let Err(e) = self.refresh_user_state(caller, user).await {

@@ -11,7 +11,7 @@ use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
-use crate::ports::{Attempt, SmsMessage};
+use crate::ports::{Attempt, SmsMessage, UnitOfWork, Write};
 
 const SEAL_NUMBER: &str = "phone.number";
 const SEAL_CODE: &str = "phone.code";
@@ -138,7 +138,7 @@ impl Identity<'_> {
         };
         let audit = AuditEvent::new(caller, "phone.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
-        self.core.store.insert_phone(&phone, &audit).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::InsertPhone(phone.clone())).audit(audit)).await?;
         // The phone stays recorded when the gateway fails: the user asks for the code again.
         self.send_code(&phone, &digits, channel).await
     }
@@ -179,9 +179,9 @@ impl Identity<'_> {
         let mut verified = phone.clone();
         verified.validated_at = Some(now);
         verified.updated_at = now;
-        if !self.core.store.mark_phone_verified(&verified, &label, &audit).await? {
-            return Err(DomainError::new(ErrorCode::PhoneVerifiedElsewhere));
-        }
+        // A `phone` label the user already holds (e.g. set by an administrator) stays.
+        let work = UnitOfWork::new().write(Write::VerifyPhone(verified)).write(Write::AddLabelIfAbsent(label)).audit(audit);
+        self.core.store.commit(work).await?;
         // The phone is verified whatever happens next; a failed refresh is retried by the
         // next change of the user's labels.
         match self.refresh_user_state(caller, user).await {

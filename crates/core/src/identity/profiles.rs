@@ -11,6 +11,7 @@ use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
+use crate::ports::{UnitOfWork, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileState {
@@ -207,9 +208,13 @@ impl Identity<'_> {
         let audit = AuditEvent::new(caller, "profile.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
+        let work = UnitOfWork::new()
+            .write(Write::InsertProfile(self.sealed_profile(&profile)))
+            .write(Write::PutLabel(label))
+            .audit(audit);
         self.core
             .store
-            .insert_profile(&self.sealed_profile(&profile), &label, &audit)
+            .commit(work)
             .await
             .map_err(|e| if e.is(ErrorCode::ProfileOpenExists) { DomainError::violation("state", Rule::Exists) } else { e })?;
         Ok(profile)
@@ -231,9 +236,11 @@ impl Identity<'_> {
         let audit = AuditEvent::new(caller, "profile.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "state": profile.state.as_str(), "topic": "account" }));
         let label = Label::new(user.id, "profile".into(), profile.state.as_str().into(), LabelScope::Private, now);
-        if !self.core.store.update_drafted_profile(&self.sealed_profile(&profile), &label, &audit).await? {
-            return Err(DomainError::new(ErrorCode::ProfileNotEditable));
-        }
+        let work = UnitOfWork::new()
+            .write(Write::UpdateDraftedProfile(self.sealed_profile(&profile)))
+            .write(Write::PutLabel(label))
+            .audit(audit);
+        self.core.store.commit(work).await?;
         Ok(profile)
     }
 }

@@ -10,6 +10,7 @@ use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::{DEFAULT_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid};
+use crate::ports::{UnitOfWork, Write};
 
 /// Usernames: 4–12 ASCII letters or digits, stored in lower case. Returns every broken rule
 /// of `username` (too short, too long, invalid), as a form would list them.
@@ -122,11 +123,11 @@ impl Identity<'_> {
         let caller = Caller::user(tenant, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "topic": "account" }));
-        self.core.store.insert_user(&user, Some(&password), &audit).await?;
+        let mut work = UnitOfWork::new().write(Write::InsertUser(user.clone())).write(Write::InsertCredential(password));
         if first {
-            let label = Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now);
-            self.core.store.put_label(&label, None).await?;
+            work = work.write(Write::PutLabel(Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now)));
         }
+        self.core.store.commit(work.audit(audit)).await?;
         Ok(user)
     }
 
@@ -135,17 +136,11 @@ impl Identity<'_> {
         let now = self.core.now();
         let audit = AuditEvent::new(caller, "label.private_change", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "key": key, "value": value }));
-        match value {
-            Some(v) => {
-                self.core
-                    .store
-                    .put_label(&Label::new(user.id, key.into(), v.into(), LabelScope::Private, now), Some(&audit))
-                    .await?
-            }
-            None => {
-                self.core.store.delete_label(user.id, key, LabelScope::Private, Some(&audit)).await?;
-            }
-        }
+        let write = match value {
+            Some(v) => Write::PutLabel(Label::new(user.id, key.into(), v.into(), LabelScope::Private, now)),
+            None => Write::DeleteLabel { user: user.id, key: key.into(), scope: LabelScope::Private },
+        };
+        self.core.store.commit(UnitOfWork::new().write(write).audit(audit)).await?;
         self.refresh_user_state(caller, user).await
     }
 
@@ -163,7 +158,7 @@ impl Identity<'_> {
             next.updated_at = self.core.now();
             let audit = AuditEvent::new(caller, "user.state_change", "user", Some(user.id.to_string()), next.updated_at)
                 .with_details(serde_json::json!({ "from": user.status.as_str(), "to": next.status.as_str() }));
-            self.core.store.update_user(&next, None, &audit).await?;
+            self.core.store.commit(UnitOfWork::new().write(Write::UpdateUser(next.clone())).audit(audit)).await?;
             if next.status != UserStatus::Active {
                 self.core.store.deactivate_api_keys(user.id, next.updated_at).await?;
             }
@@ -181,7 +176,7 @@ impl Identity<'_> {
         next.updated_at = self.core.now();
         let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), next.updated_at)
             .with_details(serde_json::json!({ "changed": ["data"], "topic": "account" }));
-        self.core.store.update_user(&next, None, &audit).await?;
+        self.core.store.commit(UnitOfWork::new().write(Write::UpdateUser(next.clone())).audit(audit)).await?;
         Ok(next)
     }
 }
@@ -215,11 +210,9 @@ impl Identity<'_> {
         let caller = Caller::user(tenant, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "via": "identity_provider", "topic": "account" }));
-        self.core.store.insert_user(&user, None, &audit).await?;
-        self.core
-            .store
-            .put_label(&Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now), None)
-            .await?;
+        let verified = Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now);
+        let work = UnitOfWork::new().write(Write::InsertUser(user.clone())).write(Write::PutLabel(verified)).audit(audit);
+        self.core.store.commit(work).await?;
         Ok(user)
     }
 }

@@ -8,6 +8,7 @@ use super::users::{SERVICE_ACCOUNT_UID_PREFIX, User, UserFlags, UserStatus, new_
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::Result;
+use crate::ports::{UnitOfWork, Write};
 
 /// The role service accounts get unless told otherwise.
 pub const SERVICE_ACCOUNT_ROLE: &str = "service_account";
@@ -50,7 +51,8 @@ impl Identity<'_> {
         };
         let audit = AuditEvent::new(caller, "service_account.create", "user", Some(account.id.to_string()), now)
             .with_details(serde_json::json!({ "owner": owner.uid, "uid": account.uid }));
-        self.core.store.insert_user(&account, None, &audit).await.map_err(super::users::email_field("email"))?;
+        let work = UnitOfWork::new().write(Write::InsertUser(account.clone())).audit(audit);
+        self.core.store.commit(work).await.map_err(super::users::email_field("email"))?;
         Ok(account)
     }
 

@@ -7,7 +7,7 @@ use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
 use crate::credentials::{Credential, CredentialKind, PasswordPolicy};
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::ports::MailMessage;
+use crate::ports::{MailMessage, UnitOfWork, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserStatus {
@@ -201,7 +201,9 @@ impl Identity<'_> {
         let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now).with_details(
             serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }),
         );
-        self.core.store.insert_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
+        let mut work = UnitOfWork::new().write(Write::InsertUser(user.clone()));
+        work.writes.extend(password.map(Write::InsertCredential));
+        self.core.store.commit(work.audit(audit)).await.map_err(email_field("email"))?;
         if input.send_verification_email {
             self.send_email_verification(caller, &user).await?;
         }
@@ -297,7 +299,9 @@ impl Identity<'_> {
         user.updated_at = now;
         let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "changed": changed }));
-        self.core.store.update_user(&user, password.as_ref(), &audit).await.map_err(email_field("email"))?;
+        let mut work = UnitOfWork::new().write(Write::UpdateUser(user.clone()));
+        work.writes.extend(password.map(Write::ReplacePassword));
+        self.core.store.commit(work.audit(audit)).await.map_err(email_field("email"))?;
         Ok(user)
     }
 

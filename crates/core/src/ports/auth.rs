@@ -12,7 +12,6 @@ use crate::error::Result;
 
 #[async_trait]
 pub trait TokenRepo: Send + Sync {
-    async fn insert_token(&self, token: &ApiToken, digest: &str, audit: &AuditEvent) -> Result<()>;
     async fn find_token(&self, digest: &str) -> Result<Option<TokenRecord>>;
     async fn list_tokens(&self, tenant: TenantId) -> Result<Vec<ApiToken>>;
     /// Sets `revoked_at` if not set yet; false when no such live token exists in the tenant.
@@ -41,13 +40,9 @@ pub trait SessionRepo: Send + Sync {
 
 #[async_trait]
 pub trait ApiKeyRepo: Send + Sync {
-    async fn insert_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> Result<()>;
     async fn find_api_key(&self, kid: &str) -> Result<Option<ApiKey>>;
     /// Oldest first.
     async fn list_api_keys(&self, holder: UserId) -> Result<Vec<ApiKey>>;
-    /// Writes state and scope.
-    async fn update_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> Result<bool>;
-    async fn delete_api_key(&self, holder: UserId, kid: &str, audit: &AuditEvent) -> Result<bool>;
     /// Sets every key of the user and of its service accounts inactive; returns how many.
     async fn deactivate_api_keys(&self, user: UserId, at: Timestamp) -> Result<u64>;
 }
@@ -114,8 +109,6 @@ pub trait LoginAttemptRepo: Send + Sync {
 pub trait RestrictionRepo: Send + Sync {
     /// Oldest first.
     async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<Restriction>>;
-    /// The same category, scope and value twice → `restriction.taken`.
-    async fn insert_restriction(&self, restriction: &Restriction, audit: &AuditEvent) -> Result<()>;
     async fn delete_restriction(&self, tenant: TenantId, id: RestrictionId, audit: &AuditEvent) -> Result<bool>;
     async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()>;
     async fn whitelink_valid(&self, tenant: TenantId, digest: &str, now: Timestamp) -> Result<bool>;

@@ -13,9 +13,6 @@ pub trait CredentialRepo: Send + Sync {
     /// The user with this e-mail in the tenant and all its credentials, read at once.
     async fn find_user_with_credentials(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, Vec<Credential>)>>;
     async fn list_credentials(&self, user: UserId) -> Result<Vec<Credential>>;
-    /// Replaces any TOTP credential of the user with `credential`.
-    async fn replace_totp(&self, credential: &Credential, audit: &AuditEvent) -> Result<()>;
-    async fn add_credential(&self, credential: &Credential, audit: &AuditEvent) -> Result<()>;
     /// Removes every second factor (TOTP and WebAuthn); returns how many.
     async fn remove_second_factors(&self, user: UserId, audit: &AuditEvent) -> Result<u64>;
     /// Records `step` as used unless it was used already: the atomic guard that makes a TOTP

@@ -1,7 +1,8 @@
 //! The ports the core needs from the outside world, one file per context: storage as
 //! role-sized repositories, plus time, mail and texts (`outside`). The store crate implements
-//! the repositories for SQLite and PostgreSQL; each writing method is one transaction that
-//! also appends the given audit record(s).
+//! them for SQLite and PostgreSQL. A command's writes go through one unit of work (`txn`):
+//! typed row operations and their audit records, committed once; the few writes left as
+//! methods (hot paths, counters, conditional updates) are each one transaction too.
 
 pub mod audit;
 pub mod auth;
@@ -11,6 +12,7 @@ pub mod credentials;
 pub mod identity;
 pub mod outside;
 pub mod tenancy;
+pub mod txn;
 
 pub use audit::*;
 pub use auth::*;
@@ -20,6 +22,7 @@ pub use credentials::*;
 pub use identity::*;
 pub use outside::*;
 pub use tenancy::*;
+pub use txn::*;
 
 /// The whole store, as the server wires it.
 pub trait Store:
@@ -41,6 +44,8 @@ pub trait Store:
     + PhoneRepo
     + DocumentRepo
     + RestrictionRepo
+    + UnitOfWorkRepo
+    + ConfigRepo
 {
 }
 
@@ -63,5 +68,7 @@ impl<T> Store for T where
         + PhoneRepo
         + DocumentRepo
         + RestrictionRepo
+        + UnitOfWorkRepo
+        + ConfigRepo
 {
 }

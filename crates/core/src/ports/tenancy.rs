@@ -1,32 +1,15 @@
-//! Ports of the core: Tenants and communities; installation-wide settings.
+//! Ports of the core: tenants and communities, their configuration documents, and
+//! installation-wide settings.
 
 use async_trait::async_trait;
-use keyhall_types::{TenantId, Timestamp};
+use keyhall_types::{CommunityId, TenantId, Timestamp};
 
 use crate::audit::AuditEvent;
-use crate::auth::api_tokens::ApiToken;
-use crate::credentials::Credential;
 use crate::error::Result;
-use crate::identity::User;
 use crate::tenancy::{Community, Tenant};
-
-/// Everything `create_company` writes, in one transaction.
-#[derive(Debug, Clone)]
-pub struct NewTenantBundle {
-    pub tenant: Tenant,
-    pub community: Community,
-    pub owner: User,
-    pub owner_password: Credential,
-    pub token: ApiToken,
-    pub token_digest: String,
-    pub audit: Vec<AuditEvent>,
-}
 
 #[async_trait]
 pub trait TenantRepo: Send + Sync {
-    async fn create_tenant(&self, bundle: &NewTenantBundle) -> Result<()>;
-    /// A tenant with its default community and nobody in it yet.
-    async fn create_empty_tenant(&self, tenant: &Tenant, community: &Community, audit: &AuditEvent) -> Result<()>;
     async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
     /// Whether anyone has an account yet (a fresh installation has nobody).
     async fn any_user(&self) -> Result<bool>;
@@ -44,4 +27,21 @@ pub trait SettingsRepo: Send + Sync {
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value` unless the key is set already; returns the value that is stored.
     async fn put_setting_if_absent(&self, key: &str, value: &str, at: Timestamp) -> Result<String>;
+}
+
+/// A versioned JSON document of a community's configuration, keyed by (tenant, community, key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigDocument {
+    pub tenant_id: TenantId,
+    pub community_id: CommunityId,
+    pub key: String,
+    /// 1 for the first stored version, one more for each write.
+    pub revision: i64,
+    pub body: serde_json::Value,
+    pub updated_at: Timestamp,
+}
+
+#[async_trait]
+pub trait ConfigRepo: Send + Sync {
+    async fn get_config(&self, tenant: TenantId, community: CommunityId, key: &str) -> Result<Option<ConfigDocument>>;
 }

@@ -10,7 +10,7 @@ use crate::credentials::PasswordPolicy;
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::users::{DEFAULT_ROLE, User, UserFlags, UserStatus, parse_email};
-use crate::ports::NewTenantBundle;
+use crate::ports::{UnitOfWork, Write};
 use crate::tenancy::tenants::{Community, CompanyProfile, DEFAULT_COMMUNITY, Tenant, TenantStatus};
 
 #[derive(Debug, Clone)]
@@ -65,24 +65,24 @@ impl Tenancy<'_> {
         let password = Credential::new(owner.id, CredentialKind::Password, phc, String::new(), now);
         let (token, secret, digest) = new_token(tenant.id, owner.id, input.token_permissions, now);
         let operator = Caller::operator(tenant.id);
-        let audit = vec![
-            AuditEvent::new(&operator, "tenant.create", "tenant", Some(tenant.id.to_string()), now)
-                .with_details(serde_json::json!({ "name": tenant.name })),
-            AuditEvent::new(&operator, "user.create", "user", Some(owner.id.to_string()), now)
-                .with_details(serde_json::json!({ "email": owner.email, "primary_contact": true })),
-            AuditEvent::new(&operator, "token.create", "token", Some(token.id.to_string()), now)
-                .with_details(serde_json::json!({ "permissions": token.permissions })),
-        ];
-        let bundle = NewTenantBundle {
-            tenant: tenant.clone(),
-            community,
-            owner: owner.clone(),
-            owner_password: password,
-            token: token.clone(),
-            token_digest: digest,
-            audit,
-        };
-        self.core.store.create_tenant(&bundle).await?;
+        let work = UnitOfWork::new()
+            .write(Write::InsertTenant { tenant: tenant.clone(), community })
+            .write(Write::InsertUser(owner.clone()))
+            .write(Write::InsertCredential(password))
+            .write(Write::InsertToken { token: token.clone(), digest })
+            .audit(
+                AuditEvent::new(&operator, "tenant.create", "tenant", Some(tenant.id.to_string()), now)
+                    .with_details(serde_json::json!({ "name": tenant.name })),
+            )
+            .audit(
+                AuditEvent::new(&operator, "user.create", "user", Some(owner.id.to_string()), now)
+                    .with_details(serde_json::json!({ "email": owner.email, "primary_contact": true })),
+            )
+            .audit(
+                AuditEvent::new(&operator, "token.create", "token", Some(token.id.to_string()), now)
+                    .with_details(serde_json::json!({ "permissions": token.permissions })),
+            );
+        self.core.store.commit(work).await?;
         Ok(CompanyCreated { tenant, owner, token, token_secret: Secret::new(secret) })
     }
 
@@ -161,7 +161,10 @@ impl Tenancy<'_> {
         let (tenant, community) = new_tenant(name.to_string(), now);
         let audit = AuditEvent::new(&Caller::system(tenant.id), "tenant.create", "tenant", Some(tenant.id.to_string()), now)
             .with_details(serde_json::json!({ "name": name, "for": setting }));
-        self.core.store.create_empty_tenant(&tenant, &community, &audit).await?;
+        self.core
+            .store
+            .commit(UnitOfWork::new().write(Write::InsertTenant { tenant: tenant.clone(), community }).audit(audit))
+            .await?;
         let winner = self.core.store.put_setting_if_absent(setting, &tenant.id.to_string(), now).await?;
         TenantId::parse(&winner).ok_or_else(|| DomainError::internal(format!("setting {setting} is not a tenant id")))
     }

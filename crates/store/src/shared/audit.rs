@@ -1,7 +1,55 @@
-// AuditRepo.
+//! The audit log: records are appended inside the transaction of the change they describe.
+
+use keyhall_core::Result;
+use keyhall_core::audit::{AuditEvent, AuditQuery};
+use keyhall_core::ports;
+
+use super::Store;
+use super::rows::{Conn, DbQuery, col, col_id, col_ts};
+use super::{DbRow, ts};
+use crate::errors::{corrupt, db};
+
+pub(crate) fn audit_from_row(row: &DbRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        id: col_id(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        actor_kind: col(row, "actor_kind")?,
+        actor_id: col(row, "actor_id")?,
+        action: col(row, "action")?,
+        target_kind: col(row, "target_kind")?,
+        target_id: col(row, "target_id")?,
+        ip: col(row, "ip")?,
+        user_agent: col(row, "user_agent")?,
+        details: serde_json::from_str(&col::<String>(row, "details")?).map_err(|_| corrupt("audit details"))?,
+        at: col_ts(row, "created_at")?,
+    })
+}
+
+/// Binds the values of an audit record (`audit_cols!`), after whatever `q` binds already.
+pub(crate) fn bind_audit<'q>(q: DbQuery<'q>, e: &AuditEvent) -> DbQuery<'q> {
+    q.bind(e.id.to_string())
+        .bind(e.tenant_id.to_string())
+        .bind(&e.actor_kind)
+        .bind(&e.actor_id)
+        .bind(&e.action)
+        .bind(&e.target_kind)
+        .bind(&e.target_id)
+        .bind(&e.ip)
+        .bind(&e.user_agent)
+        .bind(e.details.to_string())
+        .bind(ts(e.at))
+}
+
+/// Appends one audit record inside the caller's transaction.
+pub(crate) async fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> Result<()> {
+    let q =
+        sqlx::query(concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"));
+    bind_audit(q, e).execute(&mut *conn).await.map_err(db)?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
-impl keyhall_core::ports::AuditRepo for Store {
+impl ports::AuditRepo for Store {
     async fn append_audit(&self, event: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         insert_audit(&mut tx, event).await?;

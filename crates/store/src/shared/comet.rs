@@ -1,6 +1,107 @@
-// CometRepo: licenses, hosted instances, CloudView and billing records.
+//! The Comet-only domain: licenses, hosted instances, CloudView and billing records.
 
-async fn insert_billing_row(conn: &mut <Db as sqlx::Database>::Connection, b: &BillingRecord) -> Result<()> {
+use keyhall_core::audit::AuditEvent;
+use keyhall_core::comet::billing::BillingRecord;
+use keyhall_core::comet::cloudview::{CloudView, CloudViewMode, CloudViewStatus};
+use keyhall_core::comet::hosted::{HostedInstance, HostedState};
+use keyhall_core::comet::licenses::License;
+use keyhall_core::ports;
+use keyhall_core::{ErrorCode, Result};
+use keyhall_types::{TenantId, Timestamp};
+
+use super::audit::insert_audit;
+use super::rows::{Conn, DbQuery, col, col_id, col_ts, col_ts_opt, commit_if_changed};
+use super::{DbRow, Store, ts};
+use crate::errors::{corrupt, db};
+
+fn license_from_row(row: &DbRow) -> Result<License> {
+    Ok(License {
+        id: col_id(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        serial: col(row, "serial")?,
+        name: col(row, "name")?,
+        comment: col(row, "comment")?,
+        server_version: col(row, "server_version")?,
+        num_clients_online: col(row, "num_clients_online")?,
+        num_boosters_online: col(row, "num_boosters_online")?,
+        is_archived: col(row, "is_archived")?,
+        enabled: col(row, "enabled")?,
+        allowed_ip_address: col(row, "allowed_ip_address")?,
+        allowed_machine_id: col(row, "allowed_machine_id")?,
+        favourited: col(row, "favourited")?,
+        region_code: col(row, "region_code")?,
+        created_at: col_ts(row, "created_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+        revision: col(row, "revision")?,
+    })
+}
+
+fn hosted_from_row(row: &DbRow) -> Result<HostedInstance> {
+    Ok(HostedInstance {
+        id: col_id(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        server_name: col(row, "server_name")?,
+        region: col(row, "region")?,
+        user_dns: col(row, "user_dns")?,
+        admin_username: col(row, "admin_username")?,
+        admin_password_sealed: col(row, "admin_password_sealed")?,
+        send_as_display_name: col(row, "send_as_display_name")?,
+        send_as_email_address: col(row, "send_as_email_address")?,
+        send_as_email_verified: col(row, "send_as_email_verified")?,
+        send_as_dmarc_verified: col(row, "send_as_dmarc_verified")?,
+        use_custom_dns: col(row, "use_custom_dns")?,
+        user_custom_dns: col(row, "user_custom_dns")?,
+        smtp_mode: col(row, "smtp_mode")?,
+        smtp_host: col(row, "smtp_host")?,
+        smtp_port: col(row, "smtp_port")?,
+        smtp_username: col(row, "smtp_username")?,
+        smtp_password_sealed: col(row, "smtp_password_sealed")?,
+        smtp_security: col(row, "smtp_security")?,
+        smtp_accept_invalid_certificate: col(row, "smtp_accept_invalid_certificate")?,
+        storage_type: col(row, "storage_type")?,
+        storage_bucket: col(row, "storage_bucket")?,
+        storage_keys_sealed: col(row, "storage_keys_sealed")?,
+        favourited: col(row, "favourited")?,
+        num_devices_online: col(row, "num_devices_online")?,
+        num_boosters_online: col(row, "num_boosters_online")?,
+        version: col(row, "version")?,
+        state: HostedState::parse(&col::<String>(row, "state")?).ok_or_else(|| corrupt("hosted state"))?,
+        state_due_at: col_ts_opt(row, "state_due_at")?,
+        pending_delete_failed: col(row, "pending_delete_failed")?,
+        created_at: col_ts(row, "created_at")?,
+        date_deleted: col_ts_opt(row, "date_deleted")?,
+        updated_at: col_ts(row, "updated_at")?,
+        revision: col(row, "revision")?,
+    })
+}
+
+fn cloudview_from_row(row: &DbRow) -> Result<CloudView> {
+    Ok(CloudView {
+        tenant_id: col_id(row, "tenant_id")?,
+        status: CloudViewStatus::parse(&col::<String>(row, "status")?).ok_or_else(|| corrupt("cloudview status"))?,
+        mode: CloudViewMode::parse(&col::<String>(row, "mode")?).ok_or_else(|| corrupt("cloudview mode"))?,
+        status_due_at: col_ts_opt(row, "status_due_at")?,
+        updated_at: col_ts(row, "updated_at")?,
+        revision: col(row, "revision")?,
+    })
+}
+
+fn billing_from_row(row: &DbRow) -> Result<BillingRecord> {
+    Ok(BillingRecord {
+        id: col_id(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        occurred_at: col_ts(row, "occurred_at")?,
+        description: col(row, "description")?,
+        service_kind: col(row, "service_kind")?,
+        service_ref: col(row, "service_ref")?,
+        quantity: col(row, "quantity")?,
+        unit_price_cents: col(row, "unit_price_cents")?,
+        amount_cents: col(row, "amount_cents")?,
+        currency: col(row, "currency")?,
+    })
+}
+
+async fn insert_billing_row(conn: &mut Conn, b: &BillingRecord) -> Result<()> {
     sqlx::query(
         "INSERT INTO billing_records (id, tenant_id, occurred_at, description, service_kind, service_ref, quantity, \
          unit_price_cents, amount_cents, currency) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -22,10 +123,7 @@ async fn insert_billing_row(conn: &mut <Db as sqlx::Database>::Connection, b: &B
 }
 
 /// Binds every hosted-instance column in `hosted_cols!()` order.
-fn bind_hosted<'q>(
-    q: sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments>,
-    h: &'q HostedInstance,
-) -> sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments> {
+fn bind_hosted<'q>(q: DbQuery<'q>, h: &'q HostedInstance) -> DbQuery<'q> {
     q.bind(h.id.to_string())
         .bind(h.tenant_id.to_string())
         .bind(&h.server_name)
@@ -63,7 +161,7 @@ fn bind_hosted<'q>(
 }
 
 #[async_trait::async_trait]
-impl keyhall_core::ports::CometRepo for Store {
+impl ports::CometRepo for Store {
     async fn insert_license(&self, l: &License, charge: &BillingRecord, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(concat!(
@@ -165,10 +263,7 @@ impl keyhall_core::ports::CometRepo for Store {
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
              $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"
         ));
-        bind_hosted(q, h)
-            .execute(&mut *tx)
-            .await
-            .map_err(crate::errors::unique_or(ErrorCode::HostedDomainTaken))?;
+        bind_hosted(q, h).execute(&mut *tx).await.map_err(crate::errors::unique_or(ErrorCode::HostedDomainTaken))?;
         insert_billing_row(&mut tx, charge).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)

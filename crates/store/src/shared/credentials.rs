@@ -1,7 +1,107 @@
-// CredentialRepo and ChallengeRepo.
+//! Credentials (passwords, TOTP seeds, WebAuthn keys) and pending challenges.
+
+use keyhall_core::audit::AuditEvent;
+use keyhall_core::credentials::{Challenge, ChallengeKind, Credential, CredentialKind};
+use keyhall_core::identity::User;
+use keyhall_core::ports;
+use keyhall_core::{DomainError, Result};
+use keyhall_types::{CredentialId, Email, TenantId, Timestamp, UserId};
+
+use super::audit::insert_audit;
+use super::identity::user_from_row;
+use super::rows::{Conn, col, col_id, col_ts};
+use super::{DbRow, Store, ts};
+use crate::errors::{corrupt, db};
+
+fn credential_from_row(row: &DbRow) -> Result<Credential> {
+    credential_from_named(row, "")
+}
+
+/// A credential from columns named with `prefix` (`c_id`, `c_kind`, … beside a user's).
+fn credential_from_named(row: &DbRow, prefix: &str) -> Result<Credential> {
+    let name = |c: &str| format!("{prefix}{c}");
+    Ok(Credential {
+        id: col_id(row, &name("id"))?,
+        user_id: col_id(row, &name("user_id"))?,
+        kind: CredentialKind::parse(&col::<String>(row, &name("kind"))?).ok_or_else(|| corrupt("credential kind"))?,
+        secret: col(row, &name("secret"))?,
+        label: col(row, &name("label"))?,
+        used_steps: parse_steps(&col::<String>(row, &name("used_steps"))?),
+        created_at: col_ts(row, &name("created_at"))?,
+        updated_at: col_ts(row, &name("updated_at"))?,
+    })
+}
+
+fn challenge_from_row(row: &DbRow) -> Result<Challenge> {
+    Ok(Challenge {
+        id: col_id(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        user_id: col_id(row, "user_id")?,
+        kind: ChallengeKind::parse(&col::<String>(row, "kind")?).ok_or_else(|| corrupt("challenge kind"))?,
+        state: col(row, "state")?,
+        created_at: col_ts(row, "created_at")?,
+        expires_at: col_ts(row, "expires_at")?,
+    })
+}
+
+fn parse_steps(text: &str) -> Vec<i64> {
+    text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+fn format_steps(steps: &[i64]) -> String {
+    steps.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+async fn insert_credential_row(conn: &mut Conn, c: &Credential) -> Result<()> {
+    sqlx::query(concat!("INSERT INTO credentials (", credential_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(c.id.to_string())
+        .bind(c.user_id.to_string())
+        .bind(c.kind.as_str())
+        .bind(&c.secret)
+        .bind(&c.label)
+        .bind(format_steps(&c.used_steps))
+        .bind(ts(c.created_at))
+        .bind(ts(c.updated_at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// A new credential; a second factor also marks its user as requiring one.
+pub(crate) async fn add_credential_rows(conn: &mut Conn, c: &Credential) -> Result<()> {
+    insert_credential_row(conn, c).await?;
+    if c.kind.is_second_factor() {
+        set_twofa(conn, c.user_id, true, c.updated_at).await?;
+    }
+    Ok(())
+}
+
+/// Replaces the user's credentials of `c.kind` with `c` (the password, the TOTP seed).
+pub(crate) async fn replace_credential_rows(conn: &mut Conn, c: &Credential) -> Result<()> {
+    sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind = $2")
+        .bind(c.user_id.to_string())
+        .bind(c.kind.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    add_credential_rows(conn, c).await
+}
+
+/// Second factors switch the user's "2FA required" flag with them.
+async fn set_twofa(conn: &mut Conn, user: UserId, on: bool, at: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE users SET twofa_required = $2, updated_at = $3 WHERE id = $1")
+        .bind(user.to_string())
+        .bind(on)
+        .bind(ts(at))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
 
 #[async_trait::async_trait]
-impl keyhall_core::ports::CredentialRepo for Store {
+impl ports::CredentialRepo for Store {
     async fn find_user_with_credentials(&self, tenant: TenantId, email: &Email) -> Result<Option<(User, Vec<Credential>)>> {
         // The user's columns as they are, its credentials' prefixed with `c_`: one row per
         // credential (one row with NULLs when it has none).
@@ -40,29 +140,6 @@ impl keyhall_core::ports::CredentialRepo for Store {
             .collect()
     }
 
-    async fn replace_totp(&self, credential: &Credential, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind = 'totp'")
-            .bind(credential.user_id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        insert_credential_row(&mut tx, credential).await?;
-        set_twofa(&mut tx, credential.user_id, true, credential.updated_at).await?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
-    }
-
-    async fn add_credential(&self, credential: &Credential, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        insert_credential_row(&mut tx, credential).await?;
-        if credential.kind.is_second_factor() {
-            set_twofa(&mut tx, credential.user_id, true, credential.updated_at).await?;
-        }
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
-    }
-
     async fn remove_second_factors(&self, user: UserId, audit: &AuditEvent) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind IN ('totp', 'webauthn')")
@@ -76,7 +153,7 @@ impl keyhall_core::ports::CredentialRepo for Store {
         Ok(done.rows_affected())
     }
 
-    async fn consume_totp_step(&self, credential: keyhall_types::CredentialId, step: i64) -> Result<bool> {
+    async fn consume_totp_step(&self, credential: CredentialId, step: i64) -> Result<bool> {
         // Read, then write conditionally on what was read: of concurrent uses of one code, one
         // wins and the others see the step taken when they retry.
         for _ in 0..16 {
@@ -96,43 +173,34 @@ impl keyhall_core::ports::CredentialRepo for Store {
             // Steps more than two behind cannot verify any more: forget them.
             steps.retain(|s| *s > step - 3);
             steps.push(step);
-            let done = sqlx::query("UPDATE credentials SET used_steps = $3, last_used_step = $4 WHERE id = $1 AND used_steps = $2")
-                .bind(credential.to_string())
-                .bind(&before)
-                .bind(format_steps(&steps))
-                .bind(steps.iter().copied().max())
-                .execute(self.write_pool())
-                .await
-                .map_err(db)?;
+            let done =
+                sqlx::query("UPDATE credentials SET used_steps = $3, last_used_step = $4 WHERE id = $1 AND used_steps = $2")
+                    .bind(credential.to_string())
+                    .bind(&before)
+                    .bind(format_steps(&steps))
+                    .bind(steps.iter().copied().max())
+                    .execute(self.write_pool())
+                    .await
+                    .map_err(db)?;
             if done.rows_affected() == 1 {
                 return Ok(true);
             }
         }
-        Err(keyhall_core::DomainError::internal("TOTP step kept changing concurrently"))
+        Err(DomainError::internal("TOTP step kept changing concurrently"))
     }
 }
 
-/// Second factors switch the user's "2FA required" flag with them.
-async fn set_twofa(conn: &mut <Db as sqlx::Database>::Connection, user: UserId, on: bool, at: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE users SET twofa_required = $2, updated_at = $3 WHERE id = $1")
-        .bind(user.to_string())
-        .bind(on)
-        .bind(ts(at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
 #[async_trait::async_trait]
-impl keyhall_core::ports::ChallengeRepo for Store {
+impl ports::ChallengeRepo for Store {
     async fn put_challenge(&self, c: &Challenge, audit: Option<&AuditEvent>) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO challenges (id, tenant_id, user_id, kind, state, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+        sqlx::query(concat!(
+            "INSERT INTO challenges (",
+            challenge_cols!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (user_id, kind) DO UPDATE SET id = excluded.id, state = excluded.state, \
-             created_at = excluded.created_at, expires_at = excluded.expires_at",
-        )
+             created_at = excluded.created_at, expires_at = excluded.expires_at"
+        ))
         .bind(c.id.to_string())
         .bind(c.tenant_id.to_string())
         .bind(c.user_id.to_string())
@@ -150,15 +218,12 @@ impl keyhall_core::ports::ChallengeRepo for Store {
     }
 
     async fn take_challenge(&self, user: UserId, kind: ChallengeKind, now: Timestamp) -> Result<Option<Challenge>> {
-        let row = sqlx::query(
-            "DELETE FROM challenges WHERE user_id = $1 AND kind = $2 \
-             RETURNING id, tenant_id, user_id, kind, state, created_at, expires_at",
-        )
-        .bind(user.to_string())
-        .bind(kind.as_str())
-        .fetch_optional(self.write_pool())
-        .await
-        .map_err(db)?;
+        let row = sqlx::query(concat!("DELETE FROM challenges WHERE user_id = $1 AND kind = $2 RETURNING ", challenge_cols!()))
+            .bind(user.to_string())
+            .bind(kind.as_str())
+            .fetch_optional(self.write_pool())
+            .await
+            .map_err(db)?;
         match row.as_ref().map(challenge_from_row).transpose()? {
             Some(c) if c.expires_at > now => Ok(Some(c)),
             _ => Ok(None),

@@ -14,7 +14,7 @@ use keyhall_core::comet::licenses::License;
 use keyhall_core::credentials::challenges::{Challenge, ChallengeKind};
 use keyhall_core::credentials::{Credential, CredentialKind};
 use keyhall_core::identity::users::{User, UserFlags, UserStatus};
-use keyhall_core::ports::{NewTenantBundle, Store};
+use keyhall_core::ports::{Store, UnitOfWork, Write};
 use keyhall_core::tenancy::tenants::{Community, CompanyProfile, Tenant, TenantStatus};
 use keyhall_types::*;
 use time::OffsetDateTime;
@@ -32,6 +32,28 @@ enum Raw {
 }
 
 impl Raw {
+    /// Every (table, column) of the schema, keyhall's own tables only.
+    async fn columns(&self) -> std::collections::BTreeSet<(String, String)> {
+        use sqlx::{Connection, Row};
+        let pairs: Vec<(String, String)> = match self {
+            Raw::Sqlite(path) => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await.unwrap();
+                let sql = "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                           WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
+                let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
+                rows.iter().map(|r| (r.get("t"), r.get("c"))).collect()
+            }
+            Raw::Postgres(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                let sql = "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+                           WHERE table_schema = current_schema()";
+                let rows = sqlx::query(sql).fetch_all(&mut c).await.unwrap();
+                rows.iter().map(|r| (r.get("t"), r.get("c"))).collect()
+            }
+        };
+        pairs.into_iter().filter(|(t, _)| !t.starts_with("_sqlx")).collect()
+    }
+
     async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
         use sqlx::Connection;
         let sql = sqlx::AssertSqlSafe(sql.to_string());
@@ -77,6 +99,11 @@ fn now() -> OffsetDateTime {
 
 fn audit(tenant: TenantId, action: &str) -> AuditEvent {
     AuditEvent::by_system(tenant, action, "test", None, now())
+}
+
+/// Commits `writes` with one audit record, as a command would.
+async fn commit(store: &dyn Store, tenant: TenantId, action: &str, writes: Vec<Write>) -> keyhall_core::Result<()> {
+    store.commit(UnitOfWork { writes, audit: vec![audit(tenant, action)] }).await
 }
 
 fn user(tenant: TenantId, community: CommunityId, email: &str) -> User {
@@ -126,16 +153,14 @@ async fn tenant(store: &dyn Store) -> (Tenant, Community, User, String) {
         revoked_at: None,
         last_used_at: None,
     };
-    let bundle = NewTenantBundle {
-        tenant: tenant.clone(),
-        community: community.clone(),
-        owner: owner.clone(),
-        owner_password: Credential::new(owner.id, CredentialKind::Password, "$argon2id$x".into(), String::new(), t),
-        token,
-        token_digest: digest.clone(),
-        audit: vec![audit(tenant.id, "tenant.create")],
-    };
-    store.create_tenant(&bundle).await.unwrap();
+    let password = Credential::new(owner.id, CredentialKind::Password, "$argon2id$x".into(), String::new(), t);
+    let writes = vec![
+        Write::InsertTenant { tenant: tenant.clone(), community: community.clone() },
+        Write::InsertUser(owner.clone()),
+        Write::InsertCredential(password),
+        Write::InsertToken { token, digest: digest.clone() },
+    ];
+    commit(store, tenant.id, "tenant.create", writes).await.unwrap();
     (tenant, community, owner, digest)
 }
 
@@ -153,12 +178,12 @@ async fn tenants_users_and_unique_emails() {
         assert!(record.tenant_active);
         assert_eq!(record.token.permissions, vec!["A::B".to_string()]);
         let dup = user(t.id, c.id, owner.email.as_str());
-        let e = s.insert_user(&dup, None, &audit(t.id, "user.create")).await.unwrap_err();
+        let e = commit(s, t.id, "user.create", vec![Write::InsertUser(dup)]).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::EmailTaken);
         assert_eq!(s.list_users(t.id).await.unwrap().len(), 1, "the failed insert left nothing");
         // The same address in another tenant is fine.
         let (t2, c2, _, _) = tenant(s).await;
-        s.insert_user(&user(t2.id, c2.id, owner.email.as_str()), None, &audit(t2.id, "user.create")).await.unwrap();
+        commit(s, t2.id, "user.create", vec![Write::InsertUser(user(t2.id, c2.id, owner.email.as_str()))]).await.unwrap();
         assert_eq!(s.find_user_by_email(t2.id, &owner.email).await.unwrap().unwrap().tenant_id, t2.id);
     }
 }
@@ -291,7 +316,7 @@ async fn a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once
             (owner.id, vec![CredentialKind::Password])
         );
         let totp = Credential::new(owner.id, CredentialKind::Totp, "sealed".into(), String::new(), now());
-        s.replace_totp(&totp, &audit(t.id, "mfa.totp_enable")).await.unwrap();
+        commit(s, t.id, "mfa.totp_enable", vec![Write::ReplaceTotp(totp.clone())]).await.unwrap();
         let (_, credentials) = s.find_user_with_credentials(t.id, &owner.email).await.unwrap().unwrap();
         assert_eq!(credentials.iter().map(|c| c.kind).collect::<Vec<_>>(), [CredentialKind::Password, CredentialKind::Totp]);
         assert_eq!(credentials[1], totp);
@@ -356,7 +381,7 @@ async fn a_totp_step_is_consumed_once_under_concurrency() {
     for f in fixtures().await {
         let (t, _, owner, _) = tenant(f.store.as_ref()).await;
         let cred = Credential::new(owner.id, CredentialKind::Totp, "sealed".into(), String::new(), now());
-        f.store.replace_totp(&cred, &audit(t.id, "mfa.totp_enable")).await.unwrap();
+        commit(f.store.as_ref(), t.id, "mfa.totp_enable", vec![Write::ReplaceTotp(cred.clone())]).await.unwrap();
         assert!(f.store.get_user(t.id, owner.id).await.unwrap().unwrap().flags.twofa_required);
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -488,17 +513,18 @@ async fn one_open_profile_and_a_number_verified_once() {
             created_at: at,
             updated_at: at,
         };
-        let label = |key: &str, value: &str| Label::new(owner.id, key.into(), value.into(), LabelScope::Private, at);
+        let s = f.store.as_ref();
+        let label = |value: &str| Write::PutLabel(Label::new(owner.id, "profile".into(), value.into(), LabelScope::Private, at));
         let drafted = profile(ProfileState::Drafted);
-        f.store.insert_profile(&drafted, &label("profile", "drafted"), &audit(t.id, "profile.create")).await.unwrap();
-        let second =
-            f.store.insert_profile(&profile(ProfileState::Submitted), &label("profile", "submitted"), &audit(t.id, "x")).await;
+        commit(s, t.id, "profile.create", vec![Write::InsertProfile(drafted.clone()), label("drafted")]).await.unwrap();
+        let second = commit(s, t.id, "x", vec![Write::InsertProfile(profile(ProfileState::Submitted)), label("submitted")]).await;
         assert!(second.unwrap_err().is(ErrorCode::ProfileOpenExists));
-        f.store.insert_profile(&profile(ProfileState::Verified), &label("profile", "verified"), &audit(t.id, "x")).await.unwrap();
+        commit(s, t.id, "x", vec![Write::InsertProfile(profile(ProfileState::Verified)), label("verified")]).await.unwrap();
         let mut submitted = drafted.clone();
         submitted.state = ProfileState::Submitted;
-        assert!(f.store.update_drafted_profile(&submitted, &label("profile", "submitted"), &audit(t.id, "x")).await.unwrap());
-        assert!(!f.store.update_drafted_profile(&submitted, &label("profile", "submitted"), &audit(t.id, "x")).await.unwrap());
+        let update = || vec![Write::UpdateDraftedProfile(submitted.clone()), label("submitted")];
+        commit(s, t.id, "x", update()).await.unwrap();
+        assert!(commit(s, t.id, "x", update()).await.unwrap_err().is(ErrorCode::ProfileNotEditable), "no longer drafted");
         let profiles = f.store.list_profiles(owner.id).await.unwrap();
         assert_eq!(profiles.iter().map(|p| p.state).collect::<Vec<_>>(), [ProfileState::Submitted, ProfileState::Verified]);
         assert_eq!(profiles[0].details, drafted.details);
@@ -507,7 +533,7 @@ async fn one_open_profile_and_a_number_verified_once() {
 
         // Two users hold the number; only one may verify it.
         let other = user(t.id, c.id, &format!("o-{}@example.com", uuid::Uuid::new_v4().simple()));
-        f.store.insert_user(&other, None, &audit(t.id, "user.create")).await.unwrap();
+        commit(s, t.id, "user.create", vec![Write::InsertUser(other.clone())]).await.unwrap();
         let phone = |holder: UserId| Phone {
             id: keyhall_types::PhoneId::new(),
             tenant_id: t.id,
@@ -521,18 +547,92 @@ async fn one_open_profile_and_a_number_verified_once() {
             updated_at: at,
         };
         let (mine, theirs) = (phone(owner.id), phone(other.id));
-        f.store.insert_phone(&mine, &audit(t.id, "phone.create")).await.unwrap();
-        f.store.insert_phone(&theirs, &audit(t.id, "phone.create")).await.unwrap();
-        assert!(f.store.insert_phone(&phone(owner.id), &audit(t.id, "x")).await.unwrap_err().is(ErrorCode::PhoneExists));
-        let verified = |p: &Phone| Phone { validated_at: Some(at), ..p.clone() };
-        let phone_label = Label::new(owner.id, "phone".into(), "verified".into(), LabelScope::Private, at);
-        assert!(f.store.mark_phone_verified(&verified(&mine), &phone_label, &audit(t.id, "phone.verify")).await.unwrap());
-        assert!(!f.store.mark_phone_verified(&verified(&mine), &phone_label, &audit(t.id, "x")).await.unwrap());
-        let their_label = Label::new(other.id, "phone".into(), "verified".into(), LabelScope::Private, at);
-        let refused = f.store.mark_phone_verified(&verified(&theirs), &their_label, &audit(t.id, "x")).await;
+        commit(s, t.id, "phone.create", vec![Write::InsertPhone(mine.clone())]).await.unwrap();
+        commit(s, t.id, "phone.create", vec![Write::InsertPhone(theirs.clone())]).await.unwrap();
+        assert!(commit(s, t.id, "x", vec![Write::InsertPhone(phone(owner.id))]).await.unwrap_err().is(ErrorCode::PhoneExists));
+        let verify = |p: &Phone| {
+            let label = Label::new(p.user_id, "phone".into(), "verified".into(), LabelScope::Private, at);
+            vec![Write::VerifyPhone(Phone { validated_at: Some(at), ..p.clone() }), Write::AddLabelIfAbsent(label)]
+        };
+        commit(s, t.id, "phone.verify", verify(&mine)).await.unwrap();
+        assert!(commit(s, t.id, "x", verify(&mine)).await.unwrap_err().is(ErrorCode::PhoneVerifiedElsewhere), "verified already");
+        let refused = commit(s, t.id, "x", verify(&theirs)).await;
         assert!(refused.unwrap_err().is(ErrorCode::PhoneVerifiedElsewhere));
         assert!(f.store.phone_verified_in(t.id, "digest-1").await.unwrap());
         assert!(f.store.list_labels(other.id).await.unwrap().iter().all(|l| l.key != "phone"), "nothing half-written");
         assert!(f.store.find_user_phone(owner.id, "digest-1").await.unwrap().unwrap().validated_at.is_some());
+    }
+}
+
+#[tokio::test]
+async fn the_two_migration_histories_are_in_step_and_make_the_same_tables() {
+    assert_eq!(keyhall_store::sqlite::migrations(), keyhall_store::postgres::migrations());
+    let fixtures = fixtures().await;
+    let mut schemas = Vec::new();
+    for f in &fixtures {
+        schemas.push(f.raw.columns().await);
+    }
+    assert!(schemas[0].contains(&("config_documents".into(), "revision".into())), "{:?}", schemas[0]);
+    if let [sqlite, postgres] = schemas.as_slice() {
+        let only =
+            |a: &std::collections::BTreeSet<_>, b: &std::collections::BTreeSet<_>| a.difference(b).cloned().collect::<Vec<_>>();
+        assert_eq!((only(sqlite, postgres), only(postgres, sqlite)), (vec![], vec![]), "columns of one store only");
+    }
+}
+
+#[tokio::test]
+async fn a_unit_of_work_is_all_or_nothing() {
+    use keyhall_core::identity::labels::{Label, LabelScope};
+    for f in fixtures().await {
+        let s = f.store.as_ref();
+        let (t, c, owner, _) = tenant(s).await;
+        let newcomer = user(t.id, c.id, &format!("new-{}@example.com", uuid::Uuid::new_v4().simple()));
+        let label = Label::new(newcomer.id, "email".into(), "verified".into(), LabelScope::Private, now());
+        let duplicate = user(t.id, c.id, owner.email.as_str());
+        let writes = vec![Write::InsertUser(newcomer.clone()), Write::PutLabel(label), Write::InsertUser(duplicate)];
+        let e = commit(s, t.id, "unit.refused", writes).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::EmailTaken, "the failing write's error");
+        assert!(s.get_user(t.id, newcomer.id).await.unwrap().is_none(), "the writes before it are undone");
+        assert!(s.list_labels(newcomer.id).await.unwrap().is_empty());
+        let q = AuditQuery { tenant_id: Some(t.id), action_prefix: Some("unit.".into()), limit: 10, ..Default::default() };
+        assert!(s.list_audit(&q).await.unwrap().is_empty(), "and so is its audit record");
+        commit(s, t.id, "unit.done", vec![Write::InsertUser(newcomer.clone())]).await.unwrap();
+        assert_eq!(s.get_user(t.id, newcomer.id).await.unwrap().unwrap(), newcomer);
+        assert_eq!(s.list_audit(&q).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn configuration_documents_refuse_a_stale_revision() {
+    use keyhall_core::ports::ConfigDocument;
+    for f in fixtures().await {
+        let (t, c, _, _) = tenant(f.store.as_ref()).await;
+        let doc = |revision: i64, body: serde_json::Value| ConfigDocument {
+            tenant_id: t.id,
+            community_id: c.id,
+            key: "login_settings".into(),
+            revision,
+            body,
+            updated_at: now(),
+        };
+        let put = |d: ConfigDocument, expected_revision: i64| {
+            let store = f.store.clone();
+            async move { commit(store.as_ref(), t.id, "config.update", vec![Write::PutConfig { doc: d, expected_revision }]).await }
+        };
+        assert!(f.store.get_config(t.id, c.id, "login_settings").await.unwrap().is_none());
+        put(doc(1, serde_json::json!({ "otp": false })), 0).await.unwrap();
+        let refused = put(doc(1, serde_json::json!({ "otp": "lost" })), 0).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::ConfigRevisionStale, "a second first write");
+        // Two writers that both read revision 1: one wins, the other is told, nothing is lost.
+        let (a, b) =
+            tokio::join!(put(doc(2, serde_json::json!({ "otp": "a" })), 1), put(doc(2, serde_json::json!({ "otp": "b" })), 1));
+        assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
+        let loser = if a.is_ok() { b } else { a };
+        assert_eq!(loser.unwrap_err().code, ErrorCode::ConfigRevisionStale);
+        let stored = f.store.get_config(t.id, c.id, "login_settings").await.unwrap().unwrap();
+        assert_eq!(stored.revision, 2);
+        assert!(stored.body == serde_json::json!({ "otp": "a" }) || stored.body == serde_json::json!({ "otp": "b" }));
+        assert_eq!(put(doc(9, serde_json::json!({})), 8).await.unwrap_err().code, ErrorCode::ConfigRevisionStale);
+        assert!(f.store.get_config(t.id, c.id, "other").await.unwrap().is_none(), "keys are separate");
     }
 }

@@ -15,6 +15,7 @@ use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::User;
+use crate::ports::{UnitOfWork, Write};
 
 /// What a new password must be. Plain data: faces pick the preset their vendor documents,
 /// and a policy can be stored and served as a document (1Kosmos serves one per auth module).
@@ -108,6 +109,11 @@ impl PasswordPolicy {
     }
 }
 
+/// The rows of a password change: the user (its `updated_at`) and the new credential.
+fn password_change(user: User, credential: Credential, audit: AuditEvent) -> UnitOfWork {
+    UnitOfWork::new().write(Write::UpdateUser(user)).write(Write::ReplacePassword(credential)).audit(audit)
+}
+
 impl Credentials<'_> {
     /// Hashes a new password (already checked against its policy) into a credential.
     pub(crate) async fn new_password(self, user: &User, password: &str) -> Result<Credential> {
@@ -151,7 +157,7 @@ impl Credentials<'_> {
         let credential = self.new_password(&user, new_password).await?;
         user.updated_at = credential.created_at;
         let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), user.updated_at);
-        self.core.store.update_user(&user, Some(&credential), &audit).await
+        self.core.store.commit(password_change(user, credential, audit)).await
     }
 
     /// Replaces a user's password (reset or change) and ends their other sessions.
@@ -169,7 +175,7 @@ impl Credentials<'_> {
         next.updated_at = credential.created_at;
         let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), next.updated_at)
             .with_details(serde_json::json!({ "topic": "password" }));
-        self.core.store.update_user(&next, Some(&credential), &audit).await?;
+        self.core.store.commit(password_change(next, credential, audit)).await?;
         self.core.auth().close_user_sessions(user.id, keep_session).await?;
         Ok(())
     }

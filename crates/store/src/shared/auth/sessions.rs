@@ -1,14 +1,31 @@
-// SessionRepo.
+//! Sign-in sessions, found by the digest of their cookie.
 
-/// The columns of a session row, in the order `insert_session` binds them ($1–$9).
-macro_rules! session_cols {
-    () => {
-        "id, tenant_id, user_id, digest, ip, user_agent, csrf_token, created_at, expires_at"
-    };
+use keyhall_core::Result;
+use keyhall_core::audit::AuditEvent;
+use keyhall_core::auth::sessions::Session;
+use keyhall_core::ports;
+use keyhall_types::{SessionId, Timestamp, UserId};
+
+use super::audit::{bind_audit, insert_audit};
+use super::rows::{col, col_id, col_ts};
+use super::{DbRow, OPEN_SESSION_SQL, Store, ts};
+use crate::errors::db;
+
+fn session_from_row(row: &DbRow) -> Result<Session> {
+    Ok(Session {
+        id: col_id(row, "id")?,
+        tenant_id: col_id(row, "tenant_id")?,
+        user_id: col_id(row, "user_id")?,
+        ip: col(row, "ip")?,
+        user_agent: col(row, "user_agent")?,
+        csrf_token: col(row, "csrf_token")?,
+        created_at: col_ts(row, "created_at")?,
+        expires_at: col_ts(row, "expires_at")?,
+    })
 }
 
 #[async_trait::async_trait]
-impl keyhall_core::ports::SessionRepo for Store {
+impl ports::SessionRepo for Store {
     async fn insert_session(&self, s: &Session, digest: &str, audit: &AuditEvent, forget_attempts: Option<&str>) -> Result<()> {
         // One command (see OPEN_SESSION_SQL): a sign-in's last write is on the login path.
         let q = sqlx::query(OPEN_SESSION_SQL)
@@ -26,17 +43,19 @@ impl keyhall_core::ports::SessionRepo for Store {
     }
 
     async fn find_session(&self, digest: &str) -> Result<Option<Session>> {
-        sqlx::query("SELECT id, tenant_id, user_id, ip, user_agent, csrf_token, created_at, expires_at FROM sessions WHERE digest = $1")
-            .bind(digest)
-            .fetch_optional(self.read_pool())
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(session_from_row)
-            .transpose()
+        sqlx::query(
+            "SELECT id, tenant_id, user_id, ip, user_agent, csrf_token, created_at, expires_at FROM sessions WHERE digest = $1",
+        )
+        .bind(digest)
+        .fetch_optional(self.read_pool())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(session_from_row)
+        .transpose()
     }
 
-    async fn extend_session(&self, id: keyhall_types::SessionId, expires_at: Timestamp) -> Result<()> {
+    async fn extend_session(&self, id: SessionId, expires_at: Timestamp) -> Result<()> {
         sqlx::query("UPDATE sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2")
             .bind(id.to_string())
             .bind(ts(expires_at))
@@ -46,7 +65,7 @@ impl keyhall_core::ports::SessionRepo for Store {
         Ok(())
     }
 
-    async fn delete_session(&self, id: keyhall_types::SessionId, audit: Option<&AuditEvent>) -> Result<bool> {
+    async fn delete_session(&self, id: SessionId, audit: Option<&AuditEvent>) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await.map_err(db)?;
         if let Some(a) = audit
@@ -58,7 +77,7 @@ impl keyhall_core::ports::SessionRepo for Store {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn delete_user_sessions(&self, user: UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
+    async fn delete_user_sessions(&self, user: UserId, keep: Option<SessionId>) -> Result<u64> {
         let keep = keep.map(|k| k.to_string()).unwrap_or_default();
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user.to_string())

@@ -1,8 +1,15 @@
-// RestrictionRepo: access restrictions and whitelist links.
+//! Access restrictions by client address, and whitelist links.
 
+use keyhall_core::audit::AuditEvent;
 use keyhall_core::auth::restrictions::Restriction;
+use keyhall_core::ports;
+use keyhall_core::{ErrorCode, Result};
+use keyhall_types::{RestrictionId, TenantId, Timestamp};
 
-const RESTRICTION_COLS: &str = "id, tenant_id, category, scope, value, code, state, created_at, updated_at";
+use super::audit::insert_audit;
+use super::rows::{Conn, col, col_id, col_ts, commit_if_changed};
+use super::{DbRow, Store, ts};
+use crate::errors::{db, unique_or};
 
 fn restriction_from_row(row: &DbRow) -> Result<Restriction> {
     Ok(Restriction {
@@ -18,26 +25,9 @@ fn restriction_from_row(row: &DbRow) -> Result<Restriction> {
     })
 }
 
-#[async_trait::async_trait]
-impl keyhall_core::ports::RestrictionRepo for Store {
-    async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<Restriction>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RESTRICTION_COLS} FROM restrictions WHERE tenant_id = $1 ORDER BY created_at, id"
-        )))
-        .bind(tenant.to_string())
-        .fetch_all(self.read_pool())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(restriction_from_row)
-        .collect()
-    }
-
-    async fn insert_restriction(&self, r: &Restriction, audit: &AuditEvent) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO restrictions ({RESTRICTION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        )))
+/// The same category, scope and value twice is `restriction.taken`.
+pub(crate) async fn insert_restriction_row(conn: &mut Conn, r: &Restriction) -> Result<()> {
+    sqlx::query(concat!("INSERT INTO restrictions (", restriction_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
         .bind(r.id.to_string())
         .bind(r.tenant_id.to_string())
         .bind(&r.category)
@@ -47,14 +37,26 @@ impl keyhall_core::ports::RestrictionRepo for Store {
         .bind(if r.enabled { "enabled" } else { "disabled" })
         .bind(ts(r.created_at))
         .bind(ts(r.updated_at))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
-        .map_err(crate::errors::unique_or(ErrorCode::RestrictionTaken))?;
-        insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        .map_err(unique_or(ErrorCode::RestrictionTaken))?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl ports::RestrictionRepo for Store {
+    async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<Restriction>> {
+        sqlx::query(concat!("SELECT ", restriction_cols!(), " FROM restrictions WHERE tenant_id = $1 ORDER BY created_at, id"))
+            .bind(tenant.to_string())
+            .fetch_all(self.read_pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(restriction_from_row)
+            .collect()
     }
 
-    async fn delete_restriction(&self, tenant: TenantId, id: keyhall_types::RestrictionId, audit: &AuditEvent) -> Result<bool> {
+    async fn delete_restriction(&self, tenant: TenantId, id: RestrictionId, audit: &AuditEvent) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM restrictions WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
@@ -68,11 +70,7 @@ impl keyhall_core::ports::RestrictionRepo for Store {
     async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // Expired links are of no use to anyone: each new one sweeps them away.
-        sqlx::query("DELETE FROM whitelinks WHERE expires_at <= $1")
-            .bind(ts(audit.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query("DELETE FROM whitelinks WHERE expires_at <= $1").bind(ts(audit.at)).execute(&mut *tx).await.map_err(db)?;
         sqlx::query("INSERT INTO whitelinks (digest, tenant_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
             .bind(digest)
             .bind(tenant.to_string())

@@ -1,0 +1,138 @@
+//! One unit of work: the rows a command writes, as typed operations, and the audit records
+//! that go with them, committed together or not at all. The command decides what one
+//! transaction holds; the store only knows how to write each kind of row.
+
+use async_trait::async_trait;
+use keyhall_types::{Timestamp, UserId};
+
+use crate::audit::AuditEvent;
+use crate::auth::api_keys::ApiKey;
+use crate::auth::api_tokens::ApiToken;
+use crate::auth::restrictions::Restriction;
+use crate::barong::data_storage::DataStorage;
+use crate::credentials::Credential;
+use crate::error::Result;
+use crate::identity::documents::Document;
+use crate::identity::phones::Phone;
+use crate::identity::profiles::Profile;
+use crate::identity::{Label, LabelScope, User};
+use crate::ports::tenancy::ConfigDocument;
+use crate::tenancy::{Community, Tenant};
+
+/// One row operation. Each says which error aborts the whole unit when its condition fails.
+#[derive(Debug, Clone)]
+pub enum Write {
+    // tenancy
+    /// A tenant with its default community.
+    InsertTenant {
+        tenant: Tenant,
+        community: Community,
+    },
+    /// The tenant's name and profile.
+    UpdateTenant(Tenant),
+    /// A configuration document at `expected_revision` (0: not stored yet), written as
+    /// `doc.revision`; `config.stale_revision` when the stored revision is another.
+    PutConfig {
+        doc: ConfigDocument,
+        expected_revision: i64,
+    },
+    // identity
+    /// `user.email_taken` / `user.username_taken` on a duplicate.
+    InsertUser(User),
+    /// Every field of the user; `user.not_found` when it is gone.
+    UpdateUser(User),
+    /// `label.key_taken` when the user has that key in that scope.
+    InsertLabel(Label),
+    /// Inserts the label or overwrites its value.
+    PutLabel(Label),
+    /// Inserts the label unless the user has that key in that scope already.
+    AddLabelIfAbsent(Label),
+    /// `label.not_found` when there is no such label.
+    UpdateLabel {
+        user: UserId,
+        key: String,
+        scope: LabelScope,
+        value: String,
+        at: Timestamp,
+    },
+    /// Nothing happens when there is no such label.
+    DeleteLabel {
+        user: UserId,
+        key: String,
+        scope: LabelScope,
+    },
+    /// `profile.open_exists` when the user has a drafted or submitted one.
+    InsertProfile(Profile),
+    /// `profile.not_editable` unless the stored profile is still drafted.
+    UpdateDraftedProfile(Profile),
+    /// `phone.exists` when the user has the number already.
+    InsertPhone(Phone),
+    /// Marks the phone verified; `phone.verified_elsewhere` when it is verified already or
+    /// the number is verified by another user of the tenant.
+    VerifyPhone(Phone),
+    /// The documents with their files (`contents[i]` is `docs[i]`'s), all of one user, counted
+    /// against `limit`: `document.limit_reached` when the user holds more already,
+    /// `document.limit_will_be_reached` when they would then. Concurrent uploads of one user
+    /// are counted one after the other.
+    InsertDocuments {
+        docs: Vec<Document>,
+        contents: Vec<Vec<u8>>,
+        limit: i64,
+    },
+    // credentials
+    /// A second factor also marks its user as requiring one.
+    InsertCredential(Credential),
+    /// Replaces the user's password credential.
+    ReplacePassword(Credential),
+    /// Replaces the user's TOTP credential and marks the user as requiring a second factor.
+    ReplaceTotp(Credential),
+    // auth
+    /// An API token, stored as the digest of its secret.
+    InsertToken {
+        token: ApiToken,
+        digest: String,
+    },
+    InsertApiKey(ApiKey),
+    /// State and scope; `api_key.not_found` when the holder has no such key.
+    UpdateApiKey(ApiKey),
+    /// `api_key.not_found` when the holder has no such key.
+    DeleteApiKey {
+        holder: UserId,
+        kid: String,
+    },
+    /// `restriction.taken` when the same category, scope and value exist.
+    InsertRestriction(Restriction),
+    // barong
+    /// `data_storage.title_taken` when the user keeps one under that title.
+    InsertDataStorage(DataStorage),
+}
+
+/// The writes of one command and its audit records, committed once.
+#[derive(Debug, Clone, Default)]
+pub struct UnitOfWork {
+    pub writes: Vec<Write>,
+    pub audit: Vec<AuditEvent>,
+}
+
+impl UnitOfWork {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn write(mut self, write: Write) -> Self {
+        self.writes.push(write);
+        self
+    }
+
+    pub fn audit(mut self, event: AuditEvent) -> Self {
+        self.audit.push(event);
+        self
+    }
+}
+
+#[async_trait]
+pub trait UnitOfWorkRepo: Send + Sync {
+    /// Applies the writes in order and appends the audit records, in one transaction: all or
+    /// nothing. The first write whose condition fails aborts the unit with its error.
+    async fn commit(&self, work: UnitOfWork) -> Result<()>;
+}

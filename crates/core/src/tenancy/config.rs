@@ -1,0 +1,72 @@
+//! Configuration documents: one JSON document per (tenant, community, key), versioned. A
+//! reader gets the stored value with its revision (or the default at revision 0); a writer
+//! says which revision it read, and a write over a newer one is refused
+//! (`config.stale_revision`) instead of silently losing the other writer's change.
+
+use keyhall_types::CommunityId;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Tenancy;
+use crate::audit::AuditEvent;
+use crate::context::Caller;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::{ConfigDocument, UnitOfWork, Write};
+
+/// A configuration value and the revision it was read at (0: never stored, the default).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub revision: i64,
+}
+
+impl Tenancy<'_> {
+    /// The document `key` of a community of the caller's tenant, or `T::default()` at revision
+    /// 0 when none was stored.
+    pub async fn config<T: DeserializeOwned + Default>(
+        self,
+        caller: &Caller,
+        community: CommunityId,
+        key: &str,
+    ) -> Result<Versioned<T>> {
+        match self.core.store.get_config(caller.tenant_id(), community, key).await? {
+            None => Ok(Versioned { value: T::default(), revision: 0 }),
+            Some(doc) => {
+                let value = serde_json::from_value(doc.body)
+                    .map_err(|e| DomainError::internal(format!("configuration document {key} is unreadable: {e}")))?;
+                Ok(Versioned { value, revision: doc.revision })
+            }
+        }
+    }
+
+    /// Stores `value` as the document `key` of a community of the caller's tenant, over the
+    /// revision the caller read (`expected_revision`, 0 when it read the default). Returns the
+    /// new revision; `config.stale_revision` when someone wrote in between.
+    pub async fn put_config<T: Serialize>(
+        self,
+        caller: &Caller,
+        community: CommunityId,
+        key: &str,
+        value: &T,
+        expected_revision: i64,
+    ) -> Result<i64> {
+        if expected_revision < 0 {
+            return Err(DomainError::new(ErrorCode::ConfigRevisionStale).field("revision"));
+        }
+        let body = serde_json::to_value(value).map_err(DomainError::internal)?;
+        let now = self.core.now();
+        let doc = ConfigDocument {
+            tenant_id: caller.tenant_id(),
+            community_id: community,
+            key: key.to_string(),
+            revision: expected_revision + 1,
+            body,
+            updated_at: now,
+        };
+        let revision = doc.revision;
+        let audit = AuditEvent::new(caller, "config.update", "community", Some(community.to_string()), now)
+            .with_details(serde_json::json!({ "key": key, "revision": revision }));
+        self.core.store.commit(UnitOfWork::new().write(Write::PutConfig { doc, expected_revision }).audit(audit)).await?;
+        Ok(revision)
+    }
+}

@@ -1,0 +1,58 @@
+//! The unit of work: a command's typed row operations and audit records, in one transaction.
+
+use keyhall_core::Result;
+use keyhall_core::ports::{self, UnitOfWork, Write};
+
+use super::audit::insert_audit;
+use super::identity::LabelWrite;
+use super::rows::Conn;
+use super::{Store, auth, barong, credentials, identity, tenancy};
+use crate::errors::db;
+
+/// Writes one row operation inside the unit's transaction.
+async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
+    match write {
+        Write::InsertTenant { tenant, community } => tenancy::insert_tenant_rows(conn, tenant, community).await,
+        Write::UpdateTenant(tenant) => tenancy::update_tenant_row(conn, tenant).await,
+        Write::PutConfig { doc, expected_revision } => tenancy::put_config_row(conn, doc, *expected_revision).await,
+        Write::InsertUser(user) => identity::insert_user_row(conn, user).await,
+        Write::UpdateUser(user) => identity::update_user_row(conn, user).await,
+        Write::InsertLabel(label) => identity::insert_label_row(conn, label, LabelWrite::Insert).await,
+        Write::PutLabel(label) => identity::insert_label_row(conn, label, LabelWrite::Put).await,
+        Write::AddLabelIfAbsent(label) => identity::insert_label_row(conn, label, LabelWrite::IfAbsent).await,
+        Write::UpdateLabel { user, key, scope, value, at } => {
+            identity::update_label_row(conn, *user, key, *scope, value, *at).await
+        }
+        Write::DeleteLabel { user, key, scope } => identity::delete_label_row(conn, *user, key, *scope).await,
+        Write::InsertProfile(profile) => identity::insert_profile_row(conn, profile).await,
+        Write::UpdateDraftedProfile(profile) => identity::update_drafted_profile_row(conn, profile).await,
+        Write::InsertPhone(phone) => identity::insert_phone_row(conn, phone).await,
+        Write::VerifyPhone(phone) => identity::verify_phone_row(conn, phone).await,
+        Write::InsertDocuments { docs, contents, limit } => identity::insert_documents_rows(conn, docs, contents, *limit).await,
+        Write::InsertCredential(credential) => credentials::add_credential_rows(conn, credential).await,
+        Write::ReplacePassword(credential) | Write::ReplaceTotp(credential) => {
+            credentials::replace_credential_rows(conn, credential).await
+        }
+        Write::InsertToken { token, digest } => auth::insert_token_row(conn, token, digest).await,
+        Write::InsertApiKey(key) => auth::insert_api_key_row(conn, key).await,
+        Write::UpdateApiKey(key) => auth::update_api_key_row(conn, key).await,
+        Write::DeleteApiKey { holder, kid } => auth::delete_api_key_row(conn, *holder, kid).await,
+        Write::InsertRestriction(restriction) => auth::insert_restriction_row(conn, restriction).await,
+        Write::InsertDataStorage(doc) => barong::insert_data_storage_row(conn, doc).await,
+    }
+}
+
+#[async_trait::async_trait]
+impl ports::UnitOfWorkRepo for Store {
+    async fn commit(&self, work: UnitOfWork) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for write in &work.writes {
+            // An error drops the transaction: nothing of the unit is written.
+            apply(&mut tx, write).await?;
+        }
+        for event in &work.audit {
+            insert_audit(&mut tx, event).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}
