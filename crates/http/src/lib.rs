@@ -1,10 +1,12 @@
 //! HTTP plumbing shared by every face and the server: client information, form bodies,
-//! request ids, per-route metrics, and the common middleware stack.
+//! request ids, per-route metrics, the common middleware stack, and the protocol routes every
+//! face shares (`well_known`).
 
 pub mod client;
 pub mod form;
 pub mod layers;
 pub mod metrics;
+pub mod well_known;
 
 pub use client::ClientInfo;
 pub use form::FormPairs;

@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use keyhall_core::comet::downloads::DownloadCatalogue;
-use keyhall_core::ports::{LogMailer, LogSmsSender, Mailer, SmsSender, SystemClock};
+use keyhall_core::ports::{Clock, LogMailer, LogSmsSender, Mailer, SmsSender};
 use keyhall_core::{Core, CoreDeps, CoreSettings};
 use keyhall_http::client::TrustForwardedFor;
 use keyhall_http::layers::{LayerSettings, TooLargeAnswer};
@@ -49,8 +49,14 @@ fn upload_request_limit(config: &Config) -> usize {
     upload_rules(config).max_file_bytes.saturating_mul(3).saturating_add(config.body_limit_bytes)
 }
 
-/// Opens the store (running migrations) and builds the core as configured.
+/// Opens the store (running migrations) and builds the core as configured, on the system's
+/// clock.
 pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
+    build_core_with(config, Arc::new(crate::clock::SystemClock)).await
+}
+
+/// `build_core` on the given clock.
+pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Core>> {
     let master_key = crate::keys::load_or_create(&config.data_dir, config.master_key.as_deref())?;
     let store = keyhall_store::open(config.database_url.as_deref(), &config.data_dir).await?;
     let catalogue = match &config.downloads_file {
@@ -89,20 +95,18 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
         Some(n) => CoreSettings { password_hash_concurrency: n.clamp(1, 256), ..settings },
         None => settings,
     };
-    Ok(Arc::new(Core::new(CoreDeps {
-        store,
-        clock: Arc::new(SystemClock),
-        mailer,
-        sms,
-        master_key,
-        webauthn,
-        catalogue,
-        settings,
-    })))
+    Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, settings })))
 }
 
 pub async fn build(config: &Config) -> anyhow::Result<App> {
-    let core = build_core(config).await?;
+    build_with(config, Arc::new(crate::clock::SystemClock)).await
+}
+
+/// `build` on the given clock.
+pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let core = build_core_with(config, clock).await?;
+    // Create (or load) the signing key now rather than on the first token.
+    core.auth().signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
     let metrics = crate::telemetry::metrics_handle();
     let comet =
         keyhall_face_comet::router(core.clone(), keyhall_face_comet::CometConfig { legacy_routes: config.comet_legacy_routes });
@@ -118,6 +122,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             "/api/v1/openapi.json",
             get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], openapi.clone()).into_response())),
         )
+        .merge(keyhall_http::well_known::router(core.clone()))
         .merge(comet)
         .merge(barong);
     let layers = LayerSettings {
@@ -151,8 +156,6 @@ pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyha
 
 async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Router> {
     let tenant = barong_tenant(core, config).await?;
-    // Create (or load) the signing key now rather than on the first sign-in.
-    core.auth().signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
     let mut barong = keyhall_face_barong::BarongConfig::new(tenant);
     barong.csrf_protection = config.barong_csrf;
     barong.jwt_ttl = time::Duration::seconds(3600);
@@ -271,7 +274,12 @@ impl Drop for Running {
 
 /// Binds `config.listen` (e.g. `127.0.0.1:0`) and serves in a background task.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    let app = build(&config).await?;
+    start_with(config, Arc::new(crate::clock::SystemClock)).await
+}
+
+/// `start` on the given clock (tests move time with a `ShiftedClock`).
+pub async fn start_with(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let app = build_with(&config, clock).await?;
     let core = app.core.clone();
     let listener = TcpListener::bind(config.listen_addr()?).await?;
     let addr = listener.local_addr()?;

@@ -1,4 +1,6 @@
-//! Ports of the core: Time, mail and texts: what the core needs from outside besides storage.
+//! Ports of the core: time, mail and texts, what the core needs from outside besides storage.
+//! The core never reads the system clock itself (a lint forbids it): the binary hands it a
+//! clock, and tests hand it one they can move.
 
 use async_trait::async_trait;
 use keyhall_types::{Email, Timestamp};
@@ -6,15 +8,6 @@ use keyhall_types::{Email, Timestamp};
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
 }
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        time::OffsetDateTime::now_utc()
-    }
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
 
 /// One outgoing e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,3 +14,10 @@ crate::service! {
     /// Tenants and communities: `core.tenancy()`.
     Tenancy
 }
+
+impl Tenancy<'_> {
+    /// The community a tenant's users land in unless told otherwise.
+    pub async fn default_community(self, tenant: keyhall_types::TenantId) -> crate::Result<Community> {
+        self.core.store.default_community(tenant).await?.ok_or_else(|| crate::DomainError::new(crate::ErrorCode::TenantNotFound))
+    }
+}

@@ -187,7 +187,6 @@ pub fn router(core: Arc<Core>, config: BarongConfig) -> Router {
             &format!("{res}/service_accounts/api_keys/{{kid}}"),
             put(service_accounts::update_api_key).delete(service_accounts::delete_api_key),
         )
-        .route("/.well-known/jwks.json", get(general::jwks))
         .route(&format!("{id}/{{*rest}}"), any(general::route_not_found))
         .route(&format!("{res}/{{*rest}}"), any(general::route_not_found))
         .route(&format!("{public}/{{*rest}}"), any(general::route_not_found))

@@ -68,7 +68,8 @@ barong!(rules_sessions_and_the_token, |srv: TestServer, sink: SmtpSink| async mo
 });
 
 // Cases 7 and 34 on a node whose sessions last 3 s: each use slides the expiry, so a session
-// used every second outlives its lifetime several times; after a longer gap it is gone.
+// used every second outlives its lifetime several times; after a longer gap it is gone. The
+// node's clock is moved rather than waited for.
 barong!(sessions_slide_and_expire, |srv: TestServer, sink: SmtpSink| async move {
     let short = srv.sibling(|c| c.session_expire = std::time::Duration::from_secs(3)).await;
     active_member(&srv, &sink, "slide@example.com").await;
@@ -76,10 +77,10 @@ barong!(sessions_slide_and_expire, |srv: TestServer, sink: SmtpSink| async move 
     let r = b.post(&short, &format!("{ID}/sessions"), json!({ "email": "slide@example.com", "password": STRONG })).await;
     assert_eq!(r.status, 200, "{}", r.text());
     for _ in 0..8 {
-        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        short.clock.advance(std::time::Duration::from_millis(1000));
         assert_eq!(b.authorize(&short, Method::GET, PERMITTED, false).await.status, 200);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(4000)).await;
+    short.clock.advance(std::time::Duration::from_millis(4000));
     assert_errors(&b.authorize(&short, Method::GET, PERMITTED, false).await, 401, &["authz.invalid_session"]);
 });
 

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::both;
-use crate::harness::TestServer;
+use crate::harness::{PROVISIONING, TestServer};
 
 const CREATE: &str = "/api/v1/hosted_comet/create";
 
@@ -47,12 +47,10 @@ both!(regions_and_create_describe_list, |srv: TestServer| async move {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0], d);
     // The instance provisions, as the active-services report shows.
-    srv.eventually("instance ready", || async {
-        let r = srv.post("/api/v1/report/active_services", &c.token, &[]).await;
-        let rows: Value = serde_json::from_slice(&r.body).unwrap();
-        rows.as_array().unwrap().iter().any(|row| row["id"] == id && row["status"] == "ready")
-    })
-    .await;
+    srv.pass_time(PROVISIONING).await;
+    let r = srv.post("/api/v1/report/active_services", &c.token, &[]).await;
+    let rows: Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(rows.as_array().unwrap().iter().any(|row| row["id"] == id && row["status"] == "ready"), "{rows}");
     let r = srv.post("/api/v1/hosted_comet/describe", &c.token, &[("target_hosted_server_id", "not-an-id")]).await;
     assert!(r.error(404).contains("target_hosted_server_id"));
     let other = srv.company("Other").await;
@@ -175,10 +173,8 @@ both!(delete_lifecycle, |srv: TestServer| async move {
     let r = srv.post("/api/v1/hosted_comet/set_name", &c.token, &[h[0], ("target_name", "x")]).await;
     assert!(r.error(400).contains("deleted"));
     assert_eq!(srv.post("/api/v1/hosted_comet/delete", &c.token, &h).await.status, 400);
-    srv.eventually("instance deleted", || async {
-        srv.post("/api/v1/hosted_comet/list", &c.token, &[]).await.data() == serde_json::json!([])
-    })
-    .await;
+    srv.pass_time(PROVISIONING).await;
+    assert_eq!(srv.post("/api/v1/hosted_comet/list", &c.token, &[]).await.data(), serde_json::json!([]));
     let d = srv.post("/api/v1/hosted_comet/describe", &c.token, &h).await.data();
     assert_eq!(d["pending_delete"], false);
     assert!(d["date_deleted"].as_str().unwrap().ends_with('Z'));

@@ -56,6 +56,10 @@ pub async fn pg_schema_url(base: &str) -> String {
     format!("{base}{sep}options=-c%20search_path%3D{schema}")
 }
 
+/// How long hosted instances and CloudView take to provision (and instances to be deleted) on
+/// a test server.
+pub const PROVISIONING: Duration = Duration::from_millis(1500);
+
 pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Config {
     Config {
         listen: "127.0.0.1:0".into(),
@@ -63,14 +67,16 @@ pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Confi
         database_url,
         log_level: "warn".into(),
         public_url: "http://localhost:8080".into(),
-        provision_delay: Duration::from_millis(1500),
-        delete_delay: Duration::from_millis(1500),
+        provision_delay: PROVISIONING,
+        delete_delay: PROVISIONING,
         ..Config::default()
     }
 }
 
 pub struct TestServer {
     pub running: Running,
+    /// The server's clock: `clock.advance(…)` makes time pass for it at once.
+    pub clock: std::sync::Arc<keyhall_server::clock::ShiftedClock>,
     pub client: reqwest::Client,
     pub dir: std::sync::Arc<tempfile::TempDir>,
     pub database_url: Option<String>,
@@ -147,9 +153,10 @@ impl TestServer {
     ) -> Self {
         let mut config = test_config(dir.path(), database_url.clone());
         adjust(&mut config);
-        let running = keyhall_server::app::start(config).await.expect("server starts");
+        let clock = std::sync::Arc::new(keyhall_server::clock::ShiftedClock::new());
+        let running = keyhall_server::app::start_with(config, clock.clone()).await.expect("server starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { running, client, dir, database_url }
+        Self { running, clock, client, dir, database_url }
     }
 
     /// The first column of every row `sql` selects, read straight from the database (to see
@@ -299,6 +306,14 @@ impl TestServer {
     }
 
     /// Polls `f` until it returns true (for state that changes with time), up to 10 s.
+    /// Lets `d` pass for this server at once: its clock moves ahead and the lifecycle
+    /// transitions then due are applied, as its background sweep would within a second.
+    pub async fn pass_time(&self, d: Duration) {
+        self.clock.advance(d);
+        let core = &self.running.core;
+        core.comet().advance_lifecycles(core.now()).await.expect("lifecycle sweep");
+    }
+
     pub async fn eventually<F, Fut>(&self, what: &str, mut f: F)
     where
         F: FnMut() -> Fut,

@@ -24,3 +24,4 @@ mod concurrency;
 mod cross_face;
 mod server_basics;
 mod smtp_sink;
+mod tenancy_config;
