@@ -35,7 +35,8 @@ use crate::comet::downloads::DownloadCatalogue;
 use crate::credentials::password::PasswordPool;
 use crate::ports::{Clock, Mailer, SmsSender, Store};
 
-/// Tunables of the core, filled from the server's configuration.
+/// Tunables of the core, filled from the server's configuration (whose sections hold their
+/// defaults).
 #[derive(Debug, Clone)]
 pub struct CoreSettings {
     /// How long a hosted instance or CloudView takes to provision.
@@ -71,26 +72,14 @@ pub struct CoreSettings {
     pub password_hash_concurrency: usize,
 }
 
-impl Default for CoreSettings {
-    fn default() -> Self {
-        Self {
-            provision_delay: time::Duration::seconds(30),
-            delete_delay: time::Duration::seconds(30),
-            hosted_domain: "hosted.keyhall.example".into(),
-            cloudview_url: "https://cloudview.keyhall.example".into(),
-            prices: PriceList::default(),
-            token_cache_ttl: std::time::Duration::from_secs(2),
-            read_cache_ttl: std::time::Duration::from_secs(1),
-            signing_algorithm: keyhall_crypto::jwt::Algorithm::Rs256,
-            token_issuer: "barong".into(),
-            token_audience: vec!["peatio".into(), "barong".into()],
-            action_token_ttl: time::Duration::seconds(3600),
-            session_ttl: time::Duration::seconds(1800),
-            login_max_failures: 5,
-            login_window: time::Duration::minutes(15),
-            password_hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
-        }
-    }
+impl CoreSettings {
+    /// `iss` of the tokens keyhall signs, unless configured: Barong's, so that relying services
+    /// configured for Barong accept them.
+    pub const TOKEN_ISSUER: &'static str = "barong";
+    /// `aud` of the tokens keyhall signs, unless configured: Barong's.
+    pub const TOKEN_AUDIENCE: &'static [&'static str] = &["peatio", "barong"];
+    /// Lifetime of mailed confirmation and reset tokens, unless configured.
+    pub const ACTION_TOKEN_TTL: time::Duration = time::Duration::hours(1);
 }
 
 /// Everything the core needs from outside, handed over once at start-up.

@@ -25,28 +25,8 @@ pub struct App {
     pub core: Arc<Core>,
 }
 
-fn time_duration(d: Duration) -> time::Duration {
-    time::Duration::try_from(d).unwrap_or(time::Duration::ZERO)
-}
-
-fn upload_rules(config: &Config) -> keyhall_core::identity::documents::UploadRules {
-    let mut rules = keyhall_core::identity::documents::UploadRules::default();
-    if let Some(mb) = config.upload_max_mb {
-        // 1 MiB to 1 GiB: files are held in memory while they are checked.
-        rules.max_file_bytes = mb.clamp(1, 1024) * 1024 * 1024;
-    }
-    if let Some(limit) = config.barong_doc_limit {
-        rules.max_documents = limit.max(0);
-    }
-    if let Some(require) = config.barong_require_doc_expiry {
-        rules.require_expiry = require;
-    }
-    rules
-}
-
-/// An upload request may carry three files of the largest size (front, back and selfie).
-fn upload_request_limit(config: &Config) -> usize {
-    upload_rules(config).max_file_bytes.saturating_mul(3).saturating_add(config.body_limit_bytes)
+fn seconds(n: u64) -> time::Duration {
+    time::Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 /// Opens the store (running migrations) and builds the core as configured, on the system's
@@ -59,41 +39,45 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
 pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Core>> {
     let master_key = crate::keys::load_or_create(&config.data_dir, config.master_key.as_deref())?;
     let store = keyhall_store::open(config.database_url.as_deref(), &config.data_dir).await?;
-    let catalogue = match &config.downloads_file {
+    let (server, comet) = (&config.server, &config.comet);
+    let catalogue = match &comet.downloads_file {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             DownloadCatalogue::from_json(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         }
         None => DownloadCatalogue::builtin(),
     };
-    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
-        Some(url) => Arc::new(crate::mail::SmtpMailer::new(url, &config.mail_from)?),
+    let mailer: Arc<dyn Mailer> = match &server.smtp_url {
+        Some(url) => Arc::new(crate::mail::SmtpMailer::new(url, &server.mail_from)?),
         None => Arc::new(LogMailer),
     };
-    let sms: Arc<dyn SmsSender> = match &config.sms_webhook_url {
+    let sms: Arc<dyn SmsSender> = match &server.sms_webhook_url {
         Some(url) => Arc::new(crate::sms::WebhookSmsSender::new(url)?),
         None => Arc::new(LogSmsSender),
     };
-    let webauthn = keyhall_webauthn::RelyingParty::new(&config.public_url, "keyhall")
-        .map_err(|e| anyhow::anyhow!("public URL {:?}: {e}", config.public_url))?;
-    let signing_algorithm = keyhall_crypto::jwt::Algorithm::parse(&config.jwt_algorithm.to_ascii_uppercase())
-        .ok_or_else(|| anyhow::anyhow!("KEYHALL_JWT_ALGORITHM must be RS256 or ES256, not {:?}", config.jwt_algorithm))?;
+    let webauthn = keyhall_webauthn::RelyingParty::new(&server.public_url, "keyhall")
+        .map_err(|e| anyhow::anyhow!("public URL {:?}: {e}", server.public_url))?;
+    let signing_algorithm = keyhall_crypto::jwt::Algorithm::parse(&server.jwt_algorithm.to_ascii_uppercase())
+        .ok_or_else(|| anyhow::anyhow!("KEYHALL_JWT_ALGORITHM must be RS256 or ES256, not {:?}", server.jwt_algorithm))?;
     let settings = CoreSettings {
-        provision_delay: time_duration(config.provision_delay),
-        delete_delay: time_duration(config.delete_delay),
-        hosted_domain: config.hosted_domain.clone(),
-        cloudview_url: config.cloudview_url.clone(),
-        token_cache_ttl: config.token_cache_ttl,
-        read_cache_ttl: config.read_cache_ttl,
+        provision_delay: seconds(comet.provision_seconds),
+        delete_delay: seconds(comet.delete_seconds),
+        hosted_domain: comet.hosted_domain.clone(),
+        cloudview_url: comet.cloudview_url.clone(),
+        token_cache_ttl: Duration::from_millis(server.token_cache_ms),
+        read_cache_ttl: Duration::from_millis(server.read_cache_ms),
         signing_algorithm,
-        session_ttl: time_duration(config.session_expire),
-        login_max_failures: config.login_max_failures.max(1),
-        login_window: time_duration(config.login_window),
-        ..CoreSettings::default()
-    };
-    let settings = match config.password_hash_concurrency {
-        Some(n) => CoreSettings { password_hash_concurrency: n.clamp(1, 256), ..settings },
-        None => settings,
+        session_ttl: seconds(server.session_expire_seconds),
+        login_max_failures: server.login_max_failures.max(1),
+        login_window: seconds(server.login_window_seconds),
+        password_hash_concurrency: server
+            .password_hash_concurrency
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+            .clamp(1, 256),
+        prices: Default::default(),
+        token_issuer: CoreSettings::TOKEN_ISSUER.into(),
+        token_audience: CoreSettings::TOKEN_AUDIENCE.iter().map(|a| a.to_string()).collect(),
+        action_token_ttl: CoreSettings::ACTION_TOKEN_TTL,
     };
     Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, settings })))
 }
@@ -108,8 +92,7 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     // Create (or load) the signing key now rather than on the first token.
     core.auth().signing_keys().await.map_err(|e| anyhow::anyhow!("signing keys: {e}"))?;
     let metrics = crate::telemetry::metrics_handle();
-    let comet =
-        keyhall_face_comet::router(core.clone(), keyhall_face_comet::CometConfig { legacy_routes: config.comet_legacy_routes });
+    let comet = keyhall_face_comet::router(core.clone(), config.comet.clone());
     let barong = barong_router(&core, config).await?;
     let openapi = keyhall_face_comet::openapi::document_text();
     let router = Router::new()
@@ -126,28 +109,23 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         .merge(comet)
         .merge(barong);
     let layers = LayerSettings {
-        body_limit_bytes: config.body_limit_bytes,
-        request_timeout: config.request_timeout,
+        body_limit_bytes: config.server.body_limit_bytes,
+        request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
         upload_paths: keyhall_face_barong::UPLOAD_PATHS.iter().map(|p| p.to_string()).collect(),
-        upload_limit_bytes: upload_request_limit(config),
+        upload_limit_bytes: config.barong.upload_request_limit(config.server.body_limit_bytes),
         too_large_answers: vec![
             TooLargeAnswer { prefix: "/api/v2/auth/", answer: keyhall_face_barong::body_too_large },
             TooLargeAnswer { prefix: "/api/v1/", answer: keyhall_face_comet::body_too_large },
         ],
     };
     let router =
-        keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.trust_forwarded_for)));
+        keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.server.trust_forwarded_for)));
     Ok(App { router, core })
 }
 
 /// The tenant the Barong face serves: the configured one, or the one made on first start.
 pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyhall_types::TenantId> {
-    let configured = match &config.barong_tenant {
-        Some(t) => Some(
-            keyhall_types::TenantId::parse(t).ok_or_else(|| anyhow::anyhow!("KEYHALL_BARONG_TENANT {t:?} is not a tenant id"))?,
-        ),
-        None => None,
-    };
+    let configured = config.barong.tenant_id().map_err(|e| anyhow::anyhow!(e))?;
     core.tenancy()
         .face_tenant("barong.tenant_id", "Barong", configured)
         .await
@@ -156,42 +134,8 @@ pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyha
 
 async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Router> {
     let tenant = barong_tenant(core, config).await?;
-    let mut barong = keyhall_face_barong::BarongConfig::new(tenant);
-    barong.csrf_protection = config.barong_csrf;
-    barong.jwt_ttl = time::Duration::seconds(3600);
-    barong.secure_cookies = config.public_url.starts_with("https://");
-    barong.storage_titles = config.barong_storage_titles.clone();
-    barong.auth0 = match (&config.auth0_domain, &config.auth0_client_id) {
-        (Some(domain), Some(client)) => {
-            let mut auth0 = keyhall_face_barong::Auth0Config::new(domain, client);
-            if let Some(url) = &config.auth0_jwks_url {
-                auth0.jwks_url = url.clone();
-            }
-            Some(auth0)
-        }
-        _ => None,
-    };
-    barong.upload_rules = upload_rules(config);
-    if let Some(n) = config.barong_concurrent_uploads {
-        barong.max_concurrent_uploads = n.max(1);
-    }
-    barong.captcha = match config.barong_captcha.as_str() {
-        "none" => keyhall_face_barong::Captcha::None,
-        "recaptcha" => keyhall_face_barong::Captcha::Recaptcha {
-            site_key: config.recaptcha_site_key.clone().unwrap_or_default(),
-            secret: config.recaptcha_secret_key.clone().unwrap_or_default(),
-            verify_url: config
-                .recaptcha_verify_url
-                .clone()
-                .unwrap_or_else(|| keyhall_face_barong::Captcha::RECAPTCHA_VERIFY_URL.into()),
-        },
-        "geetest" => keyhall_face_barong::Captcha::Geetest {
-            id: config.geetest_id.clone().unwrap_or_default(),
-            key: config.geetest_key.clone().unwrap_or_default(),
-            api_url: config.geetest_api_url.clone().unwrap_or_else(|| keyhall_face_barong::Captcha::GEETEST_API_URL.into()),
-        },
-        other => anyhow::bail!("KEYHALL_BARONG_CAPTCHA must be none, recaptcha or geetest, not {other:?}"),
-    };
+    let https = config.server.public_url.starts_with("https://");
+    let barong = config.barong.face_config(tenant, https).map_err(|e| anyhow::anyhow!(e))?;
     Ok(keyhall_face_barong::router(core.clone(), barong))
 }
 

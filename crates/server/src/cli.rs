@@ -118,12 +118,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => {
             let config = config_for(&cli, args)?;
-            crate::telemetry::init_logging(config.log_format, &config.log_level);
+            crate::telemetry::init_logging(config.server.log_format, &config.server.log_level);
             serve(config).await
         }
         Command::Company { command: CompanyCommand::Create { name, email, password, contact_name, json } } => {
             let config = config_for(&cli, &serve_settings_from_env()?)?;
-            crate::telemetry::init_logging(config.log_format, "warn");
+            crate::telemetry::init_logging(config.server.log_format, "warn");
             let core = crate::app::build_core(&config).await?;
             let input = NewCompany {
                 name: name.clone(),
@@ -161,7 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Barong { command } => {
             let config = config_for(&cli, &serve_settings_from_env()?)?;
-            crate::telemetry::init_logging(config.log_format, "warn");
+            crate::telemetry::init_logging(config.server.log_format, "warn");
             let core = crate::app::build_core(&config).await?;
             let tenant = crate::app::barong_tenant(&core, &config).await?;
             barong_command(&core, tenant, command).await

@@ -21,6 +21,7 @@ mod qr;
 mod resource;
 mod service_accounts;
 mod session;
+mod settings;
 mod swagger;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use auth0::Auth0Config;
 pub use captcha::Captcha;
 pub use documents::UPLOAD_PATHS;
 pub use errors::BarongError;
+pub use settings::{BarongLayer, BarongSettings};
 pub use swagger::{BASE_PATH as RESOURCE_BASE_PATH, OPERATIONS as RESOURCE_OPERATIONS};
 
 /// Barong's answer to a request body over the limit.
@@ -71,28 +73,6 @@ pub struct BarongConfig {
     pub upload_url_ttl: time::Duration,
     /// Uploads read into memory at once (each up to three of the largest files); more wait.
     pub max_concurrent_uploads: usize,
-}
-
-impl BarongConfig {
-    pub fn new(tenant_id: TenantId) -> Self {
-        Self {
-            tenant_id,
-            session_cookie: "_barong_session".into(),
-            csrf_protection: true,
-            nonce_lifetime_ms: 5000,
-            jwt_ttl: time::Duration::seconds(3600),
-            rules: AccessRules::barong_defaults(),
-            first_registration_superadmin: true,
-            captcha: Captcha::None,
-            app_name: "keyhall".into(),
-            secure_cookies: false,
-            storage_titles: Vec::new(),
-            auth0: None,
-            upload_rules: Default::default(),
-            upload_url_ttl: time::Duration::seconds(60),
-            max_concurrent_uploads: 8,
-        }
-    }
 }
 
 /// Shared by every handler.

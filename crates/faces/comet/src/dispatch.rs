@@ -15,7 +15,7 @@ use keyhall_core::{Caller, Capability, Core, DomainError, ErrorCode};
 use keyhall_http::FormPairs;
 use keyhall_http::form::FormError;
 
-use crate::CometConfig;
+use crate::CometSettings;
 use crate::endpoints::{Deprecation, ENDPOINTS, Endpoint, Kind};
 use crate::reply::{ApiError, Reply};
 
@@ -29,7 +29,7 @@ pub struct Ctx {
     pub form: FormPairs,
     /// True when the request authenticated with `Authorization: Bearer`.
     pub bearer: bool,
-    pub config: Arc<CometConfig>,
+    pub config: Arc<CometSettings>,
     pub rendered: Arc<Rendered>,
 }
 
@@ -101,7 +101,7 @@ fn parse_list(form: &FormPairs, name: &str) -> Result<Vec<String>, String> {
     Ok(values.iter().flat_map(|v| v.split(',')).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
 }
 
-pub fn router(core: Arc<Core>, config: Arc<CometConfig>) -> Router {
+pub fn router(core: Arc<Core>, config: Arc<CometSettings>) -> Router {
     let mut router = Router::new();
     let rendered = Arc::new(Rendered::new());
     for endpoint in ENDPOINTS {
@@ -126,7 +126,7 @@ pub fn router(core: Arc<Core>, config: Arc<CometConfig>) -> Router {
 async fn handle(
     endpoint: &'static Endpoint,
     core: Arc<Core>,
-    config: Arc<CometConfig>,
+    config: Arc<CometSettings>,
     rendered: Arc<Rendered>,
     request: Request,
 ) -> Response {
@@ -140,7 +140,7 @@ async fn handle(
 async fn run(
     endpoint: &'static Endpoint,
     core: Arc<Core>,
-    config: Arc<CometConfig>,
+    config: Arc<CometSettings>,
     rendered: Arc<Rendered>,
     request: Request,
 ) -> Result<Reply, ApiError> {

@@ -10,6 +10,7 @@ mod errors;
 mod handlers;
 pub mod openapi;
 mod reply;
+mod settings;
 mod tables;
 mod wire;
 
@@ -20,19 +21,7 @@ use keyhall_core::Core;
 
 pub use endpoints::{Deprecation, ENDPOINTS, Encoding, Endpoint, Kind, Param};
 
-/// Settings of the face.
-#[derive(Debug, Clone)]
-pub struct CometConfig {
-    /// Serve the routes the vendor announced for removal after 2025-06. When off they answer
-    /// 410 "Endpoint removed".
-    pub legacy_routes: bool,
-}
-
-impl Default for CometConfig {
-    fn default() -> Self {
-        Self { legacy_routes: true }
-    }
-}
+pub use settings::{CometLayer, CometSettings};
 
 /// The Comet envelope's answer to a request body over the limit (the JSON envelope, also on
 /// the few plain-text endpoints: the limit is checked before the route is known).
@@ -41,6 +30,6 @@ pub fn body_too_large() -> axum::response::Response {
 }
 
 /// The face's routes, ready to be merged into the server's router.
-pub fn router(core: Arc<Core>, config: CometConfig) -> Router {
+pub fn router(core: Arc<Core>, config: CometSettings) -> Router {
     dispatch::router(core, Arc::new(config))
 }

@@ -71,7 +71,7 @@ barong!(rules_sessions_and_the_token, |srv: TestServer, sink: SmtpSink| async mo
 // used every second outlives its lifetime several times; after a longer gap it is gone. The
 // node's clock is moved rather than waited for.
 barong!(sessions_slide_and_expire, |srv: TestServer, sink: SmtpSink| async move {
-    let short = srv.sibling(|c| c.session_expire = std::time::Duration::from_secs(3)).await;
+    let short = srv.sibling(|c| c.server.session_expire_seconds = 3).await;
     active_member(&srv, &sink, "slide@example.com").await;
     let mut b = Browser::new();
     let r = b.post(&short, &format!("{ID}/sessions"), json!({ "email": "slide@example.com", "password": STRONG })).await;

@@ -60,10 +60,10 @@ barong!(recaptcha_guards_sign_in_and_sign_up, |srv: TestServer, _sink: SmtpSink|
     let verify_url = format!("{google}/recaptcha/api/siteverify");
     let node = srv
         .sibling(|c| {
-            c.barong_captcha = "recaptcha".into();
-            c.recaptcha_site_key = Some("site-key-1".into());
-            c.recaptcha_secret_key = Some("s3cret".into());
-            c.recaptcha_verify_url = Some(verify_url);
+            c.barong.captcha = "recaptcha".into();
+            c.barong.recaptcha_site_key = Some("site-key-1".into());
+            c.barong.recaptcha_secret_key = Some("s3cret".into());
+            c.barong.recaptcha_verify_url = verify_url;
         })
         .await;
     let mut b = Browser::new();
@@ -91,9 +91,9 @@ barong!(recaptcha_guards_sign_in_and_sign_up, |srv: TestServer, _sink: SmtpSink|
     let dead = unreachable().await;
     let closed = srv
         .sibling(|c| {
-            c.barong_captcha = "recaptcha".into();
-            c.recaptcha_secret_key = Some("s3cret".into());
-            c.recaptcha_verify_url = Some(format!("{dead}/siteverify"));
+            c.barong.captcha = "recaptcha".into();
+            c.barong.recaptcha_secret_key = Some("s3cret".into());
+            c.barong.recaptcha_verify_url = format!("{dead}/siteverify");
         })
         .await;
     assert_errors(&b.post(&closed, &login, sign_in(json!("human"))).await, 422, &["identity.captcha.verification_failed"]);
@@ -103,10 +103,10 @@ barong!(geetest_guards_sign_up, |srv: TestServer, _sink: SmtpSink| async move {
     let api = provider().await;
     let node = srv
         .sibling(|c| {
-            c.barong_captcha = "geetest".into();
-            c.geetest_id = Some("gt-id-1".into());
-            c.geetest_key = Some(GEETEST_KEY.into());
-            c.geetest_api_url = Some(format!("{api}/geetest"));
+            c.barong.captcha = "geetest".into();
+            c.barong.geetest_id = Some("gt-id-1".into());
+            c.barong.geetest_key = Some(GEETEST_KEY.into());
+            c.barong.geetest_api_url = format!("{api}/geetest");
         })
         .await;
     let mut b = Browser::new();
@@ -131,9 +131,9 @@ barong!(geetest_guards_sign_up, |srv: TestServer, _sink: SmtpSink| async move {
     let dead = unreachable().await;
     let closed = srv
         .sibling(|c| {
-            c.barong_captcha = "geetest".into();
-            c.geetest_id = Some("gt-id-1".into());
-            c.geetest_api_url = Some(dead);
+            c.barong.captcha = "geetest".into();
+            c.barong.geetest_id = Some("gt-id-1".into());
+            c.barong.geetest_api_url = dead;
         })
         .await;
     assert_eq!(b.get(&closed, &format!("{ID}/users/register_geetest")).await.json(), json!(""));

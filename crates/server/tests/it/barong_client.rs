@@ -118,9 +118,9 @@ pub async fn barong_server(backend: crate::harness::Backend) -> Option<(TestServ
     let sink = crate::smtp_sink::SmtpSink::start().await;
     let url = sink.url();
     let srv = TestServer::start_with(backend, move |c| {
-        c.smtp_url = Some(url);
-        c.trust_forwarded_for = true;
-        c.barong_storage_titles = vec!["personal".into(), "company".into(), "user".into()];
+        c.server.smtp_url = Some(url);
+        c.server.trust_forwarded_for = true;
+        c.barong.storage_titles = Some("personal,company,user".into());
     })
     .await?;
     let mut admin = Browser::new();

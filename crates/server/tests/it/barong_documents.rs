@@ -109,8 +109,8 @@ barong!(documents_are_uploaded_listed_and_served, |srv: TestServer, sink: SmtpSi
 barong!(documents_have_limits, |srv: TestServer, sink: SmtpSink| async move {
     let node = srv
         .sibling(|c| {
-            c.barong_doc_limit = Some(3);
-            c.upload_max_mb = Some(1);
+            c.barong.doc_limit = 3;
+            c.barong.upload_max_mb = 1;
         })
         .await;
     let mut b = active_member(&srv, &sink, "limits@example.com").await;
@@ -178,7 +178,7 @@ barong!(addresses_are_proved_by_documents, |srv: TestServer, sink: SmtpSink| asy
 
 barong!(uploads_wait_their_turn_to_be_read_into_memory, |srv: TestServer, sink: SmtpSink| async move {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let node = std::sync::Arc::new(srv.sibling(|c| c.barong_concurrent_uploads = Some(1)).await);
+    let node = std::sync::Arc::new(srv.sibling(|c| c.barong.concurrent_uploads = 1).await);
     let mut b = active_member(&srv, &sink, "turns@example.com").await;
     let bearer = b.bearer(&srv).await;
     // A slow client: the first half of its upload now, the rest later.

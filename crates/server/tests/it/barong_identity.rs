@@ -346,9 +346,9 @@ mod auth0 {
         let key = JwtSigner::generate(Algorithm::Rs256).unwrap();
         let url = jwks_server(json!({ "keys": [key.public_jwk()] })).await;
         let Some(srv) = TestServer::start_with(backend, move |c| {
-            c.auth0_domain = Some("tenant.auth0.test".into());
-            c.auth0_client_id = Some("client-1".into());
-            c.auth0_jwks_url = Some(url);
+            c.barong.auth0_domain = Some("tenant.auth0.test".into());
+            c.barong.auth0_client_id = Some("client-1".into());
+            c.barong.auth0_jwks_url = Some(url);
         })
         .await
         else {

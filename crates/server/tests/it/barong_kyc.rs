@@ -136,7 +136,7 @@ barong!(profiles_are_drafted_submitted_and_masked, |srv: TestServer, sink: SmtpS
 
 barong!(phones_are_verified_with_the_texted_code, |srv: TestServer, sink: SmtpSink| async move {
     let (gateway, url) = SmsGateway::start().await;
-    let node = srv.sibling(|c| c.sms_webhook_url = Some(url)).await;
+    let node = srv.sibling(|c| c.server.sms_webhook_url = Some(url)).await;
     let mut b = active_member(&srv, &sink, "phone@example.com").await;
     let bearer = b.bearer(&srv).await;
     let mut other = active_member(&srv, &sink, "other-phone@example.com").await;
@@ -215,7 +215,7 @@ barong!(phones_are_verified_with_the_texted_code, |srv: TestServer, sink: SmtpSi
 
 barong!(phone_codes_cannot_be_guessed, |srv: TestServer, sink: SmtpSink| async move {
     let (gateway, url) = SmsGateway::start().await;
-    let node = srv.sibling(|c| c.sms_webhook_url = Some(url)).await;
+    let node = srv.sibling(|c| c.server.sms_webhook_url = Some(url)).await;
     let mut b = active_member(&srv, &sink, "guess@example.com").await;
     let bearer = b.bearer(&srv).await;
     let add = json!({ "phone_number": "+12015550123" });

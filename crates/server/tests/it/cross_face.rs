@@ -16,7 +16,7 @@ async fn cross_face(backend: Backend) {
     };
     let company = first.company("Shared Ltd").await;
     let tenant = company.id.clone();
-    let srv = first.sibling(move |c| c.barong_tenant = Some(tenant)).await;
+    let srv = first.sibling(move |c| c.barong.tenant = Some(tenant)).await;
 
     let r = srv
         .post(

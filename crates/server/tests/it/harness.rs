@@ -58,19 +58,16 @@ pub async fn pg_schema_url(base: &str) -> String {
 
 /// How long hosted instances and CloudView take to provision (and instances to be deleted) on
 /// a test server.
-pub const PROVISIONING: Duration = Duration::from_millis(1500);
+pub const PROVISIONING: Duration = Duration::from_secs(2);
 
 pub fn test_config(dir: &std::path::Path, database_url: Option<String>) -> Config {
-    Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: dir.to_path_buf(),
-        database_url,
-        log_level: "warn".into(),
-        public_url: "http://localhost:8080".into(),
-        provision_delay: PROVISIONING,
-        delete_delay: PROVISIONING,
-        ..Config::default()
-    }
+    let mut config = Config { data_dir: dir.to_path_buf(), database_url, ..Config::default() };
+    config.server.listen = "127.0.0.1:0".into();
+    config.server.log_level = "warn".into();
+    config.server.public_url = "http://localhost:8080".into();
+    config.comet.provision_seconds = PROVISIONING.as_secs();
+    config.comet.delete_seconds = PROVISIONING.as_secs();
+    config
 }
 
 pub struct TestServer {
