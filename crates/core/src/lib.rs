@@ -161,41 +161,37 @@ impl Core {
     pub fn settings(&self) -> &CoreSettings {
         &self.settings
     }
+}
 
+/// Each context's service, reached from `Core`: `core.identity().user(…)`.
+macro_rules! services {
+    ($($(#[$doc:meta])* $method:ident => $module:ident::$ty:ident),* $(,)?) => {
+        impl Core {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> $module::$ty<'_> {
+                    $module::$ty { core: self }
+                }
+            )*
+        }
+    };
+}
+
+services! {
     /// Tenants, communities and their configuration.
-    pub fn tenancy(&self) -> tenancy::Tenancy<'_> {
-        tenancy::Tenancy { core: self }
-    }
-
+    tenancy => tenancy::Tenancy,
     /// Users and what they say about themselves.
-    pub fn identity(&self) -> identity::Identity<'_> {
-        identity::Identity { core: self }
-    }
-
+    identity => identity::Identity,
     /// Passwords, TOTP and WebAuthn.
-    pub fn credentials(&self) -> credentials::Credentials<'_> {
-        credentials::Credentials { core: self }
-    }
-
+    credentials => credentials::Credentials,
     /// Sign-in, sessions, API tokens and keys, restrictions, signing keys.
-    pub fn auth(&self) -> auth::Auth<'_> {
-        auth::Auth { core: self }
-    }
-
+    auth => auth::Auth,
     /// The audit log.
-    pub fn audit(&self) -> audit::Audit<'_> {
-        audit::Audit { core: self }
-    }
-
+    audit => audit::Audit,
     /// The Comet-only domain.
-    pub fn comet(&self) -> comet::Comet<'_> {
-        comet::Comet { core: self }
-    }
-
+    comet => comet::Comet,
     /// The Barong-only domain.
-    pub fn barong(&self) -> barong::Barong<'_> {
-        barong::Barong { core: self }
-    }
+    barong => barong::Barong,
 }
 
 /// Declares a context's service type: a view of `Core` that carries the context's commands

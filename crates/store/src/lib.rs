@@ -7,6 +7,23 @@
 //! The SQL itself is portable (`$n` placeholders, `ON CONFLICT`, `RETURNING`, partial indexes).
 
 mod errors;
+
+/// The migration history, written once for both dialects: each has its own SQL files, named
+/// and numbered in step (`migrations/<dialect>/NNNN_<name>.sql`).
+macro_rules! migrations {
+    ($dialect:literal) => {
+        &[
+            (1, "init", include_str!(concat!("../migrations/", $dialect, "/0001_init.sql"))),
+            (2, "identity", include_str!(concat!("../migrations/", $dialect, "/0002_identity.sql"))),
+            (3, "totp_steps", include_str!(concat!("../migrations/", $dialect, "/0003_totp_steps.sql"))),
+            (4, "data_storages", include_str!(concat!("../migrations/", $dialect, "/0004_data_storages.sql"))),
+            (5, "kyc", include_str!(concat!("../migrations/", $dialect, "/0005_kyc.sql"))),
+            (6, "restrictions", include_str!(concat!("../migrations/", $dialect, "/0006_restrictions.sql"))),
+            (7, "config_documents", include_str!(concat!("../migrations/", $dialect, "/0007_config_documents.sql"))),
+        ]
+    };
+}
+
 pub mod postgres;
 pub mod sqlite;
 

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use keyhall_core::Result;
 use keyhall_types::Timestamp;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Pool, Postgres, Transaction};
 
@@ -27,20 +26,7 @@ fn read_ts(value: DbTime) -> Result<Timestamp> {
     Ok(value.to_offset(time::UtcOffset::UTC))
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
-    (2, "identity", include_str!("../migrations/postgres/0002_identity.sql")),
-    (3, "totp_steps", include_str!("../migrations/postgres/0003_totp_steps.sql")),
-    (4, "data_storages", include_str!("../migrations/postgres/0004_data_storages.sql")),
-    (5, "kyc", include_str!("../migrations/postgres/0005_kyc.sql")),
-    (6, "restrictions", include_str!("../migrations/postgres/0006_restrictions.sql")),
-    (7, "config_documents", include_str!("../migrations/postgres/0007_config_documents.sql")),
-];
-
-/// The migration history, as (version, name): the two dialects' histories are kept in step.
-pub fn migrations() -> Vec<(i64, &'static str)> {
-    MIGRATIONS.iter().map(|(v, name, _)| (*v, *name)).collect()
-}
+const MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres");
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -67,14 +53,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        let migrator = Migrator::with_migrations(
-            MIGRATIONS
-                .iter()
-                .map(|(v, name, sql)| {
-                    Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
-                })
-                .collect(),
-        );
+        let migrator = shared::migrator();
         // The migrator takes an advisory lock, so nodes starting together migrate once.
         migrator.run(&pool).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         Ok(Self { pool })
@@ -107,6 +86,8 @@ impl PgStore {
 #[macro_use]
 #[path = "shared/mod.rs"]
 mod shared;
+
+pub use shared::migrations;
 
 // After `shared`: it uses its column macros.
 /// Opens a session: clears the named login counter ($10, none when NULL), inserts the session

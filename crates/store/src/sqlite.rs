@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use keyhall_core::Result;
 use keyhall_types::Timestamp;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Pool, Sqlite, Transaction};
 
@@ -36,20 +35,7 @@ fn read_ts(value: DbTime) -> Result<Timestamp> {
     time::PrimitiveDateTime::parse(&value, TIME_FORMAT).map(|t| t.assume_utc()).map_err(|_| corrupt("timestamp"))
 }
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
-    (2, "identity", include_str!("../migrations/sqlite/0002_identity.sql")),
-    (3, "totp_steps", include_str!("../migrations/sqlite/0003_totp_steps.sql")),
-    (4, "data_storages", include_str!("../migrations/sqlite/0004_data_storages.sql")),
-    (5, "kyc", include_str!("../migrations/sqlite/0005_kyc.sql")),
-    (6, "restrictions", include_str!("../migrations/sqlite/0006_restrictions.sql")),
-    (7, "config_documents", include_str!("../migrations/sqlite/0007_config_documents.sql")),
-];
-
-/// The migration history, as (version, name): the two dialects' histories are kept in step.
-pub fn migrations() -> Vec<(i64, &'static str)> {
-    MIGRATIONS.iter().map(|(v, name, _)| (*v, *name)).collect()
-}
+const MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite");
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -80,14 +66,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| OpenError::Connect(format!("{}: {e}", path.display())))?;
-        let mut migrator = Migrator::with_migrations(
-            MIGRATIONS
-                .iter()
-                .map(|(v, name, sql)| {
-                    Migration::new(*v, (*name).into(), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
-                })
-                .collect(),
-        );
+        let mut migrator = shared::migrator();
         migrator.set_locking(false);
         migrator.run(&writer).await.map_err(|e| OpenError::Migrate(e.to_string()))?;
         let readers = std::thread::available_parallelism().map(|n| n.get() * 2).unwrap_or(4).clamp(2, 16) as u32;
@@ -131,6 +110,8 @@ impl SqliteStore {
 #[macro_use]
 #[path = "shared/mod.rs"]
 mod shared;
+
+pub use shared::migrations;
 
 // After `shared`: it uses its column macros.
 /// Opens a session: clears the named login counter ($10, none when NULL), inserts the session

@@ -24,51 +24,33 @@ pub use outside::*;
 pub use tenancy::*;
 pub use txn::*;
 
-/// The whole store, as the server wires it.
-pub trait Store:
-    TenantRepo
-    + UserRepo
-    + CredentialRepo
-    + ChallengeRepo
-    + TokenRepo
-    + SessionRepo
-    + AuditRepo
-    + CometRepo
-    + LabelRepo
-    + ApiKeyRepo
-    + SettingsRepo
-    + SigningKeyRepo
-    + LoginAttemptRepo
-    + DataStorageRepo
-    + ProfileRepo
-    + PhoneRepo
-    + DocumentRepo
-    + RestrictionRepo
-    + UnitOfWorkRepo
-    + ConfigRepo
-{
+/// The whole store, as the server wires it: every repository port, and nothing else.
+macro_rules! store {
+    ($($port:ident),* $(,)?) => {
+        pub trait Store: $($port +)* {}
+        impl<T> Store for T where T: $($port +)* {}
+    };
 }
 
-impl<T> Store for T where
-    T: TenantRepo
-        + UserRepo
-        + CredentialRepo
-        + ChallengeRepo
-        + TokenRepo
-        + SessionRepo
-        + AuditRepo
-        + CometRepo
-        + LabelRepo
-        + ApiKeyRepo
-        + SettingsRepo
-        + SigningKeyRepo
-        + LoginAttemptRepo
-        + DataStorageRepo
-        + ProfileRepo
-        + PhoneRepo
-        + DocumentRepo
-        + RestrictionRepo
-        + UnitOfWorkRepo
-        + ConfigRepo
-{
+store! {
+    TenantRepo,
+    ConfigRepo,
+    SettingsRepo,
+    UserRepo,
+    LabelRepo,
+    ProfileRepo,
+    PhoneRepo,
+    DocumentRepo,
+    CredentialRepo,
+    ChallengeRepo,
+    TokenRepo,
+    SessionRepo,
+    ApiKeyRepo,
+    SigningKeyRepo,
+    LoginAttemptRepo,
+    RestrictionRepo,
+    AuditRepo,
+    CometRepo,
+    DataStorageRepo,
+    UnitOfWorkRepo,
 }

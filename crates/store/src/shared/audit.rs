@@ -5,7 +5,7 @@ use keyhall_core::audit::{AuditEvent, AuditQuery};
 use keyhall_core::ports;
 
 use super::Store;
-use super::rows::{Conn, DbQuery, col, col_id, col_ts};
+use super::rows::{Conn, DbQuery, Run, col, col_id, col_ts};
 use super::{DbRow, ts};
 use crate::errors::{corrupt, db};
 
@@ -44,7 +44,7 @@ pub(crate) fn bind_audit<'q>(q: DbQuery<'q>, e: &AuditEvent) -> DbQuery<'q> {
 pub(crate) async fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> Result<()> {
     let q =
         sqlx::query(concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"));
-    bind_audit(q, e).execute(&mut *conn).await.map_err(db)?;
+    bind_audit(q, e).run(&mut *conn).await?;
     Ok(())
 }
 
@@ -71,11 +71,7 @@ impl ports::AuditRepo for Store {
         .bind(q.action_prefix.as_ref().map(|p| format!("{}%", p.replace('%', "").replace('_', "\\_"))))
         .bind(i64::from(if q.limit == 0 { 100 } else { q.limit }))
         .bind(i64::from(q.offset))
-        .fetch_all(self.read_pool())
+        .all(self.read_pool(), audit_from_row)
         .await
-        .map_err(db)?
-        .iter()
-        .map(audit_from_row)
-        .collect()
     }
 }

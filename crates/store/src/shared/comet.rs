@@ -10,7 +10,7 @@ use keyhall_core::{ErrorCode, Result};
 use keyhall_types::{TenantId, Timestamp};
 
 use super::audit::insert_audit;
-use super::rows::{Conn, DbQuery, col, col_id, col_ts, col_ts_opt, commit_if_changed};
+use super::rows::{Conn, DbQuery, Run, col, col_id, col_ts, col_ts_opt, commit_if_changed};
 use super::{DbRow, Store, ts};
 use crate::errors::{corrupt, db};
 
@@ -116,9 +116,8 @@ async fn insert_billing_row(conn: &mut Conn, b: &BillingRecord) -> Result<()> {
     .bind(b.unit_price_cents)
     .bind(b.amount_cents)
     .bind(&b.currency)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
+    .run(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -186,9 +185,8 @@ impl ports::CometRepo for Store {
         .bind(ts(l.created_at))
         .bind(ts(l.updated_at))
         .bind(l.revision)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .run(&mut *tx)
+        .await?;
         insert_billing_row(&mut tx, charge).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
@@ -198,23 +196,15 @@ impl ports::CometRepo for Store {
         sqlx::query(concat!("SELECT ", license_cols!(), " FROM licenses WHERE tenant_id = $1 AND serial = $2"))
             .bind(tenant.to_string())
             .bind(serial)
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), license_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(license_from_row)
-            .transpose()
     }
 
     async fn list_licenses(&self, tenant: TenantId) -> Result<Vec<License>> {
         sqlx::query(concat!("SELECT ", license_cols!(), " FROM licenses WHERE tenant_id = $1 ORDER BY created_at, id"))
             .bind(tenant.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), license_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(license_from_row)
-            .collect()
     }
 
     async fn update_license(&self, l: &License, expected_revision: i64, audit: &AuditEvent) -> Result<bool> {
@@ -236,10 +226,9 @@ impl ports::CometRepo for Store {
         .bind(ts(l.updated_at))
         .bind(l.revision)
         .bind(expected_revision)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        commit_if_changed(tx, done.rows_affected(), audit).await
+        .run(&mut *tx)
+        .await?;
+        commit_if_changed(tx, done, audit).await
     }
 
     async fn mark_licenses_synced(&self, tenant: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<u64> {
@@ -247,12 +236,11 @@ impl ports::CometRepo for Store {
         let done = sqlx::query("UPDATE licenses SET synced_at = $2 WHERE tenant_id = $1")
             .bind(tenant.to_string())
             .bind(ts(at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .run(&mut *tx)
+            .await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     async fn insert_hosted(&self, h: &HostedInstance, charge: &BillingRecord, audit: &AuditEvent) -> Result<()> {
@@ -273,23 +261,15 @@ impl ports::CometRepo for Store {
         sqlx::query(concat!("SELECT ", hosted_cols!(), " FROM hosted_instances WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), hosted_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(hosted_from_row)
-            .transpose()
     }
 
     async fn list_hosted(&self, tenant: TenantId) -> Result<Vec<HostedInstance>> {
         sqlx::query(concat!("SELECT ", hosted_cols!(), " FROM hosted_instances WHERE tenant_id = $1 ORDER BY created_at, id"))
             .bind(tenant.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), hosted_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(hosted_from_row)
-            .collect()
     }
 
     async fn update_hosted(&self, h: &HostedInstance, expected_revision: i64, audit: &AuditEvent) -> Result<bool> {
@@ -305,19 +285,15 @@ impl ports::CometRepo for Store {
              state_due_at = $29, pending_delete_failed = $30, created_at = $31, date_deleted = $32, updated_at = $33, \
              revision = $34 WHERE id = $1 AND tenant_id = $2 AND revision = $35",
         );
-        let done = bind_hosted(q, h).bind(expected_revision).execute(&mut *tx).await.map_err(db)?;
-        commit_if_changed(tx, done.rows_affected(), audit).await
+        let done = bind_hosted(q, h).bind(expected_revision).run(&mut *tx).await?;
+        commit_if_changed(tx, done, audit).await
     }
 
     async fn get_cloudview(&self, tenant: TenantId) -> Result<Option<CloudView>> {
         sqlx::query("SELECT tenant_id, status, mode, status_due_at, updated_at, revision FROM cloudview WHERE tenant_id = $1")
             .bind(tenant.to_string())
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), cloudview_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(cloudview_from_row)
-            .transpose()
     }
 
     async fn put_cloudview(&self, c: &CloudView, expected_revision: i64, audit: &AuditEvent) -> Result<bool> {
@@ -346,8 +322,8 @@ impl ports::CometRepo for Store {
         if let Some(expected) = expected {
             q = q.bind(expected);
         }
-        let done = q.execute(&mut *tx).await.map_err(db)?;
-        commit_if_changed(tx, done.rows_affected(), audit).await
+        let done = q.run(&mut *tx).await?;
+        commit_if_changed(tx, done, audit).await
     }
 
     async fn advance_lifecycles(&self, now: Timestamp) -> Result<u64> {
@@ -358,30 +334,23 @@ impl ports::CometRepo for Store {
              WHERE state = 'provisioning' AND state_due_at <= $1",
         )
         .bind(ts(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
+        .run(&mut *tx)
+        .await?;
         n += sqlx::query(
             "UPDATE hosted_instances SET state = 'deleted', date_deleted = state_due_at, state_due_at = NULL, revision = revision + 1 \
              WHERE state = 'deleting' AND state_due_at <= $1",
         )
         .bind(ts(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
+        .run(&mut *tx).await?;
         n += sqlx::query(
             "UPDATE cloudview SET status = 'READY', status_due_at = NULL, revision = revision + 1 \
              WHERE status = 'PROVISIONING' AND status_due_at <= $1",
         )
         .bind(ts(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        sqlx::query("DELETE FROM challenges WHERE expires_at <= $1").bind(ts(now)).execute(&mut *tx).await.map_err(db)?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ts(now)).execute(&mut *tx).await.map_err(db)?;
+        .run(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM challenges WHERE expires_at <= $1").bind(ts(now)).run(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(ts(now)).run(&mut *tx).await?;
         tx.commit().await.map_err(db)?;
         Ok(n)
     }
@@ -392,11 +361,6 @@ impl ports::CometRepo for Store {
              FROM billing_records WHERE tenant_id = $1 ORDER BY occurred_at, id",
         )
         .bind(tenant.to_string())
-        .fetch_all(self.read_pool())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(billing_from_row)
-        .collect()
+        .all(self.read_pool(), billing_from_row).await
     }
 }

@@ -9,7 +9,7 @@ use keyhall_types::{CredentialId, Email, TenantId, Timestamp, UserId};
 
 use super::audit::insert_audit;
 use super::identity::user_from_row;
-use super::rows::{Conn, col, col_id, col_ts};
+use super::rows::{Conn, Run, col, col_id, col_ts};
 use super::{DbRow, Store, ts};
 use crate::errors::{corrupt, db};
 
@@ -62,9 +62,8 @@ async fn insert_credential_row(conn: &mut Conn, c: &Credential) -> Result<()> {
         .bind(format_steps(&c.used_steps))
         .bind(ts(c.created_at))
         .bind(ts(c.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -82,9 +81,8 @@ pub(crate) async fn replace_credential_rows(conn: &mut Conn, c: &Credential) -> 
     sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind = $2")
         .bind(c.user_id.to_string())
         .bind(c.kind.as_str())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     add_credential_rows(conn, c).await
 }
 
@@ -94,9 +92,8 @@ async fn set_twofa(conn: &mut Conn, user: UserId, on: bool, at: Timestamp) -> Re
         .bind(user.to_string())
         .bind(on)
         .bind(ts(at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -132,25 +129,20 @@ impl ports::CredentialRepo for Store {
     async fn list_credentials(&self, user: UserId) -> Result<Vec<Credential>> {
         sqlx::query(concat!("SELECT ", credential_cols!(), " FROM credentials WHERE user_id = $1 ORDER BY created_at, id"))
             .bind(user.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), credential_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(credential_from_row)
-            .collect()
     }
 
     async fn remove_second_factors(&self, user: UserId, audit: &AuditEvent) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind IN ('totp', 'webauthn')")
             .bind(user.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .run(&mut *tx)
+            .await?;
         set_twofa(&mut tx, user, false, audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     async fn consume_totp_step(&self, credential: CredentialId, step: i64) -> Result<bool> {
@@ -179,10 +171,9 @@ impl ports::CredentialRepo for Store {
                     .bind(&before)
                     .bind(format_steps(&steps))
                     .bind(steps.iter().copied().max())
-                    .execute(self.write_pool())
-                    .await
-                    .map_err(db)?;
-            if done.rows_affected() == 1 {
+                    .run(self.write_pool())
+                    .await?;
+            if done == 1 {
                 return Ok(true);
             }
         }
@@ -208,9 +199,8 @@ impl ports::ChallengeRepo for Store {
         .bind(&c.state)
         .bind(ts(c.created_at))
         .bind(ts(c.expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .run(&mut *tx)
+        .await?;
         if let Some(a) = audit {
             insert_audit(&mut tx, a).await?;
         }

@@ -6,7 +6,7 @@
 //! indexes). Column lists are macros (`columns`), one per table, so that every query is a
 //! `&'static str` built with `concat!`.
 
-use super::{Db, DbRow, DbTime, OPEN_SESSION_SQL, Store, read_ts, ts};
+use super::{Db, DbRow, DbTime, MIGRATIONS, OPEN_SESSION_SQL, Store, read_ts, ts};
 
 #[macro_use]
 mod columns;
@@ -18,5 +18,9 @@ mod barong;
 mod comet;
 mod credentials;
 mod identity;
+mod migrations;
 mod tenancy;
 mod txn;
+
+pub use migrations::migrations;
+pub(crate) use migrations::migrator;

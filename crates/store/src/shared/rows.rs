@@ -58,3 +58,59 @@ pub(crate) async fn commit_if_changed(
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
+
+/// Reads one row into a value.
+pub(crate) type ReadRow<T> = fn(&DbRow) -> Result<T>;
+
+/// Where a query runs: a pool, or the connection of a transaction.
+pub(crate) trait Exec<'c>: sqlx::Executor<'c, Database = Db> {}
+
+impl<'c, E: sqlx::Executor<'c, Database = Db>> Exec<'c> for E {}
+
+/// The ends every repository's queries share: run on an executor, map a database failure to
+/// an internal error, read the rows.
+pub(crate) trait Run<'q> {
+    /// Every row the query returns.
+    async fn all<'c, T>(self, executor: impl Exec<'c>, row: ReadRow<T>) -> Result<Vec<T>>
+    where
+        'q: 'c;
+
+    /// The row the query returns, if any.
+    async fn optional<'c, T>(self, executor: impl Exec<'c>, row: ReadRow<T>) -> Result<Option<T>>
+    where
+        'q: 'c;
+
+    /// Runs a statement; returns how many rows it changed.
+    async fn run<'c>(self, executor: impl Exec<'c>) -> Result<u64>
+    where
+        'q: 'c;
+}
+
+impl<'q> Run<'q> for DbQuery<'q> {
+    async fn all<'c, T>(self, executor: impl Exec<'c>, row: ReadRow<T>) -> Result<Vec<T>>
+    where
+        'q: 'c,
+    {
+        self.fetch_all(executor).await.map_err(db)?.iter().map(row).collect()
+    }
+
+    async fn optional<'c, T>(self, executor: impl Exec<'c>, row: ReadRow<T>) -> Result<Option<T>>
+    where
+        'q: 'c,
+    {
+        self.fetch_optional(executor).await.map_err(db)?.as_ref().map(row).transpose()
+    }
+
+    async fn run<'c>(self, executor: impl Exec<'c>) -> Result<u64>
+    where
+        'q: 'c,
+    {
+        Ok(self.execute(executor).await.map_err(db)?.rows_affected())
+    }
+}
+
+/// `Ok` when a write changed exactly one row; otherwise the error `code` (the row it needed
+/// is not there, or not in the state it needed).
+pub(crate) fn one_row(rows: u64, code: keyhall_core::ErrorCode) -> Result<()> {
+    if rows == 1 { Ok(()) } else { Err(keyhall_core::DomainError::new(code)) }
+}

@@ -7,7 +7,7 @@ use keyhall_core::{DomainError, ErrorCode, Result};
 use keyhall_types::{CommunityId, TenantId, Timestamp};
 
 use super::audit::insert_audit;
-use super::rows::{Conn, col, col_id, col_ts, is_unique_violation};
+use super::rows::{Conn, Run, col, col_id, col_ts, is_unique_violation};
 use super::{DbRow, Store, ts};
 use crate::errors::{corrupt, db};
 
@@ -50,18 +50,16 @@ pub(crate) async fn insert_tenant_rows(conn: &mut Conn, t: &Tenant, c: &Communit
         .bind(&t.profile.address_country)
         .bind(ts(t.created_at))
         .bind(ts(t.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     sqlx::query("INSERT INTO communities (id, tenant_id, name, is_default, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(c.id.to_string())
         .bind(c.tenant_id.to_string())
         .bind(&c.name)
         .bind(c.is_default)
         .bind(ts(c.created_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -80,9 +78,8 @@ pub(crate) async fn update_tenant_row(conn: &mut Conn, tenant: &Tenant) -> Resul
     .bind(&p.address_postcode)
     .bind(&p.address_country)
     .bind(ts(tenant.updated_at))
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
+    .run(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -90,35 +87,24 @@ pub(crate) async fn update_tenant_row(conn: &mut Conn, tenant: &Tenant) -> Resul
 /// revision, or a concurrent first write, is `config.stale_revision`.
 pub(crate) async fn put_config_row(conn: &mut Conn, doc: &ConfigDocument, expected: i64) -> Result<()> {
     let stale = || DomainError::new(ErrorCode::ConfigRevisionStale);
-    let body = doc.body.to_string();
-    let changed = if expected == 0 {
-        sqlx::query(concat!("INSERT INTO config_documents (", config_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"))
-            .bind(doc.tenant_id.to_string())
-            .bind(doc.community_id.to_string())
-            .bind(&doc.key)
-            .bind(doc.revision)
-            .bind(&body)
-            .bind(ts(doc.updated_at))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| if is_unique_violation(&e) { stale() } else { db(e) })?
-            .rows_affected()
-    } else {
-        sqlx::query(
-            "UPDATE config_documents SET revision = $4, body = $5, updated_at = $6 \
-             WHERE tenant_id = $1 AND community_id = $2 AND key = $3 AND revision = $7",
-        )
+    // Both statements take the document's columns as $1–$6 (`config_cols!` order).
+    let (insert, update) = (
+        concat!("INSERT INTO config_documents (", config_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6)"),
+        "UPDATE config_documents SET revision = $4, body = $5, updated_at = $6 \
+         WHERE tenant_id = $1 AND community_id = $2 AND key = $3 AND revision = $7",
+    );
+    let q = sqlx::query(if expected == 0 { insert } else { update })
         .bind(doc.tenant_id.to_string())
         .bind(doc.community_id.to_string())
         .bind(&doc.key)
         .bind(doc.revision)
-        .bind(&body)
-        .bind(ts(doc.updated_at))
-        .bind(expected)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?
-        .rows_affected()
+        .bind(doc.body.to_string())
+        .bind(ts(doc.updated_at));
+    let changed = if expected == 0 {
+        // A concurrent first write of the same document breaks the primary key.
+        q.execute(&mut *conn).await.map_err(|e| if is_unique_violation(&e) { stale() } else { db(e) })?.rows_affected()
+    } else {
+        q.bind(expected).run(&mut *conn).await?
     };
     if changed == 1 { Ok(()) } else { Err(stale()) }
 }
@@ -128,12 +114,8 @@ impl ports::TenantRepo for Store {
     async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>> {
         sqlx::query(concat!("SELECT ", tenant_cols!(), " FROM tenants WHERE id = $1"))
             .bind(id.to_string())
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), tenant_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(tenant_from_row)
-            .transpose()
     }
 
     async fn any_user(&self) -> Result<bool> {
@@ -144,12 +126,8 @@ impl ports::TenantRepo for Store {
     async fn default_community(&self, tenant: TenantId) -> Result<Option<Community>> {
         sqlx::query("SELECT id, tenant_id, name, is_default, created_at FROM communities WHERE tenant_id = $1 AND is_default")
             .bind(tenant.to_string())
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), community_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(community_from_row)
-            .transpose()
     }
 
     async fn close_tenant(&self, id: TenantId, at: Timestamp, audit: &AuditEvent) -> Result<()> {
@@ -157,16 +135,14 @@ impl ports::TenantRepo for Store {
         sqlx::query("UPDATE tenants SET status = 'closed', updated_at = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(ts(at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .run(&mut *tx)
+            .await?;
         sqlx::query("UPDATE api_tokens SET revoked_at = $2, updated_at = $2 WHERE tenant_id = $1 AND revoked_at IS NULL")
             .bind(id.to_string())
             .bind(ts(at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1").bind(id.to_string()).execute(&mut *tx).await.map_err(db)?;
+            .run(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE tenant_id = $1").bind(id.to_string()).run(&mut *tx).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -174,7 +150,7 @@ impl ports::TenantRepo for Store {
     async fn delete_tenant(&self, id: TenantId, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // Users reference communities and tenants; the cascades remove everything else.
-        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(id.to_string()).run(&mut *tx).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -208,9 +184,8 @@ impl ports::SettingsRepo for Store {
             .bind(key)
             .bind(value)
             .bind(ts(at))
-            .execute(self.write_pool())
-            .await
-            .map_err(db)?;
+            .run(self.write_pool())
+            .await?;
         let row =
             sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(self.write_pool()).await.map_err(db)?;
         col(&row, "value")

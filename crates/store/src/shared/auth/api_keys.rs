@@ -2,12 +2,12 @@
 
 use keyhall_core::auth::api_keys::{ApiKey, ApiKeyState};
 use keyhall_core::ports;
-use keyhall_core::{DomainError, ErrorCode, Result};
+use keyhall_core::{ErrorCode, Result};
 use keyhall_types::{Timestamp, UserId};
 
-use super::rows::{Conn, col, col_id, col_ts};
+use super::rows::{Conn, Run, col, col_id, col_ts, one_row};
 use super::{DbRow, Store, ts};
-use crate::errors::{corrupt, db};
+use crate::errors::corrupt;
 
 fn api_key_from_row(row: &DbRow) -> Result<ApiKey> {
     Ok(ApiKey {
@@ -36,9 +36,8 @@ pub(crate) async fn insert_api_key_row(conn: &mut Conn, k: &ApiKey) -> Result<()
         .bind(&k.secret_sealed)
         .bind(ts(k.created_at))
         .bind(ts(k.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -50,10 +49,9 @@ pub(crate) async fn update_api_key_row(conn: &mut Conn, k: &ApiKey) -> Result<()
         .bind(k.state.as_str())
         .bind(serde_json::to_string(&k.scope).unwrap_or_else(|_| "[]".into()))
         .bind(ts(k.updated_at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(DomainError::new(ErrorCode::ApiKeyNotFound)) }
+        .run(&mut *conn)
+        .await?;
+    one_row(done, ErrorCode::ApiKeyNotFound)
 }
 
 /// `api_key.not_found` when the holder has no such key.
@@ -61,10 +59,9 @@ pub(crate) async fn delete_api_key_row(conn: &mut Conn, holder: UserId, kid: &st
     let done = sqlx::query("DELETE FROM api_keys WHERE holder_id = $1 AND kid = $2")
         .bind(holder.to_string())
         .bind(kid)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(DomainError::new(ErrorCode::ApiKeyNotFound)) }
+        .run(&mut *conn)
+        .await?;
+    one_row(done, ErrorCode::ApiKeyNotFound)
 }
 
 #[async_trait::async_trait]
@@ -72,23 +69,15 @@ impl ports::ApiKeyRepo for Store {
     async fn find_api_key(&self, kid: &str) -> Result<Option<ApiKey>> {
         sqlx::query(concat!("SELECT ", api_key_cols!(), " FROM api_keys WHERE kid = $1"))
             .bind(kid)
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), api_key_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(api_key_from_row)
-            .transpose()
     }
 
     async fn list_api_keys(&self, holder: UserId) -> Result<Vec<ApiKey>> {
         sqlx::query(concat!("SELECT ", api_key_cols!(), " FROM api_keys WHERE holder_id = $1 ORDER BY created_at, id"))
             .bind(holder.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), api_key_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(api_key_from_row)
-            .collect()
     }
 
     async fn deactivate_api_keys(&self, user: UserId, at: Timestamp) -> Result<u64> {
@@ -98,9 +87,8 @@ impl ports::ApiKeyRepo for Store {
         )
         .bind(user.to_string())
         .bind(ts(at))
-        .execute(self.write_pool())
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected())
+        .run(self.write_pool())
+        .await?;
+        Ok(done)
     }
 }

@@ -4,7 +4,7 @@ use keyhall_core::Result;
 use keyhall_core::ports::{self, Attempt};
 use keyhall_types::Timestamp;
 
-use super::rows::{col, col_ts, col_ts_opt};
+use super::rows::{Run, col, col_ts, col_ts_opt};
 use super::{Store, ts};
 use crate::errors::db;
 
@@ -29,18 +29,16 @@ impl ports::LoginAttemptRepo for Store {
         sqlx::query("UPDATE login_attempts SET locked_until = $2, lockouts = lockouts + 1 WHERE key = $1")
             .bind(key)
             .bind(ts(until))
-            .execute(self.write_pool())
-            .await
-            .map_err(db)?;
+            .run(self.write_pool())
+            .await?;
         Ok(())
     }
 
     async fn release_attempt(&self, key: &str) -> Result<()> {
         sqlx::query("UPDATE login_attempts SET failures = failures - 1 WHERE key = $1 AND failures > 0")
             .bind(key)
-            .execute(self.write_pool())
-            .await
-            .map_err(db)?;
+            .run(self.write_pool())
+            .await?;
         Ok(())
     }
 
@@ -56,7 +54,7 @@ impl ports::LoginAttemptRepo for Store {
     }
 
     async fn clear_attempts(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_attempts WHERE key = $1").bind(key).execute(self.write_pool()).await.map_err(db)?;
+        sqlx::query("DELETE FROM login_attempts WHERE key = $1").bind(key).run(self.write_pool()).await?;
         Ok(())
     }
 
@@ -66,10 +64,9 @@ impl ports::LoginAttemptRepo for Store {
         )
         .bind(ts(window_start))
         .bind(ts(lock_ended_before))
-        .execute(self.write_pool())
-        .await
-        .map_err(db)?;
-        Ok(done.rows_affected())
+        .run(self.write_pool())
+        .await?;
+        Ok(done)
     }
 }
 

@@ -7,7 +7,7 @@ use keyhall_core::{ErrorCode, Result};
 use keyhall_types::{RestrictionId, TenantId, Timestamp};
 
 use super::audit::insert_audit;
-use super::rows::{Conn, col, col_id, col_ts, commit_if_changed};
+use super::rows::{Conn, Run, col, col_id, col_ts, commit_if_changed};
 use super::{DbRow, Store, ts};
 use crate::errors::{db, unique_or};
 
@@ -48,12 +48,8 @@ impl ports::RestrictionRepo for Store {
     async fn list_restrictions(&self, tenant: TenantId) -> Result<Vec<Restriction>> {
         sqlx::query(concat!("SELECT ", restriction_cols!(), " FROM restrictions WHERE tenant_id = $1 ORDER BY created_at, id"))
             .bind(tenant.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), restriction_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(restriction_from_row)
-            .collect()
     }
 
     async fn delete_restriction(&self, tenant: TenantId, id: RestrictionId, audit: &AuditEvent) -> Result<bool> {
@@ -61,24 +57,22 @@ impl ports::RestrictionRepo for Store {
         let done = sqlx::query("DELETE FROM restrictions WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        commit_if_changed(tx, done.rows_affected(), audit).await
+            .run(&mut *tx)
+            .await?;
+        commit_if_changed(tx, done, audit).await
     }
 
     async fn insert_whitelink(&self, tenant: TenantId, digest: &str, expires_at: Timestamp, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // Expired links are of no use to anyone: each new one sweeps them away.
-        sqlx::query("DELETE FROM whitelinks WHERE expires_at <= $1").bind(ts(audit.at)).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM whitelinks WHERE expires_at <= $1").bind(ts(audit.at)).run(&mut *tx).await?;
         sqlx::query("INSERT INTO whitelinks (digest, tenant_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
             .bind(digest)
             .bind(tenant.to_string())
             .bind(ts(expires_at))
             .bind(ts(audit.at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .run(&mut *tx)
+            .await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

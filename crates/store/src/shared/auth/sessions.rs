@@ -7,7 +7,7 @@ use keyhall_core::ports;
 use keyhall_types::{SessionId, Timestamp, UserId};
 
 use super::audit::{bind_audit, insert_audit};
-use super::rows::{col, col_id, col_ts};
+use super::rows::{Run, col, col_id, col_ts};
 use super::{DbRow, OPEN_SESSION_SQL, Store, ts};
 use crate::errors::db;
 
@@ -47,34 +47,29 @@ impl ports::SessionRepo for Store {
             "SELECT id, tenant_id, user_id, ip, user_agent, csrf_token, created_at, expires_at FROM sessions WHERE digest = $1",
         )
         .bind(digest)
-        .fetch_optional(self.read_pool())
+        .optional(self.read_pool(), session_from_row)
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(session_from_row)
-        .transpose()
     }
 
     async fn extend_session(&self, id: SessionId, expires_at: Timestamp) -> Result<()> {
         sqlx::query("UPDATE sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2")
             .bind(id.to_string())
             .bind(ts(expires_at))
-            .execute(self.write_pool())
-            .await
-            .map_err(db)?;
+            .run(self.write_pool())
+            .await?;
         Ok(())
     }
 
     async fn delete_session(&self, id: SessionId, audit: Option<&AuditEvent>) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await.map_err(db)?;
+        let done = sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).run(&mut *tx).await?;
         if let Some(a) = audit
-            && done.rows_affected() > 0
+            && done > 0
         {
             insert_audit(&mut tx, a).await?;
         }
         tx.commit().await.map_err(db)?;
-        Ok(done.rows_affected() > 0)
+        Ok(done > 0)
     }
 
     async fn delete_user_sessions(&self, user: UserId, keep: Option<SessionId>) -> Result<u64> {
@@ -82,9 +77,8 @@ impl ports::SessionRepo for Store {
         let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user.to_string())
             .bind(keep)
-            .execute(self.write_pool())
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected())
+            .run(self.write_pool())
+            .await?;
+        Ok(done)
     }
 }

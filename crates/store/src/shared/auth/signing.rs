@@ -3,7 +3,7 @@
 use keyhall_core::Result;
 use keyhall_core::ports::{self, StoredSigningKey};
 
-use super::rows::{col, col_ts};
+use super::rows::{Run, col, col_ts};
 use super::{Store, ts};
 use crate::errors::db;
 
@@ -34,9 +34,8 @@ impl ports::SigningKeyRepo for Store {
             .bind(&k.algorithm)
             .bind(&k.private_sealed)
             .bind(ts(k.created_at))
-            .execute(self.write_pool())
-            .await
-            .map_err(db)?;
+            .run(self.write_pool())
+            .await?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use keyhall_core::ports;
 use keyhall_core::tenancy::TenantStatus;
 use keyhall_types::{TenantId, Timestamp, TokenId};
 
-use super::rows::{Conn, col, col_id, col_ts, col_ts_opt, commit_if_changed};
+use super::rows::{Conn, Run, col, col_id, col_ts, col_ts_opt, commit_if_changed};
 use super::{DbRow, Store, ts};
 use crate::errors::{corrupt, db};
 
@@ -42,9 +42,7 @@ pub(crate) async fn insert_token_row(conn: &mut Conn, t: &ApiToken, digest: &str
     .bind(ts(t.updated_at))
     .bind(t.revoked_at.map(ts))
     .bind(t.last_used_at.map(ts))
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
+    .run(&mut *conn).await?;
     Ok(())
 }
 
@@ -72,12 +70,8 @@ impl ports::TokenRepo for Store {
     async fn list_tokens(&self, tenant: TenantId) -> Result<Vec<ApiToken>> {
         sqlx::query(concat!("SELECT ", token_cols!(), " FROM api_tokens WHERE tenant_id = $1 ORDER BY created_at, id"))
             .bind(tenant.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), token_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(token_from_row)
-            .collect()
     }
 
     async fn revoke_token(&self, tenant: TenantId, id: TokenId, at: Timestamp, audit: &AuditEvent) -> Result<bool> {
@@ -88,10 +82,9 @@ impl ports::TokenRepo for Store {
         .bind(tenant.to_string())
         .bind(id.to_string())
         .bind(ts(at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        commit_if_changed(tx, done.rows_affected(), audit).await
+        .run(&mut *tx)
+        .await?;
+        commit_if_changed(tx, done, audit).await
     }
 
     async fn touch_tokens(&self, uses: &[(TokenId, Timestamp)]) -> Result<()> {
@@ -100,9 +93,8 @@ impl ports::TokenRepo for Store {
             sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)")
                 .bind(id.to_string())
                 .bind(ts(*at))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+                .run(&mut *tx)
+                .await?;
         }
         tx.commit().await.map_err(db)
     }

@@ -7,7 +7,7 @@ use keyhall_core::ports;
 use keyhall_core::{DomainError, ErrorCode, Result};
 use keyhall_types::{TenantId, UserId};
 
-use super::rows::{Conn, DbQuery, col, col_date, col_id, col_ts, col_ts_opt};
+use super::rows::{Conn, DbQuery, Run, col, col_date, col_id, col_ts, col_ts_opt, one_row};
 use super::{DbRow, Store, ts};
 use crate::errors::{corrupt, db, unique_or};
 
@@ -104,10 +104,9 @@ pub(crate) async fn update_drafted_profile_row(conn: &mut Conn, p: &Profile) -> 
         .bind(p.state.as_str())
         .bind(ts(p.updated_at))
         .bind(p.id.to_string())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(DomainError::new(ErrorCode::ProfileNotEditable)) }
+        .run(&mut *conn)
+        .await?;
+    one_row(done, ErrorCode::ProfileNotEditable)
 }
 
 /// The same number twice for one user is `phone.exists`.
@@ -138,8 +137,9 @@ pub(crate) async fn verify_phone_row(conn: &mut Conn, p: &Phone) -> Result<()> {
         .bind(p.id.to_string())
         .execute(&mut *conn)
         .await
-        .map_err(unique_or(ErrorCode::PhoneVerifiedElsewhere))?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(DomainError::new(ErrorCode::PhoneVerifiedElsewhere)) }
+        .map_err(unique_or(ErrorCode::PhoneVerifiedElsewhere))?
+        .rows_affected();
+    one_row(done, ErrorCode::PhoneVerifiedElsewhere)
 }
 
 /// Inserts one user's documents with their files, counted against `limit`.
@@ -147,11 +147,7 @@ pub(crate) async fn insert_documents_rows(conn: &mut Conn, docs: &[Document], co
     let Some(first) = docs.first() else { return Ok(()) };
     // Touching the user's row makes concurrent uploads of one user wait for each other
     // (a row lock on PostgreSQL; SQLite has one writer anyway), so the count holds.
-    sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-        .bind(first.user_id.to_string())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+    sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1").bind(first.user_id.to_string()).run(&mut *conn).await?;
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE user_id = $1")
         .bind(first.user_id.to_string())
         .fetch_one(&mut *conn)
@@ -182,9 +178,8 @@ pub(crate) async fn insert_documents_rows(conn: &mut Conn, docs: &[Document], co
         .bind(ts(d.created_at))
         .bind(ts(d.updated_at))
         .bind(content.as_slice())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -194,12 +189,8 @@ impl ports::ProfileRepo for Store {
     async fn list_profiles(&self, user: UserId) -> Result<Vec<Profile>> {
         sqlx::query(concat!("SELECT ", profile_cols!(), " FROM profiles WHERE user_id = $1 ORDER BY created_at, id"))
             .bind(user.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), profile_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(profile_from_row)
-            .collect()
     }
 }
 
@@ -208,24 +199,16 @@ impl ports::PhoneRepo for Store {
     async fn list_phones(&self, user: UserId) -> Result<Vec<Phone>> {
         sqlx::query(concat!("SELECT ", phone_cols!(), " FROM phones WHERE user_id = $1 ORDER BY created_at, id"))
             .bind(user.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), phone_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(phone_from_row)
-            .collect()
     }
 
     async fn find_user_phone(&self, user: UserId, digest: &str) -> Result<Option<Phone>> {
         sqlx::query(concat!("SELECT ", phone_cols!(), " FROM phones WHERE user_id = $1 AND number_digest = $2"))
             .bind(user.to_string())
             .bind(digest)
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), phone_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(phone_from_row)
-            .transpose()
     }
 
     async fn phone_verified_in(&self, tenant: TenantId, digest: &str) -> Result<bool> {
@@ -244,12 +227,8 @@ impl ports::DocumentRepo for Store {
     async fn list_documents(&self, user: UserId) -> Result<Vec<Document>> {
         sqlx::query(concat!("SELECT ", document_cols!(), " FROM documents WHERE user_id = $1 ORDER BY created_at, id"))
             .bind(user.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), document_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(document_from_row)
-            .collect()
     }
 
     async fn document_file(&self, id: keyhall_types::DocumentId) -> Result<Option<(Document, Vec<u8>)>> {

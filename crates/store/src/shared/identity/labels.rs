@@ -2,12 +2,12 @@
 
 use keyhall_core::identity::{Label, LabelScope};
 use keyhall_core::ports;
-use keyhall_core::{DomainError, ErrorCode, Result};
+use keyhall_core::{ErrorCode, Result};
 use keyhall_types::{Timestamp, UserId};
 
-use super::rows::{Conn, col, col_id, col_ts};
+use super::rows::{Conn, Run, col, col_id, col_ts, one_row};
 use super::{DbRow, Store, ts};
-use crate::errors::{corrupt, db, unique_or};
+use crate::errors::{corrupt, unique_or};
 
 fn label_from_row(row: &DbRow) -> Result<Label> {
     Ok(Label {
@@ -78,10 +78,9 @@ pub(crate) async fn update_label_row(
         .bind(scope.as_str())
         .bind(value)
         .bind(ts(at))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(DomainError::new(ErrorCode::LabelNotFound)) }
+        .run(&mut *conn)
+        .await?;
+    one_row(done, ErrorCode::LabelNotFound)
 }
 
 pub(crate) async fn delete_label_row(conn: &mut Conn, user: UserId, key: &str, scope: LabelScope) -> Result<()> {
@@ -89,9 +88,8 @@ pub(crate) async fn delete_label_row(conn: &mut Conn, user: UserId, key: &str, s
         .bind(user.to_string())
         .bind(key)
         .bind(scope.as_str())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        .run(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -100,11 +98,7 @@ impl ports::LabelRepo for Store {
     async fn list_labels(&self, user: UserId) -> Result<Vec<Label>> {
         sqlx::query(concat!("SELECT ", label_cols!(), " FROM labels WHERE user_id = $1 ORDER BY created_at, id"))
             .bind(user.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), label_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(label_from_row)
-            .collect()
     }
 }

@@ -6,7 +6,7 @@ use keyhall_core::ports;
 use keyhall_core::{DomainError, ErrorCode, Result};
 use keyhall_types::{Email, TenantId, Timestamp, UserId};
 
-use super::rows::{Conn, col, col_id, col_ts, commit_if_changed};
+use super::rows::{Conn, Run, col, col_id, col_ts, commit_if_changed, one_row};
 use super::{DbRow, Store, ts};
 use crate::errors::{corrupt, db};
 
@@ -107,8 +107,9 @@ pub(crate) async fn update_user_row(conn: &mut Conn, u: &User) -> Result<()> {
     .bind(&u.data)
     .execute(&mut *conn)
     .await
-    .map_err(user_unique_violation)?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(DomainError::new(ErrorCode::UserNotFound)) }
+    .map_err(user_unique_violation)?
+    .rows_affected();
+    one_row(done, ErrorCode::UserNotFound)
 }
 
 #[async_trait::async_trait]
@@ -117,47 +118,31 @@ impl ports::UserRepo for Store {
         sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 AND id = $2"))
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), user_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
     }
 
     async fn find_user_by_email(&self, tenant: TenantId, email: &Email) -> Result<Option<User>> {
         sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 AND email = $2"))
             .bind(tenant.to_string())
             .bind(email.as_str())
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), user_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
     }
 
     async fn find_user_by_uid(&self, tenant: TenantId, uid: &str) -> Result<Option<User>> {
         sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 AND uid = $2"))
             .bind(tenant.to_string())
             .bind(uid)
-            .fetch_optional(self.read_pool())
+            .optional(self.read_pool(), user_from_row)
             .await
-            .map_err(db)?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
     }
 
     async fn list_service_accounts(&self, owner: UserId) -> Result<Vec<User>> {
         sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE owner_id = $1 ORDER BY created_at, id"))
             .bind(owner.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), user_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(user_from_row)
-            .collect()
     }
 
     async fn count_users(&self, tenant: TenantId) -> Result<i64> {
@@ -172,12 +157,8 @@ impl ports::UserRepo for Store {
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>> {
         sqlx::query(concat!("SELECT ", user_cols!(), " FROM users WHERE tenant_id = $1 ORDER BY created_at, id"))
             .bind(tenant.to_string())
-            .fetch_all(self.read_pool())
+            .all(self.read_pool(), user_from_row)
             .await
-            .map_err(db)?
-            .iter()
-            .map(user_from_row)
-            .collect()
     }
 
     async fn delete_user(&self, tenant: TenantId, id: UserId, at: Timestamp, audit: &AuditEvent) -> Result<bool> {
@@ -188,15 +169,13 @@ impl ports::UserRepo for Store {
         .bind(tenant.to_string())
         .bind(id.to_string())
         .bind(ts(at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        .run(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        commit_if_changed(tx, done.rows_affected(), audit).await
+            .run(&mut *tx)
+            .await?;
+        commit_if_changed(tx, done, audit).await
     }
 }
