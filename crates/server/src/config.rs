@@ -197,6 +197,37 @@ mod tests {
         assert!(FileConfig::parse("[nothing]\na = 1").is_err(), "and unknown sections");
     }
 
+    /// The variables and flags the README's settings table names are all read by `serve`.
+    #[test]
+    fn the_readme_names_only_settings_that_exist() {
+        use clap::CommandFactory;
+        let readme = include_str!("../../../README.md");
+        let table = &readme[readme.find("| setting | flag / variable | default |").expect("the settings table")..];
+        let table = &table[..table.find("\n\n").unwrap_or(table.len())];
+        let command = crate::cli::Cli::command();
+        let serve = command.find_subcommand("serve").expect("serve");
+        let args: Vec<&clap::Arg> = command.get_arguments().chain(serve.get_arguments()).collect();
+        let mut named = 0;
+        for word in table.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+            if let Some(var) = word.strip_prefix("KEYHALL_") {
+                let known = var == "MASTER_KEY"
+                    || args.iter().any(|a| a.get_env().is_some_and(|e| e.to_string_lossy() == format!("KEYHALL_{var}")));
+                assert!(known, "KEYHALL_{var} is in the README but not read");
+                named += 1;
+            } else if let Some(flag) = word.strip_prefix("--").filter(|f| f.starts_with(|c: char| c.is_ascii_lowercase())) {
+                assert!(args.iter().any(|a| a.get_long() == Some(flag)), "--{flag} is in the README but not a flag");
+                named += 1;
+            }
+        }
+        assert!(named > 40, "the table names {named} settings");
+        // And the README's example file is one keyhall reads.
+        let example = &readme[readme.find("```toml\n").expect("an example file") + 8..];
+        let example = example[..example.find("```").expect("its end")].replace('…', "x");
+        let file = FileConfig::parse(&example).expect("the example parses");
+        assert_eq!(file.comet.provision_seconds, Some(60));
+        assert_eq!(file.barong.csrf, Some(true));
+    }
+
     #[test]
     fn every_documented_variable_still_sets_its_setting() {
         use clap::{Args, FromArgMatches};

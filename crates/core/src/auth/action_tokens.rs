@@ -159,7 +159,9 @@ impl From<ActionTokenError> for DomainError {
     fn from(e: ActionTokenError) -> Self {
         match e {
             ActionTokenError::Jwt(reason) => DomainError::new(ErrorCode::InvalidToken).detail(reason),
-            ActionTokenError::Utilized => DomainError::new(ErrorCode::InvalidToken).detail("utilized"),
+            ActionTokenError::Utilized => {
+                DomainError::new(ErrorCode::InvalidToken).detail("the token was used or replaced already")
+            }
         }
     }
 }
