@@ -104,13 +104,15 @@ pub struct DomainError {
     pub violations: Vec<Violation>,
     /// A sentence for the caller, or for internal errors the cause for the log only.
     pub detail: Option<String>,
+    /// How long to wait before trying again (a rate limit or a lock).
+    pub retry_after: Option<time::Duration>,
 }
 
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
 
 impl DomainError {
     pub fn new(code: ErrorCode) -> Self {
-        Self { code, field: None, violations: Vec::new(), detail: None }
+        Self { code, field: None, violations: Vec::new(), detail: None, retry_after: None }
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -124,6 +126,11 @@ impl DomainError {
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn retry_after(mut self, wait: time::Duration) -> Self {
+        self.retry_after = Some(wait);
         self
     }
 

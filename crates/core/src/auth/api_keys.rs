@@ -123,23 +123,28 @@ pub struct CachedKey {
 }
 
 impl Auth<'_> {
-    /// Who an API key may act for: the user itself, or a service account it owns.
-    fn key_owner_id(holder: &User) -> keyhall_types::UserId {
-        holder.owner_id.unwrap_or(holder.id)
-    }
-
-    async fn require_totp(self, owner: keyhall_types::UserId, code: Option<&str>) -> Result<()> {
-        if !self.core.credentials().has_totp(owner).await? {
+    /// The owner's TOTP code, guessed through the owner's failure counter: a wrong one is
+    /// `mfa.totp_invalid_code`, too many `session.account_locked`.
+    async fn require_totp(self, holder: &User, code: Option<&str>) -> Result<()> {
+        let owner = match holder.owner_id {
+            Some(id) => self
+                .core
+                .store
+                .get_user(holder.tenant_id, id)
+                .await?
+                .ok_or_else(|| DomainError::internal("key owner vanished"))?,
+            None => holder.clone(),
+        };
+        if !self.core.credentials().has_totp(owner.id).await? {
             return Err(DomainError::new(ErrorCode::TotpNotEnabled));
         }
-        match code.map(str::trim).filter(|c| !c.is_empty()) {
-            None => Err(DomainError::missing("code")),
-            Some(c) => self
-                .core
-                .credentials()
-                .verify_totp(owner, c)
-                .await
-                .map_err(|_| DomainError::new(ErrorCode::TotpInvalidCode).field("code")),
+        let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(DomainError::missing("code"));
+        };
+        if self.core.credentials().recheck_totp(&owner, code).await?.checked(self.core.now())? {
+            Ok(())
+        } else {
+            Err(DomainError::new(ErrorCode::TotpInvalidCode).field("code"))
         }
     }
 
@@ -157,7 +162,7 @@ impl Auth<'_> {
         if !ALGORITHMS.contains(&algorithm) {
             return Err(DomainError::violation("algorithm", Rule::Inclusion));
         }
-        self.require_totp(Self::key_owner_id(holder), totp_code).await?;
+        self.require_totp(holder, totp_code).await?;
         let now = self.core.now();
         let secret = hex::encode(keyhall_crypto::random::bytes::<16>());
         let key = ApiKey {
@@ -192,7 +197,7 @@ impl Auth<'_> {
         scope: Option<Vec<String>>,
         totp_code: Option<&str>,
     ) -> Result<ApiKey> {
-        self.require_totp(Self::key_owner_id(holder), totp_code).await?;
+        self.require_totp(holder, totp_code).await?;
         let mut key = self
             .core
             .store
@@ -216,7 +221,7 @@ impl Auth<'_> {
     }
 
     pub async fn delete_api_key(self, caller: &Caller, holder: &User, kid: &str, totp_code: Option<&str>) -> Result<()> {
-        self.require_totp(Self::key_owner_id(holder), totp_code).await?;
+        self.require_totp(holder, totp_code).await?;
         let audit = AuditEvent::new(caller, "api_key.delete", "api_key", Some(kid.to_string()), self.core.now())
             .with_details(serde_json::json!({ "topic": "api_keys" }));
         let work = UnitOfWork::new().write(Write::DeleteApiKey { holder: holder.id, kid: kid.to_string() }).audit(audit);

@@ -42,7 +42,6 @@ impl LoginRefusal {
     }
 }
 
-const MAX_LOCK: time::Duration = time::Duration::hours(24);
 /// How long a counter that was locked is kept after its lock ended: its lockouts still count.
 const PURGE_LOCKS_AFTER: time::Duration = time::Duration::days(7);
 
@@ -68,7 +67,7 @@ impl Auth<'_> {
         origin: &Origin,
     ) -> Result<std::result::Result<SignedIn, LoginRefusal>> {
         let now = self.core.now();
-        let account_key = format!("account:{tenant}:{}", email.trim().to_lowercase());
+        let account_key = super::attempts::account_key(tenant, email);
         let ip_key = format!("ip:{tenant}:{}", origin.ip.as_deref().unwrap_or("unknown"));
         let limit = self.core.settings.login_max_failures;
         let window_start = now - self.core.settings.login_window;
@@ -136,11 +135,7 @@ impl Auth<'_> {
                 Ok(Err(LoginRefusal::MissingOtp))
             }
             Some(refusal) => {
-                if failures >= limit {
-                    let lock =
-                        (self.core.settings.login_window * 2i32.saturating_pow(lockouts.clamp(0, 10) as u32)).min(MAX_LOCK);
-                    self.core.store.lock_attempts(&account_key, now + lock).await?;
-                }
+                self.lock_if_limit(&account_key, failures, lockouts, now).await?;
                 if let Attempt::Allowed { failures: ip_failures, .. } =
                     self.core.store.reserve_attempt(&ip_key, i64::MAX, window_start, now).await?
                     && ip_failures >= ip_limit

@@ -5,11 +5,13 @@
 pub mod action_tokens;
 pub mod api_keys;
 pub mod api_tokens;
+pub mod attempts;
 pub mod login;
 pub mod restrictions;
 pub mod sessions;
 pub mod signing;
 
+pub use attempts::Guess;
 pub use login::{LoginRefusal, SignedIn};
 pub use sessions::{OpenedSession, Session};
 

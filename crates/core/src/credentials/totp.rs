@@ -9,6 +9,7 @@ use super::{Credential, CredentialKind, Credentials, seal_purpose};
 use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::User;
 use crate::ports::{UnitOfWork, Write};
 
 fn unix(at: Timestamp) -> u64 {
@@ -66,6 +67,19 @@ impl Credentials<'_> {
         } else {
             Err(DomainError::new(ErrorCode::TotpCodeReused).field("code"))
         }
+    }
+
+    /// Checks a TOTP code of a signed-in user (to confirm a sensitive change): a guess,
+    /// counted and locked like sign-in's. A wrong or reused code is `Wrong`.
+    pub async fn recheck_totp(self, user: &User, code: &str) -> Result<crate::auth::Guess> {
+        let check = || async {
+            match self.verify_totp(user.id, code).await {
+                Ok(()) => Ok(true),
+                Err(e) if e.is(ErrorCode::TotpInvalidCode) || e.is(ErrorCode::TotpCodeReused) => Ok(false),
+                Err(e) => Err(e),
+            }
+        };
+        self.core.auth().guess(user, check).await
     }
 
     pub async fn has_totp(self, user: UserId) -> Result<bool> {
@@ -147,7 +161,9 @@ impl Credentials<'_> {
         if !self.has_totp(user.id).await? {
             return Err(DomainError::new(ErrorCode::TotpNotEnabled));
         }
-        self.verify_totp(user.id, code).await?;
+        if !self.recheck_totp(&user, code).await?.checked(self.core.now())? {
+            return Err(DomainError::new(ErrorCode::TotpInvalidCode).field("code"));
+        }
         let now = self.core.now();
         let audit = AuditEvent::new(caller, "mfa.disable", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "topic": "otp" }));

@@ -8,17 +8,25 @@ use keyhall_core::{DomainError, ErrorCode, ErrorKind, Rule, Violation};
 pub struct BarongError {
     pub status: StatusCode,
     pub errors: Vec<String>,
+    /// Seconds to wait before trying again (`Retry-After`).
+    pub retry_after: Option<i64>,
 }
 
 pub type Result<T, E = BarongError> = std::result::Result<T, E>;
 
 impl BarongError {
     pub fn new(status: u16, code: impl Into<String>) -> Self {
-        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), errors: vec![code.into()] }
+        Self::many(status, vec![code.into()])
     }
 
     pub fn many(status: u16, codes: Vec<String>) -> Self {
-        Self { status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), errors: codes }
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self { status, errors: codes, retry_after: None }
+    }
+
+    /// Too many attempts: Barong's answer to a locked account, wherever a secret is guessed.
+    pub fn too_many_attempts(wait: time::Duration) -> Self {
+        Self { retry_after: Some(wait.whole_seconds().max(1)), ..Self::new(429, "identity.session.too_many_attempts") }
     }
 
     /// A request body over the limit.
@@ -34,12 +42,16 @@ impl BarongError {
 
 impl IntoResponse for BarongError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             [(http::header::CONTENT_TYPE, "application/json")],
             serde_json::json!({ "errors": self.errors }).to_string(),
         )
-            .into_response()
+            .into_response();
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(http::header::RETRY_AFTER, wait.into());
+        }
+        response
     }
 }
 
@@ -85,7 +97,7 @@ impl From<DomainError> for BarongError {
                 ErrorKind::Conflict => Self::new(422, format!("{field}.taken")),
                 ErrorKind::Unauthenticated => Self::new(401, "authz.invalid_session"),
                 ErrorKind::Forbidden => Self::new(403, "authz.invalid_permission"),
-                ErrorKind::RateLimited => Self::new(429, "identity.session.too_many_attempts"),
+                ErrorKind::RateLimited => Self::too_many_attempts(e.retry_after.unwrap_or(time::Duration::SECOND)),
                 ErrorKind::Unavailable => {
                     tracing::warn!(error = %e, "a service keyhall depends on failed");
                     Self::new(503, "server.unavailable")

@@ -249,14 +249,7 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
         Ok(signed_in) => {
             session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), StatusCode::OK).await
         }
-        Err(LoginRefusal::Locked { until }) => {
-            let wait = (until - state.core.now()).whole_seconds().max(1);
-            let mut r = BarongError::new(429, "identity.session.too_many_attempts").into_response();
-            if let Ok(v) = http::HeaderValue::from_str(&wait.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(r)
-        }
+        Err(LoginRefusal::Locked { until }) => Err(BarongError::too_many_attempts(until - state.core.now())),
         Err(LoginRefusal::InvalidCredentials) => Err(BarongError::new(401, "identity.session.invalid_params")),
         Err(LoginRefusal::Status(UserStatus::Banned)) => Err(BarongError::new(401, "identity.session.banned")),
         Err(LoginRefusal::Status(UserStatus::Deleted)) => Err(BarongError::new(401, "identity.session.deleted")),

@@ -38,23 +38,19 @@ pub async fn update_me(AxumState(state): AxumState<State>, b: Bearer, Input { p,
 pub async fn delete_me(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     p.checker("resource.user").requires_filled("password").finish()?;
     let core = &state.core;
-    if !core
-        .credentials()
-        .check_password(Some(&b.user), &p.text("password").unwrap_or_default())
-        .await
-        .map_err(BarongError::internal)?
-    {
+    let now = core.now();
+    let password = p.text("password").unwrap_or_default();
+    if !core.credentials().recheck_password(&b.user, &password).await?.checked(now)? {
         return Err(BarongError::new(422, "resource.user.invalid_password"));
     }
     if core.credentials().has_totp(b.user.id).await.map_err(BarongError::internal)? {
-        match p.text("otp_code") {
+        let code = match p.text("otp_code") {
             None => return Err(BarongError::new(422, "resource.user.missing_otp_code")),
             Some(c) if c.trim().is_empty() => return Err(BarongError::new(422, "resource.user.empty_otp_code")),
-            Some(c) => core
-                .credentials()
-                .verify_totp(b.user.id, &c)
-                .await
-                .map_err(|_| BarongError::new(422, "resource.user.invalid_otp"))?,
+            Some(c) => c,
+        };
+        if !core.credentials().recheck_totp(&b.user, &code).await?.checked(now)? {
+            return Err(BarongError::new(422, "resource.user.invalid_otp"));
         }
     }
     core.identity().set_private_label(&b.caller, &b.user, "delete", Some("by_user")).await.map_err(BarongError::internal)?;
@@ -72,7 +68,7 @@ pub async fn change_password(AxumState(state): AxumState<State>, b: Bearer, Inpu
     if Some(&new) != p.text("confirm_password").as_ref() {
         return Err(BarongError::new(422, "resource.password.doesnt_match"));
     }
-    if !state.core.credentials().check_password(Some(&b.user), &old).await.map_err(BarongError::internal)? {
+    if !state.core.credentials().recheck_password(&b.user, &old).await?.checked(state.core.now())? {
         return Err(BarongError::new(400, "resource.password.prev_pass_not_correct"));
     }
     if old == new {
@@ -238,7 +234,9 @@ pub async fn otp_verify(AxumState(state): AxumState<State>, b: Bearer, Input { p
     if !state.core.credentials().has_totp(b.user.id).await.map_err(BarongError::internal)? {
         return Err(BarongError::new(400, "resource.otp.not_enabled"));
     }
-    state.core.credentials().verify_totp(b.user.id, &code).await.map_err(|_| BarongError::new(422, "resource.otp.invalid"))?;
+    if !state.core.credentials().recheck_totp(&b.user, &code).await?.checked(state.core.now())? {
+        return Err(BarongError::new(422, "resource.otp.invalid"));
+    }
     Ok(StatusCode::CREATED.into_response())
 }
 

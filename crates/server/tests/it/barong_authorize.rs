@@ -120,7 +120,7 @@ barong!(csrf_and_session_binding, |srv: TestServer, sink: SmtpSink| async move {
     assert_eq!(ua.authorize(&srv, Method::GET, PERMITTED, false).await.status, 401);
 });
 
-async fn enable_otp(srv: &TestServer, bearer: &str) -> String {
+pub async fn enable_otp(srv: &TestServer, bearer: &str) -> String {
     let r = resource(srv, bearer, Method::POST, "/otp/generate_qrcode", None).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let url = r.json()["data"]["url"].as_str().unwrap().to_string();

@@ -22,6 +22,7 @@ mod comet_tokens;
 mod comet_users;
 mod concurrency;
 mod cross_face;
+mod security;
 mod server_basics;
 mod smtp_sink;
 mod tenancy_config;

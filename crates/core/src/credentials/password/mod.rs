@@ -138,6 +138,12 @@ impl Credentials<'_> {
         self.verify_phc(phc.as_deref(), password).await
     }
 
+    /// Checks the password a signed-in user enters again (to close the account, to change the
+    /// password): a guess, counted and locked like sign-in's.
+    pub async fn recheck_password(self, user: &User, password: &str) -> Result<crate::auth::Guess> {
+        self.core.auth().guess(user, || self.check_password(Some(user), password)).await
+    }
+
     /// Verifies `password` against a PHC string, or against a dummy hash when there is none
     /// (which never matches), so that both cost the same time.
     pub(crate) async fn verify_phc(self, phc: Option<&str>, password: &str) -> Result<bool> {
