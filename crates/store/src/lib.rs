@@ -20,6 +20,7 @@ macro_rules! migrations {
             (5, "kyc", include_str!(concat!("../migrations/", $dialect, "/0005_kyc.sql"))),
             (6, "restrictions", include_str!(concat!("../migrations/", $dialect, "/0006_restrictions.sql"))),
             (7, "config_documents", include_str!(concat!("../migrations/", $dialect, "/0007_config_documents.sql"))),
+            (8, "external_identities", include_str!(concat!("../migrations/", $dialect, "/0008_external_identities.sql"))),
         ]
     };
 }

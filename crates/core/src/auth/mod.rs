@@ -6,12 +6,14 @@ pub mod action_tokens;
 pub mod api_keys;
 pub mod api_tokens;
 pub mod attempts;
+pub mod external;
 pub mod login;
 pub mod restrictions;
 pub mod sessions;
 pub mod signing;
 
 pub use attempts::Guess;
+pub use external::ExternalIdentity;
 pub use login::{LoginRefusal, SignedIn};
 pub use sessions::{OpenedSession, Session};
 

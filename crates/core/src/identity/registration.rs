@@ -184,8 +184,14 @@ impl Identity<'_> {
 impl Identity<'_> {
     /// A user whose address another identity provider has verified: active at once, with the
     /// private label `email=verified`, and no password (they sign in through that provider, or
-    /// set one with a reset).
-    pub async fn create_verified_user(self, tenant: TenantId, email: &str, origin: &Origin) -> Result<User> {
+    /// set one with a reset), linked to the provider's identity when given.
+    pub async fn create_verified_user(
+        self,
+        tenant: TenantId,
+        email: &str,
+        origin: &Origin,
+        linked: Option<&crate::auth::ExternalIdentity>,
+    ) -> Result<User> {
         let email = crate::identity::users::parse_email("email", email)?;
         let community =
             self.core.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
@@ -211,7 +217,16 @@ impl Identity<'_> {
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "via": "identity_provider", "topic": "account" }));
         let verified = Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now);
-        let work = UnitOfWork::new().write(Write::InsertUser(user.clone())).write(Write::PutLabel(verified)).audit(audit);
+        let mut work = UnitOfWork::new().write(Write::InsertUser(user.clone())).write(Write::PutLabel(verified)).audit(audit);
+        if let Some(identity) = linked {
+            work = work.write(Write::LinkExternalIdentity {
+                tenant,
+                issuer: identity.issuer.clone(),
+                subject: identity.subject.clone(),
+                user: user.id,
+                at: now,
+            });
+        }
         self.core.store.commit(work).await?;
         Ok(user)
     }

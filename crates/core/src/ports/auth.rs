@@ -11,6 +11,12 @@ use crate::auth::sessions::Session;
 use crate::error::Result;
 
 #[async_trait]
+pub trait ExternalIdentityRepo: Send + Sync {
+    /// The user an identity of another provider (issuer, subject) is linked to in the tenant.
+    async fn find_external_identity(&self, tenant: TenantId, issuer: &str, subject: &str) -> Result<Option<UserId>>;
+}
+
+#[async_trait]
 pub trait TokenRepo: Send + Sync {
     async fn find_token(&self, digest: &str) -> Result<Option<TokenRecord>>;
     async fn list_tokens(&self, tenant: TenantId) -> Result<Vec<ApiToken>>;

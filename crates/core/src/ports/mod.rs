@@ -44,6 +44,7 @@ store! {
     CredentialRepo,
     ChallengeRepo,
     TokenRepo,
+    ExternalIdentityRepo,
     SessionRepo,
     ApiKeyRepo,
     SigningKeyRepo,

@@ -3,7 +3,7 @@
 //! transaction holds; the store only knows how to write each kind of row.
 
 use async_trait::async_trait;
-use keyhall_types::{Timestamp, UserId};
+use keyhall_types::{TenantId, Timestamp, UserId};
 
 use crate::audit::AuditEvent;
 use crate::auth::api_keys::ApiKey;
@@ -102,6 +102,15 @@ pub enum Write {
     },
     /// `restriction.taken` when the same category, scope and value exist.
     InsertRestriction(Restriction),
+    /// Links another provider's identity (issuer, subject) to a user; nothing happens when it
+    /// is linked already.
+    LinkExternalIdentity {
+        tenant: TenantId,
+        issuer: String,
+        subject: String,
+        user: UserId,
+        at: Timestamp,
+    },
     // barong
     /// `data_storage.title_taken` when the user keeps one under that title.
     InsertDataStorage(DataStorage),

@@ -4,6 +4,7 @@ use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use keyhall_core::ErrorCode;
+use keyhall_core::auth::ExternalIdentity;
 use keyhall_core::auth::action_tokens::{ActionTokenError, Purpose, TokenHolder};
 use keyhall_core::auth::login::LoginRefusal;
 use keyhall_core::auth::sessions::OpenedSession;
@@ -268,28 +269,35 @@ pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client,
 
 /// Signs in with an Auth0 ID token. An unknown address with `email_verified` becomes a new
 /// active user; a token that does not verify (or no Auth0 configured) is refused.
+/// Signs in with an Auth0 ID token. The Auth0 identity (issuer and subject) is linked to a
+/// user at its first sign-in: the user with the token's address, or a new active user, only
+/// when Auth0 says it verified the address. The user's TOTP is asked (`otp_code`) and the
+/// account's lock applies, as for a password sign-in.
 pub async fn session_auth0(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.session").requires_filled("id_token").finish()?;
     let invalid = |status| BarongError::new(status, "identity.session.auth0.invalid_params");
     let auth0 = state.auth0.as_ref().ok_or_else(|| invalid(422))?;
-    let claims = auth0
-        .verify(&p.text("id_token").unwrap_or_default(), state.core.now().unix_timestamp())
-        .await
-        .ok_or_else(|| invalid(422))?;
-    let email = claims.get("email").and_then(Value::as_str).ok_or_else(|| invalid(401))?;
-    let verified = claims.get("email_verified").and_then(Value::as_bool).unwrap_or(false);
-    let core = &state.core;
-    let user = match core.identity().user_by_email(state.config.tenant_id, email).await.map_err(BarongError::internal)? {
-        Some(u) => u,
-        None if verified => core
-            .identity()
-            .create_verified_user(state.config.tenant_id, email, &client.origin())
-            .await
-            .map_err(|_| invalid(422))?,
-        None => return Err(invalid(401)),
+    let claims = auth0.verify(&p.text("id_token").unwrap_or_default(), state.core.now()).await.ok_or_else(|| invalid(422))?;
+    let text = |name| claims.get(name).and_then(Value::as_str).map(str::to_string);
+    let identity = ExternalIdentity {
+        issuer: text("iss").ok_or_else(|| invalid(422))?,
+        subject: text("sub").filter(|s| !s.is_empty()).ok_or_else(|| invalid(422))?,
+        email: text("email"),
+        email_verified: claims.get("email_verified").and_then(Value::as_bool).unwrap_or(false),
     };
-    if !user.status.may_sign_in() {
-        return Err(invalid(401));
+    let outcome = state
+        .core
+        .auth()
+        .external_sign_in(state.config.tenant_id, &identity, p.text("otp_code").as_deref(), &client.origin())
+        .await
+        .map_err(BarongError::internal)?;
+    match outcome {
+        Ok(signed_in) => {
+            session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), StatusCode::CREATED).await
+        }
+        Err(LoginRefusal::Locked { until }) => Err(BarongError::too_many_attempts(until - state.core.now())),
+        Err(LoginRefusal::InvalidCredentials | LoginRefusal::Status(_)) => Err(invalid(401)),
+        Err(LoginRefusal::MissingOtp) => Err(BarongError::new(401, "identity.session.missing_otp")),
+        Err(LoginRefusal::InvalidOtp) => Err(BarongError::new(403, "identity.session.invalid_otp")),
     }
-    with_new_session(&state, &client, &user, StatusCode::CREATED).await
 }

@@ -397,7 +397,7 @@ mod auth0 {
         assert_eq!(body["labels"].as_array().unwrap().len(), 1);
         assert_eq!(b.authorize(&srv, reqwest::Method::GET, PERMITTED, false).await.status, 200);
         let r = Browser::new().post(&srv, &path, json!({ "id_token": id_token(&key, "new@idp.example", false, 600) })).await;
-        assert_eq!(r.status, 201, "an existing user signs in whatever email_verified says");
+        assert_eq!(r.status, 201, "the identity linked at its first sign-in signs in whatever email_verified says now");
         let keys: Vec<String> = r.json().as_object().unwrap().keys().cloned().collect();
         assert!(keys.contains(&"csrf_token".to_string()) && keys.contains(&"data_storages".to_string()));
     }

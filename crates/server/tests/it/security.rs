@@ -67,3 +67,117 @@ barong!(second_factor_and_password_checks_are_counted_and_locked, |srv: TestServ
     // Nothing was closed meanwhile.
     assert_eq!(resource(&srv, &bearer, Method::GET, "/users/me", None).await.json()["state"], "active");
 });
+
+// Item 1: an Auth0 ID token for someone's address must not open their account.
+mod auth0_takeover {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use keyhall_crypto::jwt::{Algorithm, JwtSigner};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::harness::Backend;
+
+    /// An Auth0 tenant's JWK set, counting how often it is fetched.
+    async fn jwks_server(jwks: Value) -> (String, Arc<AtomicUsize>) {
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let counter = fetches.clone();
+        let app = axum::Router::new().route(
+            "/.well-known/jwks.json",
+            axum::routing::get(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                std::future::ready(axum::Json(jwks.clone()))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("http://{addr}/.well-known/jwks.json"), fetches)
+    }
+
+    fn id_token(key: &JwtSigner, sub: &str, email: &str, verified: bool) -> Value {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        json!({ "id_token": key.sign(&json!({
+            "iss": "https://tenant.auth0.test/", "aud": "client-1", "sub": sub,
+            "iat": now - 10, "exp": now + 600, "email": email, "email_verified": verified,
+        })) })
+    }
+
+    async fn run(backend: Backend) {
+        let key = JwtSigner::generate(Algorithm::Rs256).unwrap();
+        let (url, fetches) = jwks_server(json!({ "keys": [key.public_jwk()] })).await;
+        let sink = crate::smtp_sink::SmtpSink::start().await;
+        let mail = sink.url();
+        let Some(srv) = TestServer::start_with(backend, move |c| {
+            c.server.smtp_url = Some(mail);
+            c.barong.auth0_domain = Some("tenant.auth0.test".into());
+            c.barong.auth0_client_id = Some("client-1".into());
+            c.barong.auth0_jwks_url = Some(url);
+        })
+        .await
+        else {
+            return eprintln!("KEYHALL_TEST_DATABASE_URL is not set: PostgreSQL run skipped");
+        };
+        let path = format!("{ID}/sessions/auth0");
+        // The victim: a superadmin (the first user) with TOTP on.
+        let mut victim = Browser::new();
+        let r = victim.post(&srv, &format!("{ID}/users"), json!({ "email": "boss@example.com", "password": STRONG })).await;
+        assert_eq!(r.json()["role"], "superadmin");
+        let bearer = victim.bearer(&srv).await;
+        let secret = enable_otp(&srv, &bearer).await;
+
+        // An unverified address opens nobody's account.
+        let forged = id_token(&key, "auth0|attacker", "boss@example.com", false);
+        assert_errors(&Browser::new().post(&srv, &path, forged).await, 401, &["identity.session.auth0.invalid_params"]);
+        // A verified one finds the user, whose second factor is still asked; wrong codes count.
+        let verified = |otp: Option<String>| {
+            let mut body = id_token(&key, "auth0|boss", "boss@example.com", true);
+            if let Some(code) = otp {
+                body["otp_code"] = json!(code);
+            }
+            body
+        };
+        assert_errors(&Browser::new().post(&srv, &path, verified(None)).await, 401, &["identity.session.missing_otp"]);
+        let wrong = super::wrong_code(&secret).to_string();
+        assert_errors(&Browser::new().post(&srv, &path, verified(Some(wrong))).await, 403, &["identity.session.invalid_otp"]);
+        let r = Browser::new().post(&srv, &path, verified(Some(totp(&secret, 1)))).await;
+        assert_eq!((r.status, r.json()["email"].as_str()), (201, Some("boss@example.com")), "{}", r.text());
+        // The identity is now linked by issuer and subject: another subject with the same
+        // (even verified) address is another identity, not this account.
+        let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
+        let auth = srv.running.core.auth();
+        assert!(auth.linked_user(tenant, "https://tenant.auth0.test/", "auth0|boss").await.unwrap().is_some());
+        assert!(auth.linked_user(tenant, "https://tenant.auth0.test/", "auth0|attacker").await.unwrap().is_none());
+
+        // A locked account is refused here too.
+        for _ in 0..5 {
+            let body = verified(Some(super::wrong_code(&secret).into()));
+            assert_errors(&Browser::new().post(&srv, &path, body).await, 403, &["identity.session.invalid_otp"]);
+        }
+        super::assert_locked(&Browser::new().post(&srv, &path, verified(Some(totp(&secret, -1)))).await);
+
+        // Unknown key ids refetch the JWK set at most once a minute.
+        let before = fetches.load(Ordering::SeqCst);
+        for _ in 0..5 {
+            let stranger = JwtSigner::generate(Algorithm::Rs256).unwrap();
+            let r = Browser::new().post(&srv, &path, id_token(&stranger, "auth0|x", "x@example.com", true)).await;
+            assert_eq!(r.status, 422);
+        }
+        assert!(fetches.load(Ordering::SeqCst) - before <= 1, "{} fetches", fetches.load(Ordering::SeqCst) - before);
+        srv.clock.advance(std::time::Duration::from_secs(61));
+        let stranger = JwtSigner::generate(Algorithm::Rs256).unwrap();
+        Browser::new().post(&srv, &path, id_token(&stranger, "auth0|x", "x@example.com", true)).await;
+        assert!(fetches.load(Ordering::SeqCst) > before, "a minute later the set is fetched again");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}

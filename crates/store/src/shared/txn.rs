@@ -38,6 +38,9 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::UpdateApiKey(key) => auth::update_api_key_row(conn, key).await,
         Write::DeleteApiKey { holder, kid } => auth::delete_api_key_row(conn, *holder, kid).await,
         Write::InsertRestriction(restriction) => auth::insert_restriction_row(conn, restriction).await,
+        Write::LinkExternalIdentity { tenant, issuer, subject, user, at } => {
+            auth::link_external_identity_row(conn, *tenant, issuer, subject, *user, *at).await
+        }
         Write::InsertDataStorage(doc) => barong::insert_data_storage_row(conn, doc).await,
     }
 }
