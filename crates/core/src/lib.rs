@@ -109,6 +109,8 @@ pub struct Core {
     signing: auth::signing::SigningState,
     /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
     session_cache: moka::sync::Cache<String, auth::sessions::Session>,
+    /// Sessions tokens are bound to, seen recently (the resource API's hot path), by id.
+    live_sessions: moka::sync::Cache<keyhall_types::SessionId, auth::sessions::Session>,
     /// API keys seen recently, with their unsealed secrets, keyed by kid.
     api_key_cache: moka::sync::Cache<String, auth::api_keys::CachedKey>,
     /// Barong session tokens that verified, with their claims (the resource API's hot path).
@@ -141,6 +143,10 @@ impl Core {
                 .build(),
             api_key_cache: moka::sync::Cache::builder()
                 .max_capacity(100_000)
+                .time_to_live(std::time::Duration::from_secs(5))
+                .build(),
+            live_sessions: moka::sync::Cache::builder()
+                .max_capacity(200_000)
                 .time_to_live(std::time::Duration::from_secs(5))
                 .build(),
             session_token_cache: moka::sync::Cache::builder()

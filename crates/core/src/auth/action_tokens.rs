@@ -27,6 +27,11 @@ impl Purpose {
         }
     }
 
+    /// The audience of its tokens, and of no other: `keyhall:confirmation`, `keyhall:reset`.
+    pub fn audience(self) -> String {
+        format!("keyhall:{}", self.subject())
+    }
+
     fn kind(self) -> ChallengeKind {
         match self {
             Purpose::Confirmation => ChallengeKind::EmailVerification,
@@ -66,7 +71,8 @@ impl Auth<'_> {
             "iat": now.unix_timestamp(),
             "exp": exp.unix_timestamp(),
             "iss": self.core.settings.token_issuer,
-            "aud": self.core.settings.token_audience,
+            // Their own audience: no service that accepts session tokens accepts one of these.
+            "aud": [purpose.audience()],
             "jti": jti,
         });
         let token = self.sign_jwt(&claims).await?;
@@ -99,6 +105,15 @@ impl Auth<'_> {
         }
         if claims.get("sub").and_then(Value::as_str) != Some(purpose.subject()) {
             return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("sub").reason())));
+        }
+        let audience = purpose.audience();
+        let for_this = match claims.get("aud") {
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(&audience)),
+            Some(Value::String(a)) => *a == audience,
+            _ => false,
+        };
+        if !for_this {
+            return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("aud").reason())));
         }
         if claims.get("jti").and_then(Value::as_str).is_none() {
             return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("jti").reason())));

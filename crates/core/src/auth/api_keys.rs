@@ -230,6 +230,17 @@ impl Auth<'_> {
         Ok(())
     }
 
+    /// Whether the key `kid` still works: active, and its holder may sign in (a token bound
+    /// to it is then still good). Remembered as authorize remembers keys.
+    pub async fn live_api_key(self, kid: &str) -> Result<bool> {
+        if let Some(c) = self.core.api_key_cache.get(kid) {
+            return Ok(c.key.state == ApiKeyState::Active && c.holder.status.may_sign_in());
+        }
+        let Some(key) = self.core.store.find_api_key(kid).await? else { return Ok(false) };
+        let holder = self.core.store.get_user(key.tenant_id, key.holder_id).await?;
+        Ok(key.state == ApiKeyState::Active && holder.is_some_and(|h| h.status.may_sign_in()))
+    }
+
     pub(crate) fn forget_api_keys(self) {
         self.core.api_key_cache.invalidate_all();
     }

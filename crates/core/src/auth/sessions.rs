@@ -114,6 +114,7 @@ impl Auth<'_> {
         let bound = session.user_agent == user_agent && same_network(&session.ip, ip);
         if !bound || now >= session.expires_at {
             self.core.session_cache.invalidate(&digest);
+            self.core.live_sessions.invalidate(&session.id);
             self.core.store.delete_session(session.id, None).await?;
             // An expired session is simply gone; a replayed one is worth telling apart.
             let code = if bound { ErrorCode::SessionInvalid } else { ErrorCode::SessionMismatch };
@@ -140,6 +141,7 @@ impl Auth<'_> {
         let Some(session) = self.core.store.find_session(&digest).await? else {
             return Ok(None);
         };
+        self.core.live_sessions.invalidate(&session.id);
         let caller = Caller::user(session.tenant_id, session.user_id, origin.clone());
         let audit = AuditEvent::new(&caller, "session.destroy", "user", Some(session.user_id.to_string()), self.core.now());
         self.core.store.delete_session(session.id, Some(&audit)).await?;
@@ -150,7 +152,25 @@ impl Auth<'_> {
     pub async fn close_user_sessions(self, user: keyhall_types::UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
         let n = self.core.store.delete_user_sessions(user, keep).await?;
         self.core.session_cache.invalidate_all();
+        self.core.live_sessions.invalidate_all();
         Ok(n)
+    }
+
+    /// The session `id` if it is still open (a token bound to it is then still good). Seen
+    /// sessions are remembered for a few seconds; a session closed on this node is forgotten
+    /// at once, one closed on another node within those seconds.
+    pub async fn live_session(self, id: SessionId) -> Result<Option<Session>> {
+        let now = self.core.now();
+        // A remembered session that looks expired may have slid forward since: ask again.
+        if let Some(s) = self.core.live_sessions.get(&id).filter(|s| s.expires_at > now) {
+            return Ok(Some(s));
+        }
+        let found = self.core.store.find_session_by_id(id).await?.filter(|s| s.expires_at > now);
+        match &found {
+            Some(s) => self.core.live_sessions.insert(id, s.clone()),
+            None => self.core.live_sessions.invalidate(&id),
+        }
+        Ok(found)
     }
 }
 

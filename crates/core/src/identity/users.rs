@@ -299,9 +299,14 @@ impl Identity<'_> {
         user.updated_at = now;
         let audit = AuditEvent::new(caller, "user.update", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "changed": changed }));
+        let new_password = password.is_some();
         let mut work = UnitOfWork::new().write(Write::UpdateUser(user.clone()));
         work.writes.extend(password.map(Write::ReplacePassword));
         self.core.store.commit(work.audit(audit)).await.map_err(email_field("email"))?;
+        if new_password {
+            // A new password ends the user's sessions, on every face.
+            self.core.auth().close_user_sessions(user.id, None).await?;
+        }
         Ok(user)
     }
 

@@ -38,6 +38,7 @@ pub trait SessionRepo: Send + Sync {
         forget_attempts: Option<&str>,
     ) -> Result<()>;
     async fn find_session(&self, digest: &str) -> Result<Option<Session>>;
+    async fn find_session_by_id(&self, id: SessionId) -> Result<Option<Session>>;
     async fn extend_session(&self, id: SessionId, expires_at: Timestamp) -> Result<()>;
     async fn delete_session(&self, id: SessionId, audit: Option<&AuditEvent>) -> Result<bool>;
     /// Deletes all sessions of a user except `keep`; returns how many.

@@ -10,6 +10,7 @@ use keyhall_core::Caller;
 use keyhall_core::audit::AuditEvent;
 use keyhall_core::auth::api_keys::{ApiKeyRefusal, ApiKeyRequest};
 use keyhall_core::barong::gateway::{Permit, Route};
+use keyhall_core::barong::session_tokens::TokenBinding;
 use keyhall_core::identity::users::User;
 use serde_json::json;
 
@@ -94,7 +95,7 @@ async fn decide(state: &State, path: &str, method: &Method, client: &Client, hea
         Route::Protected => {}
     }
     let api_key_headers = [APIKEY, NONCE, SIGNATURE].map(|h| header_text(headers, h));
-    let (holder, caller) = if api_key_headers.iter().any(Option::is_some) {
+    let (holder, caller, binding) = if api_key_headers.iter().any(Option::is_some) {
         api_key_holder(state, api_key_headers, client).await?
     } else {
         cookie_holder(state, method, client, headers).await?
@@ -109,10 +110,13 @@ async fn decide(state: &State, path: &str, method: &Method, client: &Client, hea
             }
         }
     }
-    token_for(state, &holder).await.map(Some)
+    token_for(state, &holder, &binding).await.map(Some)
 }
 
-async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3], client: &Client) -> Result<(User, Caller)> {
+/// Who is asking, as the caller, and what their token will be bound to.
+type Holder = (User, Caller, TokenBinding);
+
+async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3], client: &Client) -> Result<Holder> {
     let (Some(kid), Some(nonce), Some(signature)) = (kid, nonce, signature) else {
         return Err(BarongError::new(422, "authz.invalid_api_key_headers"));
     };
@@ -130,7 +134,7 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
         )
         .await
         .map_err(BarongError::internal)?;
-    outcome.map(|k| (k.holder, k.caller)).map_err(|r| {
+    outcome.map(|k| (k.holder, k.caller, TokenBinding::ApiKey(k.key.kid))).map_err(|r| {
         denied(match r {
             ApiKeyRefusal::UnknownKey => "authz.unexistent_apikey",
             ApiKeyRefusal::NonceNotTimestamp => "authz.nonce_not_valid_timestamp",
@@ -143,7 +147,7 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
     })
 }
 
-async fn cookie_holder(state: &State, method: &Method, client: &Client, headers: &HeaderMap) -> Result<(User, Caller)> {
+async fn cookie_holder(state: &State, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Holder> {
     let changes_state = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE" | "TRACE");
     let csrf = header_text(headers, "x-csrf-token");
     if state.config.csrf_protection && changes_state && csrf.is_none_or(|t| t.is_empty()) {
@@ -180,17 +184,22 @@ async fn cookie_holder(state: &State, method: &Method, client: &Client, headers:
     if !user.status.may_sign_in() {
         return Err(denied("authz.user_not_active"));
     }
-    Ok((user, caller))
+    Ok((user, caller, TokenBinding::Session(session.id)))
 }
 
-/// The caller's token: reused while the holder's state and role are unchanged (signing costs
-/// far more than the rest of a decision), fresh otherwise.
-async fn token_for(state: &State, user: &User) -> Result<String> {
-    let cache_key = format!("{}|{}|{}", user.uid, user.status.as_str(), user.role);
+/// The caller's token: reused for the same session or key while the holder's state and role
+/// are unchanged (signing costs far more than the rest of a decision), fresh otherwise.
+async fn token_for(state: &State, user: &User, binding: &TokenBinding) -> Result<String> {
+    let bound_to = match binding {
+        TokenBinding::Session(id) => id.to_string(),
+        TokenBinding::ApiKey(kid) => kid.clone(),
+    };
+    let cache_key = format!("{}|{}|{}|{bound_to}", user.uid, user.status.as_str(), user.role);
     if let Some(token) = state.issued_jwts.get(&cache_key) {
         return Ok(token);
     }
-    let token = state.core.barong().sign_session_token(user, state.config.jwt_ttl).await.map_err(BarongError::internal)?;
+    let token =
+        state.core.barong().sign_session_token(user, state.config.jwt_ttl, binding).await.map_err(BarongError::internal)?;
     state.issued_jwts.insert(cache_key, token.clone());
     Ok(token)
 }

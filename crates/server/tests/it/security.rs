@@ -181,3 +181,71 @@ mod auth0_takeover {
         run(Backend::Postgres).await;
     }
 }
+
+/// The claims of a JWT, read without checking it.
+fn claims(jwt: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+// Items 3 and 15: the token authorize hands out ends with its session, its user's right to
+// sign in, and a password change made through any face; mailed tokens are not session tokens.
+barong!(a_session_token_ends_with_its_session, |srv: TestServer, sink: SmtpSink| async move {
+    let me = |bearer: &str| {
+        let (srv, bearer) = (&srv, bearer.to_string());
+        async move { resource(srv, &bearer, Method::GET, "/users/me", None).await }
+    };
+    // Signing out.
+    let mut b = active_member(&srv, &sink, "bound@example.com").await;
+    let bearer = b.bearer(&srv).await;
+    assert!(claims(bearer.trim_start_matches("Bearer ")).get("sid").is_some(), "bound to the session");
+    assert_eq!(me(&bearer).await.status, 200);
+    assert_eq!(b.send(&srv, Method::DELETE, &format!("{ID}/sessions"), None).await.status, 200);
+    assert_errors(&me(&bearer).await, 401, &["jwt.decode_and_verify"]);
+
+    // A ban.
+    let mut b = Browser::new();
+    b.post(&srv, &format!("{ID}/sessions"), json!({ "email": "bound@example.com", "password": STRONG })).await;
+    let bearer = b.bearer(&srv).await;
+    assert_eq!(me(&bearer).await.status, 200);
+    let tenant = keyhall_types::TenantId::parse(&srv.barong_tenant().await).unwrap();
+    let core = &srv.running.core;
+    let user = core.identity().user_by_email(tenant, "bound@example.com").await.unwrap().unwrap();
+    core.identity().set_private_label(&core.auth().operator(tenant), &user, "ban", Some("fraud")).await.unwrap();
+    assert_errors(&me(&bearer).await, 401, &["jwt.decode_and_verify"]);
+
+    // A password reset through the mailed token, which is no session token itself.
+    let mut b = active_member(&srv, &sink, "reset@example.com").await;
+    let bearer = b.bearer(&srv).await;
+    let r =
+        Browser::new().post(&srv, &format!("{ID}/users/password/generate_code"), json!({ "email": "reset@example.com" })).await;
+    assert_eq!(r.status, 201);
+    let token = crate::smtp_sink::token_in(&sink.wait_for("reset@example.com", 1).await);
+    let aud = claims(&token)["aud"].clone();
+    assert_eq!(aud, json!(["keyhall:reset"]), "an audience no session-token service accepts");
+    assert_errors(&me(&format!("Bearer {token}")).await, 401, &["jwt.decode_and_verify"]);
+    let reset = json!({ "reset_password_token": token, "password": "Zahsh8ei-2x", "confirm_password": "Zahsh8ei-2x" });
+    assert_eq!(Browser::new().post(&srv, &format!("{ID}/users/password/confirm_code"), reset).await.status, 201);
+    assert_errors(&me(&bearer).await, 401, &["jwt.decode_and_verify"]);
+});
+
+// Item 15: a password changed through the Comet face ends the Barong sessions of the user.
+crate::both!(a_password_change_on_any_face_ends_every_session, |first: TestServer| async move {
+    let company = first.company("Shared Ltd").await;
+    let tenant = company.id.clone();
+    let srv = first.sibling(move |c| c.barong.tenant = Some(tenant)).await;
+    let create =
+        [("target_contact_name", "Casey"), ("target_email", "casey@shared.example"), ("target_password", "Casey-Pass-9x")];
+    let id = srv.post("/api/v1/user/create_user", &company.token, &create).await.data()["id"].as_str().unwrap().to_string();
+    let mut b = Browser::new();
+    let r =
+        b.post(&srv, &format!("{ID}/sessions"), json!({ "email": "casey@shared.example", "password": "Casey-Pass-9x" })).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let bearer = b.bearer(&srv).await;
+    assert_eq!(resource(&srv, &bearer, Method::GET, "/users/me", None).await.status, 200);
+    let patch = [("target_id", id.as_str()), ("target_password", "Casey-Pass-10x")];
+    assert_eq!(srv.post("/api/v1/user/patch_user", &company.token, &patch).await.status, 200);
+    assert_errors(&resource(&srv, &bearer, Method::GET, "/users/me", None).await, 401, &["jwt.decode_and_verify"]);
+    assert_eq!(b.authorize(&srv, Method::GET, PERMITTED, false).await.status, 401, "the session is gone too");
+});

@@ -156,17 +156,21 @@ impl Credentials<'_> {
         }
     }
 
-    /// Sets the calling user's password.
+    /// Sets the calling user's password; the user's sessions (and the tokens bound to them)
+    /// end, on every face.
     pub async fn change_own_password(self, caller: &Caller, new_password: &str, policy: &PasswordPolicy) -> Result<()> {
         let mut user = self.core.identity().current_user(caller).await?;
         policy.check("password", new_password)?;
         let credential = self.new_password(&user, new_password).await?;
         user.updated_at = credential.created_at;
         let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), user.updated_at);
-        self.core.store.commit(password_change(user, credential, audit)).await
+        self.core.store.commit(password_change(user.clone(), credential, audit)).await?;
+        self.core.auth().close_user_sessions(user.id, None).await?;
+        Ok(())
     }
 
-    /// Replaces a user's password (reset or change) and ends their other sessions.
+    /// Replaces a user's password (reset or change) and ends their other sessions (and the
+    /// tokens bound to them), on every face.
     pub async fn set_password(
         self,
         caller: &Caller,

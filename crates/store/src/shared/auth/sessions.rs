@@ -51,6 +51,15 @@ impl ports::SessionRepo for Store {
         .await
     }
 
+    async fn find_session_by_id(&self, id: SessionId) -> Result<Option<Session>> {
+        sqlx::query(
+            "SELECT id, tenant_id, user_id, ip, user_agent, csrf_token, created_at, expires_at FROM sessions WHERE id = $1",
+        )
+        .bind(id.to_string())
+        .optional(self.read_pool(), session_from_row)
+        .await
+    }
+
     async fn extend_session(&self, id: SessionId, expires_at: Timestamp) -> Result<()> {
         sqlx::query("UPDATE sessions SET expires_at = $2 WHERE id = $1 AND expires_at < $2")
             .bind(id.to_string())
