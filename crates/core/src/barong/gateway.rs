@@ -58,32 +58,60 @@ pub enum Permit {
     Denied,
 }
 
-fn strip(path: &str) -> &str {
-    path.trim_start_matches('/')
+/// A request path as the rules judge it, and as the service behind the gateway will see it:
+/// separators (`/`, `\\`) collapsed, `.` segments dropped and `..` segments resolved, without
+/// a slash at either end (`api/v2/x`). Percent-escapes must be decoded once already (as the
+/// router does, and as the service behind does). `None` for a path that climbs above its root.
+pub fn normalise_path(path: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let plain = !path.starts_with('/')
+        && !path.ends_with('/')
+        && !path.contains("//")
+        && !path.contains('\\')
+        && !path.split('/').any(|s| s == "." || s == "..");
+    if plain {
+        return Some(path.into());
+    }
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop()?;
+            }
+            s => segments.push(s),
+        }
+    }
+    Some(segments.join("/").into())
+}
+
+/// Whether the normalised `path` is `prefix` or lies under it, segment by segment
+/// (`api/v2/applogic` covers `api/v2/applogic/x`, not `api/v2/applogicx`).
+fn under(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_matches('/');
+    prefix.is_empty() || path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
 }
 
 impl AccessRules {
+    /// What the rules say about a normalised path (`normalise_path`).
     pub fn route(&self, path: &str) -> Route {
-        let path = strip(path);
-        if self.block.iter().any(|p| path.starts_with(strip(p))) {
+        if self.block.iter().any(|p| under(path, p)) {
             Route::Block
-        } else if self.pass.iter().any(|p| path.starts_with(strip(p))) {
+        } else if self.pass.iter().any(|p| under(path, p)) {
             Route::Pass
         } else {
             Route::Protected
         }
     }
 
-    /// The permissions of `role` for `method` whose path is a prefix of `path`: denied when
-    /// none match, when any drops, or when none accepts.
+    /// The permissions of `role` for `method` whose path covers the normalised `path`: denied
+    /// when none match, when any drops, or when none accepts.
     pub fn permit(&self, role: &str, method: &str, path: &str) -> Permit {
-        let path = strip(path);
         let matching: Vec<&Permission> = self
             .permissions
             .iter()
             .filter(|p| p.role == role)
             .filter(|p| p.verb.eq_ignore_ascii_case("all") || p.verb.eq_ignore_ascii_case(method))
-            .filter(|p| path.starts_with(strip(&p.path)))
+            .filter(|p| under(path, &p.path))
             .collect();
         let accepts = matching.iter().any(|p| p.action == PermissionAction::Accept);
         if matching.is_empty() || matching.iter().any(|p| p.action == PermissionAction::Drop) || !accepts {
@@ -167,7 +195,7 @@ mod tests {
     #[test]
     fn routes_and_permissions() {
         let r = AccessRules::barong_defaults();
-        assert_eq!(r.route("/api/v2/peatio/public/ping"), Route::Pass);
+        assert_eq!(r.route("api/v2/peatio/public/ping"), Route::Pass);
         assert_eq!(r.route("api/v2/peatio/management/ping"), Route::Block);
         assert_eq!(r.route("api/v2/peatio/account/balances"), Route::Protected);
         assert!(matches!(r.permit("member", "GET", "api/v2/peatio/account/balances"), Permit::Allowed { .. }));
@@ -178,5 +206,24 @@ mod tests {
             Permit::Allowed { audited } => assert_eq!(audited.len(), 1),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn paths_are_normalised_before_any_rule() {
+        let n = |p| normalise_path(p).map(|c| c.into_owned());
+        assert_eq!(n("api/v2/x").as_deref(), Some("api/v2/x"));
+        assert!(matches!(normalise_path("api/v2/x"), Some(std::borrow::Cow::Borrowed(_))), "no copy when already normal");
+        assert_eq!(n("/api/v2//barong/./management/x/").as_deref(), Some("api/v2/barong/management/x"));
+        assert_eq!(n("api/v2/peatio/account/../admin/members").as_deref(), Some("api/v2/peatio/admin/members"));
+        assert_eq!(n("api/v2/peatio/public\\..\\management").as_deref(), Some("api/v2/peatio/management"));
+        assert_eq!(n("api/../../etc"), None, "above the root");
+        let r = AccessRules::barong_defaults();
+        assert_eq!(r.route(&n("api/v2/barong//management/x").unwrap()), Route::Block);
+        assert_eq!(r.route(&n("api/v2/auth/./management/x").unwrap()), Route::Block);
+        assert_eq!(r.route(&n("api/v2/peatio/public/../management/x").unwrap()), Route::Block);
+        assert_eq!(r.permit("member", "GET", &n("api/v2/peatio/account/../admin/members").unwrap()), Permit::Denied);
+        assert_eq!(r.permit("member", "GET", "api/v2/applogicx/y"), Permit::Denied, "whole segments only");
+        assert!(matches!(r.permit("member", "GET", "api/v2/applogic/y"), Permit::Allowed { .. }));
+        assert_eq!(r.route("api/v2/peatio/publicity"), Route::Protected);
     }
 }

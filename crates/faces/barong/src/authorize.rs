@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use keyhall_core::Caller;
 use keyhall_core::audit::AuditEvent;
 use keyhall_core::auth::api_keys::{ApiKeyRefusal, ApiKeyRequest};
-use keyhall_core::barong::gateway::{Permit, Route};
+use keyhall_core::barong::gateway::{Permit, Route, normalise_path};
 use keyhall_core::barong::session_tokens::TokenBinding;
 use keyhall_core::identity::users::User;
 use serde_json::json;
@@ -60,25 +60,14 @@ const SIGN_IN_PATHS: &[&str] = &[
     "api/v2/auth/identity/sessions/auth0",
 ];
 
-/// A rule path as the comparisons above expect it: no empty segments (`//`), no slash at
-/// either end.
-fn normalised(path: &str) -> std::borrow::Cow<'_, str> {
-    if path.starts_with('/') || path.ends_with('/') || path.contains("//") {
-        path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/").into()
-    } else {
-        path.into()
-    }
-}
-
 /// Restrictions by client address come first: whitelisted addresses skip the rest of them,
 /// a matching maintenance or blacklist restriction refuses the request with its code.
 async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
-    let path = normalised(path);
-    if WHITELINK_PATHS.contains(&path.as_ref()) {
+    if WHITELINK_PATHS.contains(&path) {
         return Ok(());
     }
     let list = state.core.auth().restrictions(state.config.tenant_id).await.map_err(BarongError::internal)?;
-    match keyhall_core::auth::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path.as_ref())) {
+    match keyhall_core::auth::restrictions::decide(&list, client.info.ip, SIGN_IN_PATHS.contains(&path)) {
         None => Ok(()),
         Some(r) => {
             let status = u16::try_from(r.code).ok().filter(|c| (400..600).contains(c)).unwrap_or(401);
@@ -87,7 +76,10 @@ async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
     }
 }
 
-async fn decide(state: &State, path: &str, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
+async fn decide(state: &State, raw: &str, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
+    // Every rule judges the path the service behind will see, once normalised; a path that
+    // climbs above its root is nobody's.
+    let path = &*normalise_path(raw).ok_or_else(|| denied("authz.permission_denied"))?;
     restrict(state, path, client).await?;
     match state.config.rules.route(path) {
         Route::Block => return Err(denied("authz.permission_denied")),

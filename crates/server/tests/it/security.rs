@@ -249,3 +249,53 @@ crate::both!(a_password_change_on_any_face_ends_every_session, |first: TestServe
     assert_errors(&resource(&srv, &bearer, Method::GET, "/users/me", None).await, 401, &["jwt.decode_and_verify"]);
     assert_eq!(b.authorize(&srv, Method::GET, PERMITTED, false).await.status, 401, "the session is gone too");
 });
+
+/// Asks authorize about a raw request path (sent as is: no client library normalises it),
+/// with the browser's cookie; returns the status line's code and the body.
+async fn authorize_raw(srv: &TestServer, b: &Browser, raw_path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(srv.running.addr).await.unwrap();
+    let cookie = b.cookie.as_ref().map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+    let request = format!(
+        "GET /api/v2/auth/{raw_path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {}\r\n{cookie}Connection: close\r\n\r\n",
+        srv.running.addr, b.user_agent
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, answer.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
+}
+
+// Item 4: gateway rules judge the path the service behind will see.
+barong!(gateway_rules_judge_the_normalised_path, |srv: TestServer, sink: SmtpSink| async move {
+    let member = active_member(&srv, &sink, "paths@example.com").await;
+    let anonymous = Browser::new();
+    // Climbing out of a permitted prefix into one the member may not reach.
+    for raw in [
+        "api/v2/peatio/account/../admin/members",
+        "api/v2/peatio/account/%2e%2e/admin/members",
+        "api/v2/peatio/account/%2E%2E%2Fadmin/members",
+        "api/v2/peatio/account/..%5cadmin/members",
+    ] {
+        let (status, body) = authorize_raw(&srv, &member, raw).await;
+        assert_eq!((status, body.contains("authz.invalid_permission")), (401, true), "{raw}: {body}");
+    }
+    assert_eq!(authorize_raw(&srv, &member, "api/v2/peatio/account/balances").await.0, 200);
+    // Whole segments only.
+    assert_eq!(authorize_raw(&srv, &member, "api/v2/applogicX/y").await.0, 401);
+    assert_eq!(authorize_raw(&srv, &member, "api/v2/applogic/y").await.0, 200);
+    // Blocked prefixes stay blocked however they are spelled, for anyone.
+    for raw in [
+        "api/v2/barong//management/x",
+        "api/v2/auth/./management/x",
+        "api/v2/peatio/public/../management/x",
+        "api/v2/peatio/public/%2e%2e/management/x",
+    ] {
+        let (status, body) = authorize_raw(&srv, &anonymous, raw).await;
+        assert_eq!((status, body.contains("authz.permission_denied")), (401, true), "{raw}: {body}");
+    }
+    // A path that climbs above its root is refused.
+    let (status, body) = authorize_raw(&srv, &anonymous, "api/v2/peatio/public/../../../../../x").await;
+    assert_eq!((status, body.contains("authz.permission_denied")), (401, true), "{body}");
+});
