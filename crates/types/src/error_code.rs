@@ -67,6 +67,7 @@ catalogue! {
     EmailTaken => "user.email_taken": Conflict,
     UsernameTaken => "user.username_taken": Conflict,
     PrimaryContactUndeletable => "user.primary_contact_undeletable": Conflict,
+    FirstUserTaken => "user.first_taken": Conflict,
     PasswordRequirements => "password.requirements": Invalid,
     PasswordWeak => "password.weak": Invalid,
     // labels and API keys

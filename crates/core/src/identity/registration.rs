@@ -95,18 +95,43 @@ impl Identity<'_> {
     }
 
     /// Creates a self-registered user: pending until the e-mail is confirmed, except the very
-    /// first user of the tenant when `first_user_is_superadmin` is set.
+    /// first user of the tenant when `first_user_is_superadmin` is set. Which sign-up is the
+    /// first is decided in the database, so that of concurrent ones exactly one is.
     pub async fn register_user(self, tenant: TenantId, r: Registration, origin: &Origin) -> Result<User> {
         let community =
             self.core.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
-        let first = r.first_user_is_superadmin && self.core.store.count_users(tenant).await? == 0;
         let phc = self.core.passwords.hash(&r.password).await?;
         let now = self.core.now();
+        // Cheap first look: once a tenant has users, no sign-up can be the first.
+        let maybe_first = r.first_user_is_superadmin && self.core.store.count_users(tenant).await? == 0;
+        if maybe_first {
+            match self.insert_registered(tenant, community.id, &r, &phc, now, origin, true).await {
+                Err(e) if e.is(ErrorCode::FirstUserTaken) => {}
+                outcome => return outcome,
+            }
+        }
+        self.insert_registered(tenant, community.id, &r, &phc, now, origin, false).await
+    }
+
+    /// Inserts a signed-up user: as the tenant's first (an active superadmin with a verified
+    /// address, `user.first_taken` unless the tenant still has nobody) or as a pending member.
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_registered(
+        self,
+        tenant: TenantId,
+        community: keyhall_types::CommunityId,
+        r: &Registration,
+        phc: &str,
+        now: keyhall_types::Timestamp,
+        origin: &Origin,
+        first: bool,
+    ) -> Result<User> {
+        let r = r.clone();
         let user = User {
             id: UserId::new(),
             uid: new_uid(USER_UID_PREFIX),
             tenant_id: tenant,
-            community_id: community.id,
+            community_id: community,
             contact_name: r.username.clone().unwrap_or_else(|| r.email.local_part().to_string()),
             email: r.email,
             username: r.username,
@@ -119,11 +144,15 @@ impl Identity<'_> {
             created_at: now,
             updated_at: now,
         };
-        let password = Credential::new(user.id, CredentialKind::Password, phc, String::new(), now);
+        let password = Credential::new(user.id, CredentialKind::Password, phc.to_string(), String::new(), now);
         let caller = Caller::user(tenant, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "topic": "account" }));
-        let mut work = UnitOfWork::new().write(Write::InsertUser(user.clone())).write(Write::InsertCredential(password));
+        let mut work = UnitOfWork::new();
+        if first {
+            work = work.write(Write::ClaimFirstUser { tenant });
+        }
+        work = work.write(Write::InsertUser(user.clone())).write(Write::InsertCredential(password));
         if first {
             work = work.write(Write::PutLabel(Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now)));
         }

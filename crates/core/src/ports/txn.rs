@@ -37,6 +37,11 @@ pub enum Write {
         expected_revision: i64,
     },
     // identity
+    /// Holds the tenant until the unit ends (concurrent claims wait) and checks that it has no
+    /// user yet: `user.first_taken` otherwise.
+    ClaimFirstUser {
+        tenant: TenantId,
+    },
     /// `user.email_taken` / `user.username_taken` on a duplicate.
     InsertUser(User),
     /// Every field of the user; `user.not_found` when it is gone.

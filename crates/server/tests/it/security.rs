@@ -299,3 +299,25 @@ barong!(gateway_rules_judge_the_normalised_path, |srv: TestServer, sink: SmtpSin
     let (status, body) = authorize_raw(&srv, &anonymous, "api/v2/peatio/public/../../../../../x").await;
     assert_eq!((status, body.contains("authz.permission_denied")), (401, true), "{body}");
 });
+
+// Item 9: of concurrent first sign-ups on a fresh install, exactly one is the superadmin.
+crate::both!(the_first_sign_up_is_decided_once, |srv: TestServer| async move {
+    let sign_up = |i: usize| {
+        let srv = &srv;
+        async move {
+            let body = json!({ "email": format!("racer{i}@example.com"), "password": STRONG });
+            Browser::new().post(srv, &format!("{ID}/users"), body).await
+        }
+    };
+    let (a, b, c, d, e, f) = tokio::join!(sign_up(0), sign_up(1), sign_up(2), sign_up(3), sign_up(4), sign_up(5));
+    let answers = [a, b, c, d, e, f];
+    let roles: Vec<String> = answers
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status, 201, "{}", r.text());
+            r.json()["role"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(roles.iter().filter(|r| *r == "superadmin").count(), 1, "{roles:?}");
+    assert_eq!(roles.iter().filter(|r| *r == "member").count(), 5, "{roles:?}");
+});

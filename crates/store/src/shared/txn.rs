@@ -15,6 +15,7 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::InsertTenant { tenant, community } => tenancy::insert_tenant_rows(conn, tenant, community).await,
         Write::UpdateTenant(tenant) => tenancy::update_tenant_row(conn, tenant).await,
         Write::PutConfig { doc, expected_revision } => tenancy::put_config_row(conn, doc, *expected_revision).await,
+        Write::ClaimFirstUser { tenant } => identity::claim_first_user(conn, *tenant).await,
         Write::InsertUser(user) => identity::insert_user_row(conn, user).await,
         Write::UpdateUser(user) => identity::update_user_row(conn, user).await,
         Write::InsertLabel(label) => identity::insert_label_row(conn, label, LabelWrite::Insert).await,

@@ -83,6 +83,19 @@ fn user_unique_violation(e: sqlx::Error) -> DomainError {
     }
 }
 
+/// Holds the tenant's row until the transaction ends (a row lock on PostgreSQL; SQLite has one
+/// writer anyway), so that concurrent claims run one after the other, then checks that the
+/// tenant has no user yet: of concurrent first sign-ups, one is the first.
+pub(crate) async fn claim_first_user(conn: &mut Conn, tenant: TenantId) -> Result<()> {
+    sqlx::query("UPDATE tenants SET updated_at = updated_at WHERE id = $1").bind(tenant.to_string()).run(&mut *conn).await?;
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1")
+        .bind(tenant.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(crate::errors::db)?;
+    if users == 0 { Ok(()) } else { Err(DomainError::new(ErrorCode::FirstUserTaken)) }
+}
+
 /// Writes every field of the user; `user.not_found` when it is gone.
 pub(crate) async fn update_user_row(conn: &mut Conn, u: &User) -> Result<()> {
     let done = sqlx::query(
