@@ -12,6 +12,8 @@ use crate::http::Connection;
 use crate::{MakeReq, Options, Outcome, Req, drive, print_table};
 
 const UA: &str = "keyhall-bench/1.0";
+/// Tells apart the API-key nonces of one millisecond.
+static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 const AUTHORIZE: &str = "/api/v2/auth/api/v2/barong/resource/users/me";
 const PASSWORD: &str = "eeC2BiCucxWEQ";
 /// Login rounds, each between two measurements of the raw hash rate.
@@ -111,7 +113,9 @@ pub async fn run(addr: &str, o: &Options, healthz: MakeReq) -> anyhow::Result<()
         })
     };
     let api_key_req: MakeReq = Arc::new(move || {
-        let nonce = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).to_string();
+        // A nonce is served once: requests of one millisecond are told apart after the digits.
+        let n = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nonce = format!("{}.{n}", time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000);
         let signature = keyhall_core::auth::api_keys::signature(&secret, &nonce, &kid);
         Req {
             method: "GET",

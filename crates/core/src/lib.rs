@@ -115,6 +115,8 @@ pub struct Core {
     api_key_cache: moka::sync::Cache<String, auth::api_keys::CachedKey>,
     /// Barong session tokens that verified, with their claims (the resource API's hot path).
     session_token_cache: moka::sync::Cache<String, serde_json::Value>,
+    /// The API-key nonces this node accepted (each is served once).
+    nonces: auth::nonces::NonceMemory,
     /// Each tenant's access restrictions (authorize reads them on every request).
     restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<auth::restrictions::Restriction>>>,
 }
@@ -153,6 +155,7 @@ impl Core {
                 .max_capacity(100_000)
                 .time_to_live(std::time::Duration::from_secs(60))
                 .build(),
+            nonces: Default::default(),
             restriction_cache: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(std::time::Duration::from_secs(5))

@@ -140,7 +140,8 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
 }
 
 /// Periodic work: write batched token uses every 5 s, apply due lifecycle transitions every
-/// second, forget stale failed-login counters every 10 minutes. Stops when `stop` flips,
+/// second, forget expired API-key nonces every minute and stale failed-login counters every 10
+/// minutes. Stops when `stop` flips,
 /// after a last flush.
 fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -159,6 +160,11 @@ fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::
                 && let Err(e) = core.auth().flush_token_uses().await
             {
                 tracing::warn!(error = %e, "writing token last-use times failed");
+            }
+            if n.is_multiple_of(60)
+                && let Err(e) = core.auth().purge_nonces().await
+            {
+                tracing::warn!(error = %e, "purging API-key nonces failed");
             }
             if n.is_multiple_of(600)
                 && let Err(e) = core.auth().purge_login_attempts().await

@@ -89,6 +89,30 @@ mod shared;
 
 pub use shared::migrations;
 
+/// Nodes sharing the database record each API-key nonce here: the first insert wins.
+#[async_trait::async_trait]
+impl keyhall_core::ports::NonceRepo for PgStore {
+    async fn remember_nonce(&self, kid: &str, nonce: &str, expires_at: Timestamp) -> Result<bool> {
+        let done = sqlx::query("INSERT INTO api_key_nonces (kid, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(kid)
+            .bind(nonce)
+            .bind(ts(expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn purge_nonces(&self, now: Timestamp) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM api_key_nonces WHERE expires_at < $1")
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
+    }
+}
+
 // After `shared`: it uses its column macros.
 /// Opens a session: clears the named login counter ($10, none when NULL), inserts the session
 /// ($1–$9) and its audit record ($11–$21), in one statement.

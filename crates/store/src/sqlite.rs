@@ -113,6 +113,19 @@ mod shared;
 
 pub use shared::migrations;
 
+/// A SQLite database is one node's, and that node's core remembers the nonces it served: no
+/// other node needs to be told.
+#[async_trait::async_trait]
+impl keyhall_core::ports::NonceRepo for SqliteStore {
+    async fn remember_nonce(&self, _kid: &str, _nonce: &str, _expires_at: Timestamp) -> Result<bool> {
+        Ok(true)
+    }
+
+    async fn purge_nonces(&self, _now: Timestamp) -> Result<u64> {
+        Ok(0)
+    }
+}
+
 // After `shared`: it uses its column macros.
 /// Opens a session: clears the named login counter ($10, none when NULL), inserts the session
 /// ($1–$9) and its audit record ($11–$21).

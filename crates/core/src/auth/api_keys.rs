@@ -91,6 +91,8 @@ pub enum ApiKeyRefusal {
     NonceNotTimestamp,
     NonceExpired,
     BadSignature,
+    /// The nonce was used already: a replayed request.
+    NonceReused,
     KeyInactive,
     HolderInactive,
     SecondFactorDisabled,
@@ -241,6 +243,12 @@ impl Auth<'_> {
         Ok(key.state == ApiKeyState::Active && holder.is_some_and(|h| h.status.may_sign_in()))
     }
 
+    /// Forgets the recorded API-key nonces past their expiry (they can no longer be replayed:
+    /// their window is over).
+    pub async fn purge_nonces(self) -> Result<u64> {
+        self.core.store.purge_nonces(self.core.now()).await
+    }
+
     pub(crate) fn forget_api_keys(self) {
         self.core.api_key_cache.invalidate_all();
     }
@@ -298,6 +306,14 @@ impl Auth<'_> {
         }
         if cached.holder.owner_id.is_none() && !cached.holder_has_totp {
             return Ok(Err(ApiKeyRefusal::SecondFactorDisabled));
+        }
+        // Last, once the request is known to be the key holder's: its nonce is spent, here
+        // and, for nodes sharing the database, there.
+        let expires_at = self.core.now() + time::Duration::milliseconds(2 * nonce_window_ms);
+        if !self.core.nonces.first_use(kid, nonce, now_ms, nonce_window_ms)
+            || !self.core.store.remember_nonce(kid, nonce, expires_at).await?
+        {
+            return Ok(Err(ApiKeyRefusal::NonceReused));
         }
         let caller = Caller::user(cached.holder.tenant_id, cached.holder.id, origin);
         Ok(Ok(KeyHolder { key: cached.key, holder: cached.holder, caller }))

@@ -8,6 +8,7 @@ pub mod api_tokens;
 pub mod attempts;
 pub mod external;
 pub mod login;
+pub mod nonces;
 pub mod restrictions;
 pub mod sessions;
 pub mod signing;

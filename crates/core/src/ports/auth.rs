@@ -11,6 +11,16 @@ use crate::auth::sessions::Session;
 use crate::error::Result;
 
 #[async_trait]
+pub trait NonceRepo: Send + Sync {
+    /// Records the nonce of an API-key request for the nodes sharing this store, until
+    /// `expires_at`; false when it was recorded already (a replay served by another node). A
+    /// store that no other node shares (SQLite) may leave this to each node's own memory.
+    async fn remember_nonce(&self, kid: &str, nonce: &str, expires_at: Timestamp) -> Result<bool>;
+    /// Forgets the nonces past their expiry; returns how many went.
+    async fn purge_nonces(&self, now: Timestamp) -> Result<u64>;
+}
+
+#[async_trait]
 pub trait ExternalIdentityRepo: Send + Sync {
     /// The user an identity of another provider (issuer, subject) is linked to in the tenant.
     async fn find_external_identity(&self, tenant: TenantId, issuer: &str, subject: &str) -> Result<Option<UserId>>;

@@ -47,6 +47,7 @@ store! {
     ExternalIdentityRepo,
     SessionRepo,
     ApiKeyRepo,
+    NonceRepo,
     SigningKeyRepo,
     LoginAttemptRepo,
     RestrictionRepo,

@@ -131,6 +131,7 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
             ApiKeyRefusal::UnknownKey => "authz.unexistent_apikey",
             ApiKeyRefusal::NonceNotTimestamp => "authz.nonce_not_valid_timestamp",
             ApiKeyRefusal::NonceExpired => "authz.nonce_expired",
+            ApiKeyRefusal::NonceReused => "authz.nonce_reused",
             ApiKeyRefusal::BadSignature => "authz.invalid_signature",
             ApiKeyRefusal::KeyInactive => "authz.apikey_not_active",
             ApiKeyRefusal::HolderInactive => "authz.invalid_session",

@@ -217,7 +217,7 @@ mod hmac_sha1_reference {
     }
 }
 
-fn signed_headers(req: reqwest::RequestBuilder, kid: &str, secret: &str, nonce: &str) -> reqwest::RequestBuilder {
+pub fn signed_headers(req: reqwest::RequestBuilder, kid: &str, secret: &str, nonce: &str) -> reqwest::RequestBuilder {
     // As a Barong client signs: HMAC-SHA256 over nonce ‖ kid, hex.
     let signature = keyhall_core::auth::api_keys::signature(secret, nonce, kid);
     req.header("x-auth-apikey", kid).header("x-auth-nonce", nonce).header("x-auth-signature", signature)
@@ -225,6 +225,13 @@ fn signed_headers(req: reqwest::RequestBuilder, kid: &str, secret: &str, nonce: 
 
 fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A nonce no request has used: the time in milliseconds, then a sequence number (a nonce is
+/// served once, and two requests may fall in one millisecond).
+pub fn fresh_nonce() -> String {
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    format!("{}.{}", now_ms(), SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
 }
 
 barong!(api_keys_through_authorize, |srv: TestServer, sink: SmtpSink| async move {
@@ -273,20 +280,15 @@ barong!(api_keys_through_authorize, |srv: TestServer, sink: SmtpSink| async move
 
     let az = srv.url(PERMITTED);
     // Case 40: valid headers earn a token; no CSRF needed for writes.
-    let r = TestServer::send(signed_headers(srv.client.post(&az), &kid, &secret, &now_ms().to_string())).await;
+    let r = TestServer::send(signed_headers(srv.client.post(&az), &kid, &secret, &fresh_nonce())).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let claims = decode_claims(r.headers["authorization"].to_str().unwrap());
     assert_eq!(claims["email"], "keys@example.com");
     // Case 36.
-    let r =
-        TestServer::send(srv.client.get(&az).header("x-auth-apikey", &kid).header("x-auth-nonce", now_ms().to_string())).await;
+    let r = TestServer::send(srv.client.get(&az).header("x-auth-apikey", &kid).header("x-auth-nonce", fresh_nonce())).await;
     assert_errors(&r, 422, &["authz.invalid_api_key_headers"]);
     let r = TestServer::send(
-        srv.client
-            .get(&az)
-            .header("x-auth-apikey", &kid)
-            .header("x-auth-nonce", now_ms().to_string())
-            .header("x-auth-signature", " "),
+        srv.client.get(&az).header("x-auth-apikey", &kid).header("x-auth-nonce", fresh_nonce()).header("x-auth-signature", " "),
     )
     .await;
     assert_errors(&r, 422, &["authz.invalid_api_key_headers"]);
@@ -304,12 +306,12 @@ barong!(api_keys_through_authorize, |srv: TestServer, sink: SmtpSink| async move
         srv.client
             .get(&az)
             .header("x-auth-apikey", &kid)
-            .header("x-auth-nonce", now_ms().to_string())
+            .header("x-auth-nonce", fresh_nonce())
             .header("x-auth-signature", "some-random-signature"),
     )
     .await;
     assert_errors(&r, 401, &["authz.invalid_signature"]);
-    let r = TestServer::send(signed_headers(srv.client.get(&az), "0123456789abcdef", &secret, &now_ms().to_string())).await;
+    let r = TestServer::send(signed_headers(srv.client.get(&az), "0123456789abcdef", &secret, &fresh_nonce())).await;
     assert_errors(&r, 401, &["authz.unexistent_apikey"]);
     // Case 50: update and delete need a code; a deactivated key stops working (case 39).
     let r = resource(
@@ -321,7 +323,7 @@ barong!(api_keys_through_authorize, |srv: TestServer, sink: SmtpSink| async move
     )
     .await;
     assert_eq!((r.status, r.json()["state"].as_str()), (200, Some("inactive")), "{}", r.text());
-    let r = TestServer::send(signed_headers(srv.client.get(&az), &kid, &secret, &now_ms().to_string())).await;
+    let r = TestServer::send(signed_headers(srv.client.get(&az), &kid, &secret, &fresh_nonce())).await;
     assert_errors(&r, 401, &["authz.apikey_not_active"]);
     assert_errors(
         &resource(&srv, &bearer, Method::GET, "/api_keys?ordering=xyz", None).await,
@@ -408,13 +410,13 @@ barong!(service_accounts_and_their_keys, |srv: TestServer, sink: SmtpSink| async
     let (kid, secret) = (key["kid"].as_str().unwrap().to_string(), key["secret"].as_str().unwrap().to_string());
     // The service account's key works through authorize, within the sa_maker role.
     let allowed = srv.url("/api/v2/auth/api/v2/peatio/account/balances");
-    let r = TestServer::send(signed_headers(srv.client.get(&allowed), &kid, &secret, &now_ms().to_string())).await;
+    let r = TestServer::send(signed_headers(srv.client.get(&allowed), &kid, &secret, &fresh_nonce())).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let claims = decode_claims(r.headers["authorization"].to_str().unwrap());
     assert_eq!((claims["uid"].as_str(), claims["role"].as_str()), (Some(sa.as_str()), Some("sa_maker")));
     assert!(claims.get("username").is_none(), "service accounts carry no username claim");
     let denied = srv.url("/api/v2/auth/api/v2/barong/resource/api_keys");
-    let r = TestServer::send(signed_headers(srv.client.get(&denied), &kid, &secret, &now_ms().to_string())).await;
+    let r = TestServer::send(signed_headers(srv.client.get(&denied), &kid, &secret, &fresh_nonce())).await;
     assert_errors(&r, 401, &["authz.invalid_permission"]);
     let listed =
         resource(&srv, &bearer, Method::GET, &format!("/service_accounts/api_keys?service_account_uid={sa}"), None).await.json();

@@ -321,3 +321,40 @@ crate::both!(the_first_sign_up_is_decided_once, |srv: TestServer| async move {
     assert_eq!(roles.iter().filter(|r| *r == "superadmin").count(), 1, "{roles:?}");
     assert_eq!(roles.iter().filter(|r| *r == "member").count(), 5, "{roles:?}");
 });
+
+// Item 5: a signed API-key request is served once, on any method and path, on any node.
+barong!(an_api_key_signature_is_served_once, |srv: TestServer, sink: SmtpSink| async move {
+    use crate::barong_authorize::{fresh_nonce, signed_headers};
+    let mut b = active_member(&srv, &sink, "replay@example.com").await;
+    let bearer = b.bearer(&srv).await;
+    let otp = enable_otp(&srv, &bearer).await;
+    let body = json!({ "algorithm": "HS256", "totp_code": totp(&otp, 1) });
+    let key = resource(&srv, &bearer, Method::POST, "/api_keys", Some(body)).await.json();
+    let (kid, secret) = (key["kid"].as_str().unwrap().to_string(), key["secret"].as_str().unwrap().to_string());
+    let az = srv.url(PERMITTED);
+    let nonce = fresh_nonce();
+    let first = TestServer::send(signed_headers(srv.client.get(&az), &kid, &secret, &nonce)).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    // The same headers again, on another method and path: refused.
+    assert_errors(
+        &TestServer::send(signed_headers(srv.client.get(&az), &kid, &secret, &nonce)).await,
+        401,
+        &["authz.nonce_reused"],
+    );
+    let other = srv.url("/api/v2/auth/api/v2/peatio/account/balances");
+    let replay = TestServer::send(signed_headers(srv.client.delete(&other), &kid, &secret, &nonce)).await;
+    assert_errors(&replay, 401, &["authz.nonce_reused"]);
+    // Two requests of one millisecond are told apart after the digits.
+    let ms = nonce.split('.').next().unwrap().to_string();
+    for suffix in ["", ".a", ".b"] {
+        let r = TestServer::send(signed_headers(srv.client.get(&az), &kid, &secret, &format!("{ms}{suffix}"))).await;
+        assert_eq!(r.status, 200, "{suffix}: {}", r.text());
+    }
+    // A second node sharing the database refuses what the first served (PostgreSQL; a SQLite
+    // database is one node's).
+    if srv.database_url.is_some() {
+        let node = srv.sibling(|_| {}).await;
+        let replay = TestServer::send(signed_headers(node.client.get(node.url(PERMITTED)), &kid, &secret, &nonce)).await;
+        assert_errors(&replay, 401, &["authz.nonce_reused"]);
+    }
+});

@@ -1,0 +1,71 @@
+//! The nonces of API-key requests this node has accepted, so that a signed request is served
+//! once: a signature covers only the nonce and the key id, so a replay would otherwise work
+//! on any method and path for as long as the nonce is in its window. Nonces are kept for at
+//! least one window (two generations, turned over each window), in shards so that concurrent
+//! requests rarely wait on each other. Nodes sharing a database also record them there.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+const SHARDS: usize = 16;
+
+#[derive(Default)]
+struct Generations {
+    /// The window the current generation belongs to.
+    window: i64,
+    current: HashSet<(String, String)>,
+    previous: HashSet<(String, String)>,
+}
+
+pub struct NonceMemory {
+    shards: Vec<Mutex<Generations>>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+impl Default for NonceMemory {
+    fn default() -> Self {
+        Self { shards: (0..SHARDS).map(|_| Mutex::default()).collect(), hasher: Default::default() }
+    }
+}
+
+impl NonceMemory {
+    /// Records the nonce `(kid, nonce)` (as signed: a client may tell apart requests of one
+    /// millisecond by what follows the digits) seen at `now_ms`, nonces being valid for
+    /// `window_ms`; false when it was seen already.
+    pub fn first_use(&self, kid: &str, nonce: &str, now_ms: i64, window_ms: i64) -> bool {
+        let key = (kid.to_string(), nonce.to_string());
+        let mut h = self.hasher.build_hasher();
+        key.hash(&mut h);
+        let shard = &self.shards[(h.finish() as usize) % SHARDS];
+        let mut g = shard.lock().unwrap_or_else(|e| e.into_inner());
+        let window = now_ms / window_ms.max(1);
+        if window != g.window {
+            // One window on: the current generation becomes the previous one; further on,
+            // everything remembered is outside any window.
+            g.previous = if window == g.window + 1 { std::mem::take(&mut g.current) } else { HashSet::new() };
+            g.current.clear();
+            g.window = window;
+        }
+        if g.previous.contains(&key) {
+            return false;
+        }
+        g.current.insert(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonce_is_accepted_once_within_its_window() {
+        let m = NonceMemory::default();
+        assert!(m.first_use("k1", "1000", 1000, 5000));
+        assert!(!m.first_use("k1", "1000", 1001, 5000));
+        assert!(m.first_use("k2", "1000", 1001, 5000), "another key");
+        assert!(m.first_use("k1", "1000.1", 1002, 5000), "another request of the same millisecond");
+        // Still refused in the next window (the nonce itself is then near its end).
+        assert!(!m.first_use("k1", "1000", 5500, 5000));
+    }
+}
