@@ -5,7 +5,7 @@
 //! requests rarely wait on each other. Nodes sharing a database also record them there.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 
 const SHARDS: usize = 16;
@@ -35,9 +35,7 @@ impl NonceMemory {
     /// `window_ms`; false when it was seen already.
     pub fn first_use(&self, kid: &str, nonce: &str, now_ms: i64, window_ms: i64) -> bool {
         let key = (kid.to_string(), nonce.to_string());
-        let mut h = self.hasher.build_hasher();
-        key.hash(&mut h);
-        let shard = &self.shards[(h.finish() as usize) % SHARDS];
+        let shard = &self.shards[(self.hasher.hash_one(&key) as usize) % SHARDS];
         let mut g = shard.lock().unwrap_or_else(|e| e.into_inner());
         let window = now_ms / window_ms.max(1);
         if window != g.window {
