@@ -83,8 +83,13 @@ pub enum CompanyCommand {
         name: String,
         #[arg(long)]
         email: String,
-        #[arg(long, env = "KEYHALL_COMPANY_PASSWORD", hide_env_values = true)]
-        password: String,
+        /// The primary contact's password. Prefer `--password-file`, or standard input (when
+        /// neither is given): arguments are visible to other users of the machine.
+        #[arg(long, env = "KEYHALL_COMPANY_PASSWORD", hide_env_values = true, conflicts_with = "password_file")]
+        password: Option<String>,
+        /// Read the password from this file (its first line).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
         /// The primary contact's name (default: the part of the e-mail before the @).
         #[arg(long)]
         contact_name: Option<String>,
@@ -92,6 +97,11 @@ pub enum CompanyCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The first line of a password file or of standard input, without its line ending.
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
 }
 
 fn master_key_from_env() -> Option<String> {
@@ -121,14 +131,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::telemetry::init_logging(config.server.log_format, &config.server.log_level);
             serve(config).await
         }
-        Command::Company { command: CompanyCommand::Create { name, email, password, contact_name, json } } => {
+        Command::Company { command: CompanyCommand::Create { name, email, password, password_file, contact_name, json } } => {
+            let password = match (password, password_file) {
+                (Some(p), _) => p.clone(),
+                (None, Some(path)) => first_line(
+                    &std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+                ),
+                (None, None) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).map_err(|e| anyhow::anyhow!("cannot read the password: {e}"))?;
+                    first_line(&line)
+                }
+            };
             let config = config_for(&cli, &serve_settings_from_env()?)?;
             crate::telemetry::init_logging(config.server.log_format, "warn");
             let core = crate::app::build_core(&config).await?;
             let input = NewCompany {
                 name: name.clone(),
                 email: email.clone(),
-                password: password.clone(),
+                password,
                 contact_name: contact_name.clone(),
                 token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
             };

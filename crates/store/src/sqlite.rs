@@ -50,6 +50,7 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(dir).map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
         }
+        private_file(path).map_err(|e| OpenError::Connect(format!("{}: {e}", path.display())))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|e| OpenError::Connect(e.to_string()))?
             .filename(path)
@@ -112,6 +113,21 @@ impl SqliteStore {
 mod shared;
 
 pub use shared::migrations;
+
+/// Creates the database file readable by its owner only (SQLite gives its WAL and shared-memory
+/// files the same mode), or narrows an existing one to that: it holds password hashes and
+/// sealed secrets.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
 
 /// A SQLite database is one node's, and that node's core remembers the nonces it served: no
 /// other node needs to be told.

@@ -36,8 +36,12 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn text(&self) -> String {
+    /// The cell as CSV text. Text a spreadsheet would read as a formula (it starts with `=`,
+    /// `+`, `-`, `@`, a tab or a carriage return) is prefixed with `'`, as OWASP recommends,
+    /// so that a name like `=HYPERLINK(…)` stays text when the export is opened.
+    fn csv_text(&self) -> String {
         match self {
+            Cell::Text(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),
             Cell::Text(s) => s.clone(),
             Cell::Int(n) => n.to_string(),
             Cell::Bool(b) => b.to_string(),
@@ -102,7 +106,7 @@ pub fn render(format: Format, name: &str, columns: &[&str], rows: &[Vec<Cell>]) 
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(columns).map_err(internal)?;
             for row in rows {
-                w.write_record(row.iter().map(Cell::text)).map_err(internal)?;
+                w.write_record(row.iter().map(Cell::csv_text)).map_err(internal)?;
             }
             let body = w.into_inner().map_err(internal)?;
             Ok(Reply::File { content_type: CSV, body, filename: Some(format!("{name}.csv")) })
@@ -133,4 +137,18 @@ fn xlsx(columns: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, rust_xlsxwriter
         }
     }
     book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        for risky in ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(Cell::from(risky).csv_text().starts_with('\''), "{risky:?}");
+        }
+        assert_eq!(Cell::from("HQ").csv_text(), "HQ");
+        assert_eq!(Cell::Int(-5).csv_text(), "-5", "numbers stay numbers");
+    }
 }

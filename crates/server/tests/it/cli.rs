@@ -219,3 +219,40 @@ fn barong_restrictions_and_whitelinks_from_the_command_line() {
     assert_eq!(in_company(&["restriction-list"]).lines().count(), 1);
     assert_eq!(run(&["restriction-list"]).1, "", "the default Barong tenant has none");
 }
+
+// Security item 14: the password need not be an argument, and the database is private.
+#[test]
+fn company_passwords_come_from_a_file_or_stdin_and_the_database_is_private() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let base = |email: &str| {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--data-dir").arg(dir.path()).args(["company", "create", "--name", "Quiet Ltd", "--email", email, "--json"]);
+        cmd.env_remove("KEYHALL_DATABASE_URL").env_remove("KEYHALL_COMPANY_PASSWORD");
+        cmd
+    };
+    let file = dir.path().join("password.txt");
+    std::fs::write(&file, "From-A-File-9\n").unwrap();
+    let out = base("file@example.com").arg("--password-file").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut child = base("stdin@example.com").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"From-Stdin-9\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A weak password read from stdin is refused like any other.
+    let mut child = base("weak@example.com").stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"weak\n").unwrap();
+    assert!(!child.wait_with_output().unwrap().status.success());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for name in ["keyhall.db", "keyhall.db-wal", "keyhall.db-shm"] {
+            let path = dir.path().join(name);
+            if let Ok(meta) = std::fs::metadata(&path) {
+                assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{name}");
+            } else {
+                assert!(name != "keyhall.db", "the database exists");
+            }
+        }
+    }
+}

@@ -358,3 +358,18 @@ barong!(an_api_key_signature_is_served_once, |srv: TestServer, sink: SmtpSink| a
         assert_errors(&replay, 401, &["authz.nonce_reused"]);
     }
 });
+
+// Item 11: a name that is a formula stays text in a CSV export.
+crate::both!(csv_exports_write_no_formulas, |srv: TestServer| async move {
+    let c = srv.company("Csv Ltd").await;
+    let name = "=HYPERLINK(\"http://evil.example\",\"click\")";
+    assert_eq!(srv.post("/api/v1/license/create_license", &c.token, &[("target_name", name)]).await.status, 200);
+    let csv = srv.post("/api/v1/report/active_services", &c.token, &[("format", "csv")]).await;
+    assert_eq!(csv.status, 200);
+    let text = csv.text();
+    assert!(text.contains("\"'=HYPERLINK("), "{text}");
+    assert!(!text.contains(",\"=HYPERLINK(") && !text.contains(",=HYPERLINK("), "{text}");
+    // JSON keeps the name as it is.
+    let json = srv.post("/api/v1/report/active_services", &c.token, &[]).await.json();
+    assert_eq!(json[0]["name"], name);
+});
