@@ -23,6 +23,8 @@ use crate::config::Config;
 pub struct App {
     pub router: Router,
     pub core: Arc<Core>,
+    /// `/metrics`, when it is served on its own address (else it is on the API router).
+    pub metrics: Option<Router>,
 }
 
 fn seconds(n: u64) -> time::Duration {
@@ -95,12 +97,17 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let comet = keyhall_face_comet::router(core.clone(), config.comet.clone());
     let barong = barong_router(&core, config).await?;
     let openapi = keyhall_face_comet::openapi::document_text();
+    let metrics_router = Router::new().route(
+        "/metrics",
+        get(move || std::future::ready(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()))),
+    );
+    let (api_metrics, metrics) = match config.server.metrics_listen {
+        Some(_) => (Router::new(), Some(metrics_router)),
+        None => (metrics_router, None),
+    };
     let router = Router::new()
         .route("/healthz", get(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#) }))
-        .route(
-            "/metrics",
-            get(move || std::future::ready(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], metrics.render()))),
-        )
+        .merge(api_metrics)
         .route(
             "/api/v1/openapi.json",
             get(move || std::future::ready(([(header::CONTENT_TYPE, "application/json")], openapi.clone()).into_response())),
@@ -120,7 +127,7 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     };
     let router =
         keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.server.trust_forwarded_for)));
-    Ok(App { router, core })
+    Ok(App { router, core, metrics })
 }
 
 /// The tenant the Barong face serves: the configured one, or the one made on first start.
@@ -179,11 +186,24 @@ fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::
 }
 
 /// Serves until `shutdown` completes; in-flight requests finish first.
-pub async fn serve(app: App, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+/// `metrics` is the listener of `/metrics` when it has its own address.
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = spawn_background(app.core.clone(), stop_rx);
+    let metrics_task = match (metrics, app.metrics) {
+        (Some(listener), Some(router)) => Some(tokio::spawn(async move { axum::serve(listener, router).await })),
+        _ => None,
+    };
     let service = app.router.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    if let Some(task) = metrics_task {
+        task.abort();
+    }
     let _ = stop_tx.send(true);
     let _ = background.await;
     Ok(())
@@ -192,6 +212,8 @@ pub async fn serve(app: App, listener: TcpListener, shutdown: impl Future<Output
 /// A server running in the background (for tests and benchmarks).
 pub struct Running {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, when it has its own address.
+    pub metrics_addr: Option<SocketAddr>,
     pub core: Arc<Core>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -233,9 +255,14 @@ pub async fn start_with(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result
     let core = app.core.clone();
     let listener = TcpListener::bind(config.listen_addr()?).await?;
     let addr = listener.local_addr()?;
+    let metrics = match config.metrics_addr()? {
+        Some(a) => Some(TcpListener::bind(a).await?),
+        None => None,
+    };
+    let metrics_addr = metrics.as_ref().map(TcpListener::local_addr).transpose()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(app, listener, async move {
+    let task = tokio::spawn(serve(app, listener, metrics, async move {
         let _ = stopped.await;
     }));
-    Ok(Running { addr, core, stop: Some(stop), task: Some(task) })
+    Ok(Running { addr, metrics_addr, core, stop: Some(stop), task: Some(task) })
 }

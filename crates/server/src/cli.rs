@@ -252,6 +252,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = config.listen_addr()?;
     let app = crate::app::build(&config).await?;
     let listener = TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let metrics = match config.metrics_addr()? {
+        Some(a) => Some(TcpListener::bind(a).await.map_err(|e| anyhow::anyhow!("cannot listen on {a} for /metrics: {e}"))?),
+        None => None,
+    };
     tracing::info!(
         listen = %listener.local_addr()?,
         store = %keyhall_store::describe(config.database_url.as_deref(), &config.data_dir),
@@ -264,7 +268,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             config.data_dir.display()
         );
     }
-    crate::app::serve(app, listener, shutdown_signal()).await?;
+    crate::app::serve(app, listener, metrics, shutdown_signal()).await?;
     tracing::info!("keyhall stopped");
     Ok(())
 }

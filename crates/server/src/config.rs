@@ -26,6 +26,9 @@ keyhall_settings::section! {
     pub struct ServerSettings, layer ServerLayer {
         /// Address to listen on (host:port).
         listen: String = "127.0.0.1:8080".into(), "listen", "KEYHALL_LISTEN";
+        /// Serve `/metrics` on this address (host:port) instead of the API's, so that it can be
+        /// kept off the network clients reach.
+        metrics_listen: String, "metrics-listen", "KEYHALL_METRICS_LISTEN";
         /// Log lines as text or JSON.
         log_format: LogFormat = LogFormat::Text, "log-format", "KEYHALL_LOG_FORMAT";
         /// Log filter, e.g. `info` or `keyhall=debug,info`.
@@ -163,6 +166,15 @@ impl Config {
             comet: args.comet.over(file.comet).resolve(),
             barong: args.barong.over(file.barong).resolve(),
         }
+    }
+
+    /// The separate address of `/metrics`, if one is set.
+    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        self.server
+            .metrics_listen
+            .as_ref()
+            .map(|l| l.parse().map_err(|e| anyhow::anyhow!("invalid metrics listen address {l:?}: {e}")))
+            .transpose()
     }
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {

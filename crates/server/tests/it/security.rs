@@ -373,3 +373,19 @@ crate::both!(csv_exports_write_no_formulas, |srv: TestServer| async move {
     let json = srv.post("/api/v1/report/active_services", &c.token, &[]).await.json();
     assert_eq!(json[0]["name"], name);
 });
+
+// Item 13: /metrics can be kept off the API's address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_have_their_own_address() {
+    let srv = TestServer::start_with(crate::harness::Backend::Sqlite, |c| c.server.metrics_listen = Some("127.0.0.1:0".into()))
+        .await
+        .unwrap();
+    assert_eq!(TestServer::send(srv.client.get(srv.url("/metrics"))).await.status, 404, "not on the API's address");
+    let metrics = srv.running.metrics_addr.expect("its own address");
+    let r = TestServer::send(srv.client.get(format!("http://{metrics}/metrics"))).await;
+    assert_eq!(r.status, 200);
+    assert!(r.content_type().starts_with("text/plain"));
+    // By default it stays where it was.
+    let plain = TestServer::start(crate::harness::Backend::Sqlite).await.unwrap();
+    assert_eq!(TestServer::send(plain.client.get(plain.url("/metrics"))).await.status, 200);
+}
