@@ -83,6 +83,7 @@ catalogue! {
     PhoneVerifiedElsewhere => "phone.verified_elsewhere": Conflict,
     PhoneExists => "phone.exists": Conflict,
     PhoneNotFound => "phone.not_found": NotFound,
+    PhoneLimitReached => "phone.limit_reached": Conflict,
     PhoneCodeInvalid => "phone.code_invalid": Invalid,
     SmsNotSent => "phone.sms_not_sent": Unavailable,
     SmsLimitReached => "phone.sms_limit_reached": RateLimited,

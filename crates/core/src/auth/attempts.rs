@@ -71,8 +71,18 @@ impl Auth<'_> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<bool>>,
     {
+        self.guess_on(&account_key(user.tenant_id, user.email.as_str()), check).await
+    }
+
+    /// `guess` on the counter `key` (a secret with a counter of its own, such as the codes
+    /// texted to a user's phones).
+    pub(crate) async fn guess_on<F, Fut>(self, key: &str, check: F) -> Result<Guess>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<bool>>,
+    {
+        let key = key.to_string();
         let now = self.core.now();
-        let key = account_key(user.tenant_id, user.email.as_str());
         let limit = self.core.settings.login_max_failures;
         let window_start = now - self.core.settings.login_window;
         let (failures, lockouts) = match self.core.store.reserve_attempt(&key, limit, window_start, now).await? {

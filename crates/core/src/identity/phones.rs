@@ -15,6 +15,10 @@ use crate::ports::{Attempt, SmsMessage, UnitOfWork, Write};
 
 const SEAL_NUMBER: &str = "phone.number";
 const SEAL_CODE: &str = "phone.code";
+/// Numbers a user may have waiting for verification at once.
+pub const MAX_UNVERIFIED_PHONES: usize = 3;
+/// How long a texted code is good for (a new one replaces it).
+pub const CODE_TTL: time::Duration = time::Duration::minutes(10);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone {
@@ -95,18 +99,26 @@ impl Identity<'_> {
     }
 
     /// Texts cost money and reach third parties: a user gets at most as many in a window as
-    /// sign-in failures are allowed (5 in 15 minutes by default).
-    async fn send_code(self, phone: &Phone, digits: &str, channel: &str) -> Result<()> {
+    /// sign-in failures are allowed (5 in 15 minutes by default). Counted before anything is
+    /// stored, so that a refused request leaves nothing behind.
+    async fn reserve_text(self, user: &User) -> Result<()> {
         let now = self.core.now();
-        let key = format!("sms:{}", phone.user_id);
+        let key = format!("sms:{}", user.id);
         let window_start = now - self.core.settings.login_window;
-        if let Attempt::Locked { .. } =
-            self.core.store.reserve_attempt(&key, self.core.settings.login_max_failures, window_start, now).await?
-        {
-            return Err(DomainError::new(ErrorCode::SmsLimitReached));
+        match self.core.store.reserve_attempt(&key, self.core.settings.login_max_failures, window_start, now).await? {
+            Attempt::Locked { until } => Err(DomainError::new(ErrorCode::SmsLimitReached).retry_after(until - now)),
+            Attempt::Allowed { .. } => Ok(()),
         }
-        let code = self.core.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
-        let code = String::from_utf8(code).map_err(DomainError::internal)?;
+    }
+
+    /// A fresh code: five random digits, and the code sealed as a phone keeps it.
+    fn new_code(self) -> (String, String) {
+        let code = keyhall_crypto::random::string_from(b"0123456789", 5);
+        let sealed = self.core.keys.seal(SEAL_CODE, code.as_bytes());
+        (code, sealed)
+    }
+
+    async fn send_code(self, digits: &str, code: &str, channel: &str) -> Result<()> {
         let message = SmsMessage {
             to: format!("+{digits}"),
             body: format!("Your keyhall verification code: {code}"),
@@ -115,15 +127,21 @@ impl Identity<'_> {
         self.core.sms.send(message).await.map_err(|e| DomainError::new(ErrorCode::SmsNotSent).detail(e))
     }
 
-    /// Adds a number to the user's phones and sends it a verification code.
+    /// Adds a number to the user's phones and sends it a verification code. A user may have
+    /// a few numbers waiting for verification at once, no more.
     pub async fn add_phone(self, caller: &Caller, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, country) = self.unverified_number(user, raw).await?;
         let number_digest = self.phone_digest(&digits);
         if self.core.store.find_user_phone(user.id, &number_digest).await?.is_some() {
             return Err(DomainError::new(ErrorCode::PhoneExists));
         }
+        let waiting = self.core.store.list_phones(user.id).await?.iter().filter(|p| p.validated_at.is_none()).count();
+        if waiting >= MAX_UNVERIFIED_PHONES {
+            return Err(DomainError::new(ErrorCode::PhoneLimitReached));
+        }
+        self.reserve_text(user).await?;
         let now = self.core.now();
-        let code = keyhall_crypto::random::string_from(b"0123456789", 5);
+        let (code, code_sealed) = self.new_code();
         let phone = Phone {
             id: keyhall_types::PhoneId::new(),
             tenant_id: user.tenant_id,
@@ -131,7 +149,7 @@ impl Identity<'_> {
             country,
             number_sealed: self.core.keys.seal(SEAL_NUMBER, digits.as_bytes()),
             number_digest,
-            code_sealed: self.core.keys.seal(SEAL_CODE, code.as_bytes()),
+            code_sealed,
             validated_at: None,
             created_at: now,
             updated_at: now,
@@ -140,15 +158,20 @@ impl Identity<'_> {
             .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
         self.core.store.commit(UnitOfWork::new().write(Write::InsertPhone(phone.clone())).audit(audit)).await?;
         // The phone stays recorded when the gateway fails: the user asks for the code again.
-        self.send_code(&phone, &digits, channel).await
+        self.send_code(&digits, &code, channel).await
     }
 
-    /// Sends the code of an unverified phone of the user again.
+    /// Sends an unverified phone of the user a new code, which replaces the one sent before.
     pub async fn resend_phone_code(self, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, _) = self.unverified_number(user, raw).await?;
         let phone = self.core.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
-        let phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
-        self.send_code(&phone, &digits, channel).await
+        let mut phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
+        self.reserve_text(user).await?;
+        let (code, code_sealed) = self.new_code();
+        phone.code_sealed = code_sealed;
+        phone.updated_at = self.core.now();
+        self.core.store.commit(UnitOfWork::new().write(Write::ReplacePhoneCode(phone))).await?;
+        self.send_code(&digits, &code, channel).await
     }
 
     /// Checks the code sent to the user's phone; on success the phone is verified and the
@@ -159,20 +182,18 @@ impl Identity<'_> {
         let phone = self.core.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
         let phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
         let now = self.core.now();
-        let key = format!("phone-code:{}", phone.id);
-        let window_start = now - self.core.settings.login_window;
-        let attempt = self.core.store.reserve_attempt(&key, self.core.settings.login_max_failures, window_start, now).await?;
-        if let Attempt::Locked { .. } = attempt {
-            return Err(DomainError::new(ErrorCode::PhoneCodeInvalid));
-        }
+        // Guesses are counted per user, whichever phone they are for; a code is good for ten
+        // minutes after it was sent.
         let expected = self.core.keys.unseal(SEAL_CODE, &phone.code_sealed).map_err(DomainError::internal)?;
-        if !keyhall_crypto::constant_time_eq(&expected, code.trim().as_bytes()) {
+        let fresh = now - phone.updated_at < CODE_TTL;
+        let check = || async { Ok(fresh && keyhall_crypto::constant_time_eq(&expected, code.trim().as_bytes())) };
+        let right = self.core.auth().guess_on(&format!("phone-code:{}", user.id), check).await?.checked(now)?;
+        if !right {
             let audit = AuditEvent::new(caller, "phone.verify_failed", "user", Some(user.id.to_string()), now)
                 .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
             self.core.store.append_audit(&audit).await?;
             return Err(DomainError::new(ErrorCode::PhoneCodeInvalid));
         }
-        self.core.store.clear_attempts(&key).await?;
         let label = Label::new(user.id, "phone".into(), "verified".into(), LabelScope::Private, now);
         let audit = AuditEvent::new(caller, "phone.verify", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));

@@ -72,6 +72,8 @@ pub enum Write {
     UpdateDraftedProfile(Profile),
     /// `phone.exists` when the user has the number already.
     InsertPhone(Phone),
+    /// Replaces the code of a phone not verified yet (and its time, `updated_at`).
+    ReplacePhoneCode(Phone),
     /// Marks the phone verified; `phone.verified_elsewhere` when it is verified already or
     /// the number is verified by another user of the tenant.
     VerifyPhone(Phone),

@@ -28,6 +28,7 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::InsertProfile(profile) => identity::insert_profile_row(conn, profile).await,
         Write::UpdateDraftedProfile(profile) => identity::update_drafted_profile_row(conn, profile).await,
         Write::InsertPhone(phone) => identity::insert_phone_row(conn, phone).await,
+        Write::ReplacePhoneCode(phone) => identity::replace_phone_code_row(conn, phone).await,
         Write::VerifyPhone(phone) => identity::verify_phone_row(conn, phone).await,
         Write::InsertDocuments { docs, contents, limit } => identity::insert_documents_rows(conn, docs, contents, *limit).await,
         Write::InsertCredential(credential) => credentials::add_credential_rows(conn, credential).await,

@@ -128,6 +128,17 @@ pub(crate) async fn insert_phone_row(conn: &mut Conn, p: &Phone) -> Result<()> {
     Ok(())
 }
 
+/// A new code for a phone not verified yet; `phone.not_found` when it is verified or gone.
+pub(crate) async fn replace_phone_code_row(conn: &mut Conn, p: &Phone) -> Result<()> {
+    let done = sqlx::query("UPDATE phones SET code_sealed = $1, updated_at = $2 WHERE id = $3 AND validated_at IS NULL")
+        .bind(&p.code_sealed)
+        .bind(ts(p.updated_at))
+        .bind(p.id.to_string())
+        .run(&mut *conn)
+        .await?;
+    one_row(done, ErrorCode::PhoneNotFound)
+}
+
 /// Marks the phone verified: `phone.verified_elsewhere` when it is already, or when another
 /// user of the tenant verified the number (a partial unique index).
 pub(crate) async fn verify_phone_row(conn: &mut Conn, p: &Phone) -> Result<()> {
