@@ -56,6 +56,8 @@ pub struct CoreSettings {
     pub read_cache_ttl: std::time::Duration,
     /// How long a session lives without activity (each use slides it forward).
     pub session_ttl: time::Duration,
+    /// How long a session lives at most from sign-in, however active.
+    pub session_max_lifetime: time::Duration,
     /// Failed sign-ins allowed per account within `login_window` before it is locked
     /// (per client address: ten times as many).
     pub login_max_failures: i64,

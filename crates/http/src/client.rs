@@ -11,10 +11,24 @@ use keyhall_core::Origin;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TrustForwardedFor(pub bool);
 
+/// The `host[:port]` keyhall's public URL names, for telling same-origin requests apart
+/// when a proxy in front rewrites `Host`.
+#[derive(Debug, Clone, Default)]
+pub struct PublicHost(pub Option<String>);
+
+impl PublicHost {
+    pub fn of_url(url: &str) -> Self {
+        PublicHost(url_host(url).map(|h| h.to_ascii_lowercase()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: String,
+    /// A browser sent this request from another site's page (a form posted from elsewhere):
+    /// nothing that signs a browser in may act on it (login CSRF).
+    pub cross_site: bool,
 }
 
 impl ClientInfo {
@@ -46,7 +60,35 @@ pub fn client_info(parts: &Parts) -> ClientInfo {
     let peer = peer.map(|ip| ip.to_canonical());
     let user_agent =
         parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(512).collect();
-    ClientInfo { ip: forwarded.or(peer), user_agent }
+    ClientInfo { ip: forwarded.or(peer), user_agent, cross_site: cross_site(parts) }
+}
+
+/// Whether a browser made this request from a page of another site. Browsers say so in
+/// `Sec-Fetch-Site`; older ones only in `Origin`, which is then compared with the host the
+/// request was sent to (`Host`, `X-Forwarded-Host` or the public URL's). Requests with
+/// neither header come from programs, not from a page, and are not cross-site.
+fn cross_site(parts: &Parts) -> bool {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(site) = header("sec-fetch-site") {
+        return site.eq_ignore_ascii_case("cross-site");
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let Some(origin_host) = url_host(origin) else {
+        // `null` (a sandboxed page, a redirect across sites) or nonsense.
+        return true;
+    };
+    let public = parts.extensions.get::<PublicHost>().and_then(|p| p.0.clone());
+    let targets = [header("host").map(str::to_string), header("x-forwarded-host").map(str::to_string), public];
+    !targets.iter().flatten().any(|t| t.eq_ignore_ascii_case(origin_host))
+}
+
+/// The `host[:port]` of an absolute URL.
+fn url_host(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientInfo {

@@ -13,7 +13,7 @@ use axum::routing::get;
 use keyhall_core::comet::downloads::DownloadCatalogue;
 use keyhall_core::ports::{Clock, LogMailer, LogSmsSender, Mailer, SmsSender};
 use keyhall_core::{Core, CoreDeps, CoreSettings};
-use keyhall_http::client::TrustForwardedFor;
+use keyhall_http::client::{PublicHost, TrustForwardedFor};
 use keyhall_http::layers::{LayerSettings, TooLargeAnswer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -70,6 +70,7 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
         read_cache_ttl: Duration::from_millis(server.read_cache_ms),
         signing_algorithm,
         session_ttl: seconds(server.session_expire_seconds),
+        session_max_lifetime: seconds(server.session_max_seconds.max(server.session_expire_seconds)),
         login_max_failures: server.login_max_failures.max(1),
         login_window: seconds(server.login_window_seconds),
         password_hash_concurrency: server
@@ -125,8 +126,9 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
             TooLargeAnswer { prefix: "/api/v1/", answer: keyhall_face_comet::body_too_large },
         ],
     };
-    let router =
-        keyhall_http::layers::apply(router, &layers).layer(axum::Extension(TrustForwardedFor(config.server.trust_forwarded_for)));
+    let router = keyhall_http::layers::apply(router, &layers)
+        .layer(axum::Extension(TrustForwardedFor(config.server.trust_forwarded_for)))
+        .layer(axum::Extension(PublicHost::of_url(&config.server.public_url)));
     Ok(App { router, core, metrics })
 }
 

@@ -54,6 +54,8 @@ keyhall_settings::section! {
         jwt_algorithm: String = "RS256".into(), "jwt-algorithm", "KEYHALL_JWT_ALGORITHM";
         /// Seconds a session lives without activity.
         session_expire_seconds: u64 = 1800, "session-expire-seconds", "KEYHALL_SESSION_EXPIRE_SECONDS";
+        /// Seconds a session lives at most, however active (then its user signs in again).
+        session_max_seconds: u64 = 43200, "session-max-seconds", "KEYHALL_SESSION_MAX_SECONDS";
         /// Failed sign-ins per account (within the window) before it is locked.
         login_max_failures: i64 = 5, "login-max-failures", "KEYHALL_LOGIN_MAX_FAILURES";
         /// The window, in seconds, failed sign-ins are counted in (and the first lock's length).

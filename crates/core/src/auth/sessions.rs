@@ -1,5 +1,6 @@
 //! Login sessions. The session secret lives only in the client's cookie; the store keeps its
-//! SHA-256 digest, the binding (IP, user agent) and a sliding expiry.
+//! SHA-256 digest, the binding (IP, user agent) and an expiry that slides with use up to an
+//! absolute end (`session_max_lifetime` after sign-in).
 
 use keyhall_types::{SessionId, TenantId, Timestamp, UserId};
 
@@ -77,7 +78,7 @@ impl Auth<'_> {
             user_agent: origin.user_agent.clone().unwrap_or_default(),
             csrf_token: hex::encode(keyhall_crypto::random::bytes::<10>()),
             created_at: now,
-            expires_at: now + self.core.settings.session_ttl,
+            expires_at: now + self.core.settings.session_ttl.min(self.core.settings.session_max_lifetime),
         };
         let caller = Caller::user(user.tenant_id, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "session.create", "user", Some(user.id.to_string()), now);
@@ -121,8 +122,10 @@ impl Auth<'_> {
             return Err(DomainError::new(code));
         }
         // Slide the expiry, writing at most once a minute per session (more often only when
-        // sessions are shorter than ten minutes, so that the slide still keeps them alive).
-        let wanted = now + self.core.settings.session_ttl;
+        // sessions are shorter than ten minutes, so that the slide still keeps them alive),
+        // never past the session's absolute end.
+        let end = session.created_at + self.core.settings.session_max_lifetime;
+        let wanted = (now + self.core.settings.session_ttl).min(end);
         let write_gap = (self.core.settings.session_ttl / 10_i32).min(time::Duration::minutes(1));
         if wanted - session.expires_at >= write_gap {
             self.core.store.extend_session(session.id, wanted).await?;

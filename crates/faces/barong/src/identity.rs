@@ -41,12 +41,13 @@ async fn session_answer(
 ) -> Result<Response> {
     let f = facts(&state.core, user, otp).await?;
     let body = user_with_full_info(user, &f, Some(&opened.session.csrf_token));
-    let cookie = session_cookie(&state.config.session_cookie, opened.secret.expose(), state.config.secure_cookies);
+    let cookie = session_cookie(&state.config, opened.secret.expose(), state.core.settings().session_max_lifetime);
     Ok((status, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
 }
 
 pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.user").requires_filled("email").requires_filled("password").finish()?;
+    client.refuse_cross_site("identity.user")?;
     state.captcha.verify(&p).await?;
     let core = &state.core;
     let tenant = state.config.tenant_id;
@@ -161,8 +162,16 @@ fn token_error(e: ActionTokenError) -> BarongError {
     }
 }
 
-pub async fn email_confirm_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
+/// Confirms the address a mailed token was sent to. Unlike Barong, confirming opens no session
+/// (holding a mailed link is not signing in): a browser that already holds the user's session
+/// (the one sign-up opened) keeps it and gets its csrf token back; any other signs in.
+pub async fn email_confirm_code(
+    AxumState(state): AxumState<State>,
+    headers: HeaderMap,
+    Input { p, client }: Input,
+) -> Result<Response> {
     p.checker("identity.user").requires_filled("token").finish()?;
+    client.refuse_cross_site("identity.user")?;
     let core = &state.core;
     let token = p.text("token").unwrap_or_default();
     let holder = core
@@ -181,7 +190,13 @@ pub async fn email_confirm_code(AxumState(state): AxumState<State>, Input { p, c
         .map_err(token_error)?;
     let user =
         core.identity().set_private_label(&caller, &user, "email", Some("verified")).await.map_err(BarongError::internal)?;
-    with_new_session(&state, &client, &user, StatusCode::CREATED).await
+    let own_session = match crate::session::cookie(&headers, &state.config.session_cookie) {
+        Some(secret) => core.auth().resolve_session(&secret, client.info.ip, client.origin()).await.ok(),
+        None => None,
+    };
+    let csrf = own_session.filter(|(s, _)| s.user_id == user.id).map(|(s, _)| s.csrf_token);
+    let f = facts(core, &user, None).await?;
+    Ok((StatusCode::CREATED, axum::Json(user_with_full_info(&user, &f, csrf.as_deref()))).into_response())
 }
 
 pub async fn password_generate_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
@@ -228,6 +243,7 @@ pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p
 
 pub async fn session_create(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.session").requires("email").requires("password").finish()?;
+    client.refuse_cross_site("identity.session")?;
     if let Some(v) = p.value("captcha_response")
         && !(v.is_string() || v.is_object())
     {
@@ -264,7 +280,7 @@ pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client,
     let not_found = || BarongError::new(404, "identity.session.not_found");
     let secret = crate::session::cookie(&headers, &state.config.session_cookie).ok_or_else(not_found)?;
     state.core.auth().close_session(&secret, &client.origin()).await.map_err(BarongError::internal)?.ok_or_else(not_found)?;
-    Ok((StatusCode::OK, [(header::SET_COOKIE, expired_cookie(&state.config.session_cookie))]).into_response())
+    Ok((StatusCode::OK, [(header::SET_COOKIE, expired_cookie(&state.config))]).into_response())
 }
 
 /// Signs in with an Auth0 ID token. An unknown address with `email_verified` becomes a new
@@ -275,6 +291,7 @@ pub async fn session_destroy(AxumState(state): AxumState<State>, client: Client,
 /// account's lock applies, as for a password sign-in.
 pub async fn session_auth0(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
     p.checker("identity.session").requires_filled("id_token").finish()?;
+    client.refuse_cross_site("identity.session")?;
     let invalid = |status| BarongError::new(status, "identity.session.auth0.invalid_params");
     let auth0 = state.auth0.as_ref().ok_or_else(|| invalid(422))?;
     let claims = auth0.verify(&p.text("id_token").unwrap_or_default(), state.core.now()).await.ok_or_else(|| invalid(422))?;

@@ -6,8 +6,8 @@ use http::{HeaderMap, HeaderValue, header};
 use keyhall_core::identity::users::User;
 use keyhall_core::{Caller, ErrorCode, Origin};
 
-use crate::State;
 use crate::errors::BarongError;
+use crate::{BarongConfig, State};
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -21,16 +21,29 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The session cookie: HTTP-only, whole site, `SameSite=Lax`; it lives 24 hours in the
-/// browser while the server-side session expires after inactivity.
-pub fn session_cookie(name: &str, value: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age=86400; HttpOnly; SameSite=Lax{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+/// The session cookie's name: Barong's `_barong_session`, and `__Host-_barong_session` when
+/// keyhall is served over HTTPS, so that browsers accept it only from this host, over HTTPS,
+/// for the whole site (no subdomain or plain-HTTP page can plant or shadow it).
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-_barong_session" } else { "_barong_session" }
 }
 
-pub fn expired_cookie(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))
+/// The session cookie: HTTP-only, whole site, `SameSite=Lax`, `Secure` over HTTPS; the browser
+/// keeps it as long as the session can live at most, while the server-side session also ends
+/// after inactivity.
+pub fn session_cookie(config: &BarongConfig, value: &str, max_age: time::Duration) -> HeaderValue {
+    set_cookie(config, value, max_age.whole_seconds().max(0))
+}
+
+/// Tells the browser to drop the session cookie.
+pub fn expired_cookie(config: &BarongConfig) -> HeaderValue {
+    set_cookie(config, "", 0)
+}
+
+fn set_cookie(config: &BarongConfig, value: &str, max_age: i64) -> HeaderValue {
+    let name = &config.session_cookie;
+    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"))
         .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -43,6 +56,16 @@ pub struct Client {
 impl Client {
     pub fn origin(&self) -> Origin {
         self.info.origin()
+    }
+
+    /// Refuses a request that would sign a browser in when another site's page sent it: a
+    /// form posted from elsewhere must not sign a visitor into the attacker's account (login
+    /// CSRF). Programs, and pages of this site, are not affected.
+    pub fn refuse_cross_site(&self, prefix: &str) -> Result<(), BarongError> {
+        if self.info.cross_site {
+            return Err(BarongError::new(403, format!("{prefix}.cross_site_request")));
+        }
+        Ok(())
     }
 }
 

@@ -23,6 +23,7 @@ mod comet_users;
 mod concurrency;
 mod cross_face;
 mod security;
+mod security_sessions;
 mod server_basics;
 mod smtp_sink;
 mod tenancy_config;

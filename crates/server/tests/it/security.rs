@@ -21,7 +21,7 @@ fn assert_locked(r: &Resp) {
     assert!(wait > 0, "{wait}");
 }
 
-// Item 2: a stolen session must not guess the second factor or the password without limit.
+// A stolen session must not guess the second factor or the password without limit.
 barong!(second_factor_and_password_checks_are_counted_and_locked, |srv: TestServer, sink: SmtpSink| async move {
     // TOTP codes through otp/verify: five wrong ones, then even the right one is refused.
     let mut b = active_member(&srv, &sink, "guess-otp@example.com").await;
@@ -68,7 +68,7 @@ barong!(second_factor_and_password_checks_are_counted_and_locked, |srv: TestServ
     assert_eq!(resource(&srv, &bearer, Method::GET, "/users/me", None).await.json()["state"], "active");
 });
 
-// Item 1: an Auth0 ID token for someone's address must not open their account.
+// An Auth0 ID token for someone's address must not open their account.
 mod auth0_takeover {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -189,7 +189,7 @@ fn claims(jwt: &str) -> serde_json::Value {
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-// Items 3 and 15: the token authorize hands out ends with its session, its user's right to
+// The token authorize hands out ends with its session, its user's right to
 // sign in, and a password change made through any face; mailed tokens are not session tokens.
 barong!(a_session_token_ends_with_its_session, |srv: TestServer, sink: SmtpSink| async move {
     let me = |bearer: &str| {
@@ -230,7 +230,7 @@ barong!(a_session_token_ends_with_its_session, |srv: TestServer, sink: SmtpSink|
     assert_errors(&me(&bearer).await, 401, &["jwt.decode_and_verify"]);
 });
 
-// Item 15: a password changed through the Comet face ends the Barong sessions of the user.
+// A password changed through the Comet face ends the Barong sessions of the user.
 crate::both!(a_password_change_on_any_face_ends_every_session, |first: TestServer| async move {
     let company = first.company("Shared Ltd").await;
     let tenant = company.id.clone();
@@ -267,7 +267,7 @@ async fn authorize_raw(srv: &TestServer, b: &Browser, raw_path: &str) -> (u16, S
     (status, answer.split("\r\n\r\n").nth(1).unwrap_or("").to_string())
 }
 
-// Item 4: gateway rules judge the path the service behind will see.
+// Gateway rules judge the path the service behind will see.
 barong!(gateway_rules_judge_the_normalised_path, |srv: TestServer, sink: SmtpSink| async move {
     let member = active_member(&srv, &sink, "paths@example.com").await;
     let anonymous = Browser::new();
@@ -300,7 +300,7 @@ barong!(gateway_rules_judge_the_normalised_path, |srv: TestServer, sink: SmtpSin
     assert_eq!((status, body.contains("authz.permission_denied")), (401, true), "{body}");
 });
 
-// Item 9: of concurrent first sign-ups on a fresh install, exactly one is the superadmin.
+// Of concurrent first sign-ups on a fresh install, exactly one is the superadmin.
 crate::both!(the_first_sign_up_is_decided_once, |srv: TestServer| async move {
     let sign_up = |i: usize| {
         let srv = &srv;
@@ -322,7 +322,7 @@ crate::both!(the_first_sign_up_is_decided_once, |srv: TestServer| async move {
     assert_eq!(roles.iter().filter(|r| *r == "member").count(), 5, "{roles:?}");
 });
 
-// Item 5: a signed API-key request is served once, on any method and path, on any node.
+// A signed API-key request is served once, on any method and path, on any node.
 barong!(an_api_key_signature_is_served_once, |srv: TestServer, sink: SmtpSink| async move {
     use crate::barong_authorize::{fresh_nonce, signed_headers};
     let mut b = active_member(&srv, &sink, "replay@example.com").await;
@@ -359,7 +359,7 @@ barong!(an_api_key_signature_is_served_once, |srv: TestServer, sink: SmtpSink| a
     }
 });
 
-// Item 11: a name that is a formula stays text in a CSV export.
+// A name that is a formula stays text in a CSV export.
 crate::both!(csv_exports_write_no_formulas, |srv: TestServer| async move {
     let c = srv.company("Csv Ltd").await;
     let name = "=HYPERLINK(\"http://evil.example\",\"click\")";
@@ -374,7 +374,7 @@ crate::both!(csv_exports_write_no_formulas, |srv: TestServer| async move {
     assert_eq!(json[0]["name"], name);
 });
 
-// Item 13: /metrics can be kept off the API's address.
+// /metrics can be kept off the API's address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_can_have_their_own_address() {
     let srv = TestServer::start_with(crate::harness::Backend::Sqlite, |c| c.server.metrics_listen = Some("127.0.0.1:0".into()))
@@ -390,7 +390,7 @@ async fn metrics_can_have_their_own_address() {
     assert_eq!(TestServer::send(plain.client.get(plain.url("/metrics"))).await.status, 200);
 }
 
-// Item 7: phone codes expire, are replaced on resend, and are guessed on one counter per user;
+// Phone codes expire, are replaced on resend, and are guessed on one counter per user;
 // a user has few numbers waiting; a refused request stores nothing.
 barong!(phone_verification_cannot_be_brute_forced, |srv: TestServer, sink: SmtpSink| async move {
     use crate::barong_kyc::SmsGateway;
