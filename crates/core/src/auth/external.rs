@@ -94,7 +94,8 @@ impl Auth<'_> {
             }
         }
         let session = self.open_session(&user, origin).await?;
-        Ok(Ok(SignedIn { user, session, has_totp }))
+        let device = self.issue_device_token(tenant, user.email.as_str());
+        Ok(Ok(SignedIn { user, session, has_totp, device }))
     }
 
     /// The user an external identity is linked to, if any.

@@ -6,6 +6,7 @@ pub mod action_tokens;
 pub mod api_keys;
 pub mod api_tokens;
 pub mod attempts;
+pub mod devices;
 pub mod external;
 pub mod login;
 pub mod nonces;
@@ -14,6 +15,7 @@ pub mod sessions;
 pub mod signing;
 
 pub use attempts::Guess;
+pub use devices::DeviceToken;
 pub use external::ExternalIdentity;
 pub use login::{LoginRefusal, SignedIn};
 pub use sessions::{OpenedSession, Session};

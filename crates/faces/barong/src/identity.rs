@@ -4,10 +4,10 @@ use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use keyhall_core::ErrorCode;
-use keyhall_core::auth::ExternalIdentity;
 use keyhall_core::auth::action_tokens::{ActionTokenError, Purpose, TokenHolder};
 use keyhall_core::auth::login::LoginRefusal;
 use keyhall_core::auth::sessions::OpenedSession;
+use keyhall_core::auth::{DeviceToken, ExternalIdentity};
 use keyhall_core::credentials::PasswordPolicy;
 use keyhall_core::identity::registration::{Registration, check_user_data, check_username};
 use keyhall_core::identity::users::{USER_UID_PREFIX, UserStatus};
@@ -17,7 +17,7 @@ use crate::State;
 use crate::entities::{facts, user_with_full_info};
 use crate::errors::{BarongError, Result};
 use crate::params::Input;
-use crate::session::{Client, expired_cookie, session_cookie};
+use crate::session::{Client, device_cookie, expired_cookie, session_cookie};
 
 /// Opens a session for `user` and answers `status` with the full user and its csrf token.
 async fn with_new_session(
@@ -27,22 +27,29 @@ async fn with_new_session(
     status: StatusCode,
 ) -> Result<Response> {
     let opened = state.core.auth().open_session(user, &client.origin()).await.map_err(BarongError::internal)?;
-    session_answer(state, user, &opened, None, status).await
+    session_answer(state, user, &opened, None, None, status).await
 }
 
-/// The answer to a request that opened a session: the session cookie and the full user with
-/// its csrf token. `otp` is the user's 2FA state when the caller already knows it.
+/// The answer to a request that opened a session: the session cookie, the device token when
+/// the client signed in, and the full user with its csrf token. `otp` is the user's 2FA state
+/// when the caller already knows it.
 async fn session_answer(
     state: &State,
     user: &keyhall_core::identity::users::User,
     opened: &OpenedSession,
     otp: Option<bool>,
+    device: Option<&DeviceToken>,
     status: StatusCode,
 ) -> Result<Response> {
     let f = facts(&state.core, user, otp).await?;
     let body = user_with_full_info(user, &f, Some(&opened.session.csrf_token));
-    let cookie = session_cookie(&state.config, opened.secret.expose(), state.core.settings().session_max_lifetime);
-    Ok((status, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+    let config = &state.config;
+    let session = session_cookie(config, opened.secret.expose(), state.core.settings().session_max_lifetime);
+    let mut response = (status, [(header::SET_COOKIE, session)], axum::Json(body)).into_response();
+    if let Some(device) = device {
+        response.headers_mut().append(header::SET_COOKIE, device_cookie(config, device));
+    }
+    Ok(response)
 }
 
 pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
@@ -241,7 +248,11 @@ pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p
     Ok(StatusCode::CREATED.into_response())
 }
 
-pub async fn session_create(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
+pub async fn session_create(
+    AxumState(state): AxumState<State>,
+    headers: HeaderMap,
+    Input { p, client }: Input,
+) -> Result<Response> {
     p.checker("identity.session").requires("email").requires("password").finish()?;
     client.refuse_cross_site("identity.session")?;
     if let Some(v) = p.value("captcha_response")
@@ -258,13 +269,15 @@ pub async fn session_create(AxumState(state): AxumState<State>, Input { p, clien
             &p.text("email").unwrap_or_default(),
             &p.text("password").unwrap_or_default(),
             p.text("otp_code").as_deref(),
+            crate::session::cookie(&headers, &state.config.device_cookie).as_deref(),
             &client.origin(),
         )
         .await
         .map_err(BarongError::internal)?;
     match outcome {
         Ok(signed_in) => {
-            session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), StatusCode::OK).await
+            let device = Some(&signed_in.device);
+            session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), device, StatusCode::OK).await
         }
         Err(LoginRefusal::Locked { until }) => Err(BarongError::too_many_attempts(until - state.core.now())),
         Err(LoginRefusal::InvalidCredentials) => Err(BarongError::new(401, "identity.session.invalid_params")),
@@ -310,7 +323,9 @@ pub async fn session_auth0(AxumState(state): AxumState<State>, Input { p, client
         .map_err(BarongError::internal)?;
     match outcome {
         Ok(signed_in) => {
-            session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), StatusCode::CREATED).await
+            let device = Some(&signed_in.device);
+            session_answer(&state, &signed_in.user, &signed_in.session, Some(signed_in.has_totp), device, StatusCode::CREATED)
+                .await
         }
         Err(LoginRefusal::Locked { until }) => Err(BarongError::too_many_attempts(until - state.core.now())),
         Err(LoginRefusal::InvalidCredentials | LoginRefusal::Status(_)) => Err(invalid(401)),

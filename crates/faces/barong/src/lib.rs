@@ -49,6 +49,8 @@ pub struct BarongConfig {
     /// The tenant whose users this face serves.
     pub tenant_id: TenantId,
     pub session_cookie: String,
+    /// The cookie a browser that signed in keeps its device token in.
+    pub device_cookie: String,
     /// Cookie-authenticated writes through authorize need `X-CSRF-Token`.
     pub csrf_protection: bool,
     /// How far an API-key nonce may be from now, in milliseconds.

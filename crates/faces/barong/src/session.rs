@@ -3,6 +3,7 @@
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, header};
+use keyhall_core::auth::DeviceToken;
 use keyhall_core::identity::users::User;
 use keyhall_core::{Caller, ErrorCode, Origin};
 
@@ -28,21 +29,32 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-_barong_session" } else { "_barong_session" }
 }
 
+/// The device cookie's name (see `keyhall_core::auth::devices`), prefixed like the session's.
+pub fn device_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-keyhall_device" } else { "keyhall_device" }
+}
+
 /// The session cookie: HTTP-only, whole site, `SameSite=Lax`, `Secure` over HTTPS; the browser
 /// keeps it as long as the session can live at most, while the server-side session also ends
 /// after inactivity.
 pub fn session_cookie(config: &BarongConfig, value: &str, max_age: time::Duration) -> HeaderValue {
-    set_cookie(config, value, max_age.whole_seconds().max(0))
+    set_cookie(config, &config.session_cookie, value, max_age.whole_seconds())
 }
 
 /// Tells the browser to drop the session cookie.
 pub fn expired_cookie(config: &BarongConfig) -> HeaderValue {
-    set_cookie(config, "", 0)
+    set_cookie(config, &config.session_cookie, "", 0)
 }
 
-fn set_cookie(config: &BarongConfig, value: &str, max_age: i64) -> HeaderValue {
-    let name = &config.session_cookie;
+/// The device cookie, kept as long as the device token is good (it outlives sign-out: that is
+/// its purpose).
+pub fn device_cookie(config: &BarongConfig, device: &DeviceToken) -> HeaderValue {
+    set_cookie(config, &config.device_cookie, &device.token, device.lifetime.whole_seconds())
+}
+
+fn set_cookie(config: &BarongConfig, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let max_age = max_age.max(0);
     HeaderValue::from_str(&format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"))
         .unwrap_or_else(|_| HeaderValue::from_static(""))
 }

@@ -114,6 +114,7 @@ impl BarongSettings {
         Ok(BarongConfig {
             tenant_id: tenant,
             session_cookie: crate::session::session_cookie_name(https).into(),
+            device_cookie: crate::session::device_cookie_name(https).into(),
             csrf_protection: self.csrf,
             nonce_lifetime_ms: 5000,
             jwt_ttl: time::Duration::seconds(3600),

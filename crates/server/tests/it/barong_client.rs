@@ -1,5 +1,5 @@
-//! A Barong client for tests: JSON requests, a cookie jar of one session, the CSRF token, and
-//! the two ways through authorize (cookie and API-key headers).
+//! A Barong client for tests: JSON requests, a cookie jar of one session and a device cookie,
+//! the CSRF token, and the two ways through authorize (cookie and API-key headers).
 
 use serde_json::{Value, json};
 
@@ -12,7 +12,10 @@ pub const PERMITTED: &str = "/api/v2/auth/api/v2/barong/resource/users/me";
 
 #[derive(Clone, Default)]
 pub struct Browser {
+    /// The session cookie (`name=value`).
     pub cookie: Option<String>,
+    /// The device cookie kept from a sign-in.
+    pub device: Option<String>,
     pub csrf: Option<String>,
     pub user_agent: String,
     pub forwarded_for: Option<String>,
@@ -25,8 +28,9 @@ impl Browser {
 
     fn decorate(&self, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         req = req.header("user-agent", &self.user_agent);
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
+        let cookies: Vec<&str> = [&self.cookie, &self.device].into_iter().flatten().map(String::as_str).collect();
+        if !cookies.is_empty() {
+            req = req.header("cookie", cookies.join("; "));
         }
         if let Some(ip) = &self.forwarded_for {
             req = req.header("x-forwarded-for", ip);
@@ -41,9 +45,14 @@ impl Browser {
             req = req.json(&b);
         }
         let r = TestServer::send(req).await;
-        if let Some(set) = r.headers.get("set-cookie").and_then(|v| v.to_str().ok()) {
+        for set in r.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
             let pair = set.split(';').next().unwrap_or("").to_string();
-            self.cookie = if pair.ends_with('=') { None } else { Some(pair) };
+            let kept = if pair.ends_with('=') { None } else { Some(pair.clone()) };
+            if pair.split('=').next().unwrap_or("").ends_with("keyhall_device") {
+                self.device = kept;
+            } else {
+                self.cookie = kept;
+            }
         }
         if let Ok(v) = serde_json::from_slice::<Value>(&r.body)
             && let Some(t) = v.get("csrf_token").and_then(Value::as_str)

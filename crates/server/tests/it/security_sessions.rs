@@ -149,3 +149,85 @@ barong!(a_mailed_confirmation_link_opens_no_session, |srv: TestServer, sink: Smt
     assert_eq!((b.cookie.clone(), r.json()["csrf_token"].as_str().map(str::to_string)), (cookie, csrf));
     assert_eq!(b.authorize(&srv, Method::GET, PERMITTED, false).await.status, 200);
 });
+
+barong!(strangers_guessing_a_password_cannot_lock_out_its_owner, |srv: TestServer, sink: SmtpSink| async move {
+    active_member(&srv, &sink, "owner@example.com").await;
+    active_member(&srv, &sink, "neighbour@example.com").await;
+    let sessions = format!("{ID}/sessions");
+    let right = json!({ "email": "owner@example.com", "password": STRONG });
+    let wrong = json!({ "email": "owner@example.com", "password": "not-the-password" });
+
+    // The owner's browser signed in once: it keeps a device cookie beside the session's.
+    let mut owner = Browser::new();
+    let r = owner.post(&srv, &sessions, right.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let device = owner.device.clone().expect("a device cookie");
+    let set: Vec<_> = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let device_set = set.iter().find(|c| c.starts_with("keyhall_device=")).expect("device cookie set");
+    for attribute in ["; Path=/", "; Max-Age=7776000", "; HttpOnly", "; SameSite=Lax"] {
+        assert!(device_set.contains(attribute), "{attribute} missing: {device_set}");
+    }
+    // Signing out ends the session; the device cookie stays.
+    assert_eq!(owner.send(&srv, Method::DELETE, &sessions, None).await.status, 200);
+    assert_eq!(owner.device.as_ref(), Some(&device));
+
+    // A stranger (no device cookie) guesses: the account is locked for every unknown client,
+    // the right password included.
+    let mut stranger = Browser::new();
+    for _ in 0..5 {
+        assert_errors(&stranger.post(&srv, &sessions, wrong.clone()).await, 401, &["identity.session.invalid_params"]);
+    }
+    assert_errors(&stranger.post(&srv, &sessions, right.clone()).await, 429, &["identity.session.too_many_attempts"]);
+    assert_errors(&Browser::new().post(&srv, &sessions, right.clone()).await, 429, &["identity.session.too_many_attempts"]);
+
+    // The owner's known device is counted on its own: it still signs in.
+    let r = owner.post(&srv, &sessions, right.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(owner.authorize(&srv, Method::GET, PERMITTED, false).await.status, 200);
+
+    // A device token proves nothing for another account, nor once altered.
+    let mut borrowed = Browser::new();
+    borrowed.device = owner.device.clone();
+    for _ in 0..5 {
+        let wrong = json!({ "email": "neighbour@example.com", "password": "not-the-password" });
+        assert_errors(&borrowed.post(&srv, &sessions, wrong).await, 401, &["identity.session.invalid_params"]);
+    }
+    let neighbour = json!({ "email": "neighbour@example.com", "password": STRONG });
+    assert_errors(&borrowed.post(&srv, &sessions, neighbour).await, 429, &["identity.session.too_many_attempts"]);
+    let mut altered = Browser::new();
+    let token = owner.device.clone().unwrap();
+    altered.device = Some(format!("{}0", &token[..token.len() - 1]));
+    assert_errors(&altered.post(&srv, &sessions, right.clone()).await, 429, &["identity.session.too_many_attempts"]);
+
+    // A known device that guesses is limited too: past the limit it counts as unknown, and the
+    // account is locked for it as for everyone else.
+    for _ in 0..5 {
+        assert_errors(&owner.post(&srv, &sessions, wrong.clone()).await, 401, &["identity.session.invalid_params"]);
+    }
+    assert_errors(&owner.post(&srv, &sessions, right.clone()).await, 429, &["identity.session.too_many_attempts"]);
+});
+
+barong!(failures_from_one_address_do_not_lock_out_known_devices_behind_it, |srv: TestServer, sink: SmtpSink| async move {
+    active_member(&srv, &sink, "office@example.com").await;
+    active_member(&srv, &sink, "colleague@example.com").await;
+    let sessions = format!("{ID}/sessions");
+    // Everyone reaches keyhall through one address (a gateway that does not forward theirs).
+    let behind = |mut b: Browser| {
+        b.forwarded_for = Some("198.51.100.7".into());
+        b
+    };
+    let mut owner = behind(Browser::new());
+    assert_eq!(owner.post(&srv, &sessions, json!({ "email": "office@example.com", "password": STRONG })).await.status, 200);
+
+    // Fifty failed sign-ins with made-up addresses lock the address for unknown clients…
+    let mut stranger = behind(Browser::new());
+    for i in 0..50 {
+        let guess = json!({ "email": format!("made-up-{i}@example.com"), "password": "guess" });
+        assert_eq!(stranger.post(&srv, &sessions, guess).await.status, 401);
+    }
+    let colleague = json!({ "email": "colleague@example.com", "password": STRONG });
+    assert_errors(&behind(Browser::new()).post(&srv, &sessions, colleague).await, 429, &["identity.session.too_many_attempts"]);
+    // …but a device that signed in before still gets in.
+    let r = owner.post(&srv, &sessions, json!({ "email": "office@example.com", "password": STRONG })).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+});
