@@ -264,7 +264,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     );
     if app.core.tenancy().is_empty().await? {
         tracing::info!(
-            "no company exists yet; create the first one with: keyhall --data-dir {} company create --name \"Example Ltd\" --email admin@example.com --password 'Choose-a-Password1' --json",
+            "no company exists yet; create the first one with: keyhall --data-dir {} company create --name \"Example Ltd\" --email admin@example.com --json (it reads the password from standard input, or from --password-file FILE)",
             config.data_dir.display()
         );
     }

@@ -11,6 +11,11 @@
 /// A value a source can set; blank text counts as not set, so that `KEYHALL_X=` means "use
 /// the layer below" rather than "an empty value".
 pub trait Setting {
+    /// How many values its flag takes (a switch may be given bare).
+    const VALUES: std::ops::RangeInclusive<usize> = 1..=1;
+    /// The value of a flag given bare.
+    const BARE: Option<&'static str> = None;
+
     fn is_blank(&self) -> bool {
         false
     }
@@ -28,7 +33,11 @@ impl Setting for std::path::PathBuf {
     }
 }
 
-impl Setting for bool {}
+/// `--flag` alone means `--flag true`.
+impl Setting for bool {
+    const VALUES: std::ops::RangeInclusive<usize> = 0..=1;
+    const BARE: Option<&'static str> = Some("true");
+}
 impl Setting for u16 {}
 impl Setting for u64 {}
 impl Setting for i64 {}
@@ -81,7 +90,13 @@ macro_rules! section {
         pub struct $layer {
             $(
                 $(#[doc = $doc])*
-                #[arg(long = $flag, env = $env, hide_env_values = true)]
+                #[arg(
+                    long = $flag,
+                    env = $env,
+                    hide_env_values = true,
+                    num_args = <$ty as $crate::Setting>::VALUES,
+                    default_missing_value = <$ty as $crate::Setting>::BARE,
+                )]
                 pub $field: Option<$ty>,
             )*
         }
@@ -154,5 +169,19 @@ mod tests {
         let blank = flags(&["t", "--demo-name", " "]).over(DemoLayer::default()).resolve();
         assert_eq!(blank.name, "default", "a blank value sets nothing");
         assert!(toml::from_str::<DemoLayer>("nope = 1").is_err(), "unknown keys are refused");
+    }
+
+    #[test]
+    fn a_switch_given_bare_is_on() {
+        let file: DemoLayer = toml::from_str("on = false").unwrap();
+        assert!(flags(&["t", "--demo-on"]).over(file.clone()).resolve().on);
+        assert!(!flags(&["t", "--demo-on", "false"]).over(DemoLayer::default()).resolve().on);
+        assert!(!flags(&["t", "--demo-on=false"]).over(DemoLayer::default()).resolve().on);
+        // A bare switch before another flag takes no value from it.
+        let resolved = flags(&["t", "--demo-on", "--demo-name", "x"]).over(file).resolve();
+        assert_eq!((resolved.on, resolved.name.as_str()), (true, "x"));
+        // Other settings still need their value.
+        let missing = DemoLayer::augment_args(clap::Command::new("t")).try_get_matches_from(["t", "--demo-name"]);
+        assert!(missing.is_err());
     }
 }

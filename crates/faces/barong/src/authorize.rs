@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::State;
 use crate::errors::{BarongError, Result};
 use crate::session::Client;
+use keyhall_http::forwarded::OriginalRequest;
 
 const APIKEY: &str = "x-auth-apikey";
 const NONCE: &str = "x-auth-nonce";
@@ -30,14 +31,19 @@ fn denied(code: &str) -> BarongError {
     BarongError::new(401, code)
 }
 
+/// Judges the request a gateway asks about: this one, or the one a trusted proxy names in
+/// `X-Original-Method`/`X-Original-URI` (see `keyhall_http::forwarded`).
 pub async fn authorize(
     AxumState(state): AxumState<State>,
     Path(path): Path<String>,
     method: Method,
+    original: OriginalRequest,
     client: Client,
     headers: HeaderMap,
 ) -> Response {
-    match decide(&state, &path, &method, &client, &headers).await {
+    let path = original.path.as_deref().unwrap_or(&path);
+    let methods = original.methods_to_judge(&method);
+    match decide(&state, path, &methods, &client, &headers).await {
         Ok(Some(token)) => {
             let mut r = StatusCode::OK.into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
@@ -76,7 +82,8 @@ async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
     }
 }
 
-async fn decide(state: &State, raw: &str, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
+/// The decision on `raw` (the path asked about); it must hold for every one of `methods`.
+async fn decide(state: &State, raw: &str, methods: &[Method], client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
     // Every rule judges the path the service behind will see, once normalised; a path that
     // climbs above its root is nobody's.
     let path = &*normalise_path(raw).ok_or_else(|| denied("authz.permission_denied"))?;
@@ -90,17 +97,19 @@ async fn decide(state: &State, raw: &str, method: &Method, client: &Client, head
     let (holder, caller, binding) = if api_key_headers.iter().any(Option::is_some) {
         api_key_holder(state, api_key_headers, client).await?
     } else {
-        cookie_holder(state, method, client, headers).await?
+        cookie_holder(state, methods, client, headers).await?
     };
-    match state.config.rules.permit(&holder.role, method.as_str(), path) {
-        Permit::Denied => return Err(denied("authz.invalid_permission")),
-        Permit::Allowed { audited } => {
-            for p in audited {
-                let audit = AuditEvent::new(&caller, "authz.audit", "path", Some(path.to_string()), state.core.now())
-                    .with_details(json!({ "method": method.as_str(), "rule": p.path, "topic": "audit" }));
-                state.core.audit().record(&audit).await.map_err(BarongError::internal)?;
-            }
+    let mut audited = Vec::new();
+    for method in methods {
+        match state.config.rules.permit(&holder.role, method.as_str(), path) {
+            Permit::Denied => return Err(denied("authz.invalid_permission")),
+            Permit::Allowed { audited: rules } => audited.extend(rules.into_iter().map(|rule| (method, rule))),
         }
+    }
+    for (method, rule) in audited {
+        let audit = AuditEvent::new(&caller, "authz.audit", "path", Some(path.to_string()), state.core.now())
+            .with_details(json!({ "method": method.as_str(), "rule": rule.path, "topic": "audit" }));
+        state.core.audit().record(&audit).await.map_err(BarongError::internal)?;
     }
     token_for(state, &holder, &binding).await.map(Some)
 }
@@ -140,8 +149,8 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
     })
 }
 
-async fn cookie_holder(state: &State, method: &Method, client: &Client, headers: &HeaderMap) -> Result<Holder> {
-    let changes_state = matches!(method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE" | "TRACE");
+async fn cookie_holder(state: &State, methods: &[Method], client: &Client, headers: &HeaderMap) -> Result<Holder> {
+    let changes_state = methods.iter().any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE" | "TRACE"));
     let csrf = header_text(headers, "x-csrf-token");
     if state.config.csrf_protection && changes_state && csrf.is_none_or(|t| t.is_empty()) {
         return Err(denied("authz.missing_csrf_token"));

@@ -62,8 +62,9 @@ impl Serving {
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
         }
+        // `--trust-forwarded-for` given bare, before another flag, as the README shows it.
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["serve", "--trust-forwarded-for", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .env_remove("KEYHALL_DATABASE_URL")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())

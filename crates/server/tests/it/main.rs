@@ -22,6 +22,7 @@ mod comet_tokens;
 mod comet_users;
 mod concurrency;
 mod cross_face;
+mod gateway_nginx;
 mod security;
 mod security_sessions;
 mod server_basics;
