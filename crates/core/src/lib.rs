@@ -1,9 +1,10 @@
 //! The identity core, one folder per bounded context: `tenancy` (tenants, communities and
 //! their configuration documents), `identity` (users and what they say about themselves),
 //! `credentials` (passwords, TOTP, WebAuthn), `auth` (sign-in, sessions, tokens, keys),
-//! `audit`, and the vendor-only domains `comet` and `barong`. Each context has its own
-//! service type, reached from `Core` (`core.identity().user(…)`), and its own port file
-//! under `ports`. `Core` itself is only the shared plumbing: store, clock, keys, caches.
+//! `audit`, the `outbox` of mail and texts, and the vendor-only domains `comet` and `barong`.
+//! Each context has its own service type, reached from `Core` (`core.identity().user(…)`),
+//! and its own port file under `ports`. `Core` itself is only the shared plumbing: store,
+//! clock, keys, caches.
 //!
 //! It knows no HTTP and no SQL: faces call its commands, the store implements its ports.
 
@@ -17,6 +18,7 @@ pub mod context;
 pub mod credentials;
 pub mod error;
 pub mod identity;
+pub mod outbox;
 pub mod ports;
 pub mod tenancy;
 
@@ -72,6 +74,8 @@ pub struct CoreSettings {
     pub signing_algorithm: keyhall_crypto::jwt::Algorithm,
     /// Concurrent password hashes (each takes ≈ 19 MiB and one core for ≈ 20 ms).
     pub password_hash_concurrency: usize,
+    /// Password hashes that may wait for a hashing thread; more are refused (`server.busy`).
+    pub password_hash_queue: usize,
 }
 
 impl CoreSettings {
@@ -119,13 +123,15 @@ pub struct Core {
     session_token_cache: moka::sync::Cache<String, serde_json::Value>,
     /// The API-key nonces this node accepted (each is served once).
     nonces: auth::nonces::NonceMemory,
+    /// Rung when a message is queued, so that this node's outbox worker sends it at once.
+    outbox_ready: tokio::sync::Notify,
     /// Each tenant's access restrictions (authorize reads them on every request).
     restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<auth::restrictions::Restriction>>>,
 }
 
 impl Core {
     pub fn new(deps: CoreDeps) -> Self {
-        let passwords = PasswordPool::new(deps.settings.password_hash_concurrency);
+        let passwords = PasswordPool::new(deps.settings.password_hash_concurrency, deps.settings.password_hash_queue);
         let token_uses = TokenUses::new(deps.settings.token_cache_ttl);
         let licenses = cache::TenantCache::new(deps.settings.read_cache_ttl);
         Self {
@@ -158,6 +164,7 @@ impl Core {
                 .time_to_live(std::time::Duration::from_secs(60))
                 .build(),
             nonces: Default::default(),
+            outbox_ready: tokio::sync::Notify::new(),
             restriction_cache: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(std::time::Duration::from_secs(5))
@@ -203,6 +210,8 @@ services! {
     comet => comet::Comet,
     /// The Barong-only domain.
     barong => barong::Barong,
+    /// Mail and texts waiting to be delivered.
+    outbox => outbox::Outbox,
 }
 
 /// Declares a context's service type: a view of `Core` that carries the context's commands

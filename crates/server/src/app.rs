@@ -61,6 +61,10 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
         .map_err(|e| anyhow::anyhow!("public URL {:?}: {e}", server.public_url))?;
     let signing_algorithm = keyhall_crypto::jwt::Algorithm::parse(&server.jwt_algorithm.to_ascii_uppercase())
         .ok_or_else(|| anyhow::anyhow!("KEYHALL_JWT_ALGORITHM must be RS256 or ES256, not {:?}", server.jwt_algorithm))?;
+    let password_hash_concurrency = server
+        .password_hash_concurrency
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+        .clamp(1, 256);
     let settings = CoreSettings {
         provision_delay: seconds(comet.provision_seconds),
         delete_delay: seconds(comet.delete_seconds),
@@ -73,10 +77,8 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
         session_max_lifetime: seconds(server.session_max_seconds.max(server.session_expire_seconds)),
         login_max_failures: server.login_max_failures.max(1),
         login_window: seconds(server.login_window_seconds),
-        password_hash_concurrency: server
-            .password_hash_concurrency
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
-            .clamp(1, 256),
+        password_hash_concurrency,
+        password_hash_queue: server.password_hash_queue.unwrap_or(100 * password_hash_concurrency).max(1),
         prices: Default::default(),
         token_issuer: CoreSettings::TOKEN_ISSUER.into(),
         token_audience: CoreSettings::TOKEN_AUDIENCE.iter().map(|a| a.to_string()).collect(),
@@ -196,6 +198,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let outbox = spawn_outbox_worker(app.core.clone(), stop_rx.clone());
     let background = spawn_background(app.core.clone(), stop_rx);
     let metrics_task = match (metrics, app.metrics) {
         (Some(listener), Some(router)) => Some(tokio::spawn(async move { axum::serve(listener, router).await })),
@@ -208,7 +211,25 @@ pub async fn serve(
     }
     let _ = stop_tx.send(true);
     let _ = background.await;
+    let _ = outbox.await;
     Ok(())
+}
+
+/// Delivers the outbox's mail and texts: at once when this node queued one, and every
+/// second for other nodes' messages and retries that came due. Stops when `stop` flips
+/// (undelivered messages stay in the outbox for the next start).
+fn spawn_outbox_worker(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = core.outbox().deliver_due().await {
+                tracing::warn!(error = %e, "delivering the outbox failed");
+            }
+            tokio::select! {
+                _ = core.outbox().wait_for_work(Duration::from_secs(1)) => {}
+                _ = stop.changed() => break,
+            }
+        }
+    })
 }
 
 /// A server running in the background (for tests and benchmarks).

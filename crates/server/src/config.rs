@@ -50,6 +50,9 @@ keyhall_settings::section! {
         read_cache_ms: u64 = 1000, "read-cache-ms", "KEYHALL_READ_CACHE_MS";
         /// Password hashes (argon2id, 19 MiB each) computed at once; default one per CPU.
         password_hash_concurrency: usize, "password-hash-concurrency", "KEYHALL_PASSWORD_HASH_CONCURRENCY";
+        /// Password hashes that may wait for a hashing thread (more are answered 503 with
+        /// Retry-After); default 100 per hashing thread (about two seconds of work).
+        password_hash_queue: usize, "password-hash-queue", "KEYHALL_PASSWORD_HASH_QUEUE";
         /// Algorithm of the token-signing key: RS256 or ES256.
         jwt_algorithm: String = "RS256".into(), "jwt-algorithm", "KEYHALL_JWT_ALGORITHM";
         /// Seconds a session lives without activity.

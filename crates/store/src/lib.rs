@@ -22,6 +22,7 @@ macro_rules! migrations {
             (7, "config_documents", include_str!(concat!("../migrations/", $dialect, "/0007_config_documents.sql"))),
             (8, "external_identities", include_str!(concat!("../migrations/", $dialect, "/0008_external_identities.sql"))),
             (9, "api_key_nonces", include_str!(concat!("../migrations/", $dialect, "/0009_api_key_nonces.sql"))),
+            (10, "outbox", include_str!(concat!("../migrations/", $dialect, "/0010_outbox.sql"))),
         ]
     };
 }

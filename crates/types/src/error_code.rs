@@ -85,7 +85,6 @@ catalogue! {
     PhoneNotFound => "phone.not_found": NotFound,
     PhoneLimitReached => "phone.limit_reached": Conflict,
     PhoneCodeInvalid => "phone.code_invalid": Invalid,
-    SmsNotSent => "phone.sms_not_sent": Unavailable,
     SmsLimitReached => "phone.sms_limit_reached": RateLimited,
     DocumentLimitReached => "document.limit_reached": Conflict,
     DocumentLimitWillBeReached => "document.limit_will_be_reached": Conflict,
@@ -124,6 +123,10 @@ catalogue! {
     CloudViewInvalidState => "cloudview.invalid_state": Conflict,
     // infrastructure
     EndpointRemoved => "endpoint.removed": NotFound,
+    // more work waiting than keyhall takes on (the password-hash queue is full)
+    Busy => "server.busy": Unavailable,
+    // too many requests of one kind from one client address (sign-ups, mailed codes, texts)
+    RequestsLimited => "request.rate_limited": RateLimited,
     Internal => "internal": Internal,
 }
 

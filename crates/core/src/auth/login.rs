@@ -101,7 +101,14 @@ impl Auth<'_> {
         };
         let has_totp = crate::credentials::has_totp(&credentials);
         let phc = credentials.iter().find(|c| c.kind == crate::credentials::CredentialKind::Password).map(|c| c.secret.as_str());
-        let password_ok = self.core.credentials().verify_phc(phc, password).await?;
+        let password_ok = match self.core.credentials().verify_phc(phc, password).await {
+            Ok(ok) => ok,
+            Err(e) => {
+                // Not a guess (the hash queue was full, say): it must not count as one.
+                self.core.store.release_attempt(&counted.key).await?;
+                return Err(e);
+            }
+        };
         let refusal = if !password_ok {
             Some(LoginRefusal::InvalidCredentials)
         } else {

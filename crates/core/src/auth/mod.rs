@@ -10,6 +10,7 @@ pub mod devices;
 pub mod external;
 pub mod login;
 pub mod nonces;
+pub mod rate_limits;
 pub mod restrictions;
 pub mod sessions;
 pub mod signing;

@@ -11,6 +11,7 @@ use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
+use crate::outbox::Message;
 use crate::ports::{Attempt, SmsMessage, UnitOfWork, Write};
 
 const SEAL_NUMBER: &str = "phone.number";
@@ -99,9 +100,11 @@ impl Identity<'_> {
     }
 
     /// Texts cost money and reach third parties: a user gets at most as many in a window as
-    /// sign-in failures are allowed (5 in 15 minutes by default). Counted before anything is
-    /// stored, so that a refused request leaves nothing behind.
-    async fn reserve_text(self, user: &User) -> Result<()> {
+    /// sign-in failures are allowed (5 in 15 minutes by default), a client address at most
+    /// `TEXTS_PER_ADDRESS`. Counted before anything is stored, so that a refused request
+    /// leaves nothing behind.
+    async fn reserve_text(self, user: &User, origin: &crate::Origin) -> Result<()> {
+        self.core.auth().count_request(user.tenant_id, &crate::auth::rate_limits::TEXTS_PER_ADDRESS, origin).await?;
         let now = self.core.now();
         let key = format!("sms:{}", user.id);
         let window_start = now - self.core.settings.login_window;
@@ -118,13 +121,14 @@ impl Identity<'_> {
         (code, sealed)
     }
 
-    async fn send_code(self, digits: &str, code: &str, channel: &str) -> Result<()> {
+    /// The text that carries `code` to the number, to queue with the phone's write.
+    fn code_text(self, digits: &str, code: &str, channel: &str) -> Write {
         let message = SmsMessage {
             to: format!("+{digits}"),
             body: format!("Your keyhall verification code: {code}"),
             channel: channel.to_string(),
         };
-        self.core.sms.send(message).await.map_err(|e| DomainError::new(ErrorCode::SmsNotSent).detail(e))
+        self.core.outbox().queue(&Message::Text(message))
     }
 
     /// Adds a number to the user's phones and sends it a verification code. A user may have
@@ -139,7 +143,7 @@ impl Identity<'_> {
         if waiting >= MAX_UNVERIFIED_PHONES {
             return Err(DomainError::new(ErrorCode::PhoneLimitReached));
         }
-        self.reserve_text(user).await?;
+        self.reserve_text(user, caller.origin()).await?;
         let now = self.core.now();
         let (code, code_sealed) = self.new_code();
         let phone = Phone {
@@ -156,22 +160,25 @@ impl Identity<'_> {
         };
         let audit = AuditEvent::new(caller, "phone.create", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "number": mask_number(&digits), "topic": "account" }));
-        self.core.store.commit(UnitOfWork::new().write(Write::InsertPhone(phone.clone())).audit(audit)).await?;
-        // The phone stays recorded when the gateway fails: the user asks for the code again.
-        self.send_code(&digits, &code, channel).await
+        let text = self.code_text(&digits, &code, channel);
+        self.core.store.commit(UnitOfWork::new().write(Write::InsertPhone(phone.clone())).write(text).audit(audit)).await?;
+        self.core.outbox().wake();
+        Ok(())
     }
 
     /// Sends an unverified phone of the user a new code, which replaces the one sent before.
-    pub async fn resend_phone_code(self, user: &User, raw: &str, channel: &str) -> Result<()> {
+    pub async fn resend_phone_code(self, caller: &Caller, user: &User, raw: &str, channel: &str) -> Result<()> {
         let (digits, _) = self.unverified_number(user, raw).await?;
         let phone = self.core.store.find_user_phone(user.id, &self.phone_digest(&digits)).await?;
         let mut phone = phone.ok_or_else(|| DomainError::new(ErrorCode::PhoneNotFound))?;
-        self.reserve_text(user).await?;
+        self.reserve_text(user, caller.origin()).await?;
         let (code, code_sealed) = self.new_code();
         phone.code_sealed = code_sealed;
         phone.updated_at = self.core.now();
-        self.core.store.commit(UnitOfWork::new().write(Write::ReplacePhoneCode(phone))).await?;
-        self.send_code(&digits, &code, channel).await
+        let text = self.code_text(&digits, &code, channel);
+        self.core.store.commit(UnitOfWork::new().write(Write::ReplacePhoneCode(phone)).write(text)).await?;
+        self.core.outbox().wake();
+        Ok(())
     }
 
     /// Checks the code sent to the user's phone; on success the phone is verified and the

@@ -95,9 +95,11 @@ impl Identity<'_> {
     }
 
     /// Creates a self-registered user: pending until the e-mail is confirmed, except the very
-    /// first user of the tenant when `first_user_is_superadmin` is set. Which sign-up is the
+    /// first user of the tenant when `first_user_is_superadmin` is set. Sign-ups are limited
+    /// per client address (`SIGN_UPS_PER_ADDRESS`). Which sign-up is the
     /// first is decided in the database, so that of concurrent ones exactly one is.
     pub async fn register_user(self, tenant: TenantId, r: Registration, origin: &Origin) -> Result<User> {
+        self.core.auth().count_request(tenant, &crate::auth::rate_limits::SIGN_UPS_PER_ADDRESS, origin).await?;
         let community =
             self.core.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
         let phc = self.core.passwords.hash(&r.password).await?;

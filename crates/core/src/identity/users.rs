@@ -7,6 +7,7 @@ use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
 use crate::credentials::{Credential, CredentialKind, PasswordPolicy};
 use crate::error::{DomainError, ErrorCode, Result};
+use crate::outbox::Message;
 use crate::ports::{MailMessage, UnitOfWork, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,11 +222,33 @@ impl Identity<'_> {
         self.send_email_verification(&Caller::user(user.tenant_id, user.id, origin), user).await
     }
 
-    /// A visitor asks for a password reset for `user` (found by their address): the request
-    /// is recorded as the user's own, and the token goes to the user's mailbox only.
-    pub async fn request_password_reset(self, user: &User, origin: Origin) -> Result<()> {
+    /// A visitor asks for a code to be mailed to `email`: a password reset token, or a new
+    /// confirmation token for an address not confirmed yet. Whether the address is known or
+    /// not, the answer is the same and takes the same time (the mail waits in the outbox);
+    /// requests are limited per client address (`request.rate_limited`) and, silently, per
+    /// recipient. The request is recorded as the user's own; the token goes to the user's
+    /// mailbox only.
+    pub async fn request_mailed_code(
+        self,
+        tenant: TenantId,
+        email: &str,
+        purpose: crate::auth::action_tokens::Purpose,
+        origin: Origin,
+    ) -> Result<()> {
+        use crate::auth::action_tokens::Purpose;
+        use crate::auth::rate_limits::{MAILED_CODES_PER_ADDRESS, MAILS_PER_RECIPIENT};
+        self.core.auth().count_request(tenant, &MAILED_CODES_PER_ADDRESS, &origin).await?;
+        if self.core.auth().count(tenant, &MAILS_PER_RECIPIENT, email).await?.is_some() {
+            return Ok(());
+        }
+        let Some(user) = self.user_by_email(tenant, email).await? else {
+            return Ok(());
+        };
+        if purpose == Purpose::Confirmation && user.status == crate::identity::users::UserStatus::Active {
+            return Ok(());
+        }
         let caller = Caller::user(user.tenant_id, user.id, origin);
-        self.mail_action_token(&caller, user, crate::auth::action_tokens::Purpose::Reset).await
+        self.mail_action_token(&caller, &user, purpose).await
     }
 
     async fn mail_action_token(self, caller: &Caller, user: &User, purpose: crate::auth::action_tokens::Purpose) -> Result<()> {
@@ -248,7 +271,6 @@ impl Identity<'_> {
         };
         let audit = AuditEvent::new(caller, action, "user", Some(user.id.to_string()), self.core.now())
             .with_details(serde_json::json!({ "topic": if purpose == Purpose::Reset { "password" } else { "account" } }));
-        self.core.store.append_audit(&audit).await?;
         let message = MailMessage {
             to: user.email.clone(),
             subject: subject.into(),
@@ -257,10 +279,10 @@ impl Identity<'_> {
                 user.contact_name
             ),
         };
-        if let Err(e) = self.core.mailer.send(message).await {
-            // The request itself succeeded; the user can ask for a new token.
-            tracing::warn!(user = %user.id, error = %e, "mail could not be sent");
-        }
+        let outbox = self.core.outbox();
+        let work = UnitOfWork::new().write(outbox.queue(&Message::Mail(message))).audit(audit);
+        self.core.store.commit(work).await?;
+        outbox.wake();
         Ok(())
     }
 

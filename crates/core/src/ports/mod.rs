@@ -54,5 +54,6 @@ store! {
     AuditRepo,
     CometRepo,
     DataStorageRepo,
+    OutboxRepo,
     UnitOfWorkRepo,
 }

@@ -1,9 +1,12 @@
-//! Ports of the core: time, mail and texts, what the core needs from outside besides storage.
+//! Ports of the core: time, mail and texts (and the outbox they wait in), what the core needs
+//! from outside besides the rest of storage.
 //! The core never reads the system clock itself (a lint forbids it): the binary hands it a
 //! clock, and tests hand it one they can move.
 
 use async_trait::async_trait;
 use keyhall_types::{Email, Timestamp};
+
+use crate::error::Result;
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
@@ -63,3 +66,29 @@ impl SmsSender for LogSmsSender {
 /// gone out, without its body (which holds a code).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct LogSmsSender;
+
+/// A message waiting in the outbox (see `outbox`): its text sealed under the master key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedMessage {
+    pub id: String,
+    /// `mail` or `text`.
+    pub kind: String,
+    pub payload: String,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    pub next_attempt_at: Timestamp,
+    pub created_at: Timestamp,
+}
+
+/// The outbox of mail and texts. Messages are queued with the command that sends them
+/// (`Write::QueueMessage`).
+#[async_trait]
+pub trait OutboxRepo: Send + Sync {
+    /// Claims up to `limit` messages due at `now` (oldest first) by moving their next attempt
+    /// to `lease_until`, atomically: a message is claimed by one node at a time.
+    async fn claim_messages(&self, now: Timestamp, lease_until: Timestamp, limit: i64) -> Result<Vec<QueuedMessage>>;
+    /// A message delivered (or given up).
+    async fn delete_message(&self, id: &str) -> Result<()>;
+    /// A failed delivery: its count, when to try again, and why it failed.
+    async fn retry_message(&self, id: &str, attempts: i64, next_attempt_at: Timestamp, error: &str) -> Result<()>;
+}

@@ -121,6 +121,9 @@ pub enum Write {
     // barong
     /// `data_storage.title_taken` when the user keeps one under that title.
     InsertDataStorage(DataStorage),
+    // outbox
+    /// A message to deliver once the unit is committed.
+    QueueMessage(crate::ports::QueuedMessage),
 }
 
 /// The writes of one command and its audit records, committed once.

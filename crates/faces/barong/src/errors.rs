@@ -99,8 +99,8 @@ impl From<DomainError> for BarongError {
                 ErrorKind::Forbidden => Self::new(403, "authz.invalid_permission"),
                 ErrorKind::RateLimited => Self::too_many_attempts(e.retry_after.unwrap_or(time::Duration::SECOND)),
                 ErrorKind::Unavailable => {
-                    tracing::warn!(error = %e, "a service keyhall depends on failed");
-                    Self::new(503, "server.unavailable")
+                    tracing::warn!(error = %e, "keyhall or a service it depends on is unavailable");
+                    Self { retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)), ..Self::new(503, "server.unavailable") }
                 }
                 ErrorKind::Internal => Self::internal(e),
             },

@@ -120,6 +120,7 @@ pub async fn sign_up(AxumState(state): AxumState<State>, Input { p, client }: In
     let user = core.identity().register_user(tenant, registration, &client.origin()).await.map_err(|e| match e.code {
         ErrorCode::EmailTaken => BarongError::new(422, "email.taken"),
         ErrorCode::UsernameTaken => BarongError::new(422, "username.taken"),
+        ErrorCode::RequestsLimited => too_many_requests(&e),
         _ => e.into(),
     })?;
     if user.status == UserStatus::Pending {
@@ -153,13 +154,27 @@ pub async fn email_generate_code(AxumState(state): AxumState<State>, Input { p, 
     state.captcha.verify(&p).await?;
     let email = p.text("email").unwrap_or_default();
     // Unknown and already active addresses get the same answer: no enumeration.
-    if let Some(user) =
-        state.core.identity().user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
-        && user.status != UserStatus::Active
-    {
-        state.core.identity().request_email_verification(&user, client.origin()).await.map_err(BarongError::internal)?;
-    }
+    mailed_code(&state, &email, Purpose::Confirmation, &client).await
+}
+
+/// Asks for a code to be mailed (201 whether the address is known or not); too many asks
+/// from one client address are 429 `identity.user.too_many_requests`.
+async fn mailed_code(state: &State, email: &str, purpose: Purpose, client: &Client) -> Result<Response> {
+    state.core.identity().request_mailed_code(state.config.tenant_id, email, purpose, client.origin()).await.map_err(
+        |e| match e.code {
+            ErrorCode::RequestsLimited => too_many_requests(&e),
+            _ => e.into(),
+        },
+    )?;
     Ok(StatusCode::CREATED.into_response())
+}
+
+/// 429 `identity.user.too_many_requests`, with the time to wait.
+fn too_many_requests(e: &keyhall_core::DomainError) -> BarongError {
+    BarongError {
+        retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)),
+        ..BarongError::new(429, "identity.user.too_many_requests")
+    }
 }
 
 fn token_error(e: ActionTokenError) -> BarongError {
@@ -210,12 +225,7 @@ pub async fn password_generate_code(AxumState(state): AxumState<State>, Input { 
     p.checker("identity.user").requires_filled("email").finish()?;
     state.captcha.verify(&p).await?;
     let email = p.text("email").unwrap_or_default();
-    if let Some(user) =
-        state.core.identity().user_by_email(state.config.tenant_id, &email).await.map_err(BarongError::internal)?
-    {
-        state.core.identity().request_password_reset(&user, client.origin()).await.map_err(BarongError::internal)?;
-    }
-    Ok(StatusCode::CREATED.into_response())
+    mailed_code(&state, &email, Purpose::Reset, &client).await
 }
 
 pub async fn password_confirm_code(AxumState(state): AxumState<State>, Input { p, client }: Input) -> Result<Response> {
@@ -272,8 +282,7 @@ pub async fn session_create(
             crate::session::cookie(&headers, &state.config.device_cookie).as_deref(),
             &client.origin(),
         )
-        .await
-        .map_err(BarongError::internal)?;
+        .await?;
     match outcome {
         Ok(signed_in) => {
             let device = Some(&signed_in.device);

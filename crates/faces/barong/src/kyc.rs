@@ -69,10 +69,10 @@ fn phone_error(e: DomainError) -> BarongError {
             ..BarongError::new(429, "resource.phone.too_many_texts")
         },
         ErrorCode::PhoneLimitReached => BarongError::new(400, "resource.phone.limit_reached"),
-        ErrorCode::SmsNotSent => {
-            tracing::warn!(error = %e, "verification text not sent");
-            BarongError::new(422, "resource.phone.twilio_unexpected")
-        }
+        ErrorCode::RequestsLimited => BarongError {
+            retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)),
+            ..BarongError::new(429, "resource.phone.too_many_texts")
+        },
         _ => e.into(),
     }
 }
@@ -106,7 +106,7 @@ pub async fn add_phone(AxumState(state): AxumState<State>, b: Bearer, Input { p,
 
 pub async fn send_phone_code(AxumState(state): AxumState<State>, b: Bearer, Input { p, .. }: Input) -> Result<Response> {
     let (number, channel) = number_and_channel(&p)?;
-    state.core.identity().resend_phone_code(&b.user, &number, &channel).await.map_err(phone_error)?;
+    state.core.identity().resend_phone_code(&b.caller, &b.user, &number, &channel).await.map_err(phone_error)?;
     Ok(code_sent(&channel))
 }
 

@@ -73,7 +73,9 @@ pub fn to_api_error(e: DomainError) -> ApiError {
             }
         },
     };
-    ApiError::new(status, message)
+    let wait =
+        matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE).then_some(e.retry_after).flatten();
+    ApiError::new(status, message).retry_after(wait)
 }
 
 /// Renames core field names to this endpoint's parameter names (`email` → `target_email`).

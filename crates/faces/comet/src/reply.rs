@@ -94,11 +94,19 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     allow_post: bool,
+    /// Seconds to wait before trying again (`Retry-After`), for 429 and 503.
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), allow_post: false }
+        Self { status, message: message.into(), allow_post: false, retry_after: None }
+    }
+
+    /// Says how long to wait before trying again.
+    pub fn retry_after(mut self, wait: Option<time::Duration>) -> Self {
+        self.retry_after = wait.map(|w| w.whole_seconds().max(1));
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -111,7 +119,7 @@ impl ApiError {
     }
 
     pub fn method_not_allowed() -> Self {
-        Self { status: StatusCode::METHOD_NOT_ALLOWED, message: "Method not allowed: use POST.".into(), allow_post: true }
+        Self { allow_post: true, ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed: use POST.") }
     }
 
     pub fn into_response(self, encoding: Encoding) -> Response {
@@ -121,6 +129,9 @@ impl ApiError {
         };
         if self.allow_post {
             response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, wait.into());
         }
         response
     }

@@ -122,12 +122,14 @@ pub async fn active_member(srv: &TestServer, sink: &crate::smtp_sink::SmtpSink, 
     b
 }
 
-/// A server whose Barong face mails through a sink, with the first-user-superadmin seat taken.
+/// A server whose Barong face mails and texts through a sink, with the first-user-superadmin
+/// seat taken.
 pub async fn barong_server(backend: crate::harness::Backend) -> Option<(TestServer, crate::smtp_sink::SmtpSink)> {
     let sink = crate::smtp_sink::SmtpSink::start().await;
-    let url = sink.url();
+    let (url, texts_url) = (sink.url(), sink.texts_url.clone());
     let srv = TestServer::start_with(backend, move |c| {
         c.server.smtp_url = Some(url);
+        c.server.sms_webhook_url = Some(texts_url);
         c.server.trust_forwarded_for = true;
         c.barong.storage_titles = Some("personal,company,user".into());
     })

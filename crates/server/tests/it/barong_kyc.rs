@@ -1,8 +1,6 @@
 //! Profiles and phones of the resource API (cases 5, 54, 55 and 56), with verification texts
 //! caught by a stand-in SMS gateway on loopback.
 
-use std::sync::{Arc, Mutex};
-
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -10,41 +8,6 @@ use crate::barong;
 use crate::barong_client::*;
 use crate::harness::TestServer;
 use crate::smtp_sink::SmtpSink;
-
-/// An SMS gateway that records what keyhall posts to it.
-#[derive(Clone, Default)]
-pub struct SmsGateway {
-    pub texts: Arc<Mutex<Vec<Value>>>,
-}
-
-impl SmsGateway {
-    pub async fn start() -> (Self, String) {
-        let gateway = SmsGateway::default();
-        let texts = gateway.texts.clone();
-        let app = axum::Router::new().route(
-            "/sms",
-            axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
-                let texts = texts.clone();
-                async move {
-                    texts.lock().unwrap().push(v);
-                    "queued"
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        (gateway, format!("http://{addr}/sms"))
-    }
-
-    /// The code in the latest text to `to`.
-    pub fn code_for(&self, to: &str) -> String {
-        let texts = self.texts.lock().unwrap();
-        let text = texts.iter().rev().find(|t| t["to"] == to).unwrap_or_else(|| panic!("no text to {to}"));
-        let body = text["body"].as_str().unwrap();
-        body.rsplit(' ').next().unwrap().to_string()
-    }
-}
 
 barong!(profiles_are_drafted_submitted_and_masked, |srv: TestServer, sink: SmtpSink| async move {
     let mut b = active_member(&srv, &sink, "kyc@example.com").await;
@@ -135,16 +98,15 @@ barong!(profiles_are_drafted_submitted_and_masked, |srv: TestServer, sink: SmtpS
 });
 
 barong!(phones_are_verified_with_the_texted_code, |srv: TestServer, sink: SmtpSink| async move {
-    let (gateway, url) = SmsGateway::start().await;
-    let node = srv.sibling(|c| c.server.sms_webhook_url = Some(url)).await;
+    let gateway = &sink.texts;
     let mut b = active_member(&srv, &sink, "phone@example.com").await;
     let bearer = b.bearer(&srv).await;
     let mut other = active_member(&srv, &sink, "other-phone@example.com").await;
     let other_bearer = other.bearer(&srv).await;
     let call = |bearer: &str, path: &str, body: Value| {
         let (bearer, path) = (bearer.to_string(), path.to_string());
-        let node = &node;
-        async move { resource(node, &bearer, Method::POST, &path, Some(body)).await }
+        let srv = &srv;
+        async move { resource(srv, &bearer, Method::POST, &path, Some(body)).await }
     };
     // Case 54.
     assert_errors(&call(&bearer, "/phones", json!({ "phone_number": "" })).await, 422, &["resource.phone.empty_phone_number"]);
@@ -162,14 +124,14 @@ barong!(phones_are_verified_with_the_texted_code, |srv: TestServer, sink: SmtpSi
     let r = call(&bearer, "/phones", json!({ "phone_number": "+44 07418084106" })).await;
     assert_eq!((r.status, r.json()), (201, json!({ "message": "Code was sent successfully via sms" })));
     assert_errors(&call(&bearer, "/phones", json!({ "phone_number": "447418084106" })).await, 400, &["resource.phone.exists"]);
-    let listed = resource(&node, &bearer, Method::GET, "/phones", None).await.json();
+    let listed = resource(&srv, &bearer, Method::GET, "/phones", None).await.json();
     assert_eq!(listed, json!([{ "country": "GB", "number": "44******4106", "validated_at": null }]));
-    let first = gateway.code_for("+447418084106");
+    let first = gateway.code_for("+447418084106", 1).await;
     assert_eq!(first.len(), 5);
     // Sending again sends a new code, which replaces the first; by call if asked.
     let r = call(&bearer, "/phones/send_code", json!({ "phone_number": "+447418084106", "channel": "call" })).await;
     assert_eq!(r.json(), json!({ "message": "Code was sent successfully via call" }));
-    let first = gateway.code_for("+447418084106");
+    let first = gateway.code_for("+447418084106", 2).await;
     assert_eq!(first.len(), 5);
     assert_errors(
         &call(&bearer, "/phones/send_code", json!({ "phone_number": "+380971232322" })).await,
@@ -210,35 +172,34 @@ barong!(phones_are_verified_with_the_texted_code, |srv: TestServer, sink: SmtpSi
         400,
         &["resource.phone.number_exist"],
     );
-    let activity = resource(&node, &bearer, Method::GET, "/users/activity/account", None).await.json();
+    let activity = resource(&srv, &bearer, Method::GET, "/users/activity/account", None).await.json();
     assert!(activity.as_array().unwrap().iter().any(|a| a["action"] == "phone.verify"));
 });
 
 barong!(phone_codes_cannot_be_guessed, |srv: TestServer, sink: SmtpSink| async move {
-    let (gateway, url) = SmsGateway::start().await;
-    let node = srv.sibling(|c| c.server.sms_webhook_url = Some(url)).await;
+    let gateway = &sink.texts;
     let mut b = active_member(&srv, &sink, "guess@example.com").await;
     let bearer = b.bearer(&srv).await;
     let add = json!({ "phone_number": "+12015550123" });
-    assert_eq!(resource(&node, &bearer, Method::POST, "/phones", Some(add)).await.status, 201);
-    let code = gateway.code_for("+12015550123");
+    assert_eq!(resource(&srv, &bearer, Method::POST, "/phones", Some(add)).await.status, 201);
+    let code = gateway.code_for("+12015550123", 1).await;
     let wrong = if code == "00000" { "11111" } else { "00000" };
     let attempt = |code: &str| json!({ "phone_number": "+12015550123", "verification_code": code });
     for _ in 0..5 {
-        let r = resource(&node, &bearer, Method::POST, "/phones/verify", Some(attempt(wrong))).await;
+        let r = resource(&srv, &bearer, Method::POST, "/phones/verify", Some(attempt(wrong))).await;
         assert_errors(&r, 404, &["resource.phone.verification_invalid"]);
     }
     // Past the limit even the right code is refused until the lock ends, as a locked sign-in is.
-    let r = resource(&node, &bearer, Method::POST, "/phones/verify", Some(attempt(&code))).await;
+    let r = resource(&srv, &bearer, Method::POST, "/phones/verify", Some(attempt(&code))).await;
     assert_errors(&r, 429, &["identity.session.too_many_attempts"]);
-    let phones = resource(&node, &bearer, Method::GET, "/phones", None).await.json();
+    let phones = resource(&srv, &bearer, Method::GET, "/phones", None).await.json();
     assert_eq!(phones[0]["validated_at"], Value::Null);
     // Texts are limited too: five in the window (the first went out when the phone was added).
     let resend = json!({ "phone_number": "+12015550123" });
     for _ in 0..4 {
-        assert_eq!(resource(&node, &bearer, Method::POST, "/phones/send_code", Some(resend.clone())).await.status, 201);
+        assert_eq!(resource(&srv, &bearer, Method::POST, "/phones/send_code", Some(resend.clone())).await.status, 201);
     }
-    let r = resource(&node, &bearer, Method::POST, "/phones/send_code", Some(resend)).await;
+    let r = resource(&srv, &bearer, Method::POST, "/phones/send_code", Some(resend)).await;
     assert_errors(&r, 429, &["resource.phone.too_many_texts"]);
-    assert_eq!(gateway.texts.lock().unwrap().len(), 5);
+    assert_eq!(gateway.count(5).await, 5);
 });

@@ -77,6 +77,9 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub dir: std::sync::Arc<tempfile::TempDir>,
     pub database_url: Option<String>,
+    /// Where it sends mail and texts: its siblings send there too, as nodes sharing a
+    /// database share one outbox.
+    outside: (Option<String>, Option<String>),
 }
 
 /// A company made for one test: its id, its owner and the owner's all-actions token.
@@ -140,20 +143,23 @@ impl TestServer {
         };
         keyhall_server::telemetry::init_logging(keyhall_server::config::LogFormat::Text, "warn");
         let dir = tempfile::tempdir().expect("temp dir");
-        Some(Self::boot(std::sync::Arc::new(dir), database_url, adjust).await)
+        Some(Self::boot(std::sync::Arc::new(dir), database_url, (None, None), adjust).await)
     }
 
     async fn boot(
         dir: std::sync::Arc<tempfile::TempDir>,
         database_url: Option<String>,
+        outside: (Option<String>, Option<String>),
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
         let mut config = test_config(dir.path(), database_url.clone());
+        (config.server.smtp_url, config.server.sms_webhook_url) = outside;
         adjust(&mut config);
+        let outside = (config.server.smtp_url.clone(), config.server.sms_webhook_url.clone());
         let clock = std::sync::Arc::new(keyhall_server::clock::ShiftedClock::new());
         let running = keyhall_server::app::start_with(config, clock.clone()).await.expect("server starts");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        Self { running, clock, client, dir, database_url }
+        Self { running, clock, client, dir, database_url, outside }
     }
 
     /// The first column of every row `sql` selects, read straight from the database (to see
@@ -174,9 +180,10 @@ impl TestServer {
         }
     }
 
-    /// Another server on the same data directory and database (a second node).
+    /// Another server on the same data directory and database (a second node), sending mail
+    /// and texts where this one does.
     pub async fn sibling(&self, adjust: impl FnOnce(&mut Config)) -> TestServer {
-        Self::boot(self.dir.clone(), self.database_url.clone(), adjust).await
+        Self::boot(self.dir.clone(), self.database_url.clone(), self.outside.clone(), adjust).await
     }
 
     pub fn url(&self, path: &str) -> String {

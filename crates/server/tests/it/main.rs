@@ -24,6 +24,7 @@ mod concurrency;
 mod cross_face;
 mod gateway_nginx;
 mod security;
+mod security_limits;
 mod security_sessions;
 mod server_basics;
 mod smtp_sink;

@@ -393,14 +393,12 @@ async fn metrics_can_have_their_own_address() {
 // Phone codes expire, are replaced on resend, and are guessed on one counter per user;
 // a user has few numbers waiting; a refused request stores nothing.
 barong!(phone_verification_cannot_be_brute_forced, |srv: TestServer, sink: SmtpSink| async move {
-    use crate::barong_kyc::SmsGateway;
-    let (gateway, url) = SmsGateway::start().await;
-    let node = srv.sibling(|c| c.server.sms_webhook_url = Some(url)).await;
+    let gateway = &sink.texts;
     let mut b = active_member(&srv, &sink, "phones@example.com").await;
     let bearer = b.bearer(&srv).await;
     let post = |path: &str, body: serde_json::Value| {
-        let (node, bearer, path) = (&node, bearer.clone(), path.to_string());
-        async move { resource(node, &bearer, Method::POST, &path, Some(body)).await }
+        let (srv, bearer, path) = (&srv, bearer.clone(), path.to_string());
+        async move { resource(srv, &bearer, Method::POST, &path, Some(body)).await }
     };
     let numbers = ["+12015550101", "+12015550102", "+12015550103", "+12015550104"];
     for n in &numbers[..3] {
@@ -408,36 +406,36 @@ barong!(phone_verification_cannot_be_brute_forced, |srv: TestServer, sink: SmtpS
     }
     // A fourth number waiting for verification is refused, and not stored.
     assert_errors(&post("/phones", json!({ "phone_number": numbers[3] })).await, 400, &["resource.phone.limit_reached"]);
-    let phones = || async { resource(&node, &bearer, Method::GET, "/phones", None).await.json().as_array().unwrap().len() };
+    let phones = || async { resource(&srv, &bearer, Method::GET, "/phones", None).await.json().as_array().unwrap().len() };
     assert_eq!(phones().await, 3);
     // A resent code replaces the one before.
-    let old = gateway.code_for(numbers[0]);
+    let old = gateway.code_for(numbers[0], 1).await;
     assert_eq!(post("/phones/send_code", json!({ "phone_number": numbers[0] })).await.status, 201);
-    let new = gateway.code_for(numbers[0]);
+    let new = gateway.code_for(numbers[0], 2).await;
     let verify = |n: &str, code: &str| json!({ "phone_number": n, "verification_code": code });
     if old != new {
         let r = post("/phones/verify", verify(numbers[0], &old)).await;
         assert_errors(&r, 404, &["resource.phone.verification_invalid"]);
     }
     // A code is good for ten minutes.
-    node.clock.advance(std::time::Duration::from_secs(11 * 60));
+    srv.clock.advance(std::time::Duration::from_secs(11 * 60));
     assert_errors(&post("/phones/verify", verify(numbers[0], &new)).await, 404, &["resource.phone.verification_invalid"]);
     // Guesses add up across the user's phones: the lock covers all of them.
     let wrong = |code: String| if code == "00000" { "11111".to_string() } else { "00000".to_string() };
     let refused_so_far = 1 + usize::from(old != new);
     for n in numbers[1..3].iter().cycle().take(5 - refused_so_far) {
-        let r = post("/phones/verify", verify(n, &wrong(gateway.code_for(n)))).await;
+        let r = post("/phones/verify", verify(n, &wrong(gateway.code_for(n, 1).await))).await;
         assert_errors(&r, 404, &["resource.phone.verification_invalid"]);
     }
-    let r = post("/phones/verify", verify(numbers[2], &gateway.code_for(numbers[2]))).await;
+    let r = post("/phones/verify", verify(numbers[2], &gateway.code_for(numbers[2], 1).await)).await;
     assert_errors(&r, 429, &["identity.session.too_many_attempts"]);
     // Texts are limited before anything is stored: once a user's texts are spent, adding a
     // number is refused and keeps nothing.
     let mut c = active_member(&srv, &sink, "texts@example.com").await;
     let bearer = c.bearer(&srv).await;
     let post = |path: &str, body: serde_json::Value| {
-        let (node, bearer, path) = (&node, bearer.clone(), path.to_string());
-        async move { resource(node, &bearer, Method::POST, &path, Some(body)).await }
+        let (srv, bearer, path) = (&srv, bearer.clone(), path.to_string());
+        async move { resource(srv, &bearer, Method::POST, &path, Some(body)).await }
     };
     assert_eq!(post("/phones", json!({ "phone_number": "+12015550105" })).await.status, 201);
     for _ in 0..4 {
@@ -446,6 +444,6 @@ barong!(phone_verification_cannot_be_brute_forced, |srv: TestServer, sink: SmtpS
     let spent = post("/phones", json!({ "phone_number": "+12015550106" })).await;
     assert_errors(&spent, 429, &["resource.phone.too_many_texts"]);
     assert!(spent.headers.get("retry-after").is_some());
-    let listed = resource(&node, &bearer, Method::GET, "/phones", None).await.json();
+    let listed = resource(&srv, &bearer, Method::GET, "/phones", None).await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "nothing stored by the refused request");
 });

@@ -1,8 +1,9 @@
 //! A minimal SMTP server on loopback that keeps every message it receives, so tests can read
-//! the codes keyhall mails.
+//! the codes keyhall mails; beside it, a stand-in SMS gateway that keeps every text.
 
 use std::sync::{Arc, Mutex};
 
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -16,6 +17,12 @@ pub struct Mail {
 pub struct SmtpSink {
     pub port: u16,
     mails: Arc<Mutex<Vec<Mail>>>,
+    /// While set, the sink answers every connection "421 try again later" (a mail server
+    /// that is down).
+    refusing: Arc<std::sync::atomic::AtomicBool>,
+    /// The SMS gateway beside it, and its URL (`KEYHALL_SMS_WEBHOOK_URL`).
+    pub texts: SmsGateway,
+    pub texts_url: String,
 }
 
 impl SmtpSink {
@@ -23,12 +30,19 @@ impl SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mails: Arc<Mutex<Vec<Mail>>> = Arc::default();
-        let sink = Self { port, mails: mails.clone() };
+        let (texts, texts_url) = SmsGateway::start().await;
+        let refusing: Arc<std::sync::atomic::AtomicBool> = Arc::default();
+        let sink = Self { port, mails: mails.clone(), refusing: refusing.clone(), texts, texts_url };
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let mails = mails.clone();
+                let refusing = refusing.load(std::sync::atomic::Ordering::SeqCst);
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
+                    if refusing {
+                        let _ = write.write_all(b"421 sink down, try again later\r\n").await;
+                        return;
+                    }
                     let mut lines = BufReader::new(read).lines();
                     let _ = write.write_all(b"220 sink ESMTP\r\n").await;
                     let (mut to, mut in_data, mut data) = (String::new(), false, String::new());
@@ -67,6 +81,11 @@ impl SmtpSink {
             }
         });
         sink
+    }
+
+    /// Makes the sink refuse mail (a server that is down), or take it again.
+    pub fn refuse(&self, refusing: bool) {
+        self.refusing.store(refusing, std::sync::atomic::Ordering::SeqCst);
     }
 
     pub fn url(&self) -> String {
@@ -123,4 +142,59 @@ pub fn token_in(mail: &Mail) -> String {
         .find(|l| l.split('.').count() == 3 && l.len() > 40 && !l.contains(' '))
         .unwrap_or_else(|| panic!("no token in {}", body(mail)))
         .to_string()
+}
+
+/// An SMS gateway that records what keyhall posts to it.
+#[derive(Clone, Default)]
+pub struct SmsGateway {
+    pub texts: Arc<Mutex<Vec<Value>>>,
+}
+
+impl SmsGateway {
+    pub async fn start() -> (Self, String) {
+        let gateway = SmsGateway::default();
+        let texts = gateway.texts.clone();
+        let app = axum::Router::new().route(
+            "/sms",
+            axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+                let texts = texts.clone();
+                async move {
+                    texts.lock().unwrap_or_else(|e| e.into_inner()).push(v);
+                    "queued"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (gateway, format!("http://{addr}/sms"))
+    }
+
+    /// The code in the `nth` text (from 1) to `to`, once it has arrived (texts leave
+    /// keyhall through its outbox, a moment after the request that sent them).
+    pub async fn code_for(&self, to: &str, nth: usize) -> String {
+        for _ in 0..200 {
+            let body = {
+                let texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+                texts.iter().filter(|t| t["to"] == to).nth(nth - 1).map(|t| t["body"].as_str().unwrap().to_string())
+            };
+            if let Some(body) = body {
+                return body.rsplit(' ').next().unwrap().to_string();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no text number {nth} to {to}");
+    }
+
+    /// How many texts arrived, once at least `at_least` have.
+    pub async fn count(&self, at_least: usize) -> usize {
+        for _ in 0..200 {
+            let n = self.texts.lock().unwrap_or_else(|e| e.into_inner()).len();
+            if n >= at_least {
+                return n;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {at_least} texts arrived");
+    }
 }

@@ -19,6 +19,7 @@ mod comet;
 mod credentials;
 mod identity;
 mod migrations;
+mod outbox;
 mod tenancy;
 mod txn;
 

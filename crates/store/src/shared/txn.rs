@@ -6,7 +6,7 @@ use keyhall_core::ports::{self, UnitOfWork, Write};
 use super::audit::insert_audit;
 use super::identity::LabelWrite;
 use super::rows::Conn;
-use super::{Store, auth, barong, credentials, identity, tenancy};
+use super::{Store, auth, barong, credentials, identity, outbox, tenancy};
 use crate::errors::db;
 
 /// Writes one row operation inside the unit's transaction.
@@ -44,6 +44,7 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
             auth::link_external_identity_row(conn, *tenant, issuer, subject, *user, *at).await
         }
         Write::InsertDataStorage(doc) => barong::insert_data_storage_row(conn, doc).await,
+        Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }
 }
 

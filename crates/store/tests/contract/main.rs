@@ -636,3 +636,45 @@ async fn configuration_documents_refuse_a_stale_revision() {
         assert!(f.store.get_config(t.id, c.id, "other").await.unwrap().is_none(), "keys are separate");
     }
 }
+
+#[tokio::test]
+async fn an_outbox_message_is_claimed_by_one_node_at_a_time() {
+    use keyhall_core::ports::QueuedMessage;
+    for f in fixtures().await {
+        let (t, _, _, _) = tenant(f.store.as_ref()).await;
+        let at = now();
+        let queued = |id: &str, due: Timestamp| QueuedMessage {
+            id: id.into(),
+            kind: "mail".into(),
+            payload: format!("sealed {id}"),
+            attempts: 0,
+            next_attempt_at: due,
+            created_at: at,
+        };
+        let later = at + time::Duration::minutes(5);
+        let writes = vec![Write::QueueMessage(queued("a", at)), Write::QueueMessage(queued("b", later))];
+        commit(f.store.as_ref(), t.id, "user.email_verification_sent", writes).await.unwrap();
+        // Many nodes claim at once: the due message goes to one of them, the later one to none.
+        let lease = at + time::Duration::minutes(2);
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let store = f.store.clone();
+            tasks.push(tokio::spawn(async move { store.claim_messages(at, lease, 10).await.unwrap() }));
+        }
+        let mut claimed = Vec::new();
+        for task in tasks {
+            claimed.extend(task.await.unwrap());
+        }
+        assert_eq!(claimed, vec![QueuedMessage { next_attempt_at: lease, ..queued("a", at) }]);
+        // A failed delivery comes back when its retry is due; a delivered one is gone.
+        let retry_at = at + time::Duration::seconds(30);
+        f.store.retry_message("a", 1, retry_at, "smtp: 421").await.unwrap();
+        assert!(f.store.claim_messages(at, lease, 10).await.unwrap().is_empty());
+        let mut due = f.store.claim_messages(later, later + time::Duration::minutes(2), 10).await.unwrap();
+        due.sort_by(|x, y| x.id.cmp(&y.id));
+        assert_eq!(due.iter().map(|m| (m.id.as_str(), m.attempts)).collect::<Vec<_>>(), vec![("a", 1), ("b", 0)]);
+        f.store.delete_message("a").await.unwrap();
+        f.store.delete_message("b").await.unwrap();
+        assert!(f.store.claim_messages(later + time::Duration::hours(1), later, 10).await.unwrap().is_empty());
+    }
+}
