@@ -1,6 +1,7 @@
 //! The Barong gateway hot path: authorize with a session cookie and with API-key headers (a
-//! fresh nonce and signature on every request), password logins against the machine's raw
-//! argon2id rate, and authorize latency while a login burst runs.
+//! fresh nonce and signature on every request), a resource call with the JWT (its session
+//! checked), password logins against the machine's raw argon2id rate, and authorize latency
+//! while a login burst runs.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,8 +39,16 @@ fn totp_now(secret_b32: &str, offset: i64) -> String {
     keyhall_crypto::totp::totp_at(&keyhall_crypto::totp::TotpParams::default(), &key, now as u64)
 }
 
-/// Signs up the bench user, enables TOTP and creates an API key; returns (cookie, kid, secret).
-async fn setup(addr: &str) -> anyhow::Result<(String, String, String)> {
+/// The bench user's credentials: session cookie, the JWT authorize gave for it, API key.
+struct Credentials {
+    cookie: String,
+    bearer: String,
+    kid: String,
+    secret: String,
+}
+
+/// Signs up the bench user, enables TOTP and creates an API key.
+async fn setup(addr: &str) -> anyhow::Result<Credentials> {
     let mut c = Connection::open(addr).await?;
     let r = json_call(
         &mut c,
@@ -55,7 +64,7 @@ async fn setup(addr: &str) -> anyhow::Result<(String, String, String)> {
     let cookie = r.header("set-cookie").context("session cookie")?.split(';').next().unwrap_or("").to_string();
     let r = json_call(&mut c, "GET", AUTHORIZE, &[("Cookie", cookie.clone())], Value::Null).await?;
     let bearer = r.header("authorization").context("bearer from authorize")?.to_string();
-    let auth = [("Authorization", bearer)];
+    let auth = [("Authorization", bearer.clone())];
     let r = json_call(&mut c, "POST", "/api/v2/auth/resource/otp/generate_qrcode", &auth, json!({})).await?;
     let body: Value = serde_json::from_slice(&r.body)?;
     let url = body["data"]["url"].as_str().context("otpauth url")?;
@@ -75,7 +84,7 @@ async fn setup(addr: &str) -> anyhow::Result<(String, String, String)> {
     let key: Value = serde_json::from_slice(&r.body)?;
     let (kid, key_secret) =
         (key["kid"].as_str().context("kid")?.to_string(), key["secret"].as_str().context("secret")?.to_string());
-    Ok((cookie, kid, key_secret))
+    Ok(Credentials { cookie, bearer, kid, secret: key_secret })
 }
 
 /// Raw argon2id hashes per second with one hashing thread per CPU, as keyhall hashes.
@@ -100,7 +109,17 @@ fn raw_hash_rate(seconds: f64) -> f64 {
 }
 
 pub async fn run(addr: &str, o: &Options, healthz: MakeReq) -> anyhow::Result<()> {
-    let (cookie, kid, secret) = setup(addr).await?;
+    let Credentials { cookie, bearer, kid, secret } = setup(addr).await?;
+    // The resource API with the JWT: each call checks that the session it is bound to is
+    // still open and its user still active (cached for a few seconds, as authorize's are).
+    let resource_req: MakeReq = Arc::new(move || Req {
+        method: "GET",
+        path: "/api/v2/auth/resource/users/me".into(),
+        headers: vec![("User-Agent", UA.into()), ("Authorization", bearer.clone())],
+        content_type: None,
+        body: String::new(),
+        expect: 200,
+    });
     let cookie_req: MakeReq = {
         let cookie = cookie.clone();
         Arc::new(move || Req {
@@ -127,7 +146,8 @@ pub async fn run(addr: &str, o: &Options, healthz: MakeReq) -> anyhow::Result<()
         }
     });
     // Logins spread over as many accounts as connections: one account under 64 concurrent
-    // sign-ins would (rightly) hit the brute-force limit.
+    // sign-ins would (rightly) hit the brute-force limit. Each signs up from its own address
+    // (keyhall trusts X-Forwarded-For here): sign-ups are limited per address.
     let accounts = o.connections.max(1);
     let mut c = Connection::open(addr).await?;
     for i in 0..accounts {
@@ -135,7 +155,7 @@ pub async fn run(addr: &str, o: &Options, healthz: MakeReq) -> anyhow::Result<()
             &mut c,
             "POST",
             "/api/v2/auth/identity/users",
-            &[],
+            &[("X-Forwarded-For", format!("10.99.{}.{}", i / 256, i % 256))],
             json!({ "email": format!("login{i}@example.com"), "password": PASSWORD }),
         )
         .await?;
@@ -162,6 +182,7 @@ pub async fn run(addr: &str, o: &Options, healthz: MakeReq) -> anyhow::Result<()
         drive(addr, "GET /healthz (baseline)", healthz, o.connections, o.requests).await?,
         drive(addr, "authorize, session cookie", cookie_req.clone(), o.connections, o.requests).await?,
         drive(addr, "authorize, API key (fresh nonce + HMAC each)", api_key_req, o.connections, o.requests).await?,
+        drive(addr, "resource users/me, JWT (session and user checked)", resource_req, o.connections, o.requests).await?,
     ];
     let base = results[0].rate();
 

@@ -87,7 +87,7 @@ async fn boot(o: &Options) -> anyhow::Result<(Server, String)> {
         cmd.args(["--database-url", url]);
     }
     let child = cmd
-        .args(["serve", "--listen", &addr, "--log-level", "warn"])
+        .args(["serve", "--listen", &addr, "--log-level", "warn", "--trust-forwarded-for"])
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -3,6 +3,10 @@
 //! on any method and path for as long as the nonce is in its window. Nonces are kept for at
 //! least one window (two generations, turned over each window), in shards so that concurrent
 //! requests rarely wait on each other. Nodes sharing a database also record them there.
+//!
+//! A nonce is remembered as a 128-bit keyed hash of (kid, nonce) rather than as its text: no
+//! allocation per request, and a generation is one buffer to drop. Two different nonces
+//! would have to share all 128 bits (under keys an outsider never sees) to be confused.
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
@@ -14,18 +18,19 @@ const SHARDS: usize = 16;
 struct Generations {
     /// The window the current generation belongs to.
     window: i64,
-    current: HashSet<(String, String)>,
-    previous: HashSet<(String, String)>,
+    current: HashSet<u128>,
+    previous: HashSet<u128>,
 }
 
 pub struct NonceMemory {
     shards: Vec<Mutex<Generations>>,
-    hasher: std::collections::hash_map::RandomState,
+    /// Two independently keyed hashers: their outputs make a nonce's 128-bit fingerprint.
+    hashers: [std::collections::hash_map::RandomState; 2],
 }
 
 impl Default for NonceMemory {
     fn default() -> Self {
-        Self { shards: (0..SHARDS).map(|_| Mutex::default()).collect(), hasher: Default::default() }
+        Self { shards: (0..SHARDS).map(|_| Mutex::default()).collect(), hashers: Default::default() }
     }
 }
 
@@ -34,15 +39,18 @@ impl NonceMemory {
     /// millisecond by what follows the digits) seen at `now_ms`, nonces being valid for
     /// `window_ms`; false when it was seen already.
     pub fn first_use(&self, kid: &str, nonce: &str, now_ms: i64, window_ms: i64) -> bool {
-        let key = (kid.to_string(), nonce.to_string());
-        let shard = &self.shards[(self.hasher.hash_one(&key) as usize) % SHARDS];
+        let [high, low] = self.hashers.each_ref().map(|h| h.hash_one((kid, nonce)));
+        let key = (u128::from(high) << 64) | u128::from(low);
+        let shard = &self.shards[(low as usize) % SHARDS];
         let mut g = shard.lock().unwrap_or_else(|e| e.into_inner());
         let window = now_ms / window_ms.max(1);
         if window != g.window {
             // One window on: the current generation becomes the previous one; further on,
-            // everything remembered is outside any window.
-            g.previous = if window == g.window + 1 { std::mem::take(&mut g.current) } else { HashSet::new() };
-            g.current.clear();
+            // everything remembered is outside any window. The new generation starts as large
+            // as the last one was, so that it does not grow (and copy itself) step by step.
+            let size = g.current.len();
+            let current = std::mem::replace(&mut g.current, HashSet::with_capacity(size));
+            g.previous = if window == g.window + 1 { current } else { HashSet::new() };
             g.window = window;
         }
         if g.previous.contains(&key) {
