@@ -123,6 +123,8 @@ pub struct Core {
     session_token_cache: moka::sync::Cache<String, serde_json::Value>,
     /// The API-key nonces this node accepted (each is served once).
     nonces: auth::nonces::NonceMemory,
+    /// Records them, in batches, for the nodes sharing the store.
+    nonce_ledger: auth::nonces::NonceLedger,
     /// Rung when a message is queued, so that this node's outbox worker sends it at once.
     outbox_ready: tokio::sync::Notify,
     /// Each tenant's access restrictions (authorize reads them on every request).
@@ -164,6 +166,7 @@ impl Core {
                 .time_to_live(std::time::Duration::from_secs(60))
                 .build(),
             nonces: Default::default(),
+            nonce_ledger: Default::default(),
             outbox_ready: tokio::sync::Notify::new(),
             restriction_cache: moka::sync::Cache::builder()
                 .max_capacity(10_000)

@@ -23,6 +23,7 @@ macro_rules! migrations {
             (8, "external_identities", include_str!(concat!("../migrations/", $dialect, "/0008_external_identities.sql"))),
             (9, "api_key_nonces", include_str!(concat!("../migrations/", $dialect, "/0009_api_key_nonces.sql"))),
             (10, "outbox", include_str!(concat!("../migrations/", $dialect, "/0010_outbox.sql"))),
+            (11, "unlogged_nonces", include_str!(concat!("../migrations/", $dialect, "/0011_unlogged_nonces.sql"))),
         ]
     };
 }

@@ -89,18 +89,33 @@ mod shared;
 
 pub use shared::migrations;
 
-/// Nodes sharing the database record each API-key nonce here: the first insert wins.
+/// Nodes sharing the database record each API-key nonce here: the first insert wins. A batch
+/// is one statement (requests arriving together share a round trip).
 #[async_trait::async_trait]
 impl keyhall_core::ports::NonceRepo for PgStore {
-    async fn remember_nonce(&self, kid: &str, nonce: &str, expires_at: Timestamp) -> Result<bool> {
-        let done = sqlx::query("INSERT INTO api_key_nonces (kid, nonce, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(kid)
-            .bind(nonce)
-            .bind(ts(expires_at))
-            .execute(&self.pool)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+    fn records_nonces(&self) -> bool {
+        true
+    }
+
+    async fn remember_nonces(&self, nonces: &[keyhall_core::ports::NonceRecord]) -> Result<Vec<bool>> {
+        use sqlx::Row;
+        let kids: Vec<&str> = nonces.iter().map(|n| n.kid.as_str()).collect();
+        let values: Vec<&str> = nonces.iter().map(|n| n.nonce.as_str()).collect();
+        let expiries: Vec<_> = nonces.iter().map(|n| ts(n.expires_at)).collect();
+        let inserted = sqlx::query(
+            "INSERT INTO api_key_nonces (kid, nonce, expires_at) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[]) \
+             ON CONFLICT DO NOTHING RETURNING kid, nonce",
+        )
+        .bind(&kids)
+        .bind(&values)
+        .bind(&expiries)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let fresh: std::collections::HashSet<(String, String)> =
+            inserted.iter().map(|r| (r.get::<String, _>("kid"), r.get::<String, _>("nonce"))).collect();
+        Ok(nonces.iter().map(|n| fresh.contains(&(n.kid.clone(), n.nonce.clone()))).collect())
     }
 
     async fn purge_nonces(&self, now: Timestamp) -> Result<u64> {

@@ -133,8 +133,12 @@ fn private_file(path: &Path) -> std::io::Result<()> {
 /// other node needs to be told.
 #[async_trait::async_trait]
 impl keyhall_core::ports::NonceRepo for SqliteStore {
-    async fn remember_nonce(&self, _kid: &str, _nonce: &str, _expires_at: Timestamp) -> Result<bool> {
-        Ok(true)
+    fn records_nonces(&self) -> bool {
+        false
+    }
+
+    async fn remember_nonces(&self, nonces: &[keyhall_core::ports::NonceRecord]) -> Result<Vec<bool>> {
+        Ok(vec![true; nonces.len()])
     }
 
     async fn purge_nonces(&self, _now: Timestamp) -> Result<u64> {

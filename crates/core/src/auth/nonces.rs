@@ -4,13 +4,23 @@
 //! least one window (two generations, turned over each window), in shards so that concurrent
 //! requests rarely wait on each other. Nodes sharing a database also record them there.
 //!
+//! Recording every nonce in a shared database would cost each signed request a round trip
+//! of its own; instead one writer per node records them in batches: the nonces that arrive
+//! while a batch is being written make the next one (`NonceLedger`), so a busy node writes
+//! dozens of nonces per statement and an idle one writes each at once.
+//!
 //! A nonce is remembered as a 128-bit keyed hash of (kid, nonce) rather than as its text: no
 //! allocation per request, and a generation is one buffer to drop. Two different nonces
 //! would have to share all 128 bits (under keys an outsider never sees) to be confused.
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{DomainError, Result};
+use crate::ports::{NonceRecord, Store};
 
 const SHARDS: usize = 16;
 
@@ -57,6 +67,64 @@ impl NonceMemory {
             return false;
         }
         g.current.insert(key)
+    }
+}
+
+/// Most nonces one statement records.
+const BATCH: usize = 512;
+
+/// A nonce waiting for the writer, and who waits for its answer.
+struct Pending {
+    record: NonceRecord,
+    answer: oneshot::Sender<Result<bool>>,
+}
+
+/// The node's writer of nonces into the shared store (started on first use).
+#[derive(Default)]
+pub struct NonceLedger {
+    writer: OnceLock<mpsc::UnboundedSender<Pending>>,
+}
+
+impl NonceLedger {
+    /// Records a nonce in the shared store; false when another request (here or on another
+    /// node) recorded it first.
+    pub(crate) async fn remember(&self, store: &Arc<dyn Store>, record: NonceRecord) -> Result<bool> {
+        let writer = self.writer.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(write_batches(store.clone(), rx));
+            tx
+        });
+        let (answer, answered) = oneshot::channel();
+        writer.send(Pending { record, answer }).map_err(|_| DomainError::internal("the nonce writer stopped"))?;
+        answered.await.map_err(|_| DomainError::internal("the nonce writer dropped a nonce"))?
+    }
+}
+
+/// Writes what is waiting, one statement at a time, until every sender is gone.
+async fn write_batches(store: Arc<dyn Store>, mut waiting: mpsc::UnboundedReceiver<Pending>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while waiting.recv_many(&mut batch, BATCH).await > 0 {
+        // The same pair twice in one batch: the first is the one recorded, the others are
+        // replays of it.
+        let mut seen = HashSet::new();
+        let (first, repeats): (Vec<Pending>, Vec<Pending>) =
+            batch.drain(..).partition(|p| seen.insert((p.record.kid.clone(), p.record.nonce.clone())));
+        for p in repeats {
+            let _ = p.answer.send(Ok(false));
+        }
+        let records: Vec<NonceRecord> = first.iter().map(|p| p.record.clone()).collect();
+        match store.remember_nonces(&records).await {
+            Ok(fresh) => {
+                for (p, fresh) in first.into_iter().zip(fresh) {
+                    let _ = p.answer.send(Ok(fresh));
+                }
+            }
+            Err(e) => {
+                for p in first {
+                    let _ = p.answer.send(Err(e.clone()));
+                }
+            }
+        }
     }
 }
 

@@ -10,12 +10,23 @@ use crate::auth::restrictions::Restriction;
 use crate::auth::sessions::Session;
 use crate::error::Result;
 
+/// An API-key nonce to record: the key, the nonce as signed, and how long to keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NonceRecord {
+    pub kid: String,
+    pub nonce: String,
+    pub expires_at: Timestamp,
+}
+
 #[async_trait]
 pub trait NonceRepo: Send + Sync {
-    /// Records the nonce of an API-key request for the nodes sharing this store, until
-    /// `expires_at`; false when it was recorded already (a replay served by another node). A
-    /// store that no other node shares (SQLite) may leave this to each node's own memory.
-    async fn remember_nonce(&self, kid: &str, nonce: &str, expires_at: Timestamp) -> Result<bool>;
+    /// Whether nonces are recorded for the nodes sharing this store. A store no other node
+    /// shares (SQLite) leaves them to the node's own memory.
+    fn records_nonces(&self) -> bool;
+    /// Records the nonces of API-key requests (distinct pairs) for the nodes sharing this
+    /// store, each until its expiry; for each, in order, false when it was recorded already
+    /// (a replay served by another node).
+    async fn remember_nonces(&self, nonces: &[NonceRecord]) -> Result<Vec<bool>>;
     /// Forgets the nonces past their expiry; returns how many went.
     async fn purge_nonces(&self, now: Timestamp) -> Result<u64>;
 }

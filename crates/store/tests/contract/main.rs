@@ -678,3 +678,23 @@ async fn an_outbox_message_is_claimed_by_one_node_at_a_time() {
         assert!(f.store.claim_messages(later + time::Duration::hours(1), later, 10).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_shared_store_records_each_nonce_once() {
+    use keyhall_core::ports::NonceRecord;
+    for f in fixtures().await {
+        let expires_at = now() + time::Duration::seconds(10);
+        let record = |kid: &str, nonce: &str| NonceRecord { kid: kid.into(), nonce: nonce.into(), expires_at };
+        let first = f.store.remember_nonces(&[record("k1", "1"), record("k1", "2"), record("k2", "1")]).await.unwrap();
+        let again = f.store.remember_nonces(&[record("k1", "2"), record("k1", "3")]).await.unwrap();
+        if f.store.records_nonces() {
+            assert!(matches!(f.raw, Raw::Postgres(_)), "only a store nodes share records nonces");
+            assert_eq!((first, again), (vec![true, true, true], vec![false, true]));
+            assert_eq!(f.store.purge_nonces(expires_at + time::Duration::seconds(1)).await.unwrap(), 4);
+            assert_eq!(f.store.remember_nonces(&[record("k1", "2")]).await.unwrap(), vec![true], "forgotten once expired");
+        } else {
+            assert!(matches!(f.raw, Raw::Sqlite(_)));
+            assert_eq!((first, again), (vec![true, true, true], vec![true, true]), "each node's memory is the record");
+        }
+    }
+}
