@@ -109,8 +109,8 @@ pub struct ApiKeyRequest<'a> {
 /// A key that authenticated a request: the key, its holder, and the holder as the caller.
 #[derive(Debug, Clone)]
 pub struct KeyHolder {
-    pub key: ApiKey,
-    pub holder: User,
+    pub key: std::sync::Arc<ApiKey>,
+    pub holder: std::sync::Arc<User>,
     pub caller: Caller,
 }
 
@@ -118,9 +118,9 @@ pub struct KeyHolder {
 /// (changes made on this node clear it at once; other nodes see them within its lifetime).
 #[derive(Clone)]
 pub struct CachedKey {
-    pub key: ApiKey,
+    pub key: std::sync::Arc<ApiKey>,
     secret: std::sync::Arc<String>,
-    holder: User,
+    holder: std::sync::Arc<User>,
     holder_has_totp: bool,
 }
 
@@ -279,7 +279,12 @@ impl Auth<'_> {
                     .await?
                     .ok_or_else(|| DomainError::internal("API key holder vanished"))?;
                 let holder_has_totp = self.core.credentials().has_totp(holder.id).await?;
-                let c = CachedKey { key, secret: std::sync::Arc::new(secret), holder, holder_has_totp };
+                let c = CachedKey {
+                    key: std::sync::Arc::new(key),
+                    secret: std::sync::Arc::new(secret),
+                    holder: std::sync::Arc::new(holder),
+                    holder_has_totp,
+                };
                 self.core.api_key_cache.insert(kid.to_string(), c.clone());
                 c
             }

@@ -3,7 +3,9 @@
 //! a session cookie (with CSRF on writes) or API-key headers, then a role permission, and earns
 //! `Authorization: Bearer <JWT>` describing the caller.
 
-use axum::extract::{Path, State as AxumState};
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use keyhall_core::Caller;
@@ -32,23 +34,18 @@ fn denied(code: &str) -> BarongError {
 }
 
 /// Judges the request a gateway asks about: this one, or the one a trusted proxy names in
-/// `X-Original-Method`/`X-Original-URI` (see `keyhall_http::forwarded`).
-pub async fn authorize(
-    AxumState(state): AxumState<State>,
-    Path(path): Path<String>,
-    method: Method,
-    original: OriginalRequest,
-    client: Client,
-    headers: HeaderMap,
-) -> Response {
+/// `X-Original-Method`/`X-Original-URI` (see `keyhall_http::forwarded`). The request is read
+/// in place (this is the gateway's hot path: no copy of its headers).
+pub async fn authorize(AxumState(state): AxumState<State>, Path(path): Path<String>, request: Request) -> Response {
+    let (parts, _) = request.into_parts();
+    let original = OriginalRequest::of(&parts);
+    let client = Client { info: keyhall_http::client::client_info(&parts) };
     let path = original.path.as_deref().unwrap_or(&path);
-    let methods = original.methods_to_judge(&method);
-    match decide(&state, path, &methods, &client, &headers).await {
-        Ok(Some(token)) => {
+    let methods = original.methods_to_judge(&parts.method);
+    match decide(&state, path, &methods, &client, &parts.headers).await {
+        Ok(Some(bearer)) => {
             let mut r = StatusCode::OK.into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
-                r.headers_mut().insert(header::AUTHORIZATION, v);
-            }
+            r.headers_mut().insert(header::AUTHORIZATION, bearer);
             r
         }
         Ok(None) => StatusCode::OK.into_response(),
@@ -83,7 +80,14 @@ async fn restrict(state: &State, path: &str, client: &Client) -> Result<()> {
 }
 
 /// The decision on `raw` (the path asked about); it must hold for every one of `methods`.
-async fn decide(state: &State, raw: &str, methods: &[Method], client: &Client, headers: &HeaderMap) -> Result<Option<String>> {
+/// Allowed with a holder: the `Authorization` header to hand on.
+async fn decide(
+    state: &State,
+    raw: &str,
+    methods: &[Method],
+    client: &Client,
+    headers: &HeaderMap,
+) -> Result<Option<HeaderValue>> {
     // Every rule judges the path the service behind will see, once normalised; a path that
     // climbs above its root is nobody's.
     let path = &*normalise_path(raw).ok_or_else(|| denied("authz.permission_denied"))?;
@@ -115,7 +119,7 @@ async fn decide(state: &State, raw: &str, methods: &[Method], client: &Client, h
 }
 
 /// Who is asking, as the caller, and what their token will be bound to.
-type Holder = (User, Caller, TokenBinding);
+type Holder = (Arc<User>, Caller, TokenBinding);
 
 async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3], client: &Client) -> Result<Holder> {
     let (Some(kid), Some(nonce), Some(signature)) = (kid, nonce, signature) else {
@@ -135,7 +139,7 @@ async fn api_key_holder(state: &State, [kid, nonce, signature]: [Option<&str>; 3
         )
         .await
         .map_err(BarongError::internal)?;
-    outcome.map(|k| (k.holder, k.caller, TokenBinding::ApiKey(k.key.kid))).map_err(|r| {
+    outcome.map(|k| (k.holder, k.caller, TokenBinding::ApiKey(k.key.kid.clone()))).map_err(|r| {
         denied(match r {
             ApiKeyRefusal::UnknownKey => "authz.unexistent_apikey",
             ApiKeyRefusal::NonceNotTimestamp => "authz.nonce_not_valid_timestamp",
@@ -179,6 +183,7 @@ async fn cookie_holder(state: &State, methods: &[Method], client: &Client, heade
                 .await
                 .map_err(BarongError::internal)?
                 .ok_or_else(|| denied("authz.invalid_session"))?;
+            let u = Arc::new(u);
             state.users.insert(session.user_id, u.clone());
             u
         }
@@ -189,19 +194,21 @@ async fn cookie_holder(state: &State, methods: &[Method], client: &Client, heade
     Ok((user, caller, TokenBinding::Session(session.id)))
 }
 
-/// The caller's token: reused for the same session or key while the holder's state and role
-/// are unchanged (signing costs far more than the rest of a decision), fresh otherwise.
-async fn token_for(state: &State, user: &User, binding: &TokenBinding) -> Result<String> {
+/// The caller's token, as the header it goes out in: reused for the same session or key while
+/// the holder's state and role are unchanged (signing costs far more than the rest of a
+/// decision), fresh otherwise.
+async fn token_for(state: &State, user: &User, binding: &TokenBinding) -> Result<HeaderValue> {
     let bound_to = match binding {
         TokenBinding::Session(id) => id.to_string(),
         TokenBinding::ApiKey(kid) => kid.clone(),
     };
     let cache_key = format!("{}|{}|{}|{bound_to}", user.uid, user.status.as_str(), user.role);
-    if let Some(token) = state.issued_jwts.get(&cache_key) {
-        return Ok(token);
+    if let Some(bearer) = state.issued_jwts.get(&cache_key) {
+        return Ok(bearer);
     }
     let token =
         state.core.barong().sign_session_token(user, state.config.jwt_ttl, binding).await.map_err(BarongError::internal)?;
-    state.issued_jwts.insert(cache_key, token.clone());
-    Ok(token)
+    let bearer = HeaderValue::from_str(&format!("Bearer {token}")).map_err(BarongError::internal)?;
+    state.issued_jwts.insert(cache_key, bearer.clone());
+    Ok(bearer)
 }

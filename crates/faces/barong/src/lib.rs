@@ -81,10 +81,11 @@ pub struct BarongConfig {
 pub struct Barong {
     core: Arc<Core>,
     config: BarongConfig,
-    /// Tokens authorize handed out recently, per holder, reused until near expiry.
-    issued_jwts: moka::sync::Cache<String, String>,
+    /// Tokens authorize handed out recently, per holder, reused until near expiry, kept as
+    /// the `Authorization` header they go out in (cloned without copying).
+    issued_jwts: moka::sync::Cache<String, http::HeaderValue>,
     /// Session holders seen recently: authorize needs their state and role on every call.
-    users: moka::sync::Cache<keyhall_types::UserId, keyhall_core::identity::users::User>,
+    users: moka::sync::Cache<keyhall_types::UserId, Arc<keyhall_core::identity::users::User>>,
     auth0: Option<auth0::Auth0>,
     captcha: captcha::CaptchaVerifier,
     /// Turns to read an upload into memory: bounds what uploads hold at once.
