@@ -39,8 +39,9 @@ pub async fn build_core(config: &Config) -> anyhow::Result<Arc<Core>> {
 
 /// `build_core` on the given clock.
 pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<Core>> {
-    let master_key = crate::keys::load_or_create(&config.data_dir, config.master_key.as_deref())?;
+    // The store first: an unreachable database fails before anything is created on disk.
     let store = keyhall_store::open(config.database_url.as_deref(), &config.data_dir).await?;
+    let master_key = crate::keys::load_or_create(&config.data_dir, config.master_key.as_deref())?;
     let (server, comet) = (&config.server, &config.comet);
     let catalogue = match &comet.downloads_file {
         Some(path) => {
@@ -50,11 +51,17 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
         None => DownloadCatalogue::builtin(),
     };
     let mailer: Arc<dyn Mailer> = match &server.smtp_url {
-        Some(url) => Arc::new(crate::mail::SmtpMailer::new(url, &server.mail_from)?),
+        Some(url) => match crate::dev_sink::directory_of(url) {
+            Some(dir) => Arc::new(crate::dev_sink::FileMailer::new(dir, &server.mail_from)?),
+            None => Arc::new(crate::mail::SmtpMailer::new(url, &server.mail_from)?),
+        },
         None => Arc::new(LogMailer),
     };
     let sms: Arc<dyn SmsSender> = match &server.sms_webhook_url {
-        Some(url) => Arc::new(crate::sms::WebhookSmsSender::new(url)?),
+        Some(url) => match crate::dev_sink::directory_of(url) {
+            Some(dir) => Arc::new(crate::dev_sink::FileSmsSender::new(dir)?),
+            None => Arc::new(crate::sms::WebhookSmsSender::new(url)?),
+        },
         None => Arc::new(LogSmsSender),
     };
     let webauthn = keyhall_webauthn::RelyingParty::new(&server.public_url, "keyhall")
@@ -134,11 +141,12 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     Ok(App { router, core, metrics })
 }
 
-/// The tenant the Barong face serves: the configured one, or the one made on first start.
+/// The tenant the Barong face serves: the configured one, or the installation's default
+/// tenant (made on first start, or the first company created).
 pub async fn barong_tenant(core: &Core, config: &Config) -> anyhow::Result<keyhall_types::TenantId> {
     let configured = config.barong.tenant_id().map_err(|e| anyhow::anyhow!(e))?;
     core.tenancy()
-        .face_tenant("barong.tenant_id", "Barong", configured)
+        .default_tenant(configured)
         .await
         .map_err(|e| anyhow::anyhow!("Barong tenant: {}", e.detail.clone().unwrap_or_else(|| e.code.to_string())))
 }
@@ -276,9 +284,9 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 pub async fn start_with(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let app = build_with(&config, clock).await?;
     let core = app.core.clone();
-    let listener = TcpListener::bind(config.listen_addr()?).await?;
+    let listener = TcpListener::bind(config.listen_addr().await?).await?;
     let addr = listener.local_addr()?;
-    let metrics = match config.metrics_addr()? {
+    let metrics = match config.metrics_addr().await? {
         Some(a) => Some(TcpListener::bind(a).await?),
         None => None,
     };

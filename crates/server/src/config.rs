@@ -19,7 +19,14 @@ pub enum LogFormat {
     Json,
 }
 
-impl keyhall_settings::Setting for LogFormat {}
+impl keyhall_settings::Setting for LogFormat {
+    fn shown(&self) -> String {
+        match self {
+            LogFormat::Text => "text".into(),
+            LogFormat::Json => "json".into(),
+        }
+    }
+}
 
 keyhall_settings::section! {
     /// The server and the identity core: the top-level keys of the configuration file.
@@ -27,7 +34,7 @@ keyhall_settings::section! {
         /// Address to listen on (host:port).
         listen: String = "127.0.0.1:8080".into(), "listen", "KEYHALL_LISTEN";
         /// Serve `/metrics` on this address (host:port) instead of the API's, so that it can be
-        /// kept off the network clients reach.
+        /// kept off the network clients reach. Unset: `/metrics` is on the API's address.
         metrics_listen: String, "metrics-listen", "KEYHALL_METRICS_LISTEN";
         /// Log lines as text or JSON.
         log_format: LogFormat = LogFormat::Text, "log-format", "KEYHALL_LOG_FORMAT";
@@ -35,11 +42,15 @@ keyhall_settings::section! {
         log_level: String = "info".into(), "log-level", "KEYHALL_LOG_LEVEL";
         /// The URL users reach keyhall at (WebAuthn relying party; https makes cookies Secure).
         public_url: String = "http://localhost:8080".into(), "public-url", "KEYHALL_PUBLIC_URL";
-        /// Mail server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com.
+        /// Mail server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@mail.example.com; or,
+        /// for development only, file:///dir to write each message to a file there. Unset:
+        /// mail is logged (without its tokens), not sent.
         smtp_url: String, "smtp-url", "KEYHALL_SMTP_URL";
         /// Sender address of keyhall's mail.
         mail_from: String = "keyhall <no-reply@keyhall.localhost>".into(), "mail-from", "KEYHALL_MAIL_FROM";
-        /// SMS gateway: verification texts are POSTed here as JSON {to, body, channel}.
+        /// SMS gateway: verification texts are POSTed here as JSON {to, body, channel}; or,
+        /// for development only, file:///dir to write each text to a file there. Unset: texts
+        /// are logged (number masked, no code), not sent.
         sms_webhook_url: String, "sms-webhook-url", "KEYHALL_SMS_WEBHOOK_URL";
         /// Take the client address from X-Forwarded-For (only behind a trusted proxy).
         trust_forwarded_for: bool = false, "trust-forwarded-for", "KEYHALL_TRUST_FORWARDED_FOR";
@@ -48,10 +59,10 @@ keyhall_settings::section! {
         /// How long (ms) a cached per-company list may be served; writes on this node refresh
         /// it at once, writes by other nodes show after at most this long.
         read_cache_ms: u64 = 1000, "read-cache-ms", "KEYHALL_READ_CACHE_MS";
-        /// Password hashes (argon2id, 19 MiB each) computed at once; default one per CPU.
+        /// Password hashes (argon2id, 19 MiB each) computed at once. Unset: one per CPU.
         password_hash_concurrency: usize, "password-hash-concurrency", "KEYHALL_PASSWORD_HASH_CONCURRENCY";
         /// Password hashes that may wait for a hashing thread (more are answered 503 with
-        /// Retry-After); default 100 per hashing thread (about two seconds of work).
+        /// Retry-After). Unset: 100 per hashing thread (about two seconds of work).
         password_hash_queue: usize, "password-hash-queue", "KEYHALL_PASSWORD_HASH_QUEUE";
         /// Algorithm of the token-signing key: RS256 or ES256.
         jwt_algorithm: String = "RS256".into(), "jwt-algorithm", "KEYHALL_JWT_ALGORITHM";
@@ -63,7 +74,7 @@ keyhall_settings::section! {
         login_max_failures: i64 = 5, "login-max-failures", "KEYHALL_LOGIN_MAX_FAILURES";
         /// The window, in seconds, failed sign-ins are counted in (and the first lock's length).
         login_window_seconds: u64 = 900, "login-window-seconds", "KEYHALL_LOGIN_WINDOW_SECONDS";
-        /// Seconds a request may take before it is answered 408.
+        /// Seconds a request may take before it is answered 503.
         request_timeout_seconds: u64 = 30, "request-timeout-seconds", "KEYHALL_REQUEST_TIMEOUT_SECONDS";
         /// Largest request body, in bytes (uploads may be larger: see the Barong section).
         body_limit_bytes: usize = 1024 * 1024, "body-limit-bytes", "KEYHALL_BODY_LIMIT_BYTES";
@@ -174,18 +185,43 @@ impl Config {
     }
 
     /// The separate address of `/metrics`, if one is set.
-    pub fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
-        self.server
-            .metrics_listen
-            .as_ref()
-            .map(|l| l.parse().map_err(|e| anyhow::anyhow!("invalid metrics listen address {l:?}: {e}")))
-            .transpose()
+    pub async fn metrics_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        match &self.server.metrics_listen {
+            Some(l) => Ok(Some(resolve("metrics listen address", l).await?)),
+            None => Ok(None),
+        }
     }
 
-    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
-        let listen = &self.server.listen;
-        listen.parse().map_err(|e| anyhow::anyhow!("invalid listen address {listen:?}: {e}"))
+    /// The address to listen on: `host:port`, where the host may be a name (`localhost`).
+    pub async fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        resolve("listen address", &self.server.listen).await
     }
+}
+
+/// `host:port` as a socket address, looking the host name up when it is one (the first
+/// address it has).
+async fn resolve(what: &str, text: &str) -> anyhow::Result<SocketAddr> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let expected = "expected host:port, e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080";
+    if text.rsplit_once(':').is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err()) {
+        anyhow::bail!("invalid {what} {text:?}: {expected}");
+    }
+    let found = tokio::net::lookup_host(text).await.map_err(|e| anyhow::anyhow!("invalid {what} {text:?}: {e}"))?;
+    let mut found: Vec<SocketAddr> = found.collect();
+    // Prefer IPv4 for names such as localhost that have both: it is what clients try first
+    // with `http://localhost:…` on most systems, and the loopback every tool reaches.
+    found.sort_by_key(|a| !a.is_ipv4());
+    found.into_iter().next().ok_or_else(|| anyhow::anyhow!("invalid {what} {text:?}: the name has no address"))
+}
+
+/// Each `serve` flag that has a default, with the default as `--help` shows it.
+pub fn defaults_for_help() -> Vec<(&'static str, String)> {
+    let mut all = ServerLayer::defaults_for_help();
+    all.extend(CometLayer::defaults_for_help());
+    all.extend(BarongLayer::defaults_for_help());
+    all
 }
 
 #[cfg(test)]
@@ -223,7 +259,8 @@ mod tests {
         let table = &table[..table.find("\n\n").unwrap_or(table.len())];
         let command = crate::cli::Cli::command();
         let serve = command.find_subcommand("serve").expect("serve");
-        let args: Vec<&clap::Arg> = command.get_arguments().chain(serve.get_arguments()).collect();
+        let company = command.find_subcommand("company").and_then(|c| c.find_subcommand("create")).expect("company create");
+        let args: Vec<&clap::Arg> = command.get_arguments().chain(serve.get_arguments()).chain(company.get_arguments()).collect();
         let mut named = 0;
         for word in table.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
             if let Some(var) = word.strip_prefix("KEYHALL_") {
@@ -243,6 +280,36 @@ mod tests {
         let file = FileConfig::parse(&example).expect("the example parses");
         assert_eq!(file.comet.provision_seconds, Some(60));
         assert_eq!(file.barong.csrf, Some(true));
+    }
+
+    /// `serve --help` describes every flag and shows the default of each that has one; the
+    /// README's settings table names every flag of `serve`.
+    #[test]
+    fn every_flag_is_described_with_its_default_and_in_the_readme() {
+        let command = crate::cli::command();
+        let serve = command.find_subcommand("serve").expect("serve");
+        let defaults = defaults_for_help();
+        assert!(defaults.len() > 25, "{defaults:?}");
+        let readme = include_str!("../../../README.md");
+        let table = &readme[readme.find("| setting | flag / variable | default |").expect("the settings table")..];
+        let table = &table[..table.find("\n\n").unwrap_or(table.len())];
+        for arg in serve.get_arguments().filter(|a| a.get_long().is_some_and(|l| l != "help")) {
+            let flag = arg.get_long().unwrap();
+            if matches!(flag, "data-dir" | "database-url" | "config") {
+                continue; // the global options, shown in the usage line above the table
+            }
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.len() > 10, "--{flag} has no description");
+            if let Some((_, default)) = defaults.iter().find(|(f, _)| *f == flag) {
+                assert!(help.ends_with(&format!("[default: {default}]")), "--{flag}: {help}");
+            }
+            let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+            let named = |name: &str| table.contains(&format!("`{name}`")) || table.contains(&format!("`{name} "));
+            assert!(named(&format!("--{flag}")), "--{flag} is not in the README's settings table");
+            assert!(env.as_deref().is_some_and(named), "{env:?} (--{flag}) is not in the README's settings table");
+        }
+        let listen = serve.get_arguments().find(|a| a.get_long() == Some("listen")).unwrap();
+        assert!(listen.get_help().unwrap().to_string().ends_with("[default: 127.0.0.1:8080]"));
     }
 
     #[test]

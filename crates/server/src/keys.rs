@@ -14,9 +14,10 @@ pub fn load_or_create(data_dir: &Path, from_env: Option<&str>) -> anyhow::Result
     }
     let path = data_dir.join(FILE_NAME);
     match std::fs::read_to_string(&path) {
-        Ok(text) => MasterKey::from_text(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Ok(text) => MasterKey::from_text(&text).map_err(|e| anyhow::anyhow!("the master key {}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::create_dir_all(data_dir).map_err(|e| anyhow::anyhow!("{}: {e}", data_dir.display()))?;
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", data_dir.display()))?;
             let (key, text) = MasterKey::generate();
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create_new(true);
@@ -34,9 +35,9 @@ pub fn load_or_create(data_dir: &Path, from_env: Option<&str>) -> anyhow::Result
                 }
                 // Another process (e.g. `company create` racing `serve`) created it first.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => load_or_create(data_dir, None),
-                Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+                Err(e) => Err(anyhow::anyhow!("cannot create the master key {}: {e}", path.display())),
             }
         }
-        Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+        Err(e) => Err(anyhow::anyhow!("cannot read the master key {}: {e}", path.display())),
     }
 }

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dev_sink;
 pub mod keys;
 pub mod mail;
 pub mod sms;

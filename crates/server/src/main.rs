@@ -1,10 +1,10 @@
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = keyhall_server::cli::Cli::parse();
+    let cli = keyhall_server::cli::parse();
     match keyhall_server::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of our output went away (`keyhall openapi | head`): nothing to report.
+        Err(e) if keyhall_server::cli::is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("keyhall: {e:#}");
             std::process::ExitCode::FAILURE

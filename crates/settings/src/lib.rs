@@ -10,7 +10,7 @@
 
 /// A value a source can set; blank text counts as not set, so that `KEYHALL_X=` means "use
 /// the layer below" rather than "an empty value".
-pub trait Setting {
+pub trait Setting: std::fmt::Debug {
     /// How many values its flag takes (a switch may be given bare).
     const VALUES: std::ops::RangeInclusive<usize> = 1..=1;
     /// The value of a flag given bare.
@@ -19,17 +19,30 @@ pub trait Setting {
     fn is_blank(&self) -> bool {
         false
     }
+
+    /// The value as `--help` shows a default.
+    fn shown(&self) -> String {
+        format!("{self:?}")
+    }
 }
 
 impl Setting for String {
     fn is_blank(&self) -> bool {
         self.trim().is_empty()
     }
+
+    fn shown(&self) -> String {
+        self.clone()
+    }
 }
 
 impl Setting for std::path::PathBuf {
     fn is_blank(&self) -> bool {
         self.as_os_str().is_empty()
+    }
+
+    fn shown(&self) -> String {
+        self.display().to_string()
     }
 }
 
@@ -111,6 +124,18 @@ macro_rules! section {
             pub fn resolve(self) -> $name {
                 $name { $( $field: $crate::__setting_value!($crate::set(self.$field) $(, $default)?), )* }
             }
+
+            /// Each flag that has a default, with the default as `--help` shows it (a setting
+            /// without one says in its description what happens when it is not set).
+            #[allow(clippy::vec_init_then_push)]
+            pub fn defaults_for_help() -> Vec<(&'static str, String)> {
+                #[allow(unused_variables)]
+                let defaults = $name::default();
+                #[allow(unused_mut)]
+                let mut shown = Vec::new();
+                $( $crate::__setting_help!(shown, $flag, defaults.$field $(, $default)?); )*
+                shown
+            }
         }
 
         impl Default for $name {
@@ -126,6 +151,15 @@ macro_rules! section {
 macro_rules! __setting_type {
     ($ty:ty) => { Option<$ty> };
     ($ty:ty, $default:expr) => { $ty };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __setting_help {
+    ($shown:ident, $flag:literal, $value:expr) => {};
+    ($shown:ident, $flag:literal, $value:expr, $default:expr) => {
+        $shown.push(($flag, $crate::Setting::shown(&$value)))
+    };
 }
 
 #[doc(hidden)]
@@ -169,6 +203,15 @@ mod tests {
         let blank = flags(&["t", "--demo-name", " "]).over(DemoLayer::default()).resolve();
         assert_eq!(blank.name, "default", "a blank value sets nothing");
         assert!(toml::from_str::<DemoLayer>("nope = 1").is_err(), "unknown keys are refused");
+    }
+
+    #[test]
+    fn help_shows_the_defaults_there_are() {
+        assert_eq!(
+            DemoLayer::defaults_for_help(),
+            vec![("demo-on", "true".to_string()), ("demo-name", "default".to_string())],
+            "a setting without a default has none to show"
+        );
     }
 
     #[test]

@@ -78,3 +78,37 @@ pub fn describe(database_url: Option<&str>, data_dir: &Path) -> String {
         None => format!("sqlite:{}", data_dir.join("keyhall.db").display()),
     }
 }
+
+/// The URL with its password (if any) replaced by `PASSWORD`, for messages a person may copy.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    match rest.split_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:PASSWORD@{host}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Copies the SQLite database consistently (SQLite's `VACUUM INTO`, which reads one snapshot
+/// while the server goes on writing) to `to`, a new file readable by its owner only. Copying
+/// `keyhall.db` itself is not a backup: recent writes live in `keyhall.db-wal` until a
+/// checkpoint. PostgreSQL is backed up with its own tools.
+pub async fn backup(database_url: Option<&str>, data_dir: &Path, to: &Path) -> Result<(), OpenError> {
+    let path = match database_url {
+        None => data_dir.join("keyhall.db"),
+        Some(url) if url.starts_with("sqlite:") => {
+            std::path::PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"))
+        }
+        Some(_) => {
+            return Err(OpenError::Connect(
+                "keyhall backup copies the SQLite store; back PostgreSQL up with its own tools, e.g. pg_dump -Fc".into(),
+            ));
+        }
+    };
+    if !path.exists() {
+        return Err(OpenError::Connect(format!("no database at {} (wrong --data-dir?)", path.display())));
+    }
+    SqliteStore::backup(&path, to).await
+}

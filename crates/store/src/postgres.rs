@@ -28,6 +28,47 @@ fn read_ts(value: DbTime) -> Result<Timestamp> {
 
 const MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres");
 
+/// How long the first connection may take before keyhall gives up on the server.
+const FIRST_CONNECTION_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Opens and closes one connection, or says why it could not: where it tried (host, port,
+/// database, user; never the password) and the cause in words a person can act on.
+async fn first_connection(options: &PgConnectOptions) -> std::result::Result<(), OpenError> {
+    let place = format!(
+        "PostgreSQL at {}:{} (database {:?}, user {:?})",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or(options.get_username()),
+        options.get_username()
+    );
+    let attempt = tokio::time::timeout(FIRST_CONNECTION_DEADLINE, sqlx::ConnectOptions::connect(options)).await;
+    let error = match attempt {
+        Ok(Ok(conn)) => {
+            let _ = sqlx::Connection::close(conn).await;
+            return Ok(());
+        }
+        Err(_) => format!("no answer within {} s (is the host reachable?)", FIRST_CONNECTION_DEADLINE.as_secs()),
+        Ok(Err(e)) => connection_failure(&e),
+    };
+    Err(OpenError::Connect(format!("cannot connect to {place}: {error}")))
+}
+
+/// The cause of a failed connection, named by the kind of failure.
+fn connection_failure(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused (is PostgreSQL running and listening on that address and port?)".into()
+        }
+        sqlx::Error::Io(io) => format!("{io}"),
+        sqlx::Error::Database(d) => match d.code().as_deref() {
+            Some("28P01") | Some("28000") => format!("authentication failed ({})", d.message()),
+            Some("3D000") => format!("the database does not exist ({}; create it with createdb)", d.message()),
+            _ => d.message().to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: Pool<Postgres>,
@@ -35,7 +76,12 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn connect(url: &str) -> std::result::Result<Self, OpenError> {
-        let options: PgConnectOptions = url.parse().map_err(|e: sqlx::Error| OpenError::Connect(e.to_string()))?;
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|e: sqlx::Error| OpenError::Connect(format!("invalid database URL {}: {e}", crate::redact(url))))?;
+        // One connection first, with a short deadline: the pool would retry a refused or
+        // unanswered connection for its whole acquire timeout and then report only that.
+        first_connection(&options).await?;
         // A connection is pinged before use only after it sat idle for a while (a restarted
         // server or a dropping firewall shows there); a ping before every query would double
         // the round trips.

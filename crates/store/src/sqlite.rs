@@ -48,7 +48,8 @@ impl SqliteStore {
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| OpenError::Connect(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| OpenError::Connect(format!("cannot create the data directory {}: {e}", dir.display())))?;
         }
         private_file(path).map_err(|e| OpenError::Connect(format!("{}: {e}", path.display())))?;
         let options = SqliteConnectOptions::from_str("sqlite:")
@@ -79,6 +80,33 @@ impl SqliteStore {
             .await
             .map_err(|e| OpenError::Connect(e.to_string()))?;
         Ok(Self { writer, reader })
+    }
+
+    /// Writes a consistent copy of the database at `path` to `to`, a new file (refused if it
+    /// exists) created owner-only, with `VACUUM INTO`.
+    pub async fn backup(path: &Path, to: &Path) -> std::result::Result<(), OpenError> {
+        let cannot = |e: &dyn std::fmt::Display| OpenError::Connect(format!("cannot write {}: {e}", to.display()));
+        // An empty file of our own first: VACUUM INTO fills an empty file, and creating it
+        // here refuses an existing one and sets its mode before any data is in it.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options.open(to).map_err(|e| cannot(&e))?;
+        let copied = async {
+            let options = SqliteConnectOptions::from_str("sqlite:")?.filename(path).busy_timeout(Duration::from_secs(10));
+            let mut conn = sqlx::ConnectOptions::connect(&options).await?;
+            sqlx::query("VACUUM INTO $1").bind(to.to_string_lossy().into_owned()).execute(&mut conn).await?;
+            sqlx::Connection::close(conn).await
+        }
+        .await;
+        copied.map_err(|e: sqlx::Error| {
+            let _ = std::fs::remove_file(to);
+            cannot(&e)
+        })
     }
 
     fn read_pool(&self) -> &Pool<Sqlite> {

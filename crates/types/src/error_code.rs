@@ -62,6 +62,7 @@ catalogue! {
     // tenants
     TenantNotFound => "tenant.not_found": NotFound,
     TenantHasActiveServices => "tenant.has_active_services": Conflict,
+    CompanyEmailTaken => "tenant.email_taken": Conflict,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

@@ -9,7 +9,7 @@ use crate::context::{Caller, Origin};
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result, Rule, Violation};
 use crate::identity::labels::{Label, LabelScope};
-use crate::identity::users::{DEFAULT_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid};
+use crate::identity::users::{DEFAULT_ROLE, SUPERADMIN_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid};
 use crate::ports::{UnitOfWork, Write};
 
 /// Usernames: 4–12 ASCII letters or digits, stored in lower case. Returns every broken rule
@@ -141,7 +141,7 @@ impl Identity<'_> {
             data: r.data,
             owner_id: None,
             status: if first { UserStatus::Active } else { UserStatus::Pending },
-            role: if first { "superadmin".into() } else { DEFAULT_ROLE.into() },
+            role: if first { SUPERADMIN_ROLE.into() } else { DEFAULT_ROLE.into() },
             flags: UserFlags { email_verified: first, ..Default::default() },
             created_at: now,
             updated_at: now,

@@ -92,6 +92,8 @@ pub struct User {
 }
 
 pub const DEFAULT_ROLE: &str = "member";
+/// The role of a tenant's first user, whichever face or command makes it.
+pub const SUPERADMIN_ROLE: &str = "superadmin";
 pub const USER_UID_PREFIX: &str = "ID";
 pub const SERVICE_ACCOUNT_UID_PREFIX: &str = "SI";
 

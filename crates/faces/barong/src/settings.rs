@@ -10,22 +10,22 @@ use crate::{Auth0Config, BarongConfig, Captcha};
 keyhall_settings::section! {
     /// The Barong face: `[barong]` in the configuration file.
     pub struct BarongSettings, layer BarongLayer {
-        /// The tenant (company id) whose users the Barong API serves (default: one made on
-        /// first start).
+        /// The tenant (company id) whose users the Barong API serves. Unset: the default tenant
+        /// (made on first start, and taken over by the first `company create`).
         tenant: String, "barong-tenant", "KEYHALL_BARONG_TENANT";
         /// Require X-CSRF-Token on cookie-authenticated writes through authorize (true/false).
         csrf: bool = true, "barong-csrf", "KEYHALL_BARONG_CSRF";
         /// Captcha on sign-up and sign-in: none, recaptcha or geetest.
         captcha: String = "none".into(), "barong-captcha", "KEYHALL_BARONG_CAPTCHA";
-        /// reCAPTCHA site key, shown to front ends as `captcha_id`.
+        /// reCAPTCHA site key, shown to front ends as `captcha_id` (needed with `--barong-captcha recaptcha`).
         recaptcha_site_key: String, "recaptcha-site-key", "KEYHALL_RECAPTCHA_SITE_KEY";
-        /// reCAPTCHA secret key responses are verified with.
+        /// reCAPTCHA secret key responses are verified with (needed with `--barong-captcha recaptcha`).
         recaptcha_secret_key: String, "recaptcha-secret-key", "KEYHALL_RECAPTCHA_SECRET_KEY";
         /// Where reCAPTCHA responses are verified.
         recaptcha_verify_url: String = Captcha::RECAPTCHA_VERIFY_URL.into(), "recaptcha-verify-url", "KEYHALL_RECAPTCHA_VERIFY_URL";
-        /// Geetest captcha id.
+        /// Geetest captcha id (needed with `--barong-captcha geetest`).
         geetest_id: String, "geetest-id", "KEYHALL_GEETEST_ID";
-        /// Geetest private key.
+        /// Geetest private key (needed with `--barong-captcha geetest`).
         geetest_key: String, "geetest-key", "KEYHALL_GEETEST_KEY";
         /// Geetest API base URL.
         geetest_api_url: String = Captcha::GEETEST_API_URL.into(), "geetest-api-url", "KEYHALL_GEETEST_API_URL";
@@ -38,12 +38,14 @@ keyhall_settings::section! {
         /// Uploads read into memory at once; more wait their turn.
         concurrent_uploads: usize = 8, "barong-concurrent-uploads", "KEYHALL_BARONG_CONCURRENT_UPLOADS";
         /// Titles users may keep data storages under, comma-separated (e.g. personal,company).
+        /// Unset: none, so every title is refused.
         storage_titles: String, "barong-storage-titles", "KEYHALL_BARONG_STORAGE_TITLES";
         /// Auth0 tenant domain (e.g. example.eu.auth0.com) for sign-in with Auth0 ID tokens.
+        /// Unset: Auth0 sign-in is off.
         auth0_domain: String, "auth0-domain", "KEYHALL_AUTH0_DOMAIN";
         /// Auth0 application client id (the ID tokens' audience).
         auth0_client_id: String, "auth0-client-id", "KEYHALL_AUTH0_CLIENT_ID";
-        /// Where to fetch the Auth0 JWK set (default https://<domain>/.well-known/jwks.json).
+        /// Where to fetch the Auth0 JWK set. Unset: https://<domain>/.well-known/jwks.json.
         auth0_jwks_url: String, "auth0-jwks-url", "KEYHALL_AUTH0_JWKS_URL";
     }
 }

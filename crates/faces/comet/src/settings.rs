@@ -15,7 +15,8 @@ keyhall_settings::section! {
         hosted_domain: String = "hosted.keyhall.example".into(), "hosted-domain", "KEYHALL_HOSTED_DOMAIN";
         /// Base URL of the CloudView portal.
         cloudview_url: String = "https://cloudview.keyhall.example".into(), "cloudview-url", "KEYHALL_CLOUDVIEW_URL";
-        /// JSON catalogue of self-hosted releases, replacing the built-in one.
+        /// JSON catalogue of self-hosted releases, replacing the built-in one. Unset: the built-in
+        /// catalogue.
         downloads_file: std::path::PathBuf, "downloads-file", "KEYHALL_DOWNLOADS_FILE";
     }
 }

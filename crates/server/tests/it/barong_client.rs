@@ -124,7 +124,7 @@ pub async fn active_member(srv: &TestServer, sink: &crate::smtp_sink::SmtpSink, 
 
 /// A server whose Barong face mails and texts through a sink, with the first-user-superadmin
 /// seat taken.
-pub async fn barong_server(backend: crate::harness::Backend) -> Option<(TestServer, crate::smtp_sink::SmtpSink)> {
+pub async fn barong_server(backend: crate::harness::Backend) -> (TestServer, crate::smtp_sink::SmtpSink) {
     let sink = crate::smtp_sink::SmtpSink::start().await;
     let (url, texts_url) = (sink.url(), sink.texts_url.clone());
     let srv = TestServer::start_with(backend, move |c| {
@@ -133,10 +133,10 @@ pub async fn barong_server(backend: crate::harness::Backend) -> Option<(TestServ
         c.server.trust_forwarded_for = true;
         c.barong.storage_titles = Some("personal,company,user".into());
     })
-    .await?;
+    .await;
     let mut admin = Browser::new();
     let r = admin.post(&srv, &format!("{ID}/users"), json!({ "email": "root@example.com", "password": STRONG })).await;
     assert_eq!(r.status, 201, "{}", r.text());
     assert_eq!(r.json()["role"], "superadmin");
-    Some((srv, sink))
+    (srv, sink)
 }

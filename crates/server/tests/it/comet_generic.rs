@@ -174,7 +174,7 @@ both!(unknown_paths_answer_404_in_the_envelope, |srv: TestServer| async move {
 
 both!(removed_legacy_routes_answer_410_when_disabled, |srv: TestServer| async move {
     drop(srv);
-    let srv = TestServer::start_with(crate::harness::Backend::Sqlite, |c| c.comet.legacy_routes = false).await.unwrap();
+    let srv = TestServer::start_with(crate::harness::Backend::Sqlite, |c| c.comet.legacy_routes = false).await;
     let c = srv.company("Legacy Ltd").await;
     for e in ENDPOINTS.iter().filter(|e| matches!(e.deprecated, keyhall_face_comet::Deprecation::RemovedAfter(_))) {
         let r = srv.post(e.path, &c.token, &[]).await;

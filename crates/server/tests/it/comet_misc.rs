@@ -206,8 +206,7 @@ async fn an_operator_catalogue_replaces_the_built_in_one() {
     )
     .unwrap();
     let path = file.path().to_path_buf();
-    let srv =
-        TestServer::start_with(crate::harness::Backend::Sqlite, move |c| c.comet.downloads_file = Some(path)).await.unwrap();
+    let srv = TestServer::start_with(crate::harness::Backend::Sqlite, move |c| c.comet.downloads_file = Some(path)).await;
     let c = srv.company("Catalogue Ltd").await;
     let v = srv.post("/api/v1/downloads/meta", &c.token, &[("version_key", "latest-voyager")]).await.data();
     assert_eq!(v["version"], "30.1.0", "pre-releases are never latest");

@@ -23,6 +23,7 @@ mod comet_users;
 mod concurrency;
 mod cross_face;
 mod gateway_nginx;
+mod newcomer;
 mod security;
 mod security_limits;
 mod security_sessions;

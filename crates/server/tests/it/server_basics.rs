@@ -37,7 +37,7 @@ both!(oversized_bodies_are_refused, |srv: TestServer| async move {
 
 #[tokio::test]
 async fn master_key_file_is_private() {
-    let srv = TestServer::start(crate::harness::Backend::Sqlite).await.unwrap();
+    let srv = TestServer::start(crate::harness::Backend::Sqlite).await;
     let path = srv.dir.path().join("master.key");
     let text = std::fs::read_to_string(&path).unwrap();
     assert_eq!(text.trim().len(), 64);

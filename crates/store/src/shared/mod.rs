@@ -17,7 +17,7 @@ mod auth;
 mod barong;
 mod comet;
 mod credentials;
-mod identity;
+pub(crate) mod identity;
 mod migrations;
 mod outbox;
 mod tenancy;

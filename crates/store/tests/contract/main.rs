@@ -1,5 +1,5 @@
 //! The store contract: what the core relies on from any store, checked against SQLite always
-//! and PostgreSQL when `KEYHALL_TEST_DATABASE_URL` is set. Each test makes its own database
+//! and PostgreSQL when `KEYHALL_TEST_DATABASE_URL` is set (and the ignored tests are run). Each test makes its own database
 //! (SQLite file) or schema (PostgreSQL).
 
 use std::sync::Arc;
@@ -23,6 +23,8 @@ struct Fixture {
     store: Arc<dyn Store>,
     raw: Raw,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database and the schema made for this fixture.
+    schema: Option<(String, String)>,
 }
 
 /// A second connection to the same database, for checks below the repository API.
@@ -70,25 +72,70 @@ impl Raw {
     }
 }
 
-async fn fixtures() -> Vec<Fixture> {
-    let mut out = Vec::new();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("keyhall.db");
-    let store = keyhall_store::open(None, dir.path()).await.unwrap();
-    out.push(Fixture { store, raw: Raw::Sqlite(path), _dir: dir });
-    if let Some(base) = std::env::var("KEYHALL_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+impl Fixture {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyhall.db");
+        let store = keyhall_store::open(None, dir.path()).await.unwrap();
+        Fixture { store, raw: Raw::Sqlite(path), _dir: dir, schema: None }
+    }
+
+    /// A new schema of `KEYHALL_TEST_DATABASE_URL`, dropped with the fixture. The tests
+    /// that use it are `#[ignore]`d unless the variable is set (bin/test passes
+    /// `--include-ignored` then), so that a run without PostgreSQL counts them as not run.
+    async fn postgres() -> Self {
         use sqlx::Connection;
+        let base = std::env::var("KEYHALL_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .expect("KEYHALL_TEST_DATABASE_URL must name the PostgreSQL database for this test");
         let schema = format!("kh_contract_{}", uuid::Uuid::new_v4().simple());
         let mut c = sqlx::PgConnection::connect(&base).await.unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut c).await.unwrap();
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
         let store = keyhall_store::open(Some(&url), std::path::Path::new("/nonexistent")).await.unwrap();
-        out.push(Fixture { store, raw: Raw::Postgres(url), _dir: tempfile::tempdir().unwrap() });
-    } else {
-        eprintln!("KEYHALL_TEST_DATABASE_URL is not set: PostgreSQL contract run skipped");
+        Fixture { store, raw: Raw::Postgres(url), _dir: tempfile::tempdir().unwrap(), schema: Some((base, schema)) }
     }
-    out
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.schema.take() else { return };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with a
+        // small runtime of its own does the work.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&base).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop a test schema: {e}");
+        }
+    }
+}
+
+/// Runs the contract check `$name(fixture)` on SQLite, and on PostgreSQL when asked to.
+macro_rules! contract {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(super::Fixture::sqlite().await).await;
+            }
+
+            #[tokio::test]
+            #[ignore = "needs PostgreSQL: set KEYHALL_TEST_DATABASE_URL and pass --include-ignored (bin/test does both)"]
+            async fn postgres() {
+                super::$name(super::Fixture::postgres().await).await;
+            }
+        }
+    };
 }
 
 fn now() -> OffsetDateTime {
@@ -164,9 +211,9 @@ async fn tenant(store: &dyn Store) -> (Tenant, Community, User, String) {
     (tenant, community, owner, digest)
 }
 
-#[tokio::test]
-async fn tenants_users_and_unique_emails() {
-    for f in fixtures().await {
+contract!(tenants_users_and_unique_emails);
+async fn tenants_users_and_unique_emails(f: Fixture) {
+    {
         let s = f.store.as_ref();
         assert!(!s.any_user().await.unwrap());
         let (t, c, owner, digest) = tenant(s).await;
@@ -188,9 +235,9 @@ async fn tenants_users_and_unique_emails() {
     }
 }
 
-#[tokio::test]
-async fn audit_log_is_append_only_and_outlives_its_tenant() {
-    for f in fixtures().await {
+contract!(audit_log_is_append_only_and_outlives_its_tenant);
+async fn audit_log_is_append_only_and_outlives_its_tenant(f: Fixture) {
+    {
         let s = f.store.as_ref();
         let (t, _, _, _) = tenant(s).await;
         assert!(f.raw.execute("UPDATE audit_log SET action = 'forged'").await.is_err());
@@ -213,9 +260,9 @@ async fn audit_log_is_append_only_and_outlives_its_tenant() {
     }
 }
 
-#[tokio::test]
-async fn optimistic_updates_refuse_stale_revisions() {
-    for f in fixtures().await {
+contract!(optimistic_updates_refuse_stale_revisions);
+async fn optimistic_updates_refuse_stale_revisions(f: Fixture) {
+    {
         let s = f.store.as_ref();
         let (t, _, _, _) = tenant(s).await;
         let at = now();
@@ -279,9 +326,9 @@ async fn optimistic_updates_refuse_stale_revisions() {
     }
 }
 
-#[tokio::test]
-async fn challenges_are_single_use_and_expire() {
-    for f in fixtures().await {
+contract!(challenges_are_single_use_and_expire);
+async fn challenges_are_single_use_and_expire(f: Fixture) {
+    {
         let s = f.store.as_ref();
         let (t, _, owner, _) = tenant(s).await;
         let at = now();
@@ -304,10 +351,10 @@ async fn challenges_are_single_use_and_expire() {
     }
 }
 
-#[tokio::test]
-async fn a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once() {
+contract!(a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once);
+async fn a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once(f: Fixture) {
     use keyhall_core::ports::Attempt;
-    for f in fixtures().await {
+    {
         let s = f.store.as_ref();
         let (t, _, owner, _) = tenant(s).await;
         let (found, credentials) = s.find_user_with_credentials(t.id, &owner.email).await.unwrap().unwrap();
@@ -344,10 +391,10 @@ async fn a_sign_in_reads_the_user_with_its_credentials_and_both_counters_at_once
     }
 }
 
-#[tokio::test]
-async fn stale_login_counters_are_purged_and_recent_locks_kept() {
+contract!(stale_login_counters_are_purged_and_recent_locks_kept);
+async fn stale_login_counters_are_purged_and_recent_locks_kept(f: Fixture) {
     use keyhall_core::ports::Attempt;
-    for f in fixtures().await {
+    {
         let s = f.store.as_ref();
         let (t, _, _, _) = tenant(s).await;
         let key = |name: &str| format!("account:{}:{name}", t.id);
@@ -376,9 +423,9 @@ async fn stale_login_counters_are_purged_and_recent_locks_kept() {
     }
 }
 
-#[tokio::test]
-async fn a_totp_step_is_consumed_once_under_concurrency() {
-    for f in fixtures().await {
+contract!(a_totp_step_is_consumed_once_under_concurrency);
+async fn a_totp_step_is_consumed_once_under_concurrency(f: Fixture) {
+    {
         let (t, _, owner, _) = tenant(f.store.as_ref()).await;
         let cred = Credential::new(owner.id, CredentialKind::Totp, "sealed".into(), String::new(), now());
         commit(f.store.as_ref(), t.id, "mfa.totp_enable", vec![Write::ReplaceTotp(cred.clone())]).await.unwrap();
@@ -402,9 +449,9 @@ async fn a_totp_step_is_consumed_once_under_concurrency() {
     }
 }
 
-#[tokio::test]
-async fn tokens_revoke_once_and_last_use_never_goes_back() {
-    for f in fixtures().await {
+contract!(tokens_revoke_once_and_last_use_never_goes_back);
+async fn tokens_revoke_once_and_last_use_never_goes_back(f: Fixture) {
+    {
         let s = f.store.as_ref();
         let (t, _, _, digest) = tenant(s).await;
         let token = s.find_token(&digest).await.unwrap().unwrap().token;
@@ -434,9 +481,9 @@ fn new_session(user: &User, at: Timestamp) -> Session {
     }
 }
 
-#[tokio::test]
-async fn sessions() {
-    for f in fixtures().await {
+contract!(sessions);
+async fn sessions(f: Fixture) {
+    {
         let s = f.store.as_ref();
         let (t, _, owner, _) = tenant(s).await;
         let at = now();
@@ -454,10 +501,10 @@ async fn sessions() {
     }
 }
 
-#[tokio::test]
-async fn a_sign_in_session_clears_its_login_counter_in_the_same_write() {
+contract!(a_sign_in_session_clears_its_login_counter_in_the_same_write);
+async fn a_sign_in_session_clears_its_login_counter_in_the_same_write(f: Fixture) {
     use keyhall_core::ports::Attempt;
-    for f in fixtures().await {
+    {
         let s = f.store.as_ref();
         let (t, _, owner, _) = tenant(s).await;
         let at = now();
@@ -491,12 +538,12 @@ async fn a_sign_in_session_clears_its_login_counter_in_the_same_write() {
     }
 }
 
-#[tokio::test]
-async fn one_open_profile_and_a_number_verified_once() {
+contract!(one_open_profile_and_a_number_verified_once);
+async fn one_open_profile_and_a_number_verified_once(f: Fixture) {
     use keyhall_core::identity::labels::{Label, LabelScope};
     use keyhall_core::identity::phones::Phone;
     use keyhall_core::identity::profiles::{Profile, ProfileDetails, ProfileState};
-    for f in fixtures().await {
+    {
         let (t, c, owner, _) = tenant(f.store.as_ref()).await;
         let at = now();
         let profile = |state| Profile {
@@ -565,25 +612,26 @@ async fn one_open_profile_and_a_number_verified_once() {
 }
 
 #[tokio::test]
-async fn the_two_migration_histories_are_in_step_and_make_the_same_tables() {
+async fn the_two_migration_histories_are_in_step() {
     assert_eq!(keyhall_store::sqlite::migrations(), keyhall_store::postgres::migrations());
-    let fixtures = fixtures().await;
-    let mut schemas = Vec::new();
-    for f in &fixtures {
-        schemas.push(f.raw.columns().await);
-    }
-    assert!(schemas[0].contains(&("config_documents".into(), "revision".into())), "{:?}", schemas[0]);
-    if let [sqlite, postgres] = schemas.as_slice() {
-        let only =
-            |a: &std::collections::BTreeSet<_>, b: &std::collections::BTreeSet<_>| a.difference(b).cloned().collect::<Vec<_>>();
-        assert_eq!((only(sqlite, postgres), only(postgres, sqlite)), (vec![], vec![]), "columns of one store only");
-    }
+    let columns = Fixture::sqlite().await.raw.columns().await;
+    assert!(columns.contains(&("config_documents".into(), "revision".into())), "{columns:?}");
 }
 
 #[tokio::test]
-async fn a_unit_of_work_is_all_or_nothing() {
+#[ignore = "needs PostgreSQL: set KEYHALL_TEST_DATABASE_URL and pass --include-ignored (bin/test does both)"]
+async fn the_two_stores_make_the_same_tables() {
+    let (sqlite, postgres) = (Fixture::sqlite().await, Fixture::postgres().await);
+    let (sqlite, postgres) = (sqlite.raw.columns().await, postgres.raw.columns().await);
+    let only =
+        |a: &std::collections::BTreeSet<_>, b: &std::collections::BTreeSet<_>| a.difference(b).cloned().collect::<Vec<_>>();
+    assert_eq!((only(&sqlite, &postgres), only(&postgres, &sqlite)), (vec![], vec![]), "columns of one store only");
+}
+
+contract!(a_unit_of_work_is_all_or_nothing);
+async fn a_unit_of_work_is_all_or_nothing(f: Fixture) {
     use keyhall_core::identity::labels::{Label, LabelScope};
-    for f in fixtures().await {
+    {
         let s = f.store.as_ref();
         let (t, c, owner, _) = tenant(s).await;
         let newcomer = user(t.id, c.id, &format!("new-{}@example.com", uuid::Uuid::new_v4().simple()));
@@ -602,10 +650,10 @@ async fn a_unit_of_work_is_all_or_nothing() {
     }
 }
 
-#[tokio::test]
-async fn configuration_documents_refuse_a_stale_revision() {
+contract!(configuration_documents_refuse_a_stale_revision);
+async fn configuration_documents_refuse_a_stale_revision(f: Fixture) {
     use keyhall_core::ports::ConfigDocument;
-    for f in fixtures().await {
+    {
         let (t, c, _, _) = tenant(f.store.as_ref()).await;
         let doc = |revision: i64, body: serde_json::Value| ConfigDocument {
             tenant_id: t.id,
@@ -637,10 +685,10 @@ async fn configuration_documents_refuse_a_stale_revision() {
     }
 }
 
-#[tokio::test]
-async fn an_outbox_message_is_claimed_by_one_node_at_a_time() {
+contract!(an_outbox_message_is_claimed_by_one_node_at_a_time);
+async fn an_outbox_message_is_claimed_by_one_node_at_a_time(f: Fixture) {
     use keyhall_core::ports::QueuedMessage;
-    for f in fixtures().await {
+    {
         let (t, _, _, _) = tenant(f.store.as_ref()).await;
         let at = now();
         let queued = |id: &str, due: Timestamp| QueuedMessage {
@@ -679,10 +727,10 @@ async fn an_outbox_message_is_claimed_by_one_node_at_a_time() {
     }
 }
 
-#[tokio::test]
-async fn a_shared_store_records_each_nonce_once() {
+contract!(a_shared_store_records_each_nonce_once);
+async fn a_shared_store_records_each_nonce_once(f: Fixture) {
     use keyhall_core::ports::NonceRecord;
-    for f in fixtures().await {
+    {
         let expires_at = now() + time::Duration::seconds(10);
         let record = |kid: &str, nonce: &str| NonceRecord { kid: kid.into(), nonce: nonce.into(), expires_at };
         let first = f.store.remember_nonces(&[record("k1", "1"), record("k1", "2"), record("k2", "1")]).await.unwrap();
