@@ -17,6 +17,10 @@ const UA: &str = "keyhall-bench/1.0";
 static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 const AUTHORIZE: &str = "/api/v2/auth/api/v2/barong/resource/users/me";
 const PASSWORD: &str = "eeC2BiCucxWEQ";
+/// The company the bench creates first takes over the default tenant, which the Barong face
+/// serves: its primary contact is the tenant's superadmin, and the bench's Barong user.
+pub const OWNER_EMAIL: &str = "bench@example.com";
+pub const OWNER_PASSWORD: &str = "Bench-Pass-1";
 /// Login rounds, each between two measurements of the raw hash rate.
 const LOGIN_ROUNDS: usize = 5;
 const RAW_SECONDS: f64 = 2.0;
@@ -47,19 +51,20 @@ struct Credentials {
     secret: String,
 }
 
-/// Signs up the bench user, enables TOTP and creates an API key.
+/// Signs the bench user (the company's primary contact) in, enables TOTP and creates an API
+/// key.
 async fn setup(addr: &str) -> anyhow::Result<Credentials> {
     let mut c = Connection::open(addr).await?;
     let r = json_call(
         &mut c,
         "POST",
-        "/api/v2/auth/identity/users",
+        "/api/v2/auth/identity/sessions",
         &[],
-        json!({ "email": "bench@example.com", "password": PASSWORD }),
+        json!({ "email": OWNER_EMAIL, "password": OWNER_PASSWORD }),
     )
     .await?;
-    if r.status != 201 {
-        bail!("sign-up: {} {}", r.status, String::from_utf8_lossy(&r.body));
+    if r.status != 200 {
+        bail!("sign-in: {} {}", r.status, String::from_utf8_lossy(&r.body));
     }
     let cookie = r.header("set-cookie").context("session cookie")?.split(';').next().unwrap_or("").to_string();
     let r = json_call(&mut c, "GET", AUTHORIZE, &[("Cookie", cookie.clone())], Value::Null).await?;

@@ -117,9 +117,9 @@ async fn boot(o: &Options) -> anyhow::Result<(Server, String)> {
             "--name",
             "Bench Ltd",
             "--email",
-            "bench@example.com",
+            barong::OWNER_EMAIL,
             "--password",
-            "Bench-Pass-1",
+            barong::OWNER_PASSWORD,
             "--json",
         ])
         .output()?;
