@@ -1,6 +1,8 @@
 //! Pure cryptographic building blocks: password hashing, one-time passwords, sealing of
-//! recoverable secrets under the master key, and API-token digests. No I/O, no storage, no HTTP.
+//! recoverable secrets under the master key, API-token digests, and the 1Kosmos envelope
+//! (ECDH + AES-GCM). No I/O, no storage, no HTTP.
 
+pub mod envelope;
 pub mod jwt;
 pub mod password;
 pub mod random;
