@@ -113,6 +113,7 @@ pub struct Core {
     token_uses: TokenUses,
     licenses: cache::TenantCache<Vec<comet::licenses::License>>,
     signing: auth::signing::SigningState,
+    envelope_keys: auth::envelope_keys::EnvelopeKeyState,
     /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
     session_cache: moka::sync::Cache<String, auth::sessions::Session>,
     /// Sessions tokens are bound to, seen recently (the resource API's hot path), by id.
@@ -149,6 +150,7 @@ impl Core {
             token_uses,
             licenses,
             signing: Default::default(),
+            envelope_keys: Default::default(),
             session_cache: moka::sync::Cache::builder()
                 .max_capacity(200_000)
                 .time_to_live(std::time::Duration::from_secs(5))

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod api_tokens;
 pub mod attempts;
 pub mod devices;
+pub mod envelope_keys;
 pub mod external;
 pub mod login;
 pub mod nonces;

@@ -4,6 +4,7 @@
 mod harness;
 mod soft_authenticator;
 
+mod adminx_keys;
 mod barong_authorize;
 mod barong_captcha;
 mod barong_client;
