@@ -1,8 +1,10 @@
 //! The nonces of API-key requests this node has accepted, so that a signed request is served
 //! once: a signature covers only the nonce and the key id, so a replay would otherwise work
-//! on any method and path for as long as the nonce is in its window. Nonces are kept for at
-//! least one window (two generations, turned over each window), in shards so that concurrent
-//! requests rarely wait on each other. Nodes sharing a database also record them there.
+//! on any method and path for as long as the nonce is in its window. A nonce is accepted
+//! within a window either side of the clock, so it stays valid for up to two windows after it
+//! was first accepted (one dated a window ahead); nonces are kept at least that long (two
+//! generations, each two windows long), in shards so that concurrent requests rarely wait on
+//! each other. Nodes sharing a database also record them there.
 //!
 //! Recording every nonce in a shared database would cost each signed request a round trip
 //! of its own; instead one writer per node records them in batches: the nonces that arrive
@@ -53,9 +55,11 @@ impl NonceMemory {
         let key = (u128::from(high) << 64) | u128::from(low);
         let shard = &self.shards[(low as usize) % SHARDS];
         let mut g = shard.lock().unwrap_or_else(|e| e.into_inner());
-        let window = now_ms / window_ms.max(1);
+        // A generation spans two windows: a nonce accepted in it is still remembered two
+        // windows later, when even one dated a window ahead of the clock has expired.
+        let window = now_ms / (2 * window_ms).max(1);
         if window != g.window {
-            // One window on: the current generation becomes the previous one; further on,
+            // One generation on: the current one becomes the previous one; further on,
             // everything remembered is outside any window. The new generation starts as large
             // as the last one was, so that it does not grow (and copy itself) step by step.
             let size = g.current.len();
@@ -141,5 +145,19 @@ mod tests {
         assert!(m.first_use("k1", "1000.1", 1002, 5000), "another request of the same millisecond");
         // Still refused in the next window (the nonce itself is then near its end).
         assert!(!m.first_use("k1", "1000", 5500, 5000));
+    }
+
+    #[test]
+    fn a_nonce_is_remembered_for_as_long_as_it_is_valid() {
+        const WINDOW: i64 = 5_000;
+        let memory = NonceMemory::default();
+        // Dated a whole window ahead of the clock, it is accepted now and stays valid until
+        // two windows from now.
+        let nonce_ms = 9_999 + WINDOW - 1;
+        assert!(memory.first_use("kid", &nonce_ms.to_string(), 9_999, WINDOW));
+        for now in [10_000, 14_999, 15_000, 19_999, nonce_ms + WINDOW - 1] {
+            assert!(!memory.first_use("kid", &nonce_ms.to_string(), now, WINDOW), "replayed at {now}");
+        }
+        assert!(memory.first_use("other-kid", &nonce_ms.to_string(), 15_000, WINDOW), "keyed by key id too");
     }
 }
