@@ -292,7 +292,8 @@ impl Tenancy<'_> {
             .ok_or_else(|| DomainError::internal(format!("setting {DEFAULT_TENANT_SETTING} is not a tenant id")))
     }
 
-    async fn recorded_default_tenant(self) -> Result<Option<TenantId>> {
+    /// The default tenant if one was recorded (reading only: nothing is created).
+    pub async fn recorded_default_tenant(self) -> Result<Option<TenantId>> {
         for key in [DEFAULT_TENANT_SETTING, LEGACY_DEFAULT_TENANT_SETTING] {
             if let Some(id) = self.core.store.get_setting(key).await?.and_then(|v| TenantId::parse(&v)) {
                 return Ok(Some(id));

@@ -115,7 +115,7 @@ pub async fn company(core: &Core, command: &CompanyCommand, out: &mut Out) -> an
                 .create_company(input, &PasswordPolicy::STANDARD)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create the company: {}", describe_error(&e)))?;
-            let default = core.tenancy().default_tenant(None).await? == created.tenant.id;
+            let default = core.tenancy().recorded_default_tenant().await? == Some(created.tenant.id);
             if *json {
                 out.line(serde_json::json!({
                     "company_id": created.tenant.id.to_string(),
@@ -144,7 +144,8 @@ pub async fn company(core: &Core, command: &CompanyCommand, out: &mut Out) -> an
         }
         CompanyCommand::List { json } => {
             let companies = core.tenancy().companies().await.map_err(|e| anyhow::anyhow!("{}", describe_error(&e)))?;
-            let default = core.tenancy().default_tenant(None).await?;
+            // A listing creates nothing: no default tenant is made here.
+            let default = core.tenancy().recorded_default_tenant().await?;
             if companies.is_empty() {
                 eprintln!("no companies yet (keyhall company create makes one)");
             }
@@ -157,7 +158,7 @@ pub async fn company(core: &Core, command: &CompanyCommand, out: &mut Out) -> an
                         "email": email,
                         "status": tenant.status.as_str(),
                         "created_at": keyhall_types::rfc3339(tenant.created_at),
-                        "default_tenant": tenant.id == default,
+                        "default_tenant": Some(tenant.id) == default,
                     }))?;
                 } else {
                     out.line(format_args!(
@@ -167,7 +168,7 @@ pub async fn company(core: &Core, command: &CompanyCommand, out: &mut Out) -> an
                         email.as_deref().unwrap_or("(no primary contact)"),
                         tenant.status.as_str(),
                         keyhall_types::rfc3339(tenant.created_at),
-                        if tenant.id == default { "  default" } else { "" }
+                        if Some(tenant.id) == default { "  default" } else { "" }
                     ))?;
                 }
             }

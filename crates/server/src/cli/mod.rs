@@ -157,27 +157,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             accounts::token(&core, command, &mut out).await
         }
         Command::Barong { command } => {
-            let config = config_for(&cli, &serve_settings_from_env()?)?;
-            crate::telemetry::init_logging(config.server.log_format, "warn");
+            let config = command_config(&cli)?;
             let core = crate::app::build_core(&config).await?;
             let tenant = crate::app::barong_tenant(&core, &config).await?;
             barong::run(&core, tenant, command, &mut out).await
         }
         Command::Backup { file } => {
-            let config = config_for(&cli, &serve_settings_from_env()?)?;
-            crate::telemetry::init_logging(config.server.log_format, "warn");
+            let config = command_config(&cli)?;
             accounts::backup(config.database_url.as_deref(), &config.data_dir, file, &mut out).await
         }
         Command::Openapi => Ok(out.text(&keyhall_face_comet::openapi::document_text())?),
     }
 }
 
-/// The core for a command that works on the same data as `serve` (its settings from the
-/// `KEYHALL_*` variables and the file), logging warnings only.
-async fn command_core(cli: &Cli) -> anyhow::Result<std::sync::Arc<keyhall_core::Core>> {
+/// The configuration of a command that works on the same data as `serve` (its settings from
+/// the `KEYHALL_*` variables and the file), with logging set to warnings only.
+fn command_config(cli: &Cli) -> anyhow::Result<Config> {
     let config = config_for(cli, &serve_settings_from_env()?)?;
     crate::telemetry::init_logging(config.server.log_format, "warn");
-    crate::app::build_core(&config).await
+    Ok(config)
+}
+
+/// The core for such a command.
+async fn command_core(cli: &Cli) -> anyhow::Result<std::sync::Arc<keyhall_core::Core>> {
+    crate::app::build_core(&command_config(cli)?).await
 }
 
 fn describe_error(e: &keyhall_core::DomainError) -> String {

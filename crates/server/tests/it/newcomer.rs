@@ -172,6 +172,8 @@ async fn companies_are_listed_tokens_reissued_and_an_address_owns_one_company() 
     let dir = tempfile::tempdir().unwrap();
     let (ok, _, err) = run(keyhall(dir.path()).args(["company", "list"]));
     assert!(ok && err.contains("no companies yet"), "{err}");
+    let (ok, listed, err) = run(keyhall(dir.path()).args(["company", "list"]));
+    assert!(ok && listed.is_empty() && err.contains("no companies yet"), "a listing creates nothing: {listed}{err}");
     let (ok, first, err) = create_company(dir.path(), "Acme Ltd", "admin@acme.example");
     assert!(ok, "{err}");
     let first: serde_json::Value = serde_json::from_str(&first).unwrap();
