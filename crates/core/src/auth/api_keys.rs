@@ -232,15 +232,15 @@ impl Auth<'_> {
         Ok(())
     }
 
-    /// Whether the key `kid` still works: active, and its holder may sign in (a token bound
-    /// to it is then still good). Remembered as authorize remembers keys.
-    pub async fn live_api_key(self, kid: &str) -> Result<bool> {
+    /// Whether the key `kid` still stands for `holder`: it is theirs and active (a token bound
+    /// to it is then still good, if the holder may still sign in, which the caller checks).
+    /// Read from the keys authorize remembers, else from the store.
+    pub async fn live_api_key(self, kid: &str, holder: keyhall_types::UserId) -> Result<bool> {
+        let stands = |key: &ApiKey| key.state == ApiKeyState::Active && key.holder_id == holder;
         if let Some(c) = self.core.api_key_cache.get(kid) {
-            return Ok(c.key.state == ApiKeyState::Active && c.holder.status.may_sign_in());
+            return Ok(stands(&c.key));
         }
-        let Some(key) = self.core.store.find_api_key(kid).await? else { return Ok(false) };
-        let holder = self.core.store.get_user(key.tenant_id, key.holder_id).await?;
-        Ok(key.state == ApiKeyState::Active && holder.is_some_and(|h| h.status.may_sign_in()))
+        Ok(self.core.store.find_api_key(kid).await?.is_some_and(|key| stands(&key)))
     }
 
     /// Forgets the recorded API-key nonces past their expiry (they can no longer be replayed:

@@ -78,7 +78,7 @@ impl Barong<'_> {
                 Some(sid) => auth.live_session(sid).await?.is_some_and(|s| s.user_id == user.id),
                 None => false,
             },
-            (None, Some(kid)) => auth.live_api_key(kid).await?,
+            (None, Some(kid)) => auth.live_api_key(kid, user.id).await?,
             (None, None) => false,
         };
         if !bound || !user.status.may_sign_in() {

@@ -355,6 +355,18 @@ barong!(an_api_key_signature_is_served_once, |srv: TestServer, sink: SmtpSink| a
         let replay = TestServer::send(signed_headers(node.client.get(node.url(PERMITTED)), &kid, &secret, &nonce)).await;
         assert_errors(&replay, 401, &["authz.nonce_reused"]);
     }
+    // A token bound to the key stands for the key's holder only: the same binding under
+    // another user's uid (signed with keyhall's own key) is refused.
+    let key_jwt = TestServer::send(signed_headers(srv.client.get(&az), &kid, &secret, &fresh_nonce())).await;
+    let key_jwt = key_jwt.headers["authorization"].to_str().unwrap().to_string();
+    assert_eq!(resource(&srv, &key_jwt, Method::GET, "/users/me", None).await.status, 200);
+    let mut other = active_member(&srv, &sink, "not-the-holder@example.com").await;
+    let mut forged = claims(other.bearer(&srv).await.trim_start_matches("Bearer "));
+    let forged = forged.as_object_mut().unwrap();
+    forged.remove("sid");
+    forged.insert("kid".into(), json!(kid));
+    let forged = srv.running.core.auth().sign_jwt(&json!(forged)).await.unwrap();
+    assert_eq!(resource(&srv, &format!("Bearer {forged}"), Method::GET, "/users/me", None).await.status, 401);
 });
 
 // A name that is a formula stays text in a CSV export.
