@@ -12,7 +12,7 @@ use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::labels::{Label, LabelScope};
 use crate::identity::users::User;
 use crate::outbox::Message;
-use crate::ports::{Attempt, SmsMessage, UnitOfWork, Write};
+use crate::ports::{SmsMessage, UnitOfWork, Write};
 
 const SEAL_NUMBER: &str = "phone.number";
 const SEAL_CODE: &str = "phone.code";
@@ -105,12 +105,14 @@ impl Identity<'_> {
     /// leaves nothing behind.
     async fn reserve_text(self, user: &User, origin: &crate::Origin) -> Result<()> {
         self.core.auth().count_request(user.tenant_id, &crate::auth::rate_limits::TEXTS_PER_ADDRESS, origin).await?;
-        let now = self.core.now();
-        let key = format!("sms:{}", user.id);
-        let window_start = now - self.core.settings.login_window;
-        match self.core.store.reserve_attempt(&key, self.core.settings.login_max_failures, window_start, now).await? {
-            Attempt::Locked { until } => Err(DomainError::new(ErrorCode::SmsLimitReached).retry_after(until - now)),
-            Attempt::Allowed { .. } => Ok(()),
+        let per_user = crate::auth::rate_limits::RateLimit {
+            name: "text-to-user",
+            max: self.core.settings.login_max_failures,
+            window: self.core.settings.login_window,
+        };
+        match self.core.auth().count(user.tenant_id, &per_user, &user.id.to_string()).await? {
+            Some(wait) => Err(DomainError::new(ErrorCode::SmsLimitReached).retry_after(wait)),
+            None => Ok(()),
         }
     }
 

@@ -453,6 +453,8 @@ barong!(phone_verification_cannot_be_brute_forced, |srv: TestServer, sink: SmtpS
     let spent = post("/phones", json!({ "phone_number": "+12015550106" })).await;
     assert_errors(&spent, 429, &["resource.phone.too_many_texts"]);
     assert!(spent.headers.get("retry-after").is_some());
+    let wait: i64 = spent.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait > 60, "the user waits for the window to pass, not a second: {wait}");
     let listed = resource(&srv, &bearer, Method::GET, "/phones", None).await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1, "nothing stored by the refused request");
 });
