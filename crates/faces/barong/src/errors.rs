@@ -24,9 +24,14 @@ impl BarongError {
         Self { status, errors: codes, retry_after: None }
     }
 
+    /// With `Retry-After` (whole seconds, at least one) when the core said how long to wait.
+    pub fn retry_after(self, wait: Option<time::Duration>) -> Self {
+        Self { retry_after: wait.map(|w| w.whole_seconds().max(1)), ..self }
+    }
+
     /// Too many attempts: Barong's answer to a locked account, wherever a secret is guessed.
     pub fn too_many_attempts(wait: time::Duration) -> Self {
-        Self { retry_after: Some(wait.whole_seconds().max(1)), ..Self::new(429, "identity.session.too_many_attempts") }
+        Self::new(429, "identity.session.too_many_attempts").retry_after(Some(wait))
     }
 
     /// A request body over the limit.
@@ -100,7 +105,7 @@ impl From<DomainError> for BarongError {
                 ErrorKind::RateLimited => Self::too_many_attempts(e.retry_after.unwrap_or(time::Duration::SECOND)),
                 ErrorKind::Unavailable => {
                     tracing::warn!(error = %e, "keyhall or a service it depends on is unavailable");
-                    Self { retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)), ..Self::new(503, "server.unavailable") }
+                    Self::new(503, "server.unavailable").retry_after(e.retry_after)
                 }
                 ErrorKind::Internal => Self::internal(e),
             },

@@ -171,10 +171,7 @@ async fn mailed_code(state: &State, email: &str, purpose: Purpose, client: &Clie
 
 /// 429 `identity.user.too_many_requests`, with the time to wait.
 fn too_many_requests(e: &keyhall_core::DomainError) -> BarongError {
-    BarongError {
-        retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)),
-        ..BarongError::new(429, "identity.user.too_many_requests")
-    }
+    BarongError::new(429, "identity.user.too_many_requests").retry_after(e.retry_after)
 }
 
 fn token_error(e: ActionTokenError) -> BarongError {

@@ -64,15 +64,11 @@ fn phone_error(e: DomainError) -> BarongError {
         ErrorCode::PhoneExists => BarongError::new(400, "resource.phone.exists"),
         ErrorCode::PhoneNotFound => BarongError::new(404, "resource.phone.doesnt_exist"),
         ErrorCode::PhoneCodeInvalid => BarongError::new(404, "resource.phone.verification_invalid"),
-        ErrorCode::SmsLimitReached => BarongError {
-            retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)),
-            ..BarongError::new(429, "resource.phone.too_many_texts")
-        },
+        // Texts limited per user or per client address: the same answer.
+        ErrorCode::SmsLimitReached | ErrorCode::RequestsLimited => {
+            BarongError::new(429, "resource.phone.too_many_texts").retry_after(e.retry_after)
+        }
         ErrorCode::PhoneLimitReached => BarongError::new(400, "resource.phone.limit_reached"),
-        ErrorCode::RequestsLimited => BarongError {
-            retry_after: e.retry_after.map(|w| w.whole_seconds().max(1)),
-            ..BarongError::new(429, "resource.phone.too_many_texts")
-        },
         _ => e.into(),
     }
 }
