@@ -31,7 +31,7 @@ macro_rules! migrations {
 pub mod postgres;
 pub mod sqlite;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keyhall_core::ports::Store;
@@ -47,24 +47,35 @@ pub enum OpenError {
     Migrate(String),
 }
 
-/// Opens the store named by `database_url` (a `postgres://` or `postgresql://` URL), or the
-/// SQLite database `keyhall.db` in `data_dir` when no URL is given (or a `sqlite:` URL).
-/// Migrations run before this returns.
-pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, OpenError> {
+/// Where a store is: a PostgreSQL URL, or a SQLite file.
+enum Location<'a> {
+    Postgres(&'a str),
+    Sqlite(PathBuf),
+}
+
+/// The store `database_url` names (a `postgres://` or `postgresql://` URL, or `sqlite:` and a
+/// path), or `keyhall.db` in `data_dir` without one.
+fn locate<'a>(database_url: Option<&'a str>, data_dir: &Path) -> Result<Location<'a>, OpenError> {
     match database_url {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Ok(Arc::new(PgStore::connect(url).await?))
-        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(Location::Postgres(url)),
         Some(url) if url.starts_with("sqlite:") => {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-            Ok(Arc::new(SqliteStore::open(Path::new(path)).await?))
+            Ok(Location::Sqlite(PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"))))
         }
         Some(other) => Err(OpenError::Connect(format!(
             "unsupported database URL scheme in {:?}: use postgres://… or sqlite:…",
             other.split(':').next().unwrap_or("")
         ))),
-        None => Ok(Arc::new(SqliteStore::open(&data_dir.join("keyhall.db")).await?)),
+        None => Ok(Location::Sqlite(data_dir.join("keyhall.db"))),
     }
+}
+
+/// Opens the store named by `database_url`, or the SQLite database `keyhall.db` in `data_dir`
+/// (see `locate`). Migrations run before this returns.
+pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Arc<dyn Store>, OpenError> {
+    Ok(match locate(database_url, data_dir)? {
+        Location::Postgres(url) => Arc::new(PgStore::connect(url).await?),
+        Location::Sqlite(path) => Arc::new(SqliteStore::open(&path).await?),
+    })
 }
 
 /// Which back-end a URL selects (for log lines), without credentials.
@@ -82,7 +93,8 @@ pub fn describe(database_url: Option<&str>, data_dir: &Path) -> String {
 /// The URL with its password (if any) replaced by `PASSWORD`, for messages a person may copy.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    match rest.split_once('@') {
+    // The last `@` ends the credentials: a password may hold one.
+    match rest.rsplit_once('@') {
         Some((credentials, host)) if credentials.contains(':') => {
             let user = credentials.split(':').next().unwrap_or_default();
             format!("{scheme}://{user}:PASSWORD@{host}")
@@ -96,12 +108,9 @@ pub fn redact(url: &str) -> String {
 /// `keyhall.db` itself is not a backup: recent writes live in `keyhall.db-wal` until a
 /// checkpoint. PostgreSQL is backed up with its own tools.
 pub async fn backup(database_url: Option<&str>, data_dir: &Path, to: &Path) -> Result<(), OpenError> {
-    let path = match database_url {
-        None => data_dir.join("keyhall.db"),
-        Some(url) if url.starts_with("sqlite:") => {
-            std::path::PathBuf::from(url.trim_start_matches("sqlite://").trim_start_matches("sqlite:"))
-        }
-        Some(_) => {
+    let path = match locate(database_url, data_dir)? {
+        Location::Sqlite(path) => path,
+        Location::Postgres(_) => {
             return Err(OpenError::Connect(
                 "keyhall backup copies the SQLite store; back PostgreSQL up with its own tools, e.g. pg_dump -Fc".into(),
             ));
@@ -111,4 +120,14 @@ pub async fn backup(database_url: Option<&str>, data_dir: &Path, to: &Path) -> R
         return Err(OpenError::Connect(format!("no database at {} (wrong --data-dir?)", path.display())));
     }
     SqliteStore::backup(&path, to).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_redacted_url_keeps_no_part_of_the_password() {
+        assert_eq!(super::redact("postgres://kh:s3cret@db:5432/kh"), "postgres://kh:PASSWORD@db:5432/kh");
+        assert_eq!(super::redact("postgres://kh:p@ss@db/kh"), "postgres://kh:PASSWORD@db/kh");
+        assert_eq!(super::redact("postgres://kh@db/kh"), "postgres://kh@db/kh");
+    }
 }
