@@ -3,8 +3,7 @@
 //! instead of being sent, so that a confirmation or reset token can be read on a machine
 //! without a mail server. The files hold live tokens: not for production.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -18,12 +17,12 @@ pub fn directory_of(url: &str) -> Option<PathBuf> {
 }
 
 /// Writes each message as a file in one directory (created owner-only).
-struct Drop {
+struct MessageDir {
     dir: PathBuf,
     written: AtomicU64,
 }
 
-impl Drop {
+impl MessageDir {
     fn new(dir: PathBuf, what: &str) -> anyhow::Result<Self> {
         let mut builder = std::fs::DirBuilder::new();
         builder.recursive(true);
@@ -56,36 +55,23 @@ impl Drop {
         );
         let path = self.dir.join(&name);
         let partial = self.dir.join(format!(".{name}.partial"));
-        write_private(&partial, content).map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
+        crate::keys::write_private(&partial, content).map_err(|e| format!("cannot write {}: {e}", partial.display()))?;
         std::fs::rename(&partial, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(path)
     }
 }
 
-fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(content)?;
-    file.sync_all()
-}
-
 /// Mail as `.eml` files, with the text unencoded (8-bit) so that `cat` shows the token
 /// whole; mail clients open them too.
 pub struct FileMailer {
-    drop: Drop,
+    dir: MessageDir,
     from: lettre::message::Mailbox,
 }
 
 impl FileMailer {
     pub fn new(dir: PathBuf, from: &str) -> anyhow::Result<Self> {
         let from = from.parse().map_err(|e| anyhow::anyhow!("KEYHALL_MAIL_FROM {from:?}: {e}"))?;
-        Ok(Self { drop: Drop::new(dir, "mail")?, from })
+        Ok(Self { dir: MessageDir::new(dir, "mail")?, from })
     }
 }
 
@@ -103,7 +89,7 @@ impl Mailer for FileMailer {
             m.subject.replace(['\r', '\n'], " "),
             m.body
         );
-        let path = self.drop.write(&to, "eml", message.as_bytes())?;
+        let path = self.dir.write(&to, "eml", message.as_bytes())?;
         tracing::info!(file = %path.display(), "mail written to a file (development sink)");
         Ok(())
     }
@@ -111,12 +97,12 @@ impl Mailer for FileMailer {
 
 /// Texts as `.txt` files: recipient, channel, then the text.
 pub struct FileSmsSender {
-    drop: Drop,
+    dir: MessageDir,
 }
 
 impl FileSmsSender {
     pub fn new(dir: PathBuf) -> anyhow::Result<Self> {
-        Ok(Self { drop: Drop::new(dir, "text messages")? })
+        Ok(Self { dir: MessageDir::new(dir, "text messages")? })
     }
 }
 
@@ -124,7 +110,7 @@ impl FileSmsSender {
 impl SmsSender for FileSmsSender {
     async fn send(&self, m: SmsMessage) -> Result<(), String> {
         let content = format!("To: {}\nChannel: {}\n\n{}\n", m.to, m.channel, m.body);
-        let path = self.drop.write(&m.to, "txt", content.as_bytes())?;
+        let path = self.dir.write(&m.to, "txt", content.as_bytes())?;
         tracing::info!(file = %path.display(), "text written to a file (development sink)");
         Ok(())
     }

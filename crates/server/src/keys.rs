@@ -19,17 +19,8 @@ pub fn load_or_create(data_dir: &Path, from_env: Option<&str>) -> anyhow::Result
             std::fs::create_dir_all(data_dir)
                 .map_err(|e| anyhow::anyhow!("cannot create the data directory {}: {e}", data_dir.display()))?;
             let (key, text) = MasterKey::generate();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            match options.open(&path) {
-                Ok(mut file) => {
-                    file.write_all(format!("{text}\n").as_bytes())?;
-                    file.sync_all()?;
+            match write_private(&path, format!("{text}\n").as_bytes()) {
+                Ok(()) => {
                     tracing::info!(path = %path.display(), "created a new master key; back it up with the database");
                     Ok(key)
                 }
@@ -40,4 +31,19 @@ pub fn load_or_create(data_dir: &Path, from_env: Option<&str>) -> anyhow::Result
         }
         Err(e) => Err(anyhow::anyhow!("cannot read the master key {}: {e}", path.display())),
     }
+}
+
+/// Writes `content` to a new file (an existing one is an error) readable by its owner only,
+/// and syncs it.
+pub fn write_private(path: &Path, content: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(content)?;
+    file.sync_all()
 }
