@@ -254,9 +254,7 @@ mod tests {
     #[test]
     fn the_readme_names_only_settings_that_exist() {
         use clap::CommandFactory;
-        let readme = include_str!("../../../README.md");
-        let table = &readme[readme.find("| setting | flag / variable | default |").expect("the settings table")..];
-        let table = &table[..table.find("\n\n").unwrap_or(table.len())];
+        let table = readme_settings_table();
         let command = crate::cli::Cli::command();
         let serve = command.find_subcommand("serve").expect("serve");
         let company = command.find_subcommand("company").and_then(|c| c.find_subcommand("create")).expect("company create");
@@ -275,6 +273,7 @@ mod tests {
         }
         assert!(named > 40, "the table names {named} settings");
         // And the README's example file is one keyhall reads.
+        let readme = include_str!("../../../README.md");
         let example = &readme[readme.find("```toml\n").expect("an example file") + 8..];
         let example = example[..example.find("```").expect("its end")].replace('…', "x");
         let file = FileConfig::parse(&example).expect("the example parses");
@@ -282,26 +281,40 @@ mod tests {
         assert_eq!(file.barong.csrf, Some(true));
     }
 
+    /// The README's table of settings.
+    fn readme_settings_table() -> &'static str {
+        let readme = include_str!("../../../README.md");
+        let table = &readme[readme.find("| setting | flag / variable | default |").expect("the settings table")..];
+        &table[..table.find("\n\n").unwrap_or(table.len())]
+    }
+
     /// `serve --help` describes every flag and shows the default of each that has one; the
     /// README's settings table names every flag of `serve`.
     #[test]
     fn every_flag_is_described_with_its_default_and_in_the_readme() {
-        let command = crate::cli::command();
+        use clap::CommandFactory;
+        let (command, plain) = (crate::cli::command(), crate::cli::Cli::command());
         let serve = command.find_subcommand("serve").expect("serve");
+        let plain_serve = plain.find_subcommand("serve").expect("serve");
         let defaults = defaults_for_help();
         assert!(defaults.len() > 25, "{defaults:?}");
-        let readme = include_str!("../../../README.md");
-        let table = &readme[readme.find("| setting | flag / variable | default |").expect("the settings table")..];
-        let table = &table[..table.find("\n\n").unwrap_or(table.len())];
+        let table = readme_settings_table();
+        let help_of = |command: &clap::Command, flag: &str| {
+            let arg = command.get_arguments().find(|a| a.get_long() == Some(flag)).expect("the flag");
+            arg.get_help().map(|h| h.to_string()).unwrap_or_default()
+        };
         for arg in serve.get_arguments().filter(|a| a.get_long().is_some_and(|l| l != "help")) {
             let flag = arg.get_long().unwrap();
             if matches!(flag, "data-dir" | "database-url" | "config") {
                 continue; // the global options, shown in the usage line above the table
             }
-            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-            assert!(help.len() > 10, "--{flag} has no description");
-            if let Some((_, default)) = defaults.iter().find(|(f, _)| *f == flag) {
-                assert!(help.ends_with(&format!("[default: {default}]")), "--{flag}: {help}");
+            // The description as declared, before `--help` adds the default to it.
+            let description = help_of(plain_serve, flag);
+            assert!(description.len() > 10, "--{flag} has no description");
+            let help = help_of(serve, flag);
+            match defaults.iter().find(|(f, _)| *f == flag) {
+                Some((_, default)) => assert_eq!(help, format!("{description} [default: {default}]"), "--{flag}"),
+                None => assert_eq!(help, description, "--{flag}"),
             }
             let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
             let named = |name: &str| table.contains(&format!("`{name}`")) || table.contains(&format!("`{name} "));
