@@ -116,6 +116,12 @@ impl Auth<'_> {
         if !own && !matches!(caller.grants(), Grants::Everything) {
             return Err(DomainError::new(ErrorCode::PermissionDenied));
         }
+        // A closed company's tokens are refused (`authenticate_token`): issuing one would hand
+        // out a secret that never works.
+        let tenant = self.core.tenancy().tenant(caller.tenant_id()).await?;
+        if tenant.status != crate::tenancy::tenants::TenantStatus::Active {
+            return Err(DomainError::new(ErrorCode::TenantNotFound).detail("the company is closed"));
+        }
         let user_id = holder;
         if permissions.is_empty() {
             return Err(DomainError::missing("permissions"));

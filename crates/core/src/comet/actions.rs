@@ -1,5 +1,10 @@
 //! The Comet Token Actions: the permission vocabulary of Comet API tokens.
 
+/// Every Token Action, owned: what a company's first token holds.
+pub fn all() -> Vec<String> {
+    ALL.iter().map(|a| a.to_string()).collect()
+}
+
 pub const ALL: &[&str] = &[
     "CloudView::ConvertToPaid",
     "CloudView::ConvertToTrial",

@@ -36,6 +36,8 @@ pub struct CompanyCreated {
     pub owner: User,
     pub token: ApiToken,
     pub token_secret: Secret<String>,
+    /// Whether the company is the installation's default tenant (the faces serve it).
+    pub default_tenant: bool,
 }
 
 impl Tenancy<'_> {
@@ -155,12 +157,15 @@ impl Tenancy<'_> {
                     .with_details(serde_json::json!({ "permissions": token.permissions })),
             );
         self.core.store.commit(work).await?;
-        if *becomes_default {
+        let default_tenant = if *becomes_default {
             // Another process may have recorded a default tenant meanwhile: then this company
             // simply stays a tenant of its own.
-            self.core.store.put_setting_if_absent(DEFAULT_TENANT_SETTING, &tenant.id.to_string(), now).await?;
-        }
-        Ok(CompanyCreated { tenant: tenant.clone(), owner, token, token_secret: Secret::new(secret) })
+            let id = tenant.id.to_string();
+            self.core.store.put_setting_if_absent(DEFAULT_TENANT_SETTING, &id, now).await? == id
+        } else {
+            !*new
+        };
+        Ok(CompanyCreated { tenant: tenant.clone(), owner, token, token_secret: Secret::new(secret), default_tenant })
     }
 
     /// Every company: each tenant with its primary contact (none for a tenant that only a

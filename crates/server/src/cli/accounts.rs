@@ -107,7 +107,7 @@ pub async fn company(core: &Core, command: &CompanyCommand, out: &mut Out) -> an
                 email: email.clone(),
                 password,
                 contact_name: contact_name.clone(),
-                token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
+                token_permissions: actions::all(),
                 claim_default_tenant: true,
             };
             let created = core
@@ -115,7 +115,7 @@ pub async fn company(core: &Core, command: &CompanyCommand, out: &mut Out) -> an
                 .create_company(input, &PasswordPolicy::STANDARD)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create the company: {}", describe_error(&e)))?;
-            let default = core.tenancy().recorded_default_tenant().await? == Some(created.tenant.id);
+            let default = created.default_tenant;
             if *json {
                 out.line(serde_json::json!({
                     "company_id": created.tenant.id.to_string(),
@@ -186,7 +186,7 @@ pub async fn token(core: &Core, command: &TokenCommand, out: &mut Out) -> anyhow
         _ => failed(e),
     })?;
     let permissions: Vec<String> = if permissions.is_empty() {
-        actions::ALL.iter().map(|a| a.to_string()).collect()
+        actions::all()
     } else {
         permissions.iter().map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
     };

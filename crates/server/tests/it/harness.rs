@@ -245,7 +245,7 @@ impl TestServer {
                     email: email.clone(),
                     password: OWNER_PASSWORD.into(),
                     contact_name: Some("Owner".into()),
-                    token_permissions: actions::ALL.iter().map(|a| a.to_string()).collect(),
+                    token_permissions: actions::all(),
                     // Each test's company is a tenant of its own; the default tenant stays
                     // the Barong face's, with its first sign-up as superadmin.
                     claim_default_tenant: false,

@@ -162,9 +162,24 @@ fn company_create_asks_for_the_password_on_a_terminal_without_echo() {
 #[test]
 fn company_create_without_a_password_says_how_to_give_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (ok, out, err) = run(keyhall(dir.path()).args(["company", "create", "--name", "N", "--email", "n@example.com"]));
+    let create = ["company", "create", "--name", "N", "--email", "n@example.com"];
+    let (ok, out, err) = run(keyhall(dir.path()).args(create));
     assert!(!ok && out.is_empty());
     assert!(err.contains("no password given") && err.contains("--password-file"), "{err}");
+    let missing = dir.path().join("no-such-file");
+    let (ok, _, err) = run(keyhall(dir.path()).args(create).arg("--password-file").arg(&missing));
+    assert!(!ok && err.contains(&format!("cannot read {}", missing.display())), "{err}");
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").unwrap();
+    let (ok, _, err) = run(keyhall(dir.path()).args(create).arg("--password-file").arg(&empty));
+    assert!(!ok && err.contains("no password given"), "{err}");
+    let password = dir.path().join("password");
+    std::fs::write(&password, "Filed-Pass-123\n").unwrap();
+    let malformed = ["company", "create", "--name", "N", "--email", "not-an-address", "--password-file"];
+    let (ok, _, err) = run(keyhall(dir.path()).args(malformed).arg(&password));
+    assert!(!ok && err.contains("email"), "{err}");
+    let (ok, out, err) = run(keyhall(dir.path()).args(["company", "list", "--json"]));
+    assert!(ok && out.is_empty(), "nothing was created: {out}{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,6 +217,10 @@ async fn companies_are_listed_tokens_reissued_and_an_address_owns_one_company() 
     assert_eq!(issued["permissions"], json!(["License::ListLicenses"]));
     let (ok, _, err) = run(keyhall(dir.path()).args(["token", "create", "--company", "0190aaaa-0000-7000-8000-000000000000"]));
     assert!(!ok && err.contains("no company"), "{err}");
+    let (ok, _, err) = run(keyhall(dir.path()).args(["token", "create", "--company", "acme"]));
+    assert!(!ok && err.contains("\"acme\" is not a company id"), "{err}");
+    let (ok, _, err) = run(keyhall(dir.path()).args(["token", "create"]));
+    assert!(!ok && err.contains("--company"), "{err}");
     let (ok, _, err) = run(keyhall(dir.path()).args(["token", "create", "--company", &id, "--permission", "Nope::Nope"]));
     assert!(!ok && err.contains("Nope::Nope"), "{err}");
     let srv = keyhall_server::app::start(test_config(dir.path(), None)).await.unwrap();
@@ -210,6 +229,12 @@ async fn companies_are_listed_tokens_reissued_and_an_address_owns_one_company() 
     let list = |path: &'static str| client.post(srv.url(path)).bearer_auth(token).send();
     assert_eq!(list("/api/v1/license/list_licenses").await.unwrap().status(), 200);
     assert_eq!(list("/api/v1/license/create_license").await.unwrap().status(), 401, "it holds only the action asked for");
+    // A closed company gets no new token (it would never work).
+    let owner = first["token"].as_str().unwrap();
+    let closed = client.post(srv.url("/api/v1/company/delete")).bearer_auth(owner).send().await.unwrap();
+    assert_eq!(closed.status(), 200, "{}", closed.text().await.unwrap());
+    let (ok, out, err) = run(keyhall(dir.path()).args(["token", "create", "--company", &id]));
+    assert!(!ok && out.is_empty() && err.contains("the company is closed"), "{out}{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
