@@ -18,6 +18,10 @@ pub trait UserRepo: Send + Sync {
     /// The service accounts a user owns, oldest first.
     async fn list_service_accounts(&self, owner: UserId) -> Result<Vec<User>>;
     async fn count_users(&self, tenant: TenantId) -> Result<i64>;
+    /// The tenant's primary contact (the company's owner), if it has one.
+    async fn primary_contact(&self, tenant: TenantId) -> Result<Option<User>>;
+    /// A primary contact, in any tenant, with this e-mail address (the oldest).
+    async fn primary_contact_by_email(&self, email: &Email) -> Result<Option<User>>;
     async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>>;
     /// Deletes the user with its credentials and sessions, and revokes its tokens.
     async fn delete_user(&self, tenant: TenantId, id: UserId, at: Timestamp, audit: &AuditEvent) -> Result<bool>;

@@ -2,11 +2,10 @@
 //! installation-wide settings.
 
 use async_trait::async_trait;
-use keyhall_types::{CommunityId, Email, TenantId, Timestamp};
+use keyhall_types::{CommunityId, TenantId, Timestamp};
 
 use crate::audit::AuditEvent;
 use crate::error::Result;
-use crate::identity::users::User;
 use crate::tenancy::{Community, Tenant};
 
 #[async_trait]
@@ -14,10 +13,6 @@ pub trait TenantRepo: Send + Sync {
     async fn get_tenant(&self, id: TenantId) -> Result<Option<Tenant>>;
     /// Every tenant, oldest first.
     async fn list_tenants(&self) -> Result<Vec<Tenant>>;
-    /// The tenant's primary contact (the company's owner), if it has one.
-    async fn primary_contact(&self, tenant: TenantId) -> Result<Option<User>>;
-    /// The primary contacts, in any tenant, with this e-mail address.
-    async fn primary_contacts_by_email(&self, email: &Email) -> Result<Vec<User>>;
     /// Whether anyone has an account yet (a fresh installation has nobody).
     async fn any_user(&self) -> Result<bool>;
     async fn default_community(&self, tenant: TenantId) -> Result<Option<Community>>;

@@ -55,7 +55,7 @@ impl Tenancy<'_> {
             Some(n) => crate::identity::users::validate_contact_name("contact_name", n)?,
             None => email.local_part().to_string(),
         };
-        if let Some(existing) = self.core.store.primary_contacts_by_email(&email).await?.first() {
+        if let Some(existing) = self.core.store.primary_contact_by_email(&email).await? {
             return Err(DomainError::new(ErrorCode::CompanyEmailTaken)
                 .field("email")
                 .detail(format!("{email} is already the primary contact of company {}", existing.tenant_id)));

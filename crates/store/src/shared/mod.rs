@@ -17,7 +17,7 @@ mod auth;
 mod barong;
 mod comet;
 mod credentials;
-pub(crate) mod identity;
+mod identity;
 mod migrations;
 mod outbox;
 mod tenancy;

@@ -1,13 +1,10 @@
 //! Tenants and their communities, configuration documents, and installation-wide settings.
 
 use keyhall_core::audit::AuditEvent;
-use keyhall_core::identity::users::User;
 use keyhall_core::ports::{self, ConfigDocument};
 use keyhall_core::tenancy::{Community, CompanyProfile, Tenant, TenantStatus};
 use keyhall_core::{DomainError, ErrorCode, Result};
-use keyhall_types::{CommunityId, Email, TenantId, Timestamp};
-
-use super::identity::users::user_from_row;
+use keyhall_types::{CommunityId, TenantId, Timestamp};
 
 use super::audit::insert_audit;
 use super::rows::{Conn, Run, col, col_id, col_ts, is_unique_violation};
@@ -125,28 +122,6 @@ impl ports::TenantRepo for Store {
         sqlx::query(concat!("SELECT ", tenant_cols!(), " FROM tenants ORDER BY created_at, id"))
             .all(self.read_pool(), tenant_from_row)
             .await
-    }
-
-    async fn primary_contact(&self, tenant: TenantId) -> Result<Option<User>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_cols!(),
-            " FROM users WHERE tenant_id = $1 AND is_primary_contact ORDER BY created_at, id LIMIT 1"
-        ))
-        .bind(tenant.to_string())
-        .optional(self.read_pool(), user_from_row)
-        .await
-    }
-
-    async fn primary_contacts_by_email(&self, email: &Email) -> Result<Vec<User>> {
-        sqlx::query(concat!(
-            "SELECT ",
-            user_cols!(),
-            " FROM users WHERE email = $1 AND is_primary_contact ORDER BY created_at, id"
-        ))
-        .bind(email.as_str())
-        .all(self.read_pool(), user_from_row)
-        .await
     }
 
     async fn any_user(&self) -> Result<bool> {

@@ -5,7 +5,7 @@ use super::{DbRow, Store, rows, ts};
 
 mod kyc;
 mod labels;
-pub(crate) mod users;
+mod users;
 
 pub(crate) use kyc::{
     insert_documents_rows, insert_phone_row, insert_profile_row, replace_phone_code_row, update_drafted_profile_row,

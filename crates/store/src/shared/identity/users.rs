@@ -158,6 +158,28 @@ impl ports::UserRepo for Store {
             .await
     }
 
+    async fn primary_contact(&self, tenant: TenantId) -> Result<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE tenant_id = $1 AND is_primary_contact ORDER BY created_at, id LIMIT 1"
+        ))
+        .bind(tenant.to_string())
+        .optional(self.read_pool(), user_from_row)
+        .await
+    }
+
+    async fn primary_contact_by_email(&self, email: &Email) -> Result<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            " FROM users WHERE email = $1 AND is_primary_contact ORDER BY created_at, id LIMIT 1"
+        ))
+        .bind(email.as_str())
+        .optional(self.read_pool(), user_from_row)
+        .await
+    }
+
     async fn count_users(&self, tenant: TenantId) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
             .bind(tenant.to_string())
