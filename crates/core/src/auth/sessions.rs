@@ -154,9 +154,15 @@ impl Auth<'_> {
     /// Ends every session of a user except `keep` (after a password reset or 2FA change).
     pub async fn close_user_sessions(self, user: keyhall_types::UserId, keep: Option<keyhall_types::SessionId>) -> Result<u64> {
         let n = self.core.store.delete_user_sessions(user, keep).await?;
+        self.forget_sessions();
+        Ok(n)
+    }
+
+    /// Forgets the sessions this node remembers, after a write that ended some
+    /// (`Write::EndSessions`): they are read from the store again.
+    pub(crate) fn forget_sessions(self) {
         self.core.session_cache.invalidate_all();
         self.core.live_sessions.invalidate_all();
-        Ok(n)
     }
 
     /// The session `id` if it is still open (a token bound to it is then still good). Seen

@@ -325,11 +325,13 @@ impl Identity<'_> {
             .with_details(serde_json::json!({ "changed": changed }));
         let new_password = password.is_some();
         let mut work = UnitOfWork::new().write(Write::UpdateUser(user.clone()));
-        work.writes.extend(password.map(Write::ReplacePassword));
+        if let Some(password) = password {
+            // A new password ends the user's sessions, on every face, in the same transaction.
+            work = work.write(Write::ReplacePassword(password)).write(Write::EndSessions { user: user.id, keep: None });
+        }
         self.core.store.commit(work.audit(audit)).await.map_err(email_field("email"))?;
         if new_password {
-            // A new password ends the user's sessions, on every face.
-            self.core.auth().close_user_sessions(user.id, None).await?;
+            self.core.auth().forget_sessions();
         }
         Ok(user)
     }

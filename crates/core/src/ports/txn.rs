@@ -102,6 +102,11 @@ pub enum Write {
     InsertApiKey(ApiKey),
     /// State and scope; `api_key.not_found` when the holder has no such key.
     UpdateApiKey(ApiKey),
+    /// Deletes every session of the user but `keep` (the tokens bound to them end with them).
+    EndSessions {
+        user: UserId,
+        keep: Option<keyhall_types::SessionId>,
+    },
     /// `api_key.not_found` when the holder has no such key.
     DeleteApiKey {
         holder: UserId,

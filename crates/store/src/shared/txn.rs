@@ -38,6 +38,7 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::InsertToken { token, digest } => auth::insert_token_row(conn, token, digest).await,
         Write::InsertApiKey(key) => auth::insert_api_key_row(conn, key).await,
         Write::UpdateApiKey(key) => auth::update_api_key_row(conn, key).await,
+        Write::EndSessions { user, keep } => auth::delete_user_sessions_rows(conn, *user, *keep).await.map(drop),
         Write::DeleteApiKey { holder, kid } => auth::delete_api_key_row(conn, *holder, kid).await,
         Write::InsertRestriction(restriction) => auth::insert_restriction_row(conn, restriction).await,
         Write::LinkExternalIdentity { tenant, issuer, subject, user, at } => {

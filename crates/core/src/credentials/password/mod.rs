@@ -110,8 +110,10 @@ impl PasswordPolicy {
 }
 
 /// The rows of a password change: the user (its `updated_at`) and the new credential.
-fn password_change(user: User, credential: Credential, audit: AuditEvent) -> UnitOfWork {
-    UnitOfWork::new().write(Write::UpdateUser(user)).write(Write::ReplacePassword(credential)).audit(audit)
+/// A new password, with the end of the user's sessions but `keep` in the same transaction.
+fn password_change(user: User, credential: Credential, keep: Option<SessionId>, audit: AuditEvent) -> UnitOfWork {
+    let end = Write::EndSessions { user: user.id, keep };
+    UnitOfWork::new().write(Write::UpdateUser(user)).write(Write::ReplacePassword(credential)).write(end).audit(audit)
 }
 
 impl Credentials<'_> {
@@ -159,14 +161,8 @@ impl Credentials<'_> {
     /// Sets the calling user's password; the user's sessions (and the tokens bound to them)
     /// end, on every face.
     pub async fn change_own_password(self, caller: &Caller, new_password: &str, policy: &PasswordPolicy) -> Result<()> {
-        let mut user = self.core.identity().current_user(caller).await?;
-        policy.check("password", new_password)?;
-        let credential = self.new_password(&user, new_password).await?;
-        user.updated_at = credential.created_at;
-        let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), user.updated_at);
-        self.core.store.commit(password_change(user.clone(), credential, audit)).await?;
-        self.core.auth().close_user_sessions(user.id, None).await?;
-        Ok(())
+        let user = self.core.identity().current_user(caller).await?;
+        self.set_password(caller, &user, new_password, policy, None).await
     }
 
     /// Replaces a user's password (reset or change) and ends their other sessions (and the
@@ -185,8 +181,8 @@ impl Credentials<'_> {
         next.updated_at = credential.created_at;
         let audit = AuditEvent::new(caller, "user.password_change", "user", Some(user.id.to_string()), next.updated_at)
             .with_details(serde_json::json!({ "topic": "password" }));
-        self.core.store.commit(password_change(next, credential, audit)).await?;
-        self.core.auth().close_user_sessions(user.id, keep_session).await?;
+        self.core.store.commit(password_change(next, credential, keep_session, audit)).await?;
+        self.core.auth().forget_sessions();
         Ok(())
     }
 }

@@ -13,4 +13,5 @@ mod tokens;
 pub(crate) use api_keys::{delete_api_key_row, insert_api_key_row, update_api_key_row};
 pub(crate) use external::link_external_identity_row;
 pub(crate) use restrictions::insert_restriction_row;
+pub(crate) use sessions::delete_user_sessions_rows;
 pub(crate) use tokens::insert_token_row;

@@ -7,7 +7,7 @@ use keyhall_core::ports;
 use keyhall_types::{SessionId, Timestamp, UserId};
 
 use super::audit::{bind_audit, insert_audit};
-use super::rows::{Run, col, col_id, col_ts};
+use super::rows::{Conn, Run, col, col_id, col_ts};
 use super::{DbRow, OPEN_SESSION_SQL, Store, ts};
 use crate::errors::db;
 
@@ -82,12 +82,13 @@ impl ports::SessionRepo for Store {
     }
 
     async fn delete_user_sessions(&self, user: UserId, keep: Option<SessionId>) -> Result<u64> {
-        let keep = keep.map(|k| k.to_string()).unwrap_or_default();
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-            .bind(user.to_string())
-            .bind(keep)
-            .run(self.write_pool())
-            .await?;
-        Ok(done)
+        let mut conn = self.write_pool().acquire().await.map_err(db)?;
+        delete_user_sessions_rows(&mut conn, user, keep).await
     }
+}
+
+/// Deletes the user's sessions but `keep`; how many there were.
+pub(crate) async fn delete_user_sessions_rows(conn: &mut Conn, user: UserId, keep: Option<SessionId>) -> Result<u64> {
+    let keep = keep.map(|k| k.to_string()).unwrap_or_default();
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2").bind(user.to_string()).bind(keep).run(&mut *conn).await
 }
