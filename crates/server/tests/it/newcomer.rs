@@ -115,8 +115,13 @@ fn company_create_asks_for_the_password_on_a_terminal_without_echo() {
     let dir = tempfile::tempdir().unwrap();
     // `script` gives the command a terminal; what it prints (and the terminal echoes) comes
     // back on its standard output.
-    let command =
-        format!("{BIN} --data-dir '{}' company create --name 'Typed Ltd' --email typed@example.com --json", dir.path().display());
+    // It names its terminal first, so that the test can see when echo is off before typing
+    // (a person types after the prompt; a test could type in the instant between the prompt
+    // and the terminal's echo being turned off).
+    let command = format!(
+        "tty; exec {BIN} --data-dir '{}' company create --name 'Typed Ltd' --email typed@example.com --json",
+        dir.path().display()
+    );
     let mut child = Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .env_remove("KEYHALL_COMPANY_PASSWORD")
@@ -147,9 +152,24 @@ fn company_create_asks_for_the_password_on_a_terminal_without_echo() {
         }
     };
     let mut stdin = child.stdin.take().unwrap();
+    wait_for("/dev/");
+    let tty = seen.lock().unwrap().lines().next().unwrap().trim().to_string();
+    let echo_is_off = || {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let modes = Command::new("stty").args(["-F", &tty, "-a"]).output().unwrap();
+            if String::from_utf8_lossy(&modes.stdout).split_whitespace().any(|m| m == "-echo") {
+                return;
+            }
+            assert!(Instant::now() < deadline, "echo never turned off on {tty}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
     wait_for("Password for typed@example.com: ");
+    echo_is_off();
     stdin.write_all(b"Typed-Pass-123\n").unwrap();
     wait_for("The same password again: ");
+    echo_is_off();
     stdin.write_all(b"Typed-Pass-123\n").unwrap();
     let status = child.wait().unwrap();
     reader.join().unwrap();
