@@ -80,7 +80,7 @@ impl Fixture {
         Fixture { store, raw: Raw::Sqlite(path), _dir: dir, schema: None }
     }
 
-    /// A new schema of `KEYHALL_TEST_DATABASE_URL`, dropped with the fixture. The tests
+    /// A new schema of `KEYHALL_TEST_DATABASE_URL`, dropped after the test (`drop_schema`). The tests
     /// that use it are `#[ignore]`d unless the variable is set (bin/test passes
     /// `--include-ignored` then), so that a run without PostgreSQL counts them as not run.
     async fn postgres() -> Self {
@@ -99,24 +99,20 @@ impl Fixture {
     }
 }
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let Some((base, schema)) = self.schema.take() else { return };
-        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with a
-        // small runtime of its own does the work.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                use sqlx::Connection;
-                let mut c = sqlx::PgConnection::connect(&base).await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await?;
-                Ok::<_, sqlx::Error>(())
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = dropped {
-            eprintln!("could not drop a test schema: {e}");
-        }
+/// Drops a fixture's PostgreSQL schema, after the test (its store gone with it): awaited in
+/// the test's own runtime, which goes on running the store's pending rollbacks meanwhile (a
+/// `Drop` that blocked it waited for their locks forever).
+async fn drop_schema(schema: Option<(String, String)>) {
+    use sqlx::Connection;
+    let Some((base, schema)) = schema else { return };
+    let dropped = async {
+        let mut c = sqlx::PgConnection::connect(&base).await?;
+        sqlx::raw_sql("SET lock_timeout = '10s'").execute(&mut c).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await?;
+        Ok::<_, sqlx::Error>(())
+    };
+    if let Err(e) = dropped.await {
+        eprintln!("could not drop the test schema {schema}: {e}");
     }
 }
 
@@ -132,7 +128,10 @@ macro_rules! contract {
             #[tokio::test]
             #[ignore = "needs PostgreSQL: set KEYHALL_TEST_DATABASE_URL and pass --include-ignored (bin/test does both)"]
             async fn postgres() {
-                super::$name(super::Fixture::postgres().await).await;
+                let fixture = super::Fixture::postgres().await;
+                let schema = fixture.schema.clone();
+                super::$name(fixture).await;
+                super::drop_schema(schema).await;
             }
         }
     };
@@ -622,7 +621,9 @@ async fn the_two_migration_histories_are_in_step() {
 #[ignore = "needs PostgreSQL: set KEYHALL_TEST_DATABASE_URL and pass --include-ignored (bin/test does both)"]
 async fn the_two_stores_make_the_same_tables() {
     let (sqlite, postgres) = (Fixture::sqlite().await, Fixture::postgres().await);
+    let schema = postgres.schema.clone();
     let (sqlite, postgres) = (sqlite.raw.columns().await, postgres.raw.columns().await);
+    drop_schema(schema).await;
     let only =
         |a: &std::collections::BTreeSet<_>, b: &std::collections::BTreeSet<_>| a.difference(b).cloned().collect::<Vec<_>>();
     assert_eq!((only(&sqlite, &postgres), only(&postgres, &sqlite)), (vec![], vec![]), "columns of one store only");
