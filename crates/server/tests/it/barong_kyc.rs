@@ -201,5 +201,6 @@ barong!(phone_codes_cannot_be_guessed, |srv: TestServer, sink: SmtpSink| async m
     }
     let r = resource(&srv, &bearer, Method::POST, "/phones/send_code", Some(resend)).await;
     assert_errors(&r, 429, &["resource.phone.too_many_texts"]);
-    assert_eq!(gateway.count(5).await, 5);
+    srv.outbox_drained().await;
+    assert_eq!(gateway.count(5).await, 5, "and not one more");
 });

@@ -376,4 +376,10 @@ impl TestServer {
         }
         panic!("timed out waiting for {what}");
     }
+
+    /// Waits until the outbox has delivered everything it holds (delivered messages leave
+    /// it), so that counting what arrived counts everything that was sent.
+    pub async fn outbox_drained(&self) {
+        self.eventually("an empty outbox", || async { self.stored_texts("SELECT id FROM outbox").await.is_empty() }).await;
+    }
 }

@@ -86,7 +86,8 @@ barong!(sign_ups_mailed_codes_and_texts_are_limited_per_client_address, |srv: Te
     let r = text(bearer, "/phones", "+12015550113").await;
     assert_errors(&r, 429, &["resource.phone.too_many_texts"]);
     assert_retry_after(&r);
-    assert_eq!(sink.texts.count(10).await, 10);
+    srv.outbox_drained().await;
+    assert_eq!(sink.texts.count(10).await, 10, "and not one more");
 });
 
 barong!(mail_waits_in_a_durable_outbox_across_a_restart, |srv: TestServer, sink: SmtpSink| async move {
