@@ -278,6 +278,15 @@ impl JwkSet {
 
 /// `exp` must be in the future, `nbf` (if any) reached, `iat` (if any) not in the future,
 /// each with `leeway` seconds of tolerance.
+/// Whether the token's `aud` (one string, or a list of them) names `audience`.
+pub fn has_audience(claims: &Value, audience: &str) -> bool {
+    match claims.get("aud") {
+        Some(Value::String(a)) => a == audience,
+        Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(audience)),
+        _ => false,
+    }
+}
+
 pub fn check_times(claims: &Value, now: i64, leeway: i64) -> Result<(), JwtError> {
     let num = |name| claims.get(name).and_then(Value::as_i64);
     match num("exp") {
@@ -338,5 +347,15 @@ mod tests {
         assert_eq!(check_times(&c, 55, 0), Err(JwtError::Immature));
         assert_eq!(check_times(&json!({ "exp": 100, "iat": 90 }), 80, 0), Err(JwtError::IssuedInFuture));
         assert_eq!(check_times(&json!({}), 1, 0), Err(JwtError::Claim("exp")));
+    }
+
+    #[test]
+    fn an_audience_is_one_string_or_one_of_a_list() {
+        use serde_json::json;
+        assert!(super::has_audience(&json!({ "aud": "a" }), "a"));
+        assert!(super::has_audience(&json!({ "aud": ["b", "a"] }), "a"));
+        assert!(!super::has_audience(&json!({ "aud": ["b"] }), "a"));
+        assert!(!super::has_audience(&json!({ "aud": 1 }), "a"));
+        assert!(!super::has_audience(&json!({}), "a"));
     }
 }

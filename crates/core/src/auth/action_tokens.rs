@@ -106,13 +106,7 @@ impl Auth<'_> {
         if claims.get("sub").and_then(Value::as_str) != Some(purpose.subject()) {
             return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("sub").reason())));
         }
-        let audience = purpose.audience();
-        let for_this = match claims.get("aud") {
-            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(&audience)),
-            Some(Value::String(a)) => *a == audience,
-            _ => false,
-        };
-        if !for_this {
+        if !keyhall_crypto::jwt::has_audience(&claims, &purpose.audience()) {
             return Ok(Err(ActionTokenError::Jwt(JwtError::Claim("aud").reason())));
         }
         if claims.get("jti").and_then(Value::as_str).is_none() {

@@ -83,11 +83,7 @@ impl Auth0 {
         };
         check_times(&claims, now.unix_timestamp(), 60).ok()?;
         let issuer_ok = claims.get("iss").and_then(Value::as_str) == Some(self.config.issuer().as_str());
-        let audience_ok = match claims.get("aud") {
-            Some(Value::String(a)) => *a == self.config.client_id,
-            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(&self.config.client_id)),
-            _ => false,
-        };
+        let audience_ok = keyhall_crypto::jwt::has_audience(&claims, &self.config.client_id);
         (issuer_ok && audience_ok).then_some(claims)
     }
 }
