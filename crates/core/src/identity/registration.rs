@@ -78,6 +78,28 @@ pub fn state_from_labels(current: UserStatus, labels: &[Label]) -> UserStatus {
     }
 }
 
+/// Makes `user` the tenant's first user: an active superadmin with a verified address.
+pub(crate) fn make_first(user: &mut User) {
+    user.status = UserStatus::Active;
+    user.role = SUPERADMIN_ROLE.into();
+    user.flags.email_verified = true;
+}
+
+/// The unit that inserts `user` and `then` (its credentials, …); for the tenant's first user
+/// it claims the seat before (`user.first_taken` if taken) and labels the address verified.
+pub(crate) fn insert_user_unit(user: &User, first: bool, then: Vec<Write>, now: keyhall_types::Timestamp) -> UnitOfWork {
+    let mut work = UnitOfWork::new();
+    if first {
+        work = work.write(Write::ClaimFirstUser { tenant: user.tenant_id });
+    }
+    work = work.write(Write::InsertUser(user.clone()));
+    work.writes.extend(then);
+    if first {
+        work = work.write(Write::PutLabel(Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now)));
+    }
+    work
+}
+
 impl Identity<'_> {
     pub async fn user_by_uid(self, tenant: TenantId, uid: &str) -> Result<Option<User>> {
         self.core.store.find_user_by_uid(tenant, uid).await
@@ -104,15 +126,32 @@ impl Identity<'_> {
             self.core.store.default_community(tenant).await?.ok_or_else(|| DomainError::new(ErrorCode::TenantNotFound))?;
         let phc = self.core.passwords.hash(&r.password).await?;
         let now = self.core.now();
-        // Cheap first look: once a tenant has users, no sign-up can be the first.
-        let maybe_first = r.first_user_is_superadmin && self.core.store.count_users(tenant).await? == 0;
-        if maybe_first {
-            match self.insert_registered(tenant, community.id, &r, &phc, now, origin, true).await {
+        self.first_or_not(tenant, r.first_user_is_superadmin, |first| {
+            self.insert_registered(tenant, community.id, &r, &phc, now, origin, first)
+        })
+        .await
+    }
+
+    /// Inserts a user of `tenant` with `insert(first)`: as the tenant's first user when
+    /// `may_be_first` and it has nobody yet (the unit then carries `first_user_writes`), else,
+    /// or when a concurrent insert took the seat (`user.first_taken`), as any other.
+    pub(crate) async fn first_or_not<T, Fut>(
+        self,
+        tenant: TenantId,
+        may_be_first: bool,
+        mut insert: impl FnMut(bool) -> Fut,
+    ) -> Result<T>
+    where
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        // Cheap first look: once a tenant has users, nobody new can be the first.
+        if may_be_first && self.core.store.count_users(tenant).await? == 0 {
+            match insert(true).await {
                 Err(e) if e.is(ErrorCode::FirstUserTaken) => {}
                 outcome => return outcome,
             }
         }
-        self.insert_registered(tenant, community.id, &r, &phc, now, origin, false).await
+        insert(false).await
     }
 
     /// Inserts a signed-up user: as the tenant's first (an active superadmin with a verified
@@ -129,7 +168,7 @@ impl Identity<'_> {
         first: bool,
     ) -> Result<User> {
         let r = r.clone();
-        let user = User {
+        let mut user = User {
             id: UserId::new(),
             uid: new_uid(USER_UID_PREFIX),
             tenant_id: tenant,
@@ -140,9 +179,9 @@ impl Identity<'_> {
             referral_id: r.referral,
             data: r.data,
             owner_id: None,
-            status: if first { UserStatus::Active } else { UserStatus::Pending },
-            role: if first { SUPERADMIN_ROLE.into() } else { DEFAULT_ROLE.into() },
-            flags: UserFlags { email_verified: first, ..Default::default() },
+            status: UserStatus::Pending,
+            role: DEFAULT_ROLE.into(),
+            flags: UserFlags::default(),
             created_at: now,
             updated_at: now,
         };
@@ -150,14 +189,10 @@ impl Identity<'_> {
         let caller = Caller::user(tenant, user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "user.signup", "user", Some(user.id.to_string()), now)
             .with_details(serde_json::json!({ "email": user.email, "topic": "account" }));
-        let mut work = UnitOfWork::new();
         if first {
-            work = work.write(Write::ClaimFirstUser { tenant });
+            make_first(&mut user);
         }
-        work = work.write(Write::InsertUser(user.clone())).write(Write::InsertCredential(password));
-        if first {
-            work = work.write(Write::PutLabel(Label::new(user.id, "email".into(), "verified".into(), LabelScope::Private, now)));
-        }
+        let work = insert_user_unit(&user, first, vec![Write::InsertCredential(password)], now);
         self.core.store.commit(work.audit(audit)).await?;
         Ok(user)
     }

@@ -13,8 +13,8 @@ use crate::context::Caller;
 use crate::credentials::PasswordPolicy;
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::identity::labels::{Label, LabelScope};
-use crate::identity::users::{DEFAULT_ROLE, SUPERADMIN_ROLE, User, UserFlags, UserStatus, parse_email};
+use crate::identity::registration::{insert_user_unit, make_first};
+use crate::identity::users::{DEFAULT_ROLE, User, UserFlags, UserStatus, parse_email};
 use crate::ports::{UnitOfWork, Write};
 use crate::tenancy::tenants::{Community, CompanyProfile, DEFAULT_COMMUNITY, Tenant, TenantStatus};
 
@@ -63,15 +63,9 @@ impl Tenancy<'_> {
         let phc = self.core.passwords.hash(&input.password).await?;
         let now = self.core.now();
         let place = self.place_for_company(name, input.claim_default_tenant, now).await?;
-        let first = self.core.store.count_users(place.tenant.id).await? == 0;
+        let tenant = place.tenant.id;
         let draft = CompanyDraft { place, email, contact_name, phc, permissions: input.token_permissions };
-        if first {
-            match self.insert_company(&draft, true, now).await {
-                Err(e) if e.is(ErrorCode::FirstUserTaken) => {}
-                outcome => return outcome,
-            }
-        }
-        self.insert_company(&draft, false, now).await
+        self.core.identity().first_or_not(tenant, true, |first| self.insert_company(&draft, first, now)).await
     }
 
     /// Where a new company goes: the default tenant if asked for and nobody holds it (renamed
@@ -97,7 +91,7 @@ impl Tenancy<'_> {
     /// was first) or as a member.
     async fn insert_company(self, d: &CompanyDraft, first: bool, now: keyhall_types::Timestamp) -> Result<CompanyCreated> {
         let Place { tenant, community, new, becomes_default } = &d.place;
-        let owner = User {
+        let mut owner = User {
             id: UserId::new(),
             uid: crate::identity::users::new_uid(crate::identity::users::USER_UID_PREFIX),
             tenant_id: tenant.id,
@@ -109,35 +103,25 @@ impl Tenancy<'_> {
             owner_id: None,
             contact_name: d.contact_name.clone(),
             status: UserStatus::Active,
-            role: if first { SUPERADMIN_ROLE.into() } else { DEFAULT_ROLE.into() },
-            flags: UserFlags {
-                is_primary_contact: true,
-                is_technical: true,
-                is_billing: true,
-                email_verified: first,
-                ..Default::default()
-            },
+            role: DEFAULT_ROLE.into(),
+            flags: UserFlags { is_primary_contact: true, is_technical: true, is_billing: true, ..Default::default() },
             created_at: now,
             updated_at: now,
         };
+        if first {
+            make_first(&mut owner);
+        }
         let password = Credential::new(owner.id, CredentialKind::Password, d.phc.clone(), String::new(), now);
         let (token, secret, digest) = new_token(tenant.id, owner.id, d.permissions.clone(), now);
         let operator = Caller::operator(tenant.id);
-        let mut work = UnitOfWork::new();
-        work = if *new {
-            work.write(Write::InsertTenant { tenant: tenant.clone(), community: community.clone() })
+        let mut work = UnitOfWork::new().write(if *new {
+            Write::InsertTenant { tenant: tenant.clone(), community: community.clone() }
         } else {
-            work.write(Write::UpdateTenant(tenant.clone()))
-        };
-        if first {
-            work = work.write(Write::ClaimFirstUser { tenant: tenant.id });
-        }
-        work = work.write(Write::InsertUser(owner.clone())).write(Write::InsertCredential(password));
-        if first {
-            work = work.write(Write::PutLabel(Label::new(owner.id, "email".into(), "verified".into(), LabelScope::Private, now)));
-        }
+            Write::UpdateTenant(tenant.clone())
+        });
+        let then = vec![Write::InsertCredential(password), Write::InsertToken { token: token.clone(), digest }];
+        work.writes.extend(insert_user_unit(&owner, first, then, now).writes);
         let work = work
-            .write(Write::InsertToken { token: token.clone(), digest })
             .audit(
                 AuditEvent::new(
                     &operator,
