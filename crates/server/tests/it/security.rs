@@ -4,7 +4,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::barong;
-use crate::barong_authorize::{enable_otp, totp};
+use crate::barong_authorize::{decode_claims, enable_otp, totp};
 use crate::barong_client::*;
 use crate::harness::{Resp, TestServer};
 use crate::smtp_sink::SmtpSink;
@@ -180,13 +180,6 @@ mod auth0_takeover {
     }
 }
 
-/// The claims of a JWT, read without checking it.
-fn claims(jwt: &str) -> serde_json::Value {
-    use base64::Engine;
-    let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
-
 // The token authorize hands out ends with its session, its user's right to
 // sign in, and a password change made through any face; mailed tokens are not session tokens.
 barong!(a_session_token_ends_with_its_session, |srv: TestServer, sink: SmtpSink| async move {
@@ -197,7 +190,7 @@ barong!(a_session_token_ends_with_its_session, |srv: TestServer, sink: SmtpSink|
     // Signing out.
     let mut b = active_member(&srv, &sink, "bound@example.com").await;
     let bearer = b.bearer(&srv).await;
-    assert!(claims(bearer.trim_start_matches("Bearer ")).get("sid").is_some(), "bound to the session");
+    assert!(decode_claims(&bearer).get("sid").is_some(), "bound to the session");
     assert_eq!(me(&bearer).await.status, 200);
     assert_eq!(b.send(&srv, Method::DELETE, &format!("{ID}/sessions"), None).await.status, 200);
     assert_errors(&me(&bearer).await, 401, &["jwt.decode_and_verify"]);
@@ -220,7 +213,7 @@ barong!(a_session_token_ends_with_its_session, |srv: TestServer, sink: SmtpSink|
         Browser::new().post(&srv, &format!("{ID}/users/password/generate_code"), json!({ "email": "reset@example.com" })).await;
     assert_eq!(r.status, 201);
     let token = crate::smtp_sink::token_in(&sink.wait_for("reset@example.com", 1).await);
-    let aud = claims(&token)["aud"].clone();
+    let aud = decode_claims(&token)["aud"].clone();
     assert_eq!(aud, json!(["keyhall:reset"]), "an audience no session-token service accepts");
     assert_errors(&me(&format!("Bearer {token}")).await, 401, &["jwt.decode_and_verify"]);
     let reset = json!({ "reset_password_token": token, "password": "Zahsh8ei-2x", "confirm_password": "Zahsh8ei-2x" });
@@ -361,7 +354,7 @@ barong!(an_api_key_signature_is_served_once, |srv: TestServer, sink: SmtpSink| a
     let key_jwt = key_jwt.headers["authorization"].to_str().unwrap().to_string();
     assert_eq!(resource(&srv, &key_jwt, Method::GET, "/users/me", None).await.status, 200);
     let mut other = active_member(&srv, &sink, "not-the-holder@example.com").await;
-    let mut forged = claims(other.bearer(&srv).await.trim_start_matches("Bearer "));
+    let mut forged = decode_claims(&other.bearer(&srv).await);
     let forged = forged.as_object_mut().unwrap();
     forged.remove("sid");
     forged.insert("kid".into(), json!(kid));
