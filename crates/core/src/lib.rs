@@ -9,6 +9,7 @@
 //! It knows no HTTP and no SQL: faces call its commands, the store implements its ports.
 
 pub mod access;
+pub mod adminx;
 pub mod audit;
 pub mod auth;
 pub mod barong;
@@ -215,6 +216,8 @@ services! {
     comet => comet::Comet,
     /// The Barong-only domain.
     barong => barong::Barong,
+    /// The 1Kosmos domain.
+    adminx => adminx::Adminx,
     /// Mail and texts waiting to be delivered.
     outbox => outbox::Outbox,
 }

@@ -106,6 +106,10 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let metrics = crate::telemetry::metrics_handle();
     let comet = keyhall_face_comet::router(core.clone(), config.comet.clone());
     let barong = barong_router(&core, config).await?;
+    let adminx = config.adminx.face_config(&config.server.public_url).map_err(|e| anyhow::anyhow!(e))?;
+    // The envelope key now rather than on the first call (and a bad curve fails the start).
+    core.auth().envelope_key(adminx.curve).await.map_err(|e| anyhow::anyhow!("envelope key: {e}"))?;
+    let adminx = keyhall_face_adminx::router(core.clone(), adminx);
     let openapi = keyhall_face_comet::openapi::document_text();
     let metrics_router = Router::new().route(
         "/metrics",
@@ -124,7 +128,8 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         )
         .merge(keyhall_http::well_known::router(core.clone()))
         .merge(comet)
-        .merge(barong);
+        .merge(barong)
+        .merge(adminx);
     let layers = LayerSettings {
         body_limit_bytes: config.server.body_limit_bytes,
         request_timeout: Duration::from_secs(config.server.request_timeout_seconds),
@@ -133,6 +138,7 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         too_large_answers: vec![
             TooLargeAnswer { prefix: "/api/v2/auth/", answer: keyhall_face_barong::body_too_large },
             TooLargeAnswer { prefix: "/api/v1/", answer: keyhall_face_comet::body_too_large },
+            TooLargeAnswer { prefix: "/adminapi/", answer: keyhall_face_adminx::body_too_large },
         ],
     };
     let router = keyhall_http::layers::apply(router, &layers)

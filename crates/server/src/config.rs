@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use keyhall_face_adminx::{AdminxLayer, AdminxSettings};
 use keyhall_face_barong::{BarongLayer, BarongSettings};
 use keyhall_face_comet::{CometLayer, CometSettings};
 use serde::Deserialize;
@@ -90,6 +91,7 @@ pub struct Config {
     pub server: ServerSettings,
     pub comet: CometSettings,
     pub barong: BarongSettings,
+    pub adminx: AdminxSettings,
 }
 
 impl Default for Config {
@@ -101,6 +103,7 @@ impl Default for Config {
             server: ServerSettings::default(),
             comet: CometSettings::default(),
             barong: BarongSettings::default(),
+            adminx: AdminxSettings::default(),
         }
     }
 }
@@ -116,6 +119,7 @@ pub struct FileConfig {
     pub server: ServerLayer,
     pub comet: CometLayer,
     pub barong: BarongLayer,
+    pub adminx: AdminxLayer,
 }
 
 /// The keys of the file that are not the server section's: where the data is.
@@ -141,6 +145,7 @@ impl FileConfig {
         }
         let comet = take(&mut top, "comet")?;
         let barong = take(&mut top, "barong")?;
+        let adminx = take(&mut top, "adminx")?;
         let mut storage = toml::Table::new();
         for key in ["data_dir", "database_url"] {
             if let Some(v) = top.remove(key) {
@@ -149,7 +154,7 @@ impl FileConfig {
         }
         let Storage { data_dir, database_url } = toml::Value::Table(storage).try_into()?;
         let server = toml::Value::Table(top).try_into()?;
-        Ok(Self { data_dir, database_url, server, comet, barong })
+        Ok(Self { data_dir, database_url, server, comet, barong, adminx })
     }
 }
 
@@ -162,6 +167,8 @@ pub struct ServeArgs {
     pub comet: CometLayer,
     #[command(flatten)]
     pub barong: BarongLayer,
+    #[command(flatten)]
+    pub adminx: AdminxLayer,
 }
 
 impl Config {
@@ -181,6 +188,7 @@ impl Config {
             server: args.server.over(file.server).resolve(),
             comet: args.comet.over(file.comet).resolve(),
             barong: args.barong.over(file.barong).resolve(),
+            adminx: args.adminx.over(file.adminx).resolve(),
         }
     }
 
@@ -221,6 +229,7 @@ pub fn defaults_for_help() -> Vec<(&'static str, String)> {
     let mut all = ServerLayer::defaults_for_help();
     all.extend(CometLayer::defaults_for_help());
     all.extend(BarongLayer::defaults_for_help());
+    all.extend(AdminxLayer::defaults_for_help());
     all
 }
 
@@ -258,7 +267,13 @@ mod tests {
         let command = crate::cli::Cli::command();
         let serve = command.find_subcommand("serve").expect("serve");
         let company = command.find_subcommand("company").and_then(|c| c.find_subcommand("create")).expect("company create");
-        let args: Vec<&clap::Arg> = command.get_arguments().chain(serve.get_arguments()).chain(company.get_arguments()).collect();
+        let init = command.find_subcommand("adminx").and_then(|c| c.find_subcommand("init")).expect("adminx init");
+        let args: Vec<&clap::Arg> = command
+            .get_arguments()
+            .chain(serve.get_arguments())
+            .chain(company.get_arguments())
+            .chain(init.get_arguments())
+            .collect();
         let mut named = 0;
         for word in table.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
             if let Some(var) = word.strip_prefix("KEYHALL_") {

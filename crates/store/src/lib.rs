@@ -24,6 +24,7 @@ macro_rules! migrations {
             (9, "api_key_nonces", include_str!(concat!("../migrations/", $dialect, "/0009_api_key_nonces.sql"))),
             (10, "outbox", include_str!(concat!("../migrations/", $dialect, "/0010_outbox.sql"))),
             (11, "unlogged_nonces", include_str!(concat!("../migrations/", $dialect, "/0011_unlogged_nonces.sql"))),
+            (12, "communities", include_str!(concat!("../migrations/", $dialect, "/0012_communities.sql"))),
         ]
     };
 }

@@ -63,6 +63,13 @@ catalogue! {
     TenantNotFound => "tenant.not_found": NotFound,
     TenantHasActiveServices => "tenant.has_active_services": Conflict,
     CompanyEmailTaken => "tenant.email_taken": Conflict,
+    TenantDomainTaken => "tenant.domain_taken": Conflict,
+    CommunityNotFound => "community.not_found": NotFound,
+    CommunityNameTaken => "community.name_taken": Conflict,
+    AuthModuleNotFound => "auth_module.not_found": NotFound,
+    AuthModuleNameTaken => "auth_module.name_taken": Conflict,
+    AuthModuleInUse => "auth_module.in_use": Conflict,
+    LicenseInvalid => "license.invalid": Unauthenticated,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

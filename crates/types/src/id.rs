@@ -99,4 +99,6 @@ typed_id! {
     ApiKeyId,
     /// A user's data storage document.
     DataStorageId,
+    /// A 1Kosmos auth module: a user store of a community (keyhall's own, or a directory).
+    AuthModuleId,
 }

@@ -314,15 +314,8 @@ impl Auth<'_> {
         }
         // Last, once the request is known to be the key holder's: its nonce is spent, here
         // and, for nodes sharing the database, there.
-        if !self.core.nonces.first_use(kid, nonce, now_ms, nonce_window_ms) {
+        if !self.spend_nonce(kid, nonce, nonce_window_ms).await? {
             return Ok(Err(ApiKeyRefusal::NonceReused));
-        }
-        if self.core.store.records_nonces() {
-            let expires_at = self.core.now() + time::Duration::milliseconds(2 * nonce_window_ms);
-            let record = crate::ports::NonceRecord { kid: kid.to_string(), nonce: nonce.to_string(), expires_at };
-            if !self.core.nonce_ledger.remember(&self.core.store, record).await? {
-                return Ok(Err(ApiKeyRefusal::NonceReused));
-            }
         }
         let caller = Caller::user(cached.holder.tenant_id, cached.holder.id, origin);
         Ok(Ok(KeyHolder { key: cached.key, holder: cached.holder, caller }))

@@ -74,6 +74,24 @@ impl NonceMemory {
     }
 }
 
+impl super::Auth<'_> {
+    /// Spends the nonce `(scope, nonce)`, valid for `window_ms` either side of now: true the
+    /// first time, false for a replay seen by this node or (with a shared store) by any node.
+    /// `scope` keeps unrelated nonces apart (an API key's id, the 1Kosmos `requestid`).
+    pub async fn spend_nonce(self, scope: &str, nonce: &str, window_ms: i64) -> Result<bool> {
+        let now_ms = (self.core.now().unix_timestamp_nanos() / 1_000_000) as i64;
+        if !self.core.nonces.first_use(scope, nonce, now_ms, window_ms) {
+            return Ok(false);
+        }
+        if self.core.store.records_nonces() {
+            let expires_at = self.core.now() + time::Duration::milliseconds(2 * window_ms);
+            let record = NonceRecord { kid: scope.to_string(), nonce: nonce.to_string(), expires_at };
+            return self.core.nonce_ledger.remember(&self.core.store, record).await;
+        }
+        Ok(true)
+    }
+}
+
 /// Most nonces one statement records.
 const BATCH: usize = 512;
 

@@ -15,6 +15,10 @@ pub enum ChallengeKind {
     PasswordReset,
     /// A TOTP secret generated for enrolment and not confirmed yet (sealed).
     TotpEnrolment,
+    /// A one-time passcode delivered for a 1Kosmos sign-in (digest).
+    LoginOtp,
+    /// A 1Kosmos sign-in past its password step, waiting for its second factor.
+    LoginStep,
 }
 
 impl ChallengeKind {
@@ -25,6 +29,8 @@ impl ChallengeKind {
             ChallengeKind::CloudViewLogin => "cloudview_login",
             ChallengeKind::PasswordReset => "password_reset",
             ChallengeKind::TotpEnrolment => "totp_enrolment",
+            ChallengeKind::LoginOtp => "login_otp",
+            ChallengeKind::LoginStep => "login_step",
         }
     }
 
@@ -35,6 +41,8 @@ impl ChallengeKind {
             "cloudview_login" => ChallengeKind::CloudViewLogin,
             "password_reset" => ChallengeKind::PasswordReset,
             "totp_enrolment" => ChallengeKind::TotpEnrolment,
+            "login_otp" => ChallengeKind::LoginOtp,
+            "login_step" => ChallengeKind::LoginStep,
             _ => return None,
         })
     }

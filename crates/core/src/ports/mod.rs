@@ -4,6 +4,7 @@
 //! typed row operations and their audit records, committed once; the few writes left as
 //! methods (hot paths, counters, conditional updates) are each one transaction too.
 
+pub mod adminx;
 pub mod audit;
 pub mod auth;
 pub mod barong;
@@ -14,6 +15,7 @@ pub mod outside;
 pub mod tenancy;
 pub mod txn;
 
+pub use adminx::*;
 pub use audit::*;
 pub use auth::*;
 pub use barong::*;
@@ -35,6 +37,7 @@ macro_rules! store {
 store! {
     TenantRepo,
     ConfigRepo,
+    DirectoryRepo,
     SettingsRepo,
     UserRepo,
     LabelRepo,

@@ -126,6 +126,33 @@ pub enum Write {
     // barong
     /// `data_storage.title_taken` when the user keeps one under that title.
     InsertDataStorage(DataStorage),
+    // adminx
+    /// `tenant.domain_taken` when the DNS name or tag is another tenant's.
+    InsertTenantDomain(crate::adminx::TenantDomain),
+    /// A community that is not its tenant's default; `community.name_taken` on a duplicate.
+    InsertCommunity(Community),
+    /// `community.name_taken` when the tenant has another of that name.
+    RenameCommunity {
+        id: keyhall_types::CommunityId,
+        name: String,
+    },
+    /// `auth_module.name_taken` when the community has one of that name.
+    InsertAuthModule(crate::adminx::AuthModule),
+    /// Name, switch, configuration, secret, script; `auth_module.not_found` when gone.
+    UpdateAuthModule(crate::adminx::AuthModule),
+    /// The module and its users' 1Kosmos rows.
+    DeleteAuthModule(keyhall_types::AuthModuleId),
+    /// Gives every user of the community without a 1Kosmos row one in `module` (`basic`,
+    /// known by its username or e-mail).
+    AdoptCommunityUsers {
+        community: keyhall_types::CommunityId,
+        module: keyhall_types::AuthModuleId,
+        at: Timestamp,
+    },
+    /// Inserts or replaces a user's 1Kosmos row; `user.username_taken` when the module has
+    /// another user of that name.
+    PutMember(crate::adminx::MemberRow),
+    InsertLicense(crate::adminx::AccessLicense),
     // outbox
     /// A message to deliver once the unit is committed.
     QueueMessage(crate::ports::QueuedMessage),

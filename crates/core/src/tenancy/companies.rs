@@ -211,7 +211,7 @@ impl Tenancy<'_> {
 }
 
 /// A new active tenant and its default community.
-fn new_tenant(name: String, now: keyhall_types::Timestamp) -> (Tenant, Community) {
+pub(crate) fn new_tenant(name: String, now: keyhall_types::Timestamp) -> (Tenant, Community) {
     let tenant = Tenant {
         id: TenantId::new(),
         name,

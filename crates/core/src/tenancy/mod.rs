@@ -16,6 +16,11 @@ crate::service! {
 }
 
 impl Tenancy<'_> {
+    /// Whether the store answers (a health check).
+    pub async fn ping(self) -> crate::Result<()> {
+        self.core.store.any_user().await.map(drop)
+    }
+
     /// The community a tenant's users land in unless told otherwise.
     pub async fn default_community(self, tenant: keyhall_types::TenantId) -> crate::Result<Community> {
         self.core.store.default_community(tenant).await?.ok_or_else(|| crate::DomainError::new(crate::ErrorCode::TenantNotFound))

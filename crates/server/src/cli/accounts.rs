@@ -66,7 +66,7 @@ pub enum TokenCommand {
 
 /// The password from the argument, the file, or else standard input: asked for without echo
 /// (twice) on a terminal, else its first line.
-fn read_password(password: &Option<String>, file: &Option<PathBuf>, email: &str) -> anyhow::Result<String> {
+pub(super) fn read_password(password: &Option<String>, file: &Option<PathBuf>, email: &str) -> anyhow::Result<String> {
     let password = match (password, file) {
         (Some(p), _) => p.clone(),
         (None, Some(path)) => {

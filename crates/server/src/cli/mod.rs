@@ -1,7 +1,8 @@
-//! The command line: `keyhall serve`, `company create|list`, `token create`, `barong …`,
+//! The command line: `keyhall serve`, `company create|list`, `token create`, `barong …`, `adminx init`,
 //! `backup` and `openapi`.
 
 mod accounts;
+mod adminx;
 mod barong;
 
 use std::io::Write;
@@ -12,6 +13,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, FileConfig, ServeArgs};
 pub use accounts::{CompanyCommand, TokenCommand};
+pub use adminx::AdminxCommand;
 pub use barong::BarongCommand;
 
 #[derive(Debug, Parser)]
@@ -48,6 +50,11 @@ pub enum Command {
     Barong {
         #[command(subcommand)]
         command: BarongCommand,
+    },
+    /// 1Kosmos communities.
+    Adminx {
+        #[command(subcommand)]
+        command: AdminxCommand,
     },
     /// Copy the SQLite database to FILE, consistently, while the server runs (with PostgreSQL,
     /// use pg_dump).
@@ -161,6 +168,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let core = crate::app::build_core(&config).await?;
             let tenant = crate::app::barong_tenant(&core, &config).await?;
             barong::run(&core, tenant, command, &mut out).await
+        }
+        Command::Adminx { command } => {
+            let config = command_config(&cli)?;
+            let curve = config.adminx.face_config(&config.server.public_url).map_err(|e| anyhow::anyhow!(e))?.curve;
+            let core = crate::app::build_core(&config).await?;
+            adminx::run(&core, curve, command, &mut out).await
         }
         Command::Backup { file } => {
             let config = command_config(&cli)?;

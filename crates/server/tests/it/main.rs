@@ -4,7 +4,11 @@
 mod harness;
 mod soft_authenticator;
 
+mod adminx_client;
+mod adminx_envelope;
 mod adminx_keys;
+mod adminx_modules;
+mod adminx_sign_in;
 mod barong_authorize;
 mod barong_captcha;
 mod barong_client;

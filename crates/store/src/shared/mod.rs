@@ -12,6 +12,7 @@ use super::{Db, DbRow, DbTime, MIGRATIONS, OPEN_SESSION_SQL, Store, read_ts, ts}
 mod columns;
 mod rows;
 
+mod adminx;
 mod audit;
 mod auth;
 mod barong;

@@ -28,7 +28,7 @@ pub(crate) fn tenant_from_row(row: &DbRow) -> Result<Tenant> {
     })
 }
 
-fn community_from_row(row: &DbRow) -> Result<Community> {
+pub(crate) fn community_from_row(row: &DbRow) -> Result<Community> {
     Ok(Community {
         id: col_id(row, "id")?,
         tenant_id: col_id(row, "tenant_id")?,
@@ -52,14 +52,20 @@ pub(crate) async fn insert_tenant_rows(conn: &mut Conn, t: &Tenant, c: &Communit
         .bind(ts(t.updated_at))
         .run(&mut *conn)
         .await?;
+    insert_community_row(conn, c).await
+}
+
+/// `community.name_taken` when the tenant has one of that name.
+pub(crate) async fn insert_community_row(conn: &mut Conn, c: &Community) -> Result<()> {
     sqlx::query("INSERT INTO communities (id, tenant_id, name, is_default, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(c.id.to_string())
         .bind(c.tenant_id.to_string())
         .bind(&c.name)
         .bind(c.is_default)
         .bind(ts(c.created_at))
-        .run(&mut *conn)
-        .await?;
+        .execute(&mut *conn)
+        .await
+        .map_err(crate::errors::unique_or(ErrorCode::CommunityNameTaken))?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use keyhall_core::ports::{self, UnitOfWork, Write};
 use super::audit::insert_audit;
 use super::identity::LabelWrite;
 use super::rows::Conn;
-use super::{Store, auth, barong, credentials, identity, outbox, tenancy};
+use super::{Store, adminx, auth, barong, credentials, identity, outbox, tenancy};
 use crate::errors::db;
 
 /// Writes one row operation inside the unit's transaction.
@@ -16,7 +16,10 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::UpdateTenant(tenant) => tenancy::update_tenant_row(conn, tenant).await,
         Write::PutConfig { doc, expected_revision } => tenancy::put_config_row(conn, doc, *expected_revision).await,
         Write::ClaimFirstUser { tenant } => identity::claim_first_user(conn, *tenant).await,
-        Write::InsertUser(user) => identity::insert_user_row(conn, user).await,
+        Write::InsertUser(user) => {
+            identity::insert_user_row(conn, user).await?;
+            adminx::adopt_new_user(conn, user).await
+        }
         Write::UpdateUser(user) => identity::update_user_row(conn, user).await,
         Write::InsertLabel(label) => identity::insert_label_row(conn, label, LabelWrite::Insert).await,
         Write::PutLabel(label) => identity::insert_label_row(conn, label, LabelWrite::Put).await,
@@ -45,6 +48,17 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
             auth::link_external_identity_row(conn, *tenant, issuer, subject, *user, *at).await
         }
         Write::InsertDataStorage(doc) => barong::insert_data_storage_row(conn, doc).await,
+        Write::InsertTenantDomain(d) => adminx::insert_tenant_domain_row(conn, d).await,
+        Write::InsertCommunity(c) => tenancy::insert_community_row(conn, c).await,
+        Write::RenameCommunity { id, name } => adminx::rename_community_row(conn, *id, name).await,
+        Write::InsertAuthModule(m) => adminx::insert_auth_module_row(conn, m).await,
+        Write::UpdateAuthModule(m) => adminx::update_auth_module_row(conn, m).await,
+        Write::DeleteAuthModule(id) => adminx::delete_auth_module_row(conn, *id).await,
+        Write::AdoptCommunityUsers { community, module, at } => {
+            adminx::adopt_community_users(conn, *community, *module, *at).await
+        }
+        Write::PutMember(m) => adminx::put_member_row(conn, m).await,
+        Write::InsertLicense(l) => adminx::insert_license_row(conn, l).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }
 }

@@ -1,0 +1,196 @@
+//! The users of a community as 1Kosmos knows them: the core's user plus its module, login
+//! name, role and profile (`MemberRow`). Every user made in a community that has auth
+//! modules gets a row (the store writes one with the user: a `basic` user of the default
+//! module, known by its username or e-mail), so any face's users sign in here.
+
+use keyhall_types::{AuthModuleId, CommunityId, Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Adminx, Role, Scope};
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::identity::User;
+
+/// Names, contacts and address (the profile's JSON in the store).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MemberProfile {
+    pub firstname: String,
+    pub middlename: String,
+    pub lastname: String,
+    pub email2: String,
+    pub phone1: String,
+    pub address: Option<Value>,
+    pub mobiles: Vec<String>,
+    pub landlines: Vec<String>,
+    pub disabled: bool,
+    /// Whether the e-mail address was confirmed (1Kosmos's `email1_verified`).
+    pub email1_verified: bool,
+}
+
+/// A user's 1Kosmos row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRow {
+    pub user_id: UserId,
+    pub community_id: CommunityId,
+    pub module_id: AuthModuleId,
+    /// The login name, lower case, unique per module.
+    pub username: String,
+    pub role: Role,
+    pub profile: MemberProfile,
+    /// Locked by an administrator (or too many wrong OTPs) until then.
+    pub locked_until: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A user of a community.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub user: User,
+    pub community_id: CommunityId,
+    pub module_id: AuthModuleId,
+    pub username: String,
+    pub role: Role,
+    pub profile: MemberProfile,
+    pub locked_until: Option<Timestamp>,
+}
+
+impl Member {
+    pub fn of(user: User, row: MemberRow) -> Self {
+        let mut profile = row.profile;
+        if profile.firstname.is_empty() && profile.lastname.is_empty() {
+            // A user made by another face has only a contact name.
+            let mut parts = user.contact_name.splitn(2, ' ');
+            profile.firstname = parts.next().unwrap_or_default().to_string();
+            profile.lastname = parts.next().unwrap_or_default().trim().to_string();
+        }
+        Member {
+            community_id: row.community_id,
+            module_id: row.module_id,
+            username: row.username,
+            role: row.role,
+            profile,
+            locked_until: row.locked_until,
+            user,
+        }
+    }
+
+    pub fn is_locked(&self, now: Timestamp) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+
+    /// `active`, `locked` or `disabled`.
+    pub fn status(&self, now: Timestamp) -> &'static str {
+        if self.profile.disabled || !self.user.status.may_sign_in() {
+            "disabled"
+        } else if self.is_locked(now) {
+            "locked"
+        } else {
+            "active"
+        }
+    }
+
+    /// The user as 1Kosmos answers it.
+    pub fn to_json(&self, now: Timestamp) -> Value {
+        let p = &self.profile;
+        json!({
+            "uid": self.user.id.to_string(),
+            "username": self.username,
+            "tenantId": self.user.tenant_id.to_string(),
+            "communityId": self.community_id.to_string(),
+            "moduleId": self.module_id.to_string(),
+            "authModuleId": self.module_id.to_string(),
+            "type": "basic",
+            "role": self.role.as_str(),
+            "roleValue": self.role.as_str(),
+            "firstname": p.firstname,
+            "middlename": p.middlename,
+            "lastname": p.lastname,
+            "email1": self.user.email.as_str(),
+            "email1_verified": p.email1_verified || self.user.flags.email_verified,
+            "email2": p.email2,
+            "phone1": p.phone1,
+            "address": p.address.clone().unwrap_or(json!({})),
+            "mobiles": p.mobiles,
+            "landlines": p.landlines,
+            "status": self.status(now),
+            "disabled": p.disabled,
+            "isLocked": self.is_locked(now),
+            "lock_duration": self.locked_until.map(|u| (u - now).whole_seconds().max(0)).unwrap_or(0),
+            "createdAt": self.user.created_at.to_string(),
+        })
+    }
+
+    pub fn row(&self) -> MemberRow {
+        MemberRow {
+            user_id: self.user.id,
+            community_id: self.community_id,
+            module_id: self.module_id,
+            username: self.username.clone(),
+            role: self.role,
+            profile: self.profile.clone(),
+            locked_until: self.locked_until,
+            created_at: self.user.created_at,
+            updated_at: self.user.updated_at,
+        }
+    }
+}
+
+/// A page of users: which module, which filter, which order.
+#[derive(Debug, Clone, Default)]
+pub struct MemberQuery {
+    pub module: Option<AuthModuleId>,
+    /// Users whose username or e-mail contains this (case-insensitive).
+    pub search: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<Role>,
+    /// `username` (default) or `createdAt`, and whether descending.
+    pub sort_by_created: bool,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// A login name as stored: trimmed, lower case, 1–255 printable characters.
+pub fn normalise_username(text: &str) -> Result<String> {
+    let name = text.trim().to_lowercase();
+    if name.is_empty() {
+        return Err(DomainError::missing("username"));
+    }
+    if name.chars().count() > 255 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(DomainError::invalid("username", "must be 1-255 characters without spaces"));
+    }
+    Ok(name)
+}
+
+impl Adminx<'_> {
+    /// The user `username` of the community (any of its modules), if there is one.
+    pub async fn member_by_username(self, community: CommunityId, username: &str) -> Result<Option<Member>> {
+        let Ok(name) = normalise_username(username) else { return Ok(None) };
+        Ok(self.core.store.find_member(community, &name).await?.map(|(u, row)| Member::of(u, row)))
+    }
+
+    /// The user with id `uid` in the community: `user.not_found` otherwise.
+    pub async fn member(self, scope: Scope, uid: &str) -> Result<Member> {
+        let id = UserId::parse(uid.trim()).ok_or_else(|| DomainError::new(ErrorCode::UserNotFound))?;
+        match self.core.store.member(id).await? {
+            Some((user, row)) if row.community_id == scope.community && user.tenant_id == scope.tenant => {
+                Ok(Member::of(user, row))
+            }
+            _ => Err(DomainError::new(ErrorCode::UserNotFound)),
+        }
+    }
+
+    /// A member by user id, wherever it is (the holder of a token).
+    pub(crate) async fn member_by_id(self, id: UserId) -> Result<Option<Member>> {
+        Ok(self.core.store.member(id).await?.map(|(u, row)| Member::of(u, row)))
+    }
+
+    /// A page of the community's users and how many match in all.
+    pub async fn members(self, scope: Scope, query: &MemberQuery) -> Result<(Vec<Member>, i64)> {
+        let (rows, total) = self.core.store.list_members(scope.community, query).await?;
+        Ok((rows.into_iter().map(|(u, r)| Member::of(u, r)).collect(), total))
+    }
+}

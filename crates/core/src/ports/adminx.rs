@@ -1,0 +1,31 @@
+//! Ports of the core: the 1Kosmos domain (tenant domains, communities, auth modules, the
+//! users of communities, license keys).
+
+use async_trait::async_trait;
+use keyhall_types::{AuthModuleId, CommunityId, TenantId, UserId};
+
+use crate::adminx::members::MemberQuery;
+use crate::adminx::{AccessLicense, AuthModule, MemberRow, TenantDomain};
+use crate::error::Result;
+use crate::identity::User;
+use crate::tenancy::Community;
+
+#[async_trait]
+pub trait DirectoryRepo: Send + Sync {
+    async fn tenant_domain(&self, tenant: TenantId) -> Result<Option<TenantDomain>>;
+    async fn tenant_domain_by_dns(&self, dns: &str) -> Result<Option<TenantDomain>>;
+    async fn community(&self, id: CommunityId) -> Result<Option<Community>>;
+    async fn community_by_name(&self, tenant: TenantId, name: &str) -> Result<Option<Community>>;
+    /// The community's modules, the default first, then by name.
+    async fn auth_modules(&self, community: CommunityId) -> Result<Vec<AuthModule>>;
+    async fn auth_module(&self, id: AuthModuleId) -> Result<Option<AuthModule>>;
+    /// A user with its 1Kosmos row.
+    async fn member(&self, user: UserId) -> Result<Option<(User, MemberRow)>>;
+    /// The user of the community with the login name `username` (lower case).
+    async fn find_member(&self, community: CommunityId, username: &str) -> Result<Option<(User, MemberRow)>>;
+    /// A page of the community's users matching `query`, and how many match in all.
+    async fn list_members(&self, community: CommunityId, query: &MemberQuery) -> Result<(Vec<(User, MemberRow)>, i64)>;
+    /// How many users each module of the community has.
+    async fn count_members(&self, community: CommunityId) -> Result<Vec<(AuthModuleId, i64)>>;
+    async fn find_license(&self, digest: &str) -> Result<Option<AccessLicense>>;
+}

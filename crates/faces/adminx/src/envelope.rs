@@ -1,0 +1,168 @@
+//! The envelope every 1Kosmos call but the public few travels in (ECDH + AES-GCM, see
+//! `keyhall_crypto::envelope`): the caller's `publickey` gives the shared key; `requestid`
+//! (encrypted `{ts, appid, uuid}`) must decrypt, be dated within `allowed_time_span` of now,
+//! and carry a `uuid` not seen before inside that window (on any node sharing the database);
+//! the body is `{"data": <encrypted JSON>}`, or plain JSON in preview mode; `licensekey` is
+//! an encrypted license key. Answers go back encrypted under the same key, as
+//! `{"data", "publicKey"}`, or plain to a plain request.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+use keyhall_core::context::Origin;
+use keyhall_crypto::envelope::SharedKey;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::errors::{AdminxError, Result};
+use crate::{Adminx, State};
+
+/// Where `requestid` uuids are kept apart from other nonces.
+const REQUEST_ID_SCOPE: &str = "adminx.requestid";
+
+/// One enveloped call: the shared key, what the body said, who sent it.
+pub struct Call {
+    pub key: Arc<SharedKey>,
+    /// The body came as plain JSON (preview mode): the answer goes back plain too.
+    pub plain: bool,
+    /// The decrypted body (`Null` when there was none).
+    pub body: Value,
+    pub origin: Origin,
+    /// The `authorization: Bearer` token, if any.
+    pub bearer: Option<String>,
+    /// The decrypted `licensekey` header, if any.
+    pub license_key: Option<String>,
+    server_public_key: Arc<str>,
+}
+
+impl Call {
+    /// The body as `T`: a missing field or a value of the wrong type is a 400 naming it.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
+        let body = if self.body.is_null() { Value::Object(Default::default()) } else { self.body.clone() };
+        serde_json::from_value(body).map_err(|e| {
+            let text = e.to_string();
+            match text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+                Some(field) => AdminxError::missing(field),
+                None => AdminxError::bad_request(format!("Validation error: {}", text.split(" at line").next().unwrap_or(&text))),
+            }
+        })
+    }
+
+    /// An answer the seed documents as encrypted: `{"data": ENC(value), "publicKey"}`.
+    pub fn reply(&self, value: &Value) -> Response {
+        if self.plain {
+            return axum::Json(value).into_response();
+        }
+        let data = self.key.encrypt(value.to_string().as_bytes());
+        axum::Json(serde_json::json!({ "data": data, "publicKey": &*self.server_public_key })).into_response()
+    }
+
+    /// An answer the seed documents as plain JSON.
+    pub fn reply_plain(&self, value: &Value) -> Response {
+        axum::Json(value).into_response()
+    }
+}
+
+fn header<'a>(parts: &'a http::request::Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The bearer token of `authorization` (`Bearer x`, or the bare token).
+pub fn bearer(parts: &http::request::Parts) -> Option<String> {
+    let value = header(parts, "authorization")?;
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        Some(_) => return None,
+        None => value,
+    };
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+impl Adminx {
+    /// The key shared with the holder of `public_key`: derived once per client key and kept
+    /// (bounded), since an ECDH costs far more than the rest of a call.
+    pub(crate) async fn shared_key(&self, public_key: &str) -> Result<Arc<SharedKey>> {
+        if let Some(key) = self.shared_keys.get(public_key) {
+            return Ok(key);
+        }
+        let server = self.server_key().await?;
+        let key = Arc::new(server.shared_key(public_key).map_err(|_| AdminxError::unauthorized("Invalid publickey"))?);
+        self.shared_keys.insert(public_key.to_string(), key.clone());
+        Ok(key)
+    }
+
+    /// Checks `requestid` under `key`: it decrypts to `{ts, uuid, …}`, `ts` is within the
+    /// allowed span of now, and its `uuid` is spent here for the first time.
+    async fn check_request_id(&self, key: &SharedKey, request_id: Option<&str>) -> Result<()> {
+        let invalid = || AdminxError::unauthorized("Invalid requestid");
+        let request_id = request_id.ok_or_else(|| AdminxError::unauthorized("requestid header is required"))?;
+        let plain = key.decrypt(request_id).map_err(|_| invalid())?;
+        let claims: Value = serde_json::from_slice(&plain).map_err(|_| invalid())?;
+        let ts = match claims.get("ts") {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        }
+        .ok_or_else(invalid)?;
+        let uuid = claims.get("uuid").and_then(Value::as_str).map(str::trim).filter(|u| !u.is_empty()).ok_or_else(invalid)?;
+        let span = self.config.allowed_time_span;
+        let now = self.core.now().unix_timestamp() as f64;
+        if !ts.is_finite() || (now - ts).abs() > span as f64 {
+            return Err(AdminxError::unauthorized("Request expired: requestid ts is outside the allowed time span"));
+        }
+        if !self.core.auth().spend_nonce(REQUEST_ID_SCOPE, uuid, span * 1000).await? {
+            return Err(AdminxError::unauthorized("Duplicate request: requestid uuid was used already"));
+        }
+        Ok(())
+    }
+}
+
+impl FromRequest<State> for Call {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &State) -> std::result::Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let run = async {
+            let public_key =
+                header(&parts, "publickey").ok_or_else(|| AdminxError::unauthorized("publickey header is required"))?;
+            let key = state.shared_key(public_key).await?;
+            state.check_request_id(&key, header(&parts, "requestid")).await?;
+            let license_key = match header(&parts, "licensekey") {
+                Some(wire) => Some(
+                    key.decrypt(wire)
+                        .ok()
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .ok_or_else(|| AdminxError::unauthorized("Invalid licensekey"))?,
+                ),
+                None => None,
+            };
+            let bytes =
+                axum::body::to_bytes(body, usize::MAX).await.map_err(|_| AdminxError::new(413, "Request body is too large"))?;
+            let (body, plain) = open_body(&key, &bytes, state.config.plaintext)?;
+            let origin = keyhall_http::client::client_info(&parts).origin();
+            let server_public_key = state.server_public_key().await?;
+            Ok::<_, AdminxError>(Call { key, plain, body, origin, bearer: bearer(&parts), license_key, server_public_key })
+        };
+        run.await.map_err(IntoResponse::into_response)
+    }
+}
+
+/// The body's JSON: `{"data": ENC}` decrypted, or (in preview mode) plain JSON, answered plain.
+fn open_body(key: &SharedKey, bytes: &[u8], plaintext_allowed: bool) -> Result<(Value, bool)> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok((Value::Null, false));
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| AdminxError::bad_request("Request body is not JSON"))?;
+    match value.get("data") {
+        Some(Value::String(wire)) => {
+            let plain = key.decrypt(wire).map_err(|_| AdminxError::bad_request("data could not be decrypted"))?;
+            let inner = serde_json::from_slice(&plain).map_err(|_| AdminxError::bad_request("data is not encrypted JSON"))?;
+            Ok((inner, false))
+        }
+        // Preview mode: plain JSON, also wrapped as `{"data": {…}}` as some examples show it.
+        Some(inner @ Value::Object(_)) if plaintext_allowed => Ok((inner.clone(), true)),
+        _ if plaintext_allowed => Ok((value, true)),
+        _ => Err(AdminxError::bad_request("Request body must be {\"data\": <encrypted JSON>}")),
+    }
+}

@@ -1,0 +1,105 @@
+//! The 1Kosmos Admin API face (`/adminapi/…`): the encrypted envelope (`envelope`), the
+//! public endpoints of the platform (`public`), and the groups built on the core's
+//! communities, auth modules, users and sign-in.
+
+mod authenticate;
+mod community;
+mod envelope;
+mod errors;
+mod fields;
+mod modules;
+mod public;
+mod settings;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{any, delete, get, patch, post, put};
+use keyhall_core::Core;
+use keyhall_crypto::envelope::{Curve, EnvelopeKey, SharedKey};
+
+pub use errors::AdminxError;
+pub use settings::{AdminxLayer, AdminxSettings};
+
+/// The 1Kosmos answer to a request body over the limit.
+pub fn body_too_large() -> axum::response::Response {
+    axum::response::IntoResponse::into_response(AdminxError::new(413, "Request body is too large"))
+}
+
+/// Where every endpoint of the face is served (the seed's base URL ends in it).
+pub const BASE_PATH: &str = "/adminapi";
+
+#[derive(Debug, Clone)]
+pub struct AdminxConfig {
+    /// The curve of the server's envelope key.
+    pub curve: Curve,
+    /// How far a `requestid`'s `ts` may be from now, in seconds.
+    pub allowed_time_span: i64,
+    /// Plain JSON bodies are accepted (and answered plain).
+    pub plaintext: bool,
+    /// keyhall's public URL (the service directory names it).
+    pub public_url: String,
+}
+
+/// Shared by every handler.
+pub struct Adminx {
+    core: Arc<Core>,
+    config: AdminxConfig,
+    /// Keys shared with recent callers, by their public key (an ECDH per call would cost more
+    /// than the rest of it).
+    shared_keys: moka::sync::Cache<String, Arc<SharedKey>>,
+    public_key: std::sync::OnceLock<Arc<str>>,
+}
+
+pub type State = Arc<Adminx>;
+
+impl Adminx {
+    pub(crate) async fn server_key(&self) -> errors::Result<Arc<EnvelopeKey>> {
+        Ok(self.core.auth().envelope_key(self.config.curve).await?)
+    }
+
+    /// The server key's public half as the SDKs write it (base64 of X‖Y).
+    pub(crate) async fn server_public_key(&self) -> errors::Result<Arc<str>> {
+        let key = self.server_key().await?;
+        Ok(self.public_key.get_or_init(|| key.public_base64().into()).clone())
+    }
+}
+
+pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
+    let state = Arc::new(Adminx {
+        core,
+        config,
+        shared_keys: moka::sync::Cache::builder().max_capacity(10_000).build(),
+        public_key: Default::default(),
+    });
+    let p = |path: &str| format!("{BASE_PATH}{path}");
+    Router::new()
+        .route(&p("/publickeys"), get(public::public_keys))
+        .route(&p("/healthz"), get(public::healthz))
+        .route(&p("/platform_health"), get(public::healthz))
+        .route(&p("/environment"), get(public::environment))
+        .route(&p("/sd"), get(public::service_directory))
+        .route(&p("/ecdsa_helper/{method}"), post(public::ecdsa_helper))
+        .route(&p("/verifyuser"), post(authenticate::verify_user))
+        .route(&p("/authenticate"), post(authenticate::authenticate))
+        .route(&p("/authenticate/otp"), put(authenticate::deliver_otp))
+        .route(&p("/generate/otp"), put(authenticate::deliver_otp))
+        .route(&p("/logout"), get(authenticate::logout))
+        .route(&p("/jwt/verifyToken"), post(authenticate::verify_token))
+        .route(&p("/loginsessions/admin/user/all"), delete(authenticate::end_user_sessions))
+        .route(&p("/loginsessions/user/other"), delete(authenticate::end_other_sessions))
+        .route(&p("/community_auth_info/fetch"), post(community::community_auth_info))
+        .route(&p("/pwd-policy/fetch"), post(community::password_policy))
+        .route(&p("/config/authentication/mfa_settings"), get(community::get_mfa_settings).put(community::put_mfa_settings))
+        .route(&p("/authz/role/fetch"), get(community::roles))
+        .route(&p("/v2/authz/roles/fetch"), get(community::roles))
+        .route(&p("/authz/role/fetch/{roleName}"), get(community::role))
+        .route(&p("/authz/authorization/fetch"), post(community::authorizations))
+        .route(&p("/permission/fetch"), post(community::permissions))
+        .route(&p("/auth_modules/fetch"), post(modules::fetch))
+        .route(&p("/auth_modules/create"), put(modules::create))
+        .route(&p("/auth_modules/updateJs/{moduleId}"), patch(modules::update_script))
+        .route(&p("/auth_modules/{moduleId}"), get(modules::get).patch(modules::update).delete(modules::delete))
+        .route(&p("/{*rest}"), any(public::not_found))
+        .with_state(state)
+}

@@ -1,0 +1,34 @@
+//! The 1Kosmos face's section of the configuration (`[adminx]` in the file).
+
+use keyhall_crypto::envelope::Curve;
+
+use crate::AdminxConfig;
+
+keyhall_settings::section! {
+    /// The 1Kosmos Admin API: `[adminx]` in the configuration file.
+    pub struct AdminxSettings, layer AdminxLayer {
+        /// The curve of the envelope key: secp256k1 or prime256v1 (P-256).
+        curve: String = "secp256k1".into(), "adminx-curve", "KEYHALL_ADMINX_CURVE";
+        /// How far a `requestid`'s `ts` may be from now, in seconds (`allowed_time_span`).
+        allowed_time_span: i64 = 60, "adminx-allowed-time-span", "KEYHALL_ADMINX_ALLOWED_TIME_SPAN";
+        /// Accept plain JSON request bodies and answer them in plain JSON (the vendor's
+        /// "Swagger preview"); off: bodies must be `{"data": <encrypted>}` (true/false).
+        plaintext: bool = false, "adminx-plaintext", "KEYHALL_ADMINX_PLAINTEXT";
+    }
+}
+
+impl AdminxSettings {
+    pub fn face_config(&self, public_url: &str) -> Result<AdminxConfig, String> {
+        let curve = Curve::parse(self.curve.trim())
+            .ok_or_else(|| format!("KEYHALL_ADMINX_CURVE must be secp256k1 or prime256v1, not {:?}", self.curve))?;
+        if !(1..=86_400).contains(&self.allowed_time_span) {
+            return Err(format!("KEYHALL_ADMINX_ALLOWED_TIME_SPAN must be 1 to 86400 seconds, not {}", self.allowed_time_span));
+        }
+        Ok(AdminxConfig {
+            curve,
+            allowed_time_span: self.allowed_time_span,
+            plaintext: self.plaintext,
+            public_url: public_url.trim_end_matches('/').to_string(),
+        })
+    }
+}
