@@ -12,6 +12,7 @@ pub mod members;
 pub mod modules;
 pub mod sign_in;
 pub mod tokens;
+pub mod user_admin;
 
 use keyhall_types::{AuthModuleId, CommunityId, TenantId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};

@@ -114,16 +114,8 @@ pub async fn deliver_otp(AxumState(state): AxumState<State>, call: Call) -> Resu
         "status": "SUCCESS",
         "message": "OTP sent",
         "deliveryMethod": method.to_ascii_lowercase(),
-        "destination": mask(&to),
+        "destination": crate::users::mask(&to),
     })))
-}
-
-/// An address shown without giving it away: `a***@example.com`, `***4106`.
-fn mask(to: &str) -> String {
-    match to.split_once('@') {
-        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
-        None => format!("***{}", to.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>()),
-    }
 }
 
 pub async fn logout(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {

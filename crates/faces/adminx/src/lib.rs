@@ -10,6 +10,7 @@ mod fields;
 mod modules;
 mod public;
 mod settings;
+mod users;
 
 use std::sync::Arc;
 
@@ -100,6 +101,18 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/auth_modules/create"), put(modules::create))
         .route(&p("/auth_modules/updateJs/{moduleId}"), patch(modules::update_script))
         .route(&p("/auth_modules/{moduleId}"), get(modules::get).patch(modules::update).delete(modules::delete))
+        .route(&p("/users/create"), put(users::create))
+        .route(&p("/users/fetch"), post(users::fetch))
+        .route(&p("/users/count"), post(users::count))
+        .route(&p("/users/countAll"), post(users::count_all))
+        .route(&p("/users/find"), post(users::find))
+        .route(&p("/users/user/update"), patch(users::update))
+        .route(&p("/users/user/role/update"), patch(users::update_role))
+        .route(&p("/users/user/lock"), post(users::lock))
+        .route(&p("/users/user/unlock"), post(users::unlock))
+        .route(&p("/users/user/profile/fetch"), post(users::profile))
+        .route(&p("/users/user/detailProfile/fetch"), post(users::detail_profile))
+        .route(&p("/users/user/ip"), get(users::ip))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

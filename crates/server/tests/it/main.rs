@@ -9,6 +9,7 @@ mod adminx_envelope;
 mod adminx_keys;
 mod adminx_modules;
 mod adminx_sign_in;
+mod adminx_users;
 mod barong_authorize;
 mod barong_captcha;
 mod barong_client;
