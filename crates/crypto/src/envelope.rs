@@ -127,6 +127,35 @@ impl EnvelopeKey {
         STANDARD.encode(&point[1..])
     }
 
+    /// An ECDSA signature (SHA-256) of `message`: base64 of the 64-byte `r ‖ s`, the form the
+    /// vendor's helper code used.
+    pub fn sign(&self, message: &[u8]) -> String {
+        use p256::ecdsa::signature::Signer;
+        let bytes: Vec<u8> = match self {
+            EnvelopeKey::Secp256k1(k) => {
+                let signature: k256::ecdsa::Signature = k256::ecdsa::SigningKey::from(k).sign(message);
+                signature.to_bytes().to_vec()
+            }
+            EnvelopeKey::P256(k) => {
+                let signature: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(k).sign(message);
+                signature.to_bytes().to_vec()
+            }
+        };
+        STANDARD.encode(bytes)
+    }
+
+    /// Whether `signature` (base64 of `r ‖ s`) is this key's signature of `message`.
+    pub fn verify(&self, message: &[u8], signature: &str) -> bool {
+        use p256::ecdsa::signature::Verifier;
+        let Some(bytes) = decode(signature) else { return false };
+        match self {
+            EnvelopeKey::Secp256k1(k) => k256::ecdsa::Signature::from_slice(&bytes)
+                .is_ok_and(|s| k256::ecdsa::VerifyingKey::from(k.public_key()).verify(message, &s).is_ok()),
+            EnvelopeKey::P256(k) => p256::ecdsa::Signature::from_slice(&bytes)
+                .is_ok_and(|s| p256::ecdsa::VerifyingKey::from(k.public_key()).verify(message, &s).is_ok()),
+        }
+    }
+
     /// The key both sides of a conversation with `peer` (a public key in the SDKs' form) use.
     pub fn shared_key(&self, peer: &str) -> Result<SharedKey, EnvelopeError> {
         let bytes = decode(peer).ok_or(EnvelopeError::BadPublicKey)?;
@@ -269,5 +298,17 @@ mod tests {
         assert_eq!(Curve::parse("prime256v1"), Some(Curve::P256));
         assert_eq!(Curve::parse("SECP256K1").map(Curve::name), Some("secp256k1"));
         assert_eq!(Curve::parse("ed25519"), None);
+    }
+
+    #[test]
+    fn signatures_verify_on_both_curves() {
+        for curve in [Curve::Secp256k1, Curve::P256] {
+            let key = EnvelopeKey::generate(curve);
+            let signature = key.sign(b"nonce-1");
+            assert_eq!(STANDARD.decode(&signature).unwrap().len(), 64);
+            assert!(key.verify(b"nonce-1", &signature));
+            assert!(!key.verify(b"nonce-2", &signature));
+            assert!(!EnvelopeKey::generate(curve).verify(b"nonce-1", &signature));
+        }
     }
 }

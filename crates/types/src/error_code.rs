@@ -70,6 +70,7 @@ catalogue! {
     AuthModuleNameTaken => "auth_module.name_taken": Conflict,
     AuthModuleInUse => "auth_module.in_use": Conflict,
     LicenseInvalid => "license.invalid": Unauthenticated,
+    ServiceKeyNotFound => "service_key.not_found": NotFound,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

@@ -10,6 +10,7 @@ pub mod init;
 pub mod licenses;
 pub mod members;
 pub mod modules;
+pub mod service_keys;
 pub mod sign_in;
 pub mod tokens;
 pub mod user_admin;

@@ -355,12 +355,53 @@ impl Adminx<'_> {
         Ok(to)
     }
 
+    /// A passcode help desk reads to a user (on the phone, say): it stands in for the code
+    /// of the second step once, for `validity` (1 minute to a day). Not sent anywhere.
+    pub async fn helpdesk_passcode(
+        self,
+        caller: &super::SignedInCaller,
+        member: &Member,
+        validity: time::Duration,
+    ) -> Result<(String, keyhall_types::Timestamp)> {
+        caller.require_helpdesk()?;
+        if !(time::Duration::MINUTE..=time::Duration::DAY).contains(&validity) {
+            return Err(DomainError::invalid("validitySeconds", "must be 60 to 86400 seconds"));
+        }
+        let per_caller = crate::auth::rate_limits::RateLimit { name: "helpdesk-passcode", max: 30, window: time::Duration::HOUR };
+        if let Some(wait) = self.core.auth().count(member.user.tenant_id, &per_caller, &caller.user_id().to_string()).await? {
+            return Err(DomainError::new(ErrorCode::RequestsLimited).retry_after(wait));
+        }
+        let code = keyhall_crypto::random::string_from(b"0123456789", 8);
+        let now = self.core.now();
+        let challenge = Challenge {
+            id: ChallengeId::new(),
+            tenant_id: member.user.tenant_id,
+            user_id: member.user.id,
+            kind: ChallengeKind::LoginOtp,
+            state: otp_digest(member.user.id, &code),
+            created_at: now,
+            expires_at: now + validity,
+        };
+        let audit =
+            AuditEvent::new(&caller.caller, "E_HELPDESK_PASSCODE_GENERATED", "user", Some(member.user.id.to_string()), now)
+                .with_details(json!({ "validitySeconds": validity.whole_seconds() }));
+        self.core.store.put_challenge(&challenge, Some(&audit)).await?;
+        Ok((code, challenge.expires_at))
+    }
+
     /// Opens the member's login session and signs its token.
     async fn open_session(self, scope: Scope, member: &Member, origin: &Origin) -> Result<String> {
         let opened = self.core.auth().open_session(&member.user, origin).await?;
         self.record(scope, Some(member), "E_LOGIN_SUCCEEDED", json!({ "sessionId": opened.session.id.to_string() }), origin)
             .await?;
-        self.sign_token(member, &opened.session).await
+        // The community's own session length, when it set one.
+        let idle = self.session_idle(scope).await?;
+        let mut session = opened.session;
+        if idle != self.core.settings.session_ttl {
+            session.expires_at = (session.created_at + idle).min(session.created_at + self.core.settings.session_max_lifetime);
+            self.core.store.extend_session(session.id, session.expires_at).await?;
+        }
+        self.sign_token(member, &session, idle).await
     }
 
     /// An event of the community's history (sign-ins, failures, locks, admin changes).

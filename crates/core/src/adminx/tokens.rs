@@ -12,10 +12,18 @@ use crate::error::{DomainError, ErrorCode, Result};
 
 /// The audience of these tokens (so that no other token keyhall signs is taken for one).
 pub const AUDIENCE: &str = "adminapi";
+/// The configuration key of the community's environment (`PATCH /environment`).
+pub const ENVIRONMENT: &str = "environment";
 
 impl Adminx<'_> {
     /// Signs a token for `member` bound to `session`.
-    pub(crate) async fn sign_token(self, member: &Member, session: &crate::auth::sessions::Session) -> Result<String> {
+    /// `idle` is how long the session lives without use (the community's `sessionMaxAgeMinute`).
+    pub(crate) async fn sign_token(
+        self,
+        member: &Member,
+        session: &crate::auth::sessions::Session,
+        idle: time::Duration,
+    ) -> Result<String> {
         let now = self.core.now();
         let end = session.created_at + self.core.settings.session_max_lifetime;
         let claims = json!({
@@ -26,6 +34,7 @@ impl Adminx<'_> {
             "communityId": member.community_id.to_string(),
             "role": member.role.as_str(),
             "sid": session.id.to_string(),
+            "idle": idle.whole_seconds(),
             "iat": now.unix_timestamp(),
             "exp": end.unix_timestamp(),
             "iss": self.core.settings.token_issuer,
@@ -64,7 +73,8 @@ impl Adminx<'_> {
             auth.close_user_sessions(member.user.id, None).await?;
             return Err(invalid());
         }
-        let ttl = self.core.settings.session_ttl;
+        let ttl =
+            claims.get("idle").and_then(Value::as_i64).map(time::Duration::seconds).unwrap_or(self.core.settings.session_ttl);
         if session.expires_at - now < ttl / 2 {
             let end = (now + ttl).min(session.created_at + self.core.settings.session_max_lifetime);
             if end > session.expires_at {
@@ -74,6 +84,14 @@ impl Adminx<'_> {
         }
         let caller = Caller::user(member.user.tenant_id, member.user.id, origin);
         Ok(SignedInCaller { member, session: sid, caller })
+    }
+
+    /// How long the community's sessions live without use: its `sessionMaxAgeMinute`
+    /// (`PATCH /environment`), else the installation's session lifetime.
+    pub async fn session_idle(self, scope: super::Scope) -> Result<time::Duration> {
+        let doc = self.core.store.get_config(scope.tenant, scope.community, ENVIRONMENT).await?;
+        let minutes = doc.and_then(|d| d.body.get("sessionMaxAgeMinute").and_then(Value::as_i64));
+        Ok(minutes.map(time::Duration::minutes).unwrap_or(self.core.settings.session_ttl))
     }
 
     /// Ends the caller's login session: its token is refused from then on.

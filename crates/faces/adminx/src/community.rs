@@ -36,23 +36,15 @@ pub async fn community_auth_info(AxumState(state): AxumState<State>, call: Call)
         return Err(not_found());
     }
     let mfa = adminx.mfa_settings(scope).await?.value;
-    let db = modules.iter().find(|m| m.is_default).map(|m| {
-        json!({ "_id": m.id.to_string(), "id": m.id.to_string(), "type": m.kind.as_str(), "method": "authn", "name": m.name, "criteria": "username" })
-    });
+    let visitor = state.core.auth().visitor(scope.tenant, call.origin.clone());
+    let chosen = state.core.tenancy().config::<crate::config::AuthScheme>(&visitor, scope.community, "auth_scheme").await?;
+    let scheme =
+        crate::config::scheme_json(&state, scope, (chosen.revision > 0).then_some(chosen.value.modules.as_slice())).await?;
     let public_key = state.server_public_key().await?;
     Ok(call.reply_plain(&json!({
         "community": { "id": community.id.to_string(), "name": community.name, "publicKey": &*public_key },
         "tenant": { "id": tenant.id.to_string(), "name": tenant.name, "tag": domain.tag, "dns": domain.dns, "type": "tenant" },
-        "authScheme": {
-            "_id": format!("{}-default", community.id),
-            "tag": "default",
-            "enabled": true,
-            "isDefault": true,
-            "dbModule": db,
-            "modules": modules.iter().filter(|m| m.enabled).map(|m| json!({
-                "_id": m.id.to_string(), "id": m.id.to_string(), "type": m.kind.as_str(), "method": "authn", "name": m.name,
-            })).collect::<Vec<_>>(),
-        },
+        "authScheme": scheme,
         "settings": {
             "mfa": { "required": mfa.requires_otp(), "show_otp_email": mfa.show_otp_email, "show_otp_phone": mfa.show_otp_phone,
                      "show_otp_voice": mfa.show_otp_voice, "show_otp_hardware": mfa.show_otp_hardware, "otp_prompt_text": mfa.otp_prompt_text },

@@ -4,9 +4,11 @@
 
 mod authenticate;
 mod community;
+mod config;
 mod envelope;
 mod errors;
 mod fields;
+mod keys;
 mod modules;
 mod public;
 mod settings;
@@ -78,7 +80,7 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/publickeys"), get(public::public_keys))
         .route(&p("/healthz"), get(public::healthz))
         .route(&p("/platform_health"), get(public::healthz))
-        .route(&p("/environment"), get(public::environment))
+        .route(&p("/environment"), get(public::environment).patch(config::patch_environment))
         .route(&p("/sd"), get(public::service_directory))
         .route(&p("/ecdsa_helper/{method}"), post(public::ecdsa_helper))
         .route(&p("/verifyuser"), post(authenticate::verify_user))
@@ -113,6 +115,15 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/users/user/profile/fetch"), post(users::profile))
         .route(&p("/users/user/detailProfile/fetch"), post(users::detail_profile))
         .route(&p("/users/user/ip"), get(users::ip))
+        .route(&p("/servicekeys"), get(keys::service_keys))
+        .route(&p("/servicekey/{keyId}"), delete(keys::reset_service_key))
+        .route(&p("/nonce/sign"), post(keys::sign_nonce))
+        .route(&p("/helpdesk-passcode/generate"), post(keys::helpdesk_passcode))
+        .route(&p("/config/self_registration_config/fetch"), post(config::fetch_self_registration))
+        .route(&p("/config/self_registration_config"), put(config::put_self_registration))
+        .route(&p("/authscheme/default/modules"), patch(config::patch_auth_scheme))
+        .route(&p("/attributes"), get(config::list_attributes).put(config::create_attributes))
+        .route(&p("/attributes/{attributeId}"), patch(config::update_attribute).delete(config::delete_attribute))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

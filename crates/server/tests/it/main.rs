@@ -5,6 +5,7 @@ mod harness;
 mod soft_authenticator;
 
 mod adminx_client;
+mod adminx_config;
 mod adminx_envelope;
 mod adminx_keys;
 mod adminx_modules;

@@ -1,0 +1,250 @@
+//! Community configuration kept as versioned documents: the environment's session length,
+//! the self-registration switch, the default auth scheme, user attribute mappings, and
+//! consents (with the history of every version, each known by its content address).
+
+use axum::extract::{Path, Query, State as AxumState};
+use axum::response::{IntoResponse, Response};
+use keyhall_core::adminx::{SignedInCaller, parse_module_id};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::State;
+use crate::envelope::Call;
+use crate::errors::{AdminxError, Result};
+use crate::fields::{flag, required};
+
+/// Reads a document of the caller's community, changes it, writes it over the revision read
+/// (`config.stale_revision`, a 409, when someone wrote in between).
+async fn edit<T, R>(state: &State, caller: &SignedInCaller, key: &str, change: impl FnOnce(&mut T) -> Result<R>) -> Result<(T, R)>
+where
+    T: Serialize + serde::de::DeserializeOwned + Default,
+{
+    let tenancy = state.core.tenancy();
+    let community = caller.member.community_id;
+    let mut doc = tenancy.config::<T>(&caller.caller, community, key).await?;
+    let out = change(&mut doc.value)?;
+    tenancy.put_config(&caller.caller, community, key, &doc.value, doc.revision).await?;
+    Ok((doc.value, out))
+}
+
+async fn read<T: serde::de::DeserializeOwned + Default>(state: &State, caller: &SignedInCaller, key: &str) -> Result<T> {
+    Ok(state.core.tenancy().config::<T>(&caller.caller, caller.member.community_id, key).await?.value)
+}
+
+fn body_scope(caller: &SignedInCaller, body: &Value) -> Result<()> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    caller.require_scope(
+        &text("tenantId").ok_or_else(|| AdminxError::missing("tenantId"))?,
+        &text("communityId").ok_or_else(|| AdminxError::missing("communityId"))?,
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Environment {
+    #[serde(rename = "sessionMaxAgeMinute", skip_serializing_if = "Option::is_none")]
+    session_max_age_minute: Option<i64>,
+}
+
+/// `PATCH /environment` (community administrators): the community's session length.
+pub async fn patch_environment(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let value = call.body.get("sessionMaxAgeMinute").or_else(|| call.body.get("sessionMaxAgeMinutes"));
+    let minutes = match value {
+        None | Some(Value::Null) => return Err(AdminxError::missing("sessionMaxAgeMinute")),
+        Some(v) => v
+            .as_i64()
+            .filter(|m| (1..=1440).contains(m))
+            .ok_or_else(|| AdminxError::bad_request("\"sessionMaxAgeMinute\" must be 1 to 1440"))?,
+    };
+    let (env, ()) = edit(&state, &caller, keyhall_core::adminx::tokens::ENVIRONMENT, |e: &mut Environment| {
+        e.session_max_age_minute = Some(minutes);
+        Ok(())
+    })
+    .await?;
+    Ok(call.reply(&json!({ "sessionMaxAgeMinute": env.session_max_age_minute })))
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SelfRegistration {
+    allowed: bool,
+}
+
+pub async fn fetch_self_registration(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    body_scope(&caller, &call.body)?;
+    let doc: SelfRegistration = read(&state, &caller, "self_registration_config").await?;
+    Ok(call.reply(&json!({ "allowed": doc.allowed })))
+}
+
+pub async fn put_self_registration(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    body_scope(&caller, &call.body)?;
+    let allowed =
+        flag(call.body.get("allowed").unwrap_or(&Value::Null), "allowed")?.ok_or_else(|| AdminxError::missing("allowed"))?;
+    let (doc, ()) = edit(&state, &caller, "self_registration_config", |d: &mut SelfRegistration| {
+        d.allowed = allowed;
+        Ok(())
+    })
+    .await?;
+    Ok(call.reply(&json!({ "allowed": doc.allowed })))
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct AuthScheme {
+    /// The modules sign-in offers besides the default `db` one, in order.
+    pub modules: Vec<String>,
+}
+
+/// The default auth scheme: the `db` module and the modules chosen for it (all enabled ones
+/// until a choice is stored).
+pub async fn scheme_json(state: &State, scope: keyhall_core::adminx::Scope, chosen: Option<&[String]>) -> Result<Value> {
+    let modules = state.core.adminx().auth_modules(scope).await?;
+    let entry = |m: &keyhall_core::adminx::AuthModule| json!({ "_id": m.id.to_string(), "id": m.id.to_string(), "type": m.kind.as_str(), "method": "authn", "name": m.name, "criteria": "username" });
+    let db = modules.iter().find(|m| m.is_default).map(entry);
+    let listed: Vec<Value> = match chosen {
+        Some(ids) => ids.iter().filter_map(|id| modules.iter().find(|m| m.id.to_string() == *id)).map(entry).collect(),
+        None => modules.iter().filter(|m| m.enabled).map(entry).collect(),
+    };
+    Ok(
+        json!({ "_id": format!("{}-default", scope.community), "tag": "default", "enabled": true, "isDefault": true, "dbModule": db, "modules": listed }),
+    )
+}
+
+/// `PATCH /authscheme/default/modules`: which modules the default scheme offers.
+pub async fn patch_auth_scheme(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    if call.body.get("tenantId").is_some() || call.body.get("communityId").is_some() {
+        body_scope(&caller, &call.body)?;
+    }
+    let ids: Vec<String> = match call.body.get("modules") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().or_else(|| v.get("_id").and_then(Value::as_str)).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| AdminxError::bad_request("\"modules\" must be a list of module ids"))?,
+        None | Some(Value::Null) => return Err(AdminxError::missing("modules")),
+        Some(_) => return Err(AdminxError::bad_request("\"modules\" must be a list of module ids")),
+    };
+    let scope = caller.scope();
+    for id in &ids {
+        state.core.adminx().auth_module(scope, parse_module_id(id)?).await?;
+    }
+    edit(&state, &caller, "auth_scheme", |s: &mut AuthScheme| {
+        s.modules = ids.clone();
+        Ok(())
+    })
+    .await?;
+    Ok(call.reply(&scheme_json(&state, scope, Some(&ids)).await?))
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Attributes {
+    items: Vec<Attribute>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Attribute {
+    #[serde(rename = "_id")]
+    id: String,
+    name: String,
+    attribute: String,
+    #[serde(rename = "moduleId")]
+    module_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleParam {
+    module_id: Option<String>,
+}
+
+/// `GET /attributes?moduleId=…`: the module's directory-attribute mappings.
+pub async fn list_attributes(AxumState(state): AxumState<State>, Query(q): Query<ModuleParam>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let module = state.core.adminx().auth_module(caller.scope(), parse_module_id(required(&q.module_id, "moduleId")?)?).await?;
+    let doc: Attributes = read(&state, &caller, "attributes").await?;
+    let list: Vec<&Attribute> = doc.items.iter().filter(|a| a.module_id == module.id.to_string()).collect();
+    Ok(call.reply(&json!(list)))
+}
+
+fn checked(field: &str, value: Option<&Value>) -> Result<String> {
+    let text =
+        value.and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| AdminxError::missing(field))?;
+    if text.len() > 128 || !text.chars().all(|c| c.is_ascii_alphanumeric() || "_-.;".contains(c)) {
+        return Err(AdminxError::bad_request(format!("\"{field}\" must be 1-128 letters, digits or _-.;")));
+    }
+    Ok(text.to_string())
+}
+
+/// `PUT /attributes`: new mappings; each is created or reported in `errors` (a name the
+/// module maps already).
+pub async fn create_attributes(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let module_id = required(&call.body.get("moduleId").and_then(Value::as_str).map(str::to_string), "moduleId")?.to_string();
+    let module = state.core.adminx().auth_module(caller.scope(), parse_module_id(&module_id)?).await?.id.to_string();
+    let wanted = call.body.get("attributes").and_then(Value::as_array).ok_or_else(|| AdminxError::missing("attributes"))?;
+    let mut parsed = Vec::new();
+    for a in wanted {
+        parsed.push((checked("name", a.get("name"))?, checked("attribute", a.get("attribute"))?));
+    }
+    let (_, (created, errors)) = edit(&state, &caller, "attributes", |doc: &mut Attributes| {
+        let (mut created, mut errors) = (Vec::new(), Vec::new());
+        for (name, attribute) in parsed {
+            if doc.items.iter().any(|a| a.module_id == module && a.name.eq_ignore_ascii_case(&name)) {
+                errors.push(json!({ "name": name, "message": "the module maps this name already" }));
+                continue;
+            }
+            let item = Attribute { id: uuid::Uuid::now_v7().to_string(), name, attribute, module_id: module.clone() };
+            doc.items.push(item.clone());
+            created.push(item);
+        }
+        Ok((created, errors))
+    })
+    .await?;
+    Ok(call.reply(&json!({ "created": created, "errors": errors })))
+}
+
+pub async fn update_attribute(AxumState(state): AxumState<State>, Path(id): Path<String>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let name = call.body.get("name").map(|v| checked("name", Some(v))).transpose()?;
+    let attribute = call.body.get("attribute").map(|v| checked("attribute", Some(v))).transpose()?;
+    let (_, item) = edit(&state, &caller, "attributes", |doc: &mut Attributes| {
+        let clash = name.as_ref().is_some_and(|n| {
+            let module = doc.items.iter().find(|a| a.id == id).map(|a| a.module_id.clone()).unwrap_or_default();
+            doc.items.iter().any(|a| a.id != id && a.module_id == module && a.name.eq_ignore_ascii_case(n))
+        });
+        if clash {
+            return Err(AdminxError::new(409, "The module maps this name already"));
+        }
+        let item = doc.items.iter_mut().find(|a| a.id == id).ok_or_else(|| AdminxError::not_found("Attribute"))?;
+        if let Some(n) = &name {
+            item.name = n.clone();
+        }
+        if let Some(a) = &attribute {
+            item.attribute = a.clone();
+        }
+        Ok(item.clone())
+    })
+    .await?;
+    Ok(call.reply(&json!(item)))
+}
+
+pub async fn delete_attribute(AxumState(state): AxumState<State>, Path(id): Path<String>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    edit(&state, &caller, "attributes", |doc: &mut Attributes| {
+        let before = doc.items.len();
+        doc.items.retain(|a| a.id != id);
+        if doc.items.len() == before { Err(AdminxError::not_found("Attribute")) } else { Ok(()) }
+    })
+    .await?;
+    Ok(http::StatusCode::NO_CONTENT.into_response())
+}
