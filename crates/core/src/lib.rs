@@ -98,6 +98,8 @@ pub struct CoreDeps {
     pub master_key: MasterKey,
     pub webauthn: RelyingParty,
     pub catalogue: DownloadCatalogue,
+    /// LDAP and Active Directory auth modules bind through it.
+    pub directory: Arc<dyn ports::DirectoryClient>,
     pub settings: CoreSettings,
 }
 
@@ -109,6 +111,7 @@ pub struct Core {
     keys: MasterKey,
     webauthn: RelyingParty,
     catalogue: DownloadCatalogue,
+    directory: Arc<dyn ports::DirectoryClient>,
     settings: CoreSettings,
     passwords: PasswordPool,
     token_uses: TokenUses,
@@ -146,6 +149,7 @@ impl Core {
             keys: deps.master_key,
             webauthn: deps.webauthn,
             catalogue: deps.catalogue,
+            directory: deps.directory,
             settings: deps.settings,
             passwords,
             token_uses,

@@ -91,7 +91,8 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
         token_audience: CoreSettings::TOKEN_AUDIENCE.iter().map(|a| a.to_string()).collect(),
         action_token_ttl: CoreSettings::ACTION_TOKEN_TTL,
     };
-    Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, settings })))
+    let directory = Arc::new(crate::ldap::LdapDirectory);
+    Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, directory, settings })))
 }
 
 pub async fn build(config: &Config) -> anyhow::Result<App> {

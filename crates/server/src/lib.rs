@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod dev_sink;
 pub mod keys;
+pub mod ldap;
 pub mod mail;
 pub mod sms;
 pub mod telemetry;

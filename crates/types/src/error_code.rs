@@ -134,6 +134,7 @@ catalogue! {
     EndpointRemoved => "endpoint.removed": NotFound,
     // more work waiting than keyhall takes on (the password-hash queue is full)
     Busy => "server.busy": Unavailable,
+    DirectoryUnavailable => "directory.unavailable": Unavailable,
     // too many requests of one kind from one client address (sign-ups, mailed codes, texts)
     RequestsLimited => "request.rate_limited": RateLimited,
     Internal => "internal": Internal,

@@ -3,7 +3,7 @@
 //! license key. With an existing tenant (a Comet company), the community is made inside it
 //! and the tenant's users become users of its `db` module.
 
-use keyhall_types::{CommunityId, Secret, TenantId, UserId};
+use keyhall_types::{CommunityId, Secret, TenantId};
 use serde_json::json;
 
 use super::members::{MemberProfile, MemberRow, normalise_username};
@@ -14,7 +14,7 @@ use crate::context::Caller;
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::registration::{insert_user_unit, make_first};
-use crate::identity::users::{DEFAULT_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid, parse_email};
+use crate::identity::users::parse_email;
 use crate::ports::{UnitOfWork, Write};
 use crate::tenancy::{Community, Tenant};
 
@@ -152,23 +152,13 @@ impl Adminx<'_> {
                 let (username, email, community) = (username.clone(), email.clone(), community.clone());
                 let module_id = module.id;
                 async move {
-                    let mut user = User {
-                        id: UserId::new(),
-                        uid: new_uid(USER_UID_PREFIX),
-                        tenant_id: tenant.id,
-                        community_id: community.id,
+                    let mut user = super::members::new_user(
+                        Scope { tenant: tenant.id, community: community.id },
                         email,
-                        username: None,
-                        referral_id: None,
-                        data: None,
-                        owner_id: None,
-                        contact_name: username.clone(),
-                        status: UserStatus::Active,
-                        role: DEFAULT_ROLE.into(),
-                        flags: UserFlags { email_verified: true, ..Default::default() },
-                        created_at: now,
-                        updated_at: now,
-                    };
+                        username.clone(),
+                        true,
+                        now,
+                    );
                     if first {
                         make_first(&mut user);
                     }

@@ -153,6 +153,18 @@ pub struct MemberQuery {
     pub limit: i64,
 }
 
+/// A new user of a community (any face's user fields at their defaults).
+pub(crate) fn new_user(
+    scope: Scope,
+    email: keyhall_types::Email,
+    contact_name: String,
+    email_verified: bool,
+    now: Timestamp,
+) -> User {
+    let flags = crate::identity::users::UserFlags { email_verified, ..Default::default() };
+    User::new_active(scope.tenant, scope.community, email, contact_name, flags, now)
+}
+
 /// A login name as stored: trimmed, lower case, 1–255 printable characters.
 pub fn normalise_username(text: &str) -> Result<String> {
     let name = text.trim().to_lowercase();

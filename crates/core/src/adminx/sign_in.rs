@@ -134,24 +134,39 @@ impl Adminx<'_> {
     /// The password step. Unknown users and wrong passwords are the same refusal (and take
     /// the same time); every guess is counted on the account's counter and locks it at the limit.
     pub async fn verify_password(self, scope: Scope, username: &str, password: &str, origin: &Origin) -> Result<PasswordOutcome> {
-        let member = self.member_by_username(scope.community, username).await?;
         let now = self.core.now();
-        let Some(member) = member else {
-            // The same work as for a known user, on a counter of the name tried.
-            let key = format!("account:{}:{}", scope.tenant, username.trim().to_lowercase());
-            let _ =
-                self.core.auth().guess_on(&key, || async { self.core.credentials().verify_phc(None, password).await }).await?;
-            self.record(scope, None, "E_LOGIN_FAILED", json!({ "username": username, "reason": "unknown user" }), origin).await?;
-            return Err(DomainError::new(ErrorCode::InvalidCredentials));
+        let (member, verified) = match self.member_by_username(scope.community, username).await? {
+            Some(member) => (member, false),
+            None => match self.first_directory_sign_in(scope, username, password).await? {
+                Some(member) => (member, true),
+                None => {
+                    self.record(scope, None, "E_LOGIN_FAILED", json!({ "username": username, "reason": "unknown user" }), origin)
+                        .await?;
+                    return Err(DomainError::new(ErrorCode::InvalidCredentials));
+                }
+            },
         };
         if member.is_locked(now) {
             return Err(crate::auth::attempts::locked(member.locked_until.unwrap_or(now), now));
         }
-        let user = member.user.clone();
-        let guess = self.core.auth().guess(&user, || self.core.credentials().check_password(Some(&user), password)).await?;
-        if !guess.checked(now)? {
-            self.record(scope, Some(&member), "E_LOGIN_FAILED", json!({ "reason": "wrong password" }), origin).await?;
-            return Err(DomainError::new(ErrorCode::InvalidCredentials));
+        if !verified {
+            let user = member.user.clone();
+            let module = self.core.store.auth_module(member.module_id).await?;
+            let guess = match module.filter(|m| m.is_directory()) {
+                // A directory's user: the directory judges the password.
+                Some(module) => {
+                    let name = member.username.clone();
+                    self.core
+                        .auth()
+                        .guess(&user, || async move { Ok(self.directory_check(&module, &name, password).await?.is_some()) })
+                        .await?
+                }
+                None => self.core.auth().guess(&user, || self.core.credentials().check_password(Some(&user), password)).await?,
+            };
+            if !guess.checked(now)? {
+                self.record(scope, Some(&member), "E_LOGIN_FAILED", json!({ "reason": "wrong password" }), origin).await?;
+                return Err(DomainError::new(ErrorCode::InvalidCredentials));
+            }
         }
         if member.status(now) != "active" {
             self.record(scope, Some(&member), "E_LOGIN_FAILED", json!({ "reason": "disabled" }), origin).await?;
@@ -174,6 +189,38 @@ impl Adminx<'_> {
         }
         let jwt = self.open_session(scope, &member, origin).await?;
         Ok(PasswordOutcome::SignedIn { member, jwt })
+    }
+
+    /// A login name no user of the community has: the community's enabled directory modules
+    /// are asked in turn (on the counter of the name tried); the first that knows the user
+    /// and its password makes it a user here. Without directories, a dummy hash is checked so
+    /// that an unknown name costs what a wrong password does.
+    async fn first_directory_sign_in(self, scope: Scope, username: &str, password: &str) -> Result<Option<Member>> {
+        let name = username.trim().to_lowercase();
+        let directories: Vec<_> = self.auth_modules(scope).await?.into_iter().filter(|m| m.enabled && m.is_directory()).collect();
+        let key = format!("account:{}:{name}", scope.tenant);
+        let found = std::sync::Mutex::new(None);
+        let guess = self
+            .core
+            .auth()
+            .guess_on(&key, || async {
+                if directories.is_empty() {
+                    return self.core.credentials().verify_phc(None, password).await;
+                }
+                for module in &directories {
+                    if let Some(entry) = self.directory_check(module, &name, password).await? {
+                        *found.lock().unwrap_or_else(|e| e.into_inner()) = Some((module.clone(), entry));
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            })
+            .await?;
+        if !guess.checked(self.core.now())? {
+            return Ok(None);
+        }
+        let Some((module, entry)) = found.into_inner().unwrap_or_else(|e| e.into_inner()) else { return Ok(None) };
+        Ok(Some(self.adopt_directory_user(scope, &module, &name, &entry).await?))
     }
 
     /// The second step named by the user's login name: only after its password step (within

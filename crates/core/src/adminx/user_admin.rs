@@ -3,7 +3,7 @@
 //! the seed), change their details and role, lock and unlock them. Each change is one unit
 //! of work with its audit record (the community's history).
 
-use keyhall_types::{AuthModuleId, UserId};
+use keyhall_types::AuthModuleId;
 use serde_json::json;
 
 use super::members::{MemberProfile, MemberRow, normalise_username};
@@ -13,7 +13,7 @@ use crate::audit::AuditEvent;
 use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::registration::insert_user_unit;
-use crate::identity::users::{DEFAULT_ROLE, USER_UID_PREFIX, User, UserFlags, UserStatus, new_uid, parse_email};
+use crate::identity::users::parse_email;
 use crate::ports::{UnitOfWork, Write};
 
 /// A user to create.
@@ -119,23 +119,8 @@ impl Adminx<'_> {
             None => None,
         };
         let now = self.core.now();
-        let user = User {
-            id: UserId::new(),
-            uid: new_uid(USER_UID_PREFIX),
-            tenant_id: scope.tenant,
-            community_id: scope.community,
-            email,
-            username: None,
-            referral_id: None,
-            data: None,
-            owner_id: None,
-            contact_name: format!("{} {}", profile.firstname, profile.lastname),
-            status: UserStatus::Active,
-            role: DEFAULT_ROLE.into(),
-            flags: UserFlags { email_verified: profile.email1_verified, ..Default::default() },
-            created_at: now,
-            updated_at: now,
-        };
+        let contact_name = format!("{} {}", profile.firstname, profile.lastname);
+        let user = super::members::new_user(scope, email, contact_name, profile.email1_verified, now);
         let row = MemberRow {
             user_id: user.id,
             community_id: scope.community,

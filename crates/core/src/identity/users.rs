@@ -91,6 +91,36 @@ pub struct User {
     pub updated_at: Timestamp,
 }
 
+impl User {
+    /// A new active user with the default role, and no username, referral or owner.
+    pub(crate) fn new_active(
+        tenant: TenantId,
+        community: CommunityId,
+        email: Email,
+        contact_name: String,
+        flags: UserFlags,
+        now: Timestamp,
+    ) -> User {
+        User {
+            id: UserId::new(),
+            uid: new_uid(USER_UID_PREFIX),
+            tenant_id: tenant,
+            community_id: community,
+            email,
+            username: None,
+            referral_id: None,
+            data: None,
+            owner_id: None,
+            contact_name,
+            status: UserStatus::Active,
+            role: DEFAULT_ROLE.into(),
+            flags,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 pub const DEFAULT_ROLE: &str = "member";
 /// The role of a tenant's first user, whichever face or command makes it.
 pub const SUPERADMIN_ROLE: &str = "superadmin";
@@ -183,23 +213,8 @@ impl Identity<'_> {
             None => None,
         };
         let now = self.core.now();
-        let user = User {
-            id: UserId::new(),
-            uid: new_uid(USER_UID_PREFIX),
-            tenant_id: caller.tenant_id(),
-            community_id: community.id,
-            email,
-            username: None,
-            referral_id: None,
-            data: None,
-            owner_id: None,
-            contact_name,
-            status: UserStatus::Active,
-            role: DEFAULT_ROLE.into(),
-            flags: UserFlags { is_billing: input.is_billing, is_technical: input.is_technical, ..Default::default() },
-            created_at: now,
-            updated_at: now,
-        };
+        let flags = UserFlags { is_billing: input.is_billing, is_technical: input.is_technical, ..Default::default() };
+        let user = User::new_active(caller.tenant_id(), community.id, email, contact_name, flags, now);
         let password = phc.map(|phc| Credential::new(user.id, CredentialKind::Password, phc, String::new(), now));
         let audit = AuditEvent::new(caller, "user.create", "user", Some(user.id.to_string()), now).with_details(
             serde_json::json!({ "email": user.email, "is_billing": input.is_billing, "is_technical": input.is_technical }),

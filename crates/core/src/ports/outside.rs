@@ -92,3 +92,63 @@ pub trait OutboxRepo: Send + Sync {
     /// A failed delivery: its count, when to try again, and why it failed.
     async fn retry_message(&self, id: &str, attempts: i64, next_attempt_at: Timestamp, error: &str) -> Result<()>;
 }
+
+/// Where a directory auth module (LDAP, Active Directory) is, and how to look its users up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryConnection {
+    /// `ldap://host:port` (or `ldaps://…`).
+    pub url: String,
+    /// The service account that searches for users (empty: anonymous search).
+    pub bind_dn: String,
+    pub bind_password: String,
+    pub base_dn: String,
+    /// The search filter with `{username}` where the login name goes (escaped), e.g.
+    /// `(uid={username})`.
+    pub filter: String,
+    pub timeout: std::time::Duration,
+}
+
+/// A user found in a directory: its DN and the attributes keyhall reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub dn: String,
+    pub mail: Option<String>,
+    pub given_name: Option<String>,
+    pub surname: Option<String>,
+}
+
+/// A directory client: LDAP in the server; a test double elsewhere.
+#[async_trait]
+pub trait DirectoryClient: Send + Sync {
+    /// Connects and binds as the service account: `Err` says why it could not.
+    async fn test_connection(&self, connection: &DirectoryConnection) -> std::result::Result<(), String>;
+    /// Finds `username` and binds as it with `password`: the entry when the password is right,
+    /// `None` when the user is unknown or the password wrong, `Err` when the directory could
+    /// not be asked.
+    async fn authenticate(
+        &self,
+        connection: &DirectoryConnection,
+        username: &str,
+        password: &str,
+    ) -> std::result::Result<Option<DirectoryEntry>, String>;
+}
+
+/// The client used when no directory support is built in: every directory is unreachable.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoDirectories;
+
+#[async_trait]
+impl DirectoryClient for NoDirectories {
+    async fn test_connection(&self, _: &DirectoryConnection) -> std::result::Result<(), String> {
+        Err("no directory client is configured".into())
+    }
+
+    async fn authenticate(
+        &self,
+        _: &DirectoryConnection,
+        _: &str,
+        _: &str,
+    ) -> std::result::Result<Option<DirectoryEntry>, String> {
+        Err("no directory client is configured".into())
+    }
+}

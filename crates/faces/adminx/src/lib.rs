@@ -124,6 +124,7 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/authscheme/default/modules"), patch(config::patch_auth_scheme))
         .route(&p("/attributes"), get(config::list_attributes).put(config::create_attributes))
         .route(&p("/attributes/{attributeId}"), patch(config::update_attribute).delete(config::delete_attribute))
+        .route(&p("/test-connection"), post(modules::test_connection))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

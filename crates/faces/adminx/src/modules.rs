@@ -93,3 +93,23 @@ pub async fn delete(AxumState(state): AxumState<State>, Path(id): Path<String>, 
     state.core.adminx().delete_auth_module(&caller, parse_module_id(&id)?).await?;
     Ok(http::StatusCode::NO_CONTENT.into_response())
 }
+
+/// `POST /test-connection` (a license of the community): connects to the module's directory
+/// and binds as its service account; the module comes back with `status` and `message`.
+pub async fn test_connection(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let b = &call.body;
+    let text = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    let scope = state.scope(&text("tenantId"), &text("communityId")).await?;
+    if call.license_key.is_none() {
+        return Err(AdminxError::unauthorized("licensekey header is required"));
+    }
+    let adminx = state.core.adminx();
+    adminx.license(Some(scope), call.license_key.as_deref()).await?;
+    let id = text("moduleId").ok_or_else(|| AdminxError::missing("moduleId"))?;
+    let module = adminx.auth_module(scope, parse_module_id(&id)?).await?;
+    let (ok, message) = adminx.test_connection(&module).await?;
+    let mut body = module.to_json();
+    body["status"] = json!(if ok { "success" } else { "failed" });
+    body["message"] = json!(if ok { format!("connection success: {message}") } else { format!("connection failed: {message}") });
+    Ok(call.reply(&body))
+}

@@ -6,6 +6,7 @@ mod soft_authenticator;
 
 mod adminx_client;
 mod adminx_config;
+mod adminx_directory;
 mod adminx_envelope;
 mod adminx_keys;
 mod adminx_modules;
@@ -35,5 +36,6 @@ mod security;
 mod security_limits;
 mod security_sessions;
 mod server_basics;
+mod slapd;
 mod smtp_sink;
 mod tenancy_config;
