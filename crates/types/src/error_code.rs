@@ -71,6 +71,9 @@ catalogue! {
     AuthModuleInUse => "auth_module.in_use": Conflict,
     LicenseInvalid => "license.invalid": Unauthenticated,
     ServiceKeyNotFound => "service_key.not_found": NotFound,
+    AliasTaken => "alias.taken": Conflict,
+    CredentialNotFound => "credential.not_found": NotFound,
+    PinExists => "pin.exists": Conflict,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

@@ -23,6 +23,8 @@ pub struct MemberProfile {
     pub address: Option<Value>,
     pub mobiles: Vec<String>,
     pub landlines: Vec<String>,
+    /// `alias1` … `alias8` (each unique in the community: the store keeps them apart too).
+    pub aliases: std::collections::BTreeMap<String, String>,
     pub disabled: bool,
     /// Whether the e-mail address was confirmed (1Kosmos's `email1_verified`).
     pub email1_verified: bool,
@@ -114,6 +116,7 @@ impl Member {
             "address": p.address.clone().unwrap_or(json!({})),
             "mobiles": p.mobiles,
             "landlines": p.landlines,
+            "aliases": p.aliases,
             "status": self.status(now),
             "disabled": p.disabled,
             "isLocked": self.is_locked(now),

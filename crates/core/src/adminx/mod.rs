@@ -11,6 +11,7 @@ pub mod init;
 pub mod licenses;
 pub mod members;
 pub mod modules;
+pub mod properties;
 pub mod service_keys;
 pub mod sign_in;
 pub mod tokens;

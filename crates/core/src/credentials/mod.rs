@@ -28,6 +28,8 @@ pub enum CredentialKind {
     Password,
     Totp,
     Webauthn,
+    /// A 1Kosmos user PIN (argon2id, as a password).
+    Pin,
 }
 
 impl CredentialKind {
@@ -36,6 +38,7 @@ impl CredentialKind {
             CredentialKind::Password => "password",
             CredentialKind::Totp => "totp",
             CredentialKind::Webauthn => "webauthn",
+            CredentialKind::Pin => "pin",
         }
     }
 
@@ -44,6 +47,7 @@ impl CredentialKind {
             "password" => CredentialKind::Password,
             "totp" => CredentialKind::Totp,
             "webauthn" => CredentialKind::Webauthn,
+            "pin" => CredentialKind::Pin,
             _ => return None,
         })
     }

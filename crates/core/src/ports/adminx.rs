@@ -27,5 +27,8 @@ pub trait DirectoryRepo: Send + Sync {
     async fn list_members(&self, community: CommunityId, query: &MemberQuery) -> Result<(Vec<(User, MemberRow)>, i64)>;
     /// How many users each module of the community has.
     async fn count_members(&self, community: CommunityId) -> Result<Vec<(AuthModuleId, i64)>>;
+    /// Who has `alias` in the community.
+    async fn alias_holder(&self, community: CommunityId, alias: &str) -> Result<Option<UserId>>;
+    async fn aliases(&self, user: UserId) -> Result<Vec<String>>;
     async fn find_license(&self, digest: &str) -> Result<Option<AccessLicense>>;
 }

@@ -93,6 +93,13 @@ pub enum Write {
     ReplacePassword(Credential),
     /// Replaces the user's TOTP credential and marks the user as requiring a second factor.
     ReplaceTotp(Credential),
+    /// Replaces the user's PIN.
+    ReplacePin(Credential),
+    /// `credential.not_found` when the user has none of that kind.
+    DeleteCredentials {
+        user: UserId,
+        kind: crate::credentials::CredentialKind,
+    },
     // auth
     /// An API token, stored as the digest of its secret.
     InsertToken {
@@ -153,6 +160,13 @@ pub enum Write {
     /// another user of that name.
     PutMember(crate::adminx::MemberRow),
     InsertLicense(crate::adminx::AccessLicense),
+    /// The user's aliases in its community (all of them, replacing the old ones);
+    /// `alias.taken` when another user of the community has one.
+    SetAliases {
+        community: keyhall_types::CommunityId,
+        user: UserId,
+        aliases: Vec<String>,
+    },
     // outbox
     /// A message to deliver once the unit is committed.
     QueueMessage(crate::ports::QueuedMessage),

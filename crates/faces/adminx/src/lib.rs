@@ -10,6 +10,7 @@ mod errors;
 mod fields;
 mod keys;
 mod modules;
+mod properties;
 mod public;
 mod settings;
 mod users;
@@ -125,6 +126,12 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/attributes"), get(config::list_attributes).put(config::create_attributes))
         .route(&p("/attributes/{attributeId}"), patch(config::update_attribute).delete(config::delete_attribute))
         .route(&p("/test-connection"), post(modules::test_connection))
+        .route(&p("/user_properties/check_unique/alias"), post(properties::check_alias))
+        .route(&p("/user_properties/update"), post(properties::update))
+        .route(&p("/users/user/update_phone_numbers"), post(properties::update_phone_numbers))
+        .route(&p("/user_pin/register"), post(properties::register_pin))
+        .route(&p("/user_pin"), delete(properties::delete_pin))
+        .route(&p("/users/user/user_pin/update"), put(properties::update_pin))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

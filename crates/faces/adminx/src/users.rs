@@ -177,7 +177,7 @@ pub async fn count_all(AxumState(state): AxumState<State>, call: Call) -> Result
 }
 
 /// The community named in a body, which must be the caller's own (when named).
-fn body_scope(caller: &SignedInCaller, body: &Value) -> Result<Scope> {
+pub(crate) fn body_scope(caller: &SignedInCaller, body: &Value) -> Result<Scope> {
     let tenant = text(body, "tenantId")?.ok_or_else(|| AdminxError::missing("tenantId"))?;
     let community = text(body, "communityId")?.ok_or_else(|| AdminxError::missing("communityId"))?;
     Ok(caller.require_scope(&tenant, &community)?)
@@ -241,7 +241,7 @@ pub async fn find(AxumState(state): AxumState<State>, call: Call) -> Result<Resp
 }
 
 /// The user a body names by `username` (and `uid`, when given, which must agree).
-async fn named_member(state: &State, caller: &SignedInCaller, body: &Value) -> Result<Member> {
+pub(crate) async fn named_member(state: &State, caller: &SignedInCaller, body: &Value) -> Result<Member> {
     let adminx = state.core.adminx();
     let member = match (text(body, "uid")?, text(body, "username")?) {
         (Some(uid), username) => {

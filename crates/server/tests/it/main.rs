@@ -10,6 +10,7 @@ mod adminx_directory;
 mod adminx_envelope;
 mod adminx_keys;
 mod adminx_modules;
+mod adminx_properties;
 mod adminx_sign_in;
 mod adminx_users;
 mod barong_authorize;

@@ -245,6 +245,27 @@ pub(crate) async fn insert_license_row(conn: &mut Conn, l: &AccessLicense) -> Re
     Ok(())
 }
 
+/// Replaces the user's aliases; one another user of the community has is `alias.taken`.
+pub(crate) async fn set_aliases_rows(conn: &mut Conn, community: CommunityId, user: UserId, aliases: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM member_aliases WHERE user_id = $1").bind(user.to_string()).run(&mut *conn).await?;
+    for alias in aliases {
+        sqlx::query("INSERT INTO member_aliases (community_id, alias, user_id) VALUES ($1, $2, $3)")
+            .bind(community.to_string())
+            .bind(alias)
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    DomainError::new(ErrorCode::AliasTaken).field("aliases").detail(format!("{alias} is another user's alias"))
+                } else {
+                    db(e)
+                }
+            })?;
+    }
+    Ok(())
+}
+
 /// `list_members` with its order: by username, or by creation; ascending or not.
 macro_rules! member_page {
     ($order:literal) => {
@@ -363,6 +384,21 @@ impl ports::DirectoryRepo for Store {
         sqlx::query("SELECT module_id, COUNT(*) AS n FROM members WHERE community_id = $1 GROUP BY module_id")
             .bind(community.to_string())
             .all(self.read_pool(), |r| Ok((col_id(r, "module_id")?, col(r, "n")?)))
+            .await
+    }
+
+    async fn alias_holder(&self, community: CommunityId, alias: &str) -> Result<Option<UserId>> {
+        sqlx::query("SELECT user_id FROM member_aliases WHERE community_id = $1 AND alias = $2")
+            .bind(community.to_string())
+            .bind(alias)
+            .optional(self.read_pool(), |r| col_id(r, "user_id"))
+            .await
+    }
+
+    async fn aliases(&self, user: UserId) -> Result<Vec<String>> {
+        sqlx::query("SELECT alias FROM member_aliases WHERE user_id = $1 ORDER BY alias")
+            .bind(user.to_string())
+            .all(self.read_pool(), |r| col(r, "alias"))
             .await
     }
 

@@ -86,6 +86,23 @@ pub(crate) async fn replace_credential_rows(conn: &mut Conn, c: &Credential) -> 
     add_credential_rows(conn, c).await
 }
 
+/// `credential.not_found` when the user has none of `kind`.
+pub(crate) async fn delete_credentials_rows(
+    conn: &mut Conn,
+    user: UserId,
+    kind: keyhall_core::credentials::CredentialKind,
+) -> Result<()> {
+    let rows = sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND kind = $2")
+        .bind(user.to_string())
+        .bind(kind.as_str())
+        .run(&mut *conn)
+        .await?;
+    if rows == 0 {
+        return Err(keyhall_core::DomainError::new(keyhall_core::ErrorCode::CredentialNotFound));
+    }
+    Ok(())
+}
+
 /// Second factors switch the user's "2FA required" flag with them.
 async fn set_twofa(conn: &mut Conn, user: UserId, on: bool, at: Timestamp) -> Result<()> {
     sqlx::query("UPDATE users SET twofa_required = $2, updated_at = $3 WHERE id = $1")

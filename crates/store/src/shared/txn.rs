@@ -35,7 +35,7 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::VerifyPhone(phone) => identity::verify_phone_row(conn, phone).await,
         Write::InsertDocuments { docs, contents, limit } => identity::insert_documents_rows(conn, docs, contents, *limit).await,
         Write::InsertCredential(credential) => credentials::add_credential_rows(conn, credential).await,
-        Write::ReplacePassword(credential) | Write::ReplaceTotp(credential) => {
+        Write::ReplacePassword(credential) | Write::ReplaceTotp(credential) | Write::ReplacePin(credential) => {
             credentials::replace_credential_rows(conn, credential).await
         }
         Write::InsertToken { token, digest } => auth::insert_token_row(conn, token, digest).await,
@@ -59,6 +59,8 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         }
         Write::PutMember(m) => adminx::put_member_row(conn, m).await,
         Write::InsertLicense(l) => adminx::insert_license_row(conn, l).await,
+        Write::SetAliases { community, user, aliases } => adminx::set_aliases_rows(conn, *community, *user, aliases).await,
+        Write::DeleteCredentials { user, kind } => credentials::delete_credentials_rows(conn, *user, *kind).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }
 }
