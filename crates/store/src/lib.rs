@@ -25,6 +25,7 @@ macro_rules! migrations {
             (10, "outbox", include_str!(concat!("../migrations/", $dialect, "/0010_outbox.sql"))),
             (11, "unlogged_nonces", include_str!(concat!("../migrations/", $dialect, "/0011_unlogged_nonces.sql"))),
             (12, "communities", include_str!(concat!("../migrations/", $dialect, "/0012_communities.sql"))),
+            (13, "access_codes", include_str!(concat!("../migrations/", $dialect, "/0013_access_codes.sql"))),
         ]
     };
 }

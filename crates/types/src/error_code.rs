@@ -74,6 +74,8 @@ catalogue! {
     AliasTaken => "alias.taken": Conflict,
     CredentialNotFound => "credential.not_found": NotFound,
     PinExists => "pin.exists": Conflict,
+    AccessCodeNotFound => "access_code.not_found": NotFound,
+    AccessCodeExpired => "access_code.expired": Invalid,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

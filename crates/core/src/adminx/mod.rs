@@ -6,6 +6,7 @@
 //! row of its own (`MemberRow`) it is a `basic` user of the community's default `db` module,
 //! known by its username or e-mail address (its tenant's superadmin is a `tenant_admin`).
 
+pub mod access_codes;
 pub mod directory;
 pub mod init;
 pub mod licenses;

@@ -30,5 +30,12 @@ pub trait DirectoryRepo: Send + Sync {
     /// Who has `alias` in the community.
     async fn alias_holder(&self, community: CommunityId, alias: &str) -> Result<Option<UserId>>;
     async fn aliases(&self, user: UserId) -> Result<Vec<String>>;
+    async fn find_access_code(&self, digest: &str) -> Result<Option<crate::adminx::access_codes::AccessCode>>;
+    /// The community's codes for these users, newest first.
+    async fn list_access_codes(
+        &self,
+        community: CommunityId,
+        users: &[UserId],
+    ) -> Result<Vec<crate::adminx::access_codes::AccessCode>>;
     async fn find_license(&self, digest: &str) -> Result<Option<AccessLicense>>;
 }

@@ -160,6 +160,22 @@ pub enum Write {
     /// another user of that name.
     PutMember(crate::adminx::MemberRow),
     InsertLicense(crate::adminx::AccessLicense),
+    InsertAccessCode(crate::adminx::access_codes::AccessCode),
+    /// Revokes the user's pending codes of `kind`.
+    RevokeAccessCodes {
+        user: UserId,
+        kind: String,
+    },
+    /// `access_code.not_found` unless the code is still pending.
+    RedeemAccessCode {
+        id: String,
+        at: Timestamp,
+    },
+    /// `access_code.not_found` when the community has no such code.
+    DeleteAccessCode {
+        community: keyhall_types::CommunityId,
+        id: String,
+    },
     /// The user's aliases in its community (all of them, replacing the old ones);
     /// `alias.taken` when another user of the community has one.
     SetAliases {

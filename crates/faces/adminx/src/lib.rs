@@ -2,6 +2,7 @@
 //! public endpoints of the platform (`public`), and the groups built on the core's
 //! communities, auth modules, users and sign-in.
 
+mod access;
 mod authenticate;
 mod community;
 mod config;
@@ -132,6 +133,14 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/user_pin/register"), post(properties::register_pin))
         .route(&p("/user_pin"), delete(properties::delete_pin))
         .route(&p("/users/user/user_pin/update"), put(properties::update_pin))
+        .route(&p("/users/invite"), put(access::invite))
+        .route(&p("/users/resend/invite"), post(access::resend_invite))
+        .route(&p("/users/request/invite"), post(access::request_invite))
+        .route(&p("/users/accesscodes/fetch"), post(access::access_codes))
+        .route(&p("/users/accesscode/{code}"), delete(access::delete_access_code))
+        .route(&p("/password_reset/sendverify"), put(access::send_reset))
+        .route(&p("/password_reset/user/fetch"), post(access::reset_user))
+        .route(&p("/password_reset"), post(access::reset))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

@@ -4,6 +4,7 @@
 mod harness;
 mod soft_authenticator;
 
+mod adminx_access;
 mod adminx_client;
 mod adminx_config;
 mod adminx_directory;

@@ -1,6 +1,7 @@
 //! The 1Kosmos domain: tenant domains, communities, auth modules, the users of communities
 //! (`members`: a user's module, login name, role and profile), and license keys.
 
+use keyhall_core::adminx::access_codes::AccessCode;
 use keyhall_core::adminx::members::MemberQuery;
 use keyhall_core::adminx::{AccessLicense, AuthModule, MemberRow, ModuleKind, Role, TenantDomain};
 use keyhall_core::identity::User;
@@ -402,10 +403,109 @@ impl ports::DirectoryRepo for Store {
             .await
     }
 
+    async fn find_access_code(&self, digest: &str) -> Result<Option<AccessCode>> {
+        find_access_code(self, digest).await
+    }
+
+    async fn list_access_codes(&self, community: CommunityId, users: &[UserId]) -> Result<Vec<AccessCode>> {
+        list_access_codes(self, community, users).await
+    }
+
     async fn find_license(&self, digest: &str) -> Result<Option<AccessLicense>> {
         sqlx::query("SELECT digest, tenant_id, community_id, tag, auth_level, created_at FROM access_licenses WHERE digest = $1")
             .bind(digest)
             .optional(self.read_pool(), license_from_row)
             .await
     }
+}
+
+const ACCESS_CODE_COLS: &str =
+    "id, digest, tenant_id, community_id, user_id, kind, status, created_by, payload, created_at, expires_at, redeemed_at";
+
+fn access_code_from_row(row: &DbRow) -> Result<AccessCode> {
+    Ok(AccessCode {
+        id: col(row, "id")?,
+        digest: col(row, "digest")?,
+        scope: keyhall_core::adminx::Scope { tenant: col_id(row, "tenant_id")?, community: col_id(row, "community_id")? },
+        user_id: col_id(row, "user_id")?,
+        kind: col(row, "kind")?,
+        status: col(row, "status")?,
+        created_by: col(row, "created_by")?,
+        payload: serde_json::from_str(&col::<String>(row, "payload")?).map_err(|_| corrupt("access code payload"))?,
+        created_at: col_ts(row, "created_at")?,
+        expires_at: col_ts(row, "expires_at")?,
+        redeemed_at: col_ts_opt(row, "redeemed_at")?,
+    })
+}
+
+pub(crate) async fn insert_access_code_row(conn: &mut Conn, c: &AccessCode) -> Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO access_codes ({ACCESS_CODE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    )))
+    .bind(&c.id)
+    .bind(&c.digest)
+    .bind(c.scope.tenant.to_string())
+    .bind(c.scope.community.to_string())
+    .bind(c.user_id.to_string())
+    .bind(&c.kind)
+    .bind(&c.status)
+    .bind(&c.created_by)
+    .bind(c.payload.to_string())
+    .bind(ts(c.created_at))
+    .bind(ts(c.expires_at))
+    .bind(c.redeemed_at.map(ts))
+    .run(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn revoke_access_codes_rows(conn: &mut Conn, user: UserId, kind: &str) -> Result<()> {
+    sqlx::query("UPDATE access_codes SET status = 'revoked' WHERE user_id = $1 AND kind = $2 AND status = 'pending'")
+        .bind(user.to_string())
+        .bind(kind)
+        .run(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Spends a pending code (a code redeemed concurrently is `access_code.not_found`).
+pub(crate) async fn redeem_access_code_row(conn: &mut Conn, id: &str, at: Timestamp) -> Result<()> {
+    let rows = sqlx::query("UPDATE access_codes SET status = 'redeemed', redeemed_at = $2 WHERE id = $1 AND status = 'pending'")
+        .bind(id)
+        .bind(ts(at))
+        .run(&mut *conn)
+        .await?;
+    one_row(rows, ErrorCode::AccessCodeNotFound)
+}
+
+pub(crate) async fn delete_access_code_row(conn: &mut Conn, community: CommunityId, id: &str) -> Result<()> {
+    let rows = sqlx::query("DELETE FROM access_codes WHERE id = $1 AND community_id = $2")
+        .bind(id)
+        .bind(community.to_string())
+        .run(&mut *conn)
+        .await?;
+    one_row(rows, ErrorCode::AccessCodeNotFound)
+}
+
+/// The reads of access codes (`DirectoryRepo`).
+pub(crate) async fn find_access_code(store: &Store, digest: &str) -> Result<Option<AccessCode>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACCESS_CODE_COLS} FROM access_codes WHERE digest = $1")))
+        .bind(digest)
+        .optional(store.read_pool(), access_code_from_row)
+        .await
+}
+
+pub(crate) async fn list_access_codes(store: &Store, community: CommunityId, users: &[UserId]) -> Result<Vec<AccessCode>> {
+    let mut out = Vec::new();
+    for user in users {
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ACCESS_CODE_COLS} FROM access_codes WHERE community_id = $1 AND user_id = $2 ORDER BY created_at DESC LIMIT 100"
+        )))
+        .bind(community.to_string())
+        .bind(user.to_string())
+        .all(store.read_pool(), access_code_from_row)
+        .await?;
+        out.append(&mut rows);
+    }
+    Ok(out)
 }

@@ -59,6 +59,10 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         }
         Write::PutMember(m) => adminx::put_member_row(conn, m).await,
         Write::InsertLicense(l) => adminx::insert_license_row(conn, l).await,
+        Write::InsertAccessCode(c) => adminx::insert_access_code_row(conn, c).await,
+        Write::RevokeAccessCodes { user, kind } => adminx::revoke_access_codes_rows(conn, *user, kind).await,
+        Write::RedeemAccessCode { id, at } => adminx::redeem_access_code_row(conn, id, *at).await,
+        Write::DeleteAccessCode { community, id } => adminx::delete_access_code_row(conn, *community, id).await,
         Write::SetAliases { community, user, aliases } => adminx::set_aliases_rows(conn, *community, *user, aliases).await,
         Write::DeleteCredentials { user, kind } => credentials::delete_credentials_rows(conn, *user, *kind).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
