@@ -15,6 +15,8 @@ use crate::ports::{MailMessage, SmsMessage, UnitOfWork, Write};
 
 pub const INVITATION: &str = "user_invitation";
 pub const PASSWORD_RESET: &str = "password_reset";
+/// A sign-up's e-mail confirmation (`/register/sendverify`).
+pub const REGISTRATION: &str = "registration";
 const INVITATION_TTL: time::Duration = time::Duration::days(7);
 const RESET_TTL: time::Duration = time::Duration::hours(1);
 
@@ -24,7 +26,8 @@ pub struct AccessCode {
     pub id: String,
     pub digest: String,
     pub scope: Scope,
-    pub user_id: UserId,
+    /// The user it is for (none for a sign-up's e-mail confirmation).
+    pub user_id: Option<UserId>,
     /// `user_invitation` or `password_reset`.
     pub kind: String,
     /// `pending`, `redeemed` or `revoked`.
@@ -88,7 +91,7 @@ impl Adminx<'_> {
             id: uuid::Uuid::new_v4().to_string(),
             digest: digest(&secret),
             scope,
-            user_id: member.user.id,
+            user_id: Some(member.user.id),
             kind: kind.into(),
             status: "pending".into(),
             created_by: actor.actor().id().unwrap_or_else(|| actor.actor().kind().to_string()),
@@ -157,7 +160,8 @@ impl Adminx<'_> {
     pub async fn resend_invitation(self, caller: &SignedInCaller, code: &str, email_to: &str) -> Result<Sent> {
         caller.require_admin()?;
         let old = self.pending_code(caller.scope(), code, Some(INVITATION)).await?;
-        let member = self.member(caller.scope(), &old.user_id.to_string()).await?;
+        let user = old.user_id.ok_or_else(|| DomainError::new(ErrorCode::AccessCodeNotFound))?;
+        let member = self.member(caller.scope(), &user.to_string()).await?;
         self.send_code(&caller.caller, &member, INVITATION, email_to, false, old.payload).await
     }
 
@@ -200,7 +204,7 @@ impl Adminx<'_> {
 
     /// Counts a request per client address (refused past the limit) and per recipient
     /// (silently nothing sent past it).
-    async fn may_send(self, scope: Scope, to: &str, origin: &Origin) -> Result<bool> {
+    pub(crate) async fn may_send(self, scope: Scope, to: &str, origin: &Origin) -> Result<bool> {
         use crate::auth::rate_limits::{MAILED_CODES_PER_ADDRESS, MAILS_PER_RECIPIENT};
         self.core.auth().count_request(scope.tenant, &MAILED_CODES_PER_ADDRESS, origin).await?;
         Ok(self.core.auth().count(scope.tenant, &MAILS_PER_RECIPIENT, to).await?.is_none())
@@ -219,10 +223,20 @@ impl Adminx<'_> {
         Ok(code)
     }
 
+    /// A pending invitation or reset code (not a sign-up's).
+    async fn user_code(self, scope: Scope, code: &str) -> Result<AccessCode> {
+        let found = self.pending_code(scope, code, None).await?;
+        if found.kind == REGISTRATION {
+            return Err(DomainError::new(ErrorCode::AccessCodeNotFound));
+        }
+        Ok(found)
+    }
+
     /// The user a code is for, and a `user_token` for the reset.
     pub async fn resolve_code(self, scope: Scope, code: &str) -> Result<(Member, String)> {
-        let found = self.pending_code(scope, code, None).await?;
-        let member = self.member(scope, &found.user_id.to_string()).await?;
+        let found = self.user_code(scope, code).await?;
+        let user = found.user_id.ok_or_else(|| DomainError::new(ErrorCode::AccessCodeNotFound))?;
+        let member = self.member(scope, &user.to_string()).await?;
         let token = self.user_token(&member, "code");
         Ok((member, token))
     }
@@ -230,9 +244,9 @@ impl Adminx<'_> {
     /// Sets the password of the code's user (the module's policy applies); the code is spent
     /// and the user's sessions end, in one unit.
     pub async fn reset_password(self, scope: Scope, code: &str, user_token: &str, password: &str, origin: &Origin) -> Result<()> {
-        let found = self.pending_code(scope, code, None).await?;
+        let found = self.user_code(scope, code).await?;
         let (member, _) = self.user_of_token(scope, user_token).await?;
-        if member.user.id != found.user_id {
+        if Some(member.user.id) != found.user_id {
             return Err(DomainError::new(ErrorCode::InvalidToken).field("user_token"));
         }
         let module = self.auth_module(scope, member.module_id).await?;

@@ -13,6 +13,7 @@ pub mod licenses;
 pub mod members;
 pub mod modules;
 pub mod properties;
+pub mod registration;
 pub mod service_keys;
 pub mod sign_in;
 pub mod tokens;

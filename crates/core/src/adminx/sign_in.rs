@@ -436,6 +436,11 @@ impl Adminx<'_> {
         Ok((code, challenge.expires_at))
     }
 
+    /// Opens the member's login session and signs its token (a sign-up, signed in at once).
+    pub(crate) async fn signed_in_session(self, scope: Scope, member: &Member, origin: &Origin) -> Result<String> {
+        self.open_session(scope, member, origin).await
+    }
+
     /// Opens the member's login session and signs its token.
     async fn open_session(self, scope: Scope, member: &Member, origin: &Origin) -> Result<String> {
         let opened = self.core.auth().open_session(&member.user, origin).await?;

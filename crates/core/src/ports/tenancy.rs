@@ -29,6 +29,8 @@ pub trait SettingsRepo: Send + Sync {
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value` unless the key is set already; returns the value that is stored.
     async fn put_setting_if_absent(&self, key: &str, value: &str, at: Timestamp) -> Result<String>;
+    /// Stores `value` under the key, replacing what was there.
+    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()>;
 }
 
 /// A versioned JSON document of a community's configuration, keyed by (tenant, community, key).

@@ -25,7 +25,7 @@ pub struct VerifyUser {
 }
 
 /// What a sign-in answers with: the user, the person (`pon_data`) and the token.
-fn signed_in(state: &State, member: &Member, jwt: &str) -> Value {
+pub(crate) fn signed_in(state: &State, member: &Member, jwt: &str) -> Value {
     json!({
         "user": member.to_json(state.core.now()),
         "pon_data": pon_data(member),

@@ -75,7 +75,7 @@ pub async fn fetch_self_registration(AxumState(state): AxumState<State>, call: C
     let caller = state.signed_in(&call).await?;
     caller.require_admin()?;
     body_scope(&caller, &call.body)?;
-    let doc: SelfRegistration = read(&state, &caller, "self_registration_config").await?;
+    let doc: SelfRegistration = read(&state, &caller, keyhall_core::adminx::registration::COMMUNITY_SWITCH).await?;
     Ok(call.reply(&json!({ "allowed": doc.allowed })))
 }
 
@@ -85,7 +85,7 @@ pub async fn put_self_registration(AxumState(state): AxumState<State>, call: Cal
     body_scope(&caller, &call.body)?;
     let allowed =
         flag(call.body.get("allowed").unwrap_or(&Value::Null), "allowed")?.ok_or_else(|| AdminxError::missing("allowed"))?;
-    let (doc, ()) = edit(&state, &caller, "self_registration_config", |d: &mut SelfRegistration| {
+    let (doc, ()) = edit(&state, &caller, keyhall_core::adminx::registration::COMMUNITY_SWITCH, |d: &mut SelfRegistration| {
         d.allowed = allowed;
         Ok(())
     })

@@ -96,7 +96,10 @@ impl From<DomainError> for AdminxError {
                 _ => format!("\"{field}\" is not valid"),
             }),
             ErrorKind::Unauthenticated => Self::unauthorized(message("Unauthorized".into())),
-            ErrorKind::Forbidden => Self::forbidden(),
+            ErrorKind::Forbidden => match &e.detail {
+                Some(d) => Self::new(403, d.clone()),
+                None => Self::forbidden(),
+            },
             ErrorKind::Conflict => Self::new(409, message(format!("{field} already exists"))),
             ErrorKind::RateLimited => Self {
                 retry_after: Some(e.retry_after.map(|w| w.whole_seconds().max(1)).unwrap_or(1)),

@@ -13,6 +13,7 @@ mod keys;
 mod modules;
 mod properties;
 mod public;
+mod registration;
 mod settings;
 mod users;
 
@@ -141,6 +142,10 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/password_reset/sendverify"), put(access::send_reset))
         .route(&p("/password_reset/user/fetch"), post(access::reset_user))
         .route(&p("/password_reset"), post(access::reset))
+        .route(&p("/register/sendverify"), put(registration::send_verify))
+        .route(&p("/register/verifyemail"), post(registration::verify_email))
+        .route(&p("/register/user"), put(registration::register))
+        .route(&p("/instance_config/self_registration_config"), get(registration::get_instance).put(registration::put_instance))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

@@ -12,6 +12,7 @@ mod adminx_envelope;
 mod adminx_keys;
 mod adminx_modules;
 mod adminx_properties;
+mod adminx_registration;
 mod adminx_sign_in;
 mod adminx_users;
 mod barong_authorize;

@@ -427,7 +427,7 @@ fn access_code_from_row(row: &DbRow) -> Result<AccessCode> {
         id: col(row, "id")?,
         digest: col(row, "digest")?,
         scope: keyhall_core::adminx::Scope { tenant: col_id(row, "tenant_id")?, community: col_id(row, "community_id")? },
-        user_id: col_id(row, "user_id")?,
+        user_id: col::<Option<String>>(row, "user_id")?.map(|u| u.parse().map_err(|_| corrupt("user id"))).transpose()?,
         kind: col(row, "kind")?,
         status: col(row, "status")?,
         created_by: col(row, "created_by")?,
@@ -446,7 +446,7 @@ pub(crate) async fn insert_access_code_row(conn: &mut Conn, c: &AccessCode) -> R
     .bind(&c.digest)
     .bind(c.scope.tenant.to_string())
     .bind(c.scope.community.to_string())
-    .bind(c.user_id.to_string())
+    .bind(c.user_id.map(|u| u.to_string()))
     .bind(&c.kind)
     .bind(&c.status)
     .bind(&c.created_by)

@@ -202,6 +202,16 @@ impl ports::SettingsRepo for Store {
             sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(self.write_pool()).await.map_err(db)?;
         col(&row, "value")
     }
+
+    async fn put_setting(&self, key: &str, value: &str, at: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO settings (key, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .bind(ts(at))
+            .run(self.write_pool())
+            .await?;
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
