@@ -248,3 +248,152 @@ pub async fn delete_attribute(AxumState(state): AxumState<State>, Path(id): Path
     .await?;
     Ok(http::StatusCode::NO_CONTENT.into_response())
 }
+
+/// Consents: each type's current document, and every version by its content address.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Consents {
+    current: std::collections::BTreeMap<String, Value>,
+    archive: std::collections::BTreeMap<String, Value>,
+}
+
+/// A content address in the form of an IPFS CIDv0: base58btc of the multihash (sha2-256).
+fn content_address(doc: &Value) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(doc.to_string().as_bytes());
+    let mut bytes = vec![0x12, 0x20];
+    bytes.extend_from_slice(&digest);
+    base58(&bytes)
+}
+
+fn base58(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut digits: Vec<u8> = Vec::new();
+    for &byte in bytes {
+        let mut carry = u32::from(byte);
+        for d in digits.iter_mut() {
+            carry += u32::from(*d) << 8;
+            *d = (carry % 58) as u8;
+            carry /= 58;
+        }
+        while carry > 0 {
+            digits.push((carry % 58) as u8);
+            carry /= 58;
+        }
+    }
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    std::iter::repeat_n('1', zeros).chain(digits.iter().rev().map(|d| ALPHABET[*d as usize] as char)).collect()
+}
+
+pub async fn get_consent(AxumState(state): AxumState<State>, Path(kind): Path<String>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let doc: Consents = read(&state, &caller, "consents").await?;
+    let current = doc.current.get(&kind).cloned().ok_or_else(|| AdminxError::not_found("Consent"))?;
+    Ok(call.reply(&current))
+}
+
+pub async fn get_consent_version(AxumState(state): AxumState<State>, Path(hash): Path<String>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let doc: Consents = read(&state, &caller, "consents").await?;
+    let version = doc.archive.get(&hash).cloned().ok_or_else(|| AdminxError::not_found("Consent"))?;
+    Ok(call.reply(&version))
+}
+
+/// `PUT /config/consents`: a new version of a consent; when enabled it needs its title, body
+/// (base64) and acknowledgement text. The change is recorded as `E_BIOMETRIC_CONSENT_UPDATED`
+/// with what changed.
+pub async fn put_consent(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    let b = &call.body;
+    let kind = b
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AdminxError::missing("type"))?;
+    if !kind.chars().all(|c| c.is_ascii_lowercase() || c == '_') || kind.len() > 64 {
+        return Err(AdminxError::bad_request("\"type\" must be lower-case letters and _ (e.g. biometric)"));
+    }
+    let enabled = match b.get("isEnabled") {
+        Some(Value::Bool(v)) => *v,
+        None | Some(Value::Null) => return Err(AdminxError::missing("isEnabled")),
+        Some(_) => return Err(AdminxError::bad_request("\"isEnabled\" must be true or false")),
+    };
+    let field = |k: &str| -> Result<Option<String>> {
+        match b.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(AdminxError::bad_request(format!("\"{k}\" must be a string"))),
+        }
+    };
+    let (title, subtitle, body, ack) = (field("title")?, field("subtitle")?, field("body")?, field("acknowledgeText")?);
+    if enabled {
+        for (name, value) in [("title", &title), ("body", &body), ("acknowledgeText", &ack)] {
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                return Err(AdminxError::missing(name));
+            }
+        }
+    }
+    if let Some(text) = &body
+        && base64::Engine::decode(&base64::engine::general_purpose::STANDARD, text.trim()).is_err()
+    {
+        return Err(AdminxError::bad_request("\"body\" must be base64"));
+    }
+    let now = state.core.now();
+    let content =
+        json!({ "type": kind, "isEnabled": enabled, "title": title, "subtitle": subtitle, "body": body, "acknowledgeText": ack });
+    let hash = content_address(&content);
+    let (_, (current, actions)) = edit(&state, &caller, "consents", |doc: &mut Consents| {
+        let previous = doc.current.get(kind).cloned();
+        let mut actions = Vec::new();
+        match &previous {
+            None => actions.push(if enabled { "enabled" } else { "created" }),
+            Some(p) => {
+                if p["isEnabled"] != json!(enabled) {
+                    actions.push(if enabled { "enabled" } else { "disabled" });
+                }
+                for (key, action) in [
+                    ("title", "changed_title"),
+                    ("subtitle", "changed_subtitle"),
+                    ("body", "changed_body"),
+                    ("acknowledgeText", "changed_acknowledge_text"),
+                ] {
+                    if p[key] != content[key] {
+                        actions.push(action);
+                    }
+                }
+            }
+        }
+        let mut history = previous.as_ref().and_then(|p| p["history"].as_array().cloned()).unwrap_or_default();
+        history.push(json!({ "ipfsHash": hash, "updatedAt": now.unix_timestamp() * 1000 }));
+        let mut current = content.clone();
+        current["ipfsHash"] = json!(hash);
+        current["history"] = json!(history);
+        doc.archive.insert(hash.clone(), content.clone());
+        doc.current.insert(kind.to_string(), current.clone());
+        Ok((current, actions))
+    })
+    .await?;
+    let event = keyhall_core::audit::AuditEvent::new(
+        &caller.caller,
+        "E_BIOMETRIC_CONSENT_UPDATED",
+        "community",
+        Some(caller.member.community_id.to_string()),
+        now,
+    )
+    .with_details(json!({ "type": kind, "actions": actions, "ipfsHash": current["ipfsHash"] }));
+    state.core.audit().record(&event).await?;
+    Ok(call.reply(&current))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base58_as_bitcoin_writes_it() {
+        assert_eq!(super::base58(b"hello world"), "StV1DL6CwTryKyV");
+        assert_eq!(super::base58(&[0, 0, 1]), "112");
+        assert!(super::content_address(&serde_json::json!({})).starts_with("Qm"));
+    }
+}

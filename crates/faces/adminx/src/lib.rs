@@ -146,6 +146,9 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/register/verifyemail"), post(registration::verify_email))
         .route(&p("/register/user"), put(registration::register))
         .route(&p("/instance_config/self_registration_config"), get(registration::get_instance).put(registration::put_instance))
+        .route(&p("/config/consents"), put(config::put_consent))
+        .route(&p("/config/consents/ipfs/{ipfsHash}"), get(config::get_consent_version))
+        .route(&p("/config/consents/{type}"), get(config::get_consent))
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

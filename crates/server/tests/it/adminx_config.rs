@@ -154,3 +154,31 @@ crate::both!(configuration_documents_are_kept_per_community, |srv: TestServer| a
     );
     error(&other.admin.post(&srv, "/config/self_registration_config/fetch", c.ids()).await, 404);
 });
+
+crate::both!(consents_keep_every_version_by_its_content_address, |srv: TestServer| async move {
+    let c = community(&srv, "consent.example.com").await;
+    let a = &c.admin;
+    error(&a.call(&srv, Method::GET, "/config/consents/biometric", None).await, 404);
+    let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "We keep your face template.");
+    let consent = json!({ "type": "biometric", "isEnabled": true, "title": "Biometrics", "body": body, "acknowledgeText": "I agree" });
+    let first = a.open(&a.call(&srv, Method::PUT, "/config/consents", Some(consent.clone())).await);
+    let hash = first["ipfsHash"].as_str().unwrap().to_string();
+    assert!(hash.starts_with("Qm") && first["history"].as_array().unwrap().len() == 1, "{first}");
+    let mut changed = consent.clone();
+    changed["title"] = json!("Face and fingerprint");
+    let second = a.open(&a.call(&srv, Method::PUT, "/config/consents", Some(changed)).await);
+    assert_eq!(second["history"].as_array().unwrap().len(), 2);
+    assert_eq!(a.open(&a.call(&srv, Method::GET, "/config/consents/biometric", None).await)["title"], "Face and fingerprint");
+    assert_eq!(a.open(&a.call(&srv, Method::GET, &format!("/config/consents/ipfs/{hash}"), None).await)["title"], "Biometrics");
+    error(&a.call(&srv, Method::GET, "/config/consents/ipfs/QmNothing", None).await, 404);
+    for bad in [
+        json!({ "type": "biometric", "isEnabled": "true" }),
+        json!({ "type": "biometric", "isEnabled": true, "title": "t", "acknowledgeText": "a" }),
+        json!({ "type": "biometric", "isEnabled": false, "body": "not base64!" }),
+        json!({ "isEnabled": false }),
+    ] {
+        error(&a.call(&srv, Method::PUT, "/config/consents", Some(bad)).await, 400);
+    }
+    let events = srv.stored_texts("SELECT details FROM audit_log WHERE action = 'E_BIOMETRIC_CONSENT_UPDATED' ORDER BY created_at").await;
+    assert!(events[1].clone().unwrap().contains("changed_title"), "{events:?}");
+});
