@@ -4,6 +4,7 @@
 //! and the ratio of each scenario's throughput to the `/healthz` baseline measured in the same
 //! run.
 
+mod adminx;
 mod barong;
 mod http;
 
@@ -23,7 +24,7 @@ pub struct Options {
     pub writes: usize,
     pub logins: usize,
     pub database_url: Option<String>,
-    /// `comet` or `barong`: run only that face's scenarios.
+    /// `comet`, `barong` or `adminx`: run only that face's scenarios.
     pub only: Option<String>,
 }
 
@@ -40,8 +41,8 @@ fn options() -> anyhow::Result<Options> {
             "--database-url" => o.database_url = Some(value()?),
             "--only" => {
                 let face = value()?;
-                if face != "comet" && face != "barong" {
-                    bail!("--only takes comet or barong");
+                if !["comet", "barong", "adminx"].contains(&face.as_str()) {
+                    bail!("--only takes comet, barong or adminx");
                 }
                 o.only = Some(face);
             }
@@ -289,7 +290,7 @@ async fn main() -> anyhow::Result<()> {
     for (name, make, _) in &scenarios[..2] {
         drive(&addr, name, make.clone(), o.connections, 2_000).await?;
     }
-    let run_comet = o.only.as_deref() != Some("barong");
+    let run_comet = o.only.is_none() || o.only.as_deref() == Some("comet");
     let mut results = Vec::new();
     for (name, make, total) in scenarios.iter().filter(|_| run_comet) {
         results.push(drive(&addr, name, make.clone(), o.connections, *total).await?);
@@ -305,8 +306,11 @@ async fn main() -> anyhow::Result<()> {
     if run_comet {
         print_table("Comet Account Portal API", &results, results[0].rate());
     }
-    if o.only.as_deref() != Some("comet") {
-        barong::run(&addr, &o, healthz).await?;
+    if o.only.is_none() || o.only.as_deref() == Some("barong") {
+        barong::run(&addr, &o, healthz.clone()).await?;
+    }
+    if o.only.is_none() || o.only.as_deref() == Some("adminx") {
+        adminx::run(&addr, &keyhall_binary()?, server._dir.path(), &o, healthz).await?;
     }
     Ok(())
 }

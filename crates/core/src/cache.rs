@@ -8,14 +8,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use keyhall_types::TenantId;
 
-pub struct TenantCache<T: Send + Sync + 'static> {
-    entries: moka::sync::Cache<TenantId, Arc<T>>,
+/// A per-tenant cache (see `KeyedCache`).
+pub type TenantCache<T> = KeyedCache<TenantId, T>;
+
+/// A short-lived cache of values by key, invalidated by this node's writes.
+pub struct KeyedCache<K, T: Send + Sync + 'static>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+{
+    entries: moka::sync::Cache<K, Arc<T>>,
     /// Bumped by every invalidation. A load only fills the cache if no invalidation happened
     /// while it was reading, so a slow read can never put back data older than a write.
     generation: AtomicU64,
 }
 
-impl<T: Send + Sync + 'static> TenantCache<T> {
+impl<K, T: Send + Sync + 'static> KeyedCache<K, T>
+where
+    K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+{
     pub fn new(ttl: std::time::Duration) -> Self {
         Self {
             entries: moka::sync::Cache::builder().max_capacity(10_000).time_to_live(ttl).build(),
@@ -23,7 +33,7 @@ impl<T: Send + Sync + 'static> TenantCache<T> {
         }
     }
 
-    pub async fn get_or_load<F, Fut>(&self, tenant: TenantId, load: F) -> crate::Result<Arc<T>>
+    pub async fn get_or_load<F, Fut>(&self, tenant: K, load: F) -> crate::Result<Arc<T>>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = crate::Result<T>>,
@@ -39,7 +49,7 @@ impl<T: Send + Sync + 'static> TenantCache<T> {
         Ok(value)
     }
 
-    pub fn invalidate(&self, tenant: TenantId) {
+    pub fn invalidate(&self, tenant: K) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.entries.invalidate(&tenant);
     }

@@ -116,6 +116,8 @@ pub struct Core {
     passwords: PasswordPool,
     token_uses: TokenUses,
     licenses: cache::TenantCache<Vec<comet::licenses::License>>,
+    /// The 1Kosmos face's hot reads (modules, users, pages of users, verified tokens).
+    adminx_cache: adminx::cache::AdminxCache,
     signing: auth::signing::SigningState,
     envelope_keys: auth::envelope_keys::EnvelopeKeyState,
     /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
@@ -141,6 +143,7 @@ impl Core {
         let passwords = PasswordPool::new(deps.settings.password_hash_concurrency, deps.settings.password_hash_queue);
         let token_uses = TokenUses::new(deps.settings.token_cache_ttl);
         let licenses = cache::TenantCache::new(deps.settings.read_cache_ttl);
+        let adminx_cache = adminx::cache::AdminxCache::new(deps.settings.read_cache_ttl);
         Self {
             store: deps.store,
             clock: deps.clock,
@@ -154,6 +157,7 @@ impl Core {
             passwords,
             token_uses,
             licenses,
+            adminx_cache,
             signing: Default::default(),
             envelope_keys: Default::default(),
             session_cache: moka::sync::Cache::builder()

@@ -134,7 +134,7 @@ impl Adminx<'_> {
             .write(Write::InsertAccessCode(code.clone()))
             .write(outbox.queue(&message))
             .audit(audit);
-        self.core.store.commit(work).await?;
+        self.commit(work).await?;
         outbox.wake();
         Ok(Sent { code, secret, link, to: to.into() })
     }
@@ -267,7 +267,7 @@ impl Adminx<'_> {
             .write(Write::ReplacePassword(credential))
             .write(Write::EndSessions { user: member.user.id, keep: None })
             .audit(audit);
-        self.core.store.commit(work).await?;
+        self.commit(work).await?;
         self.core.auth().forget_sessions();
         self.core.store.clear_attempts(&crate::auth::attempts::account_key(scope.tenant, member.user.email.as_str())).await?;
         Ok(())
@@ -291,6 +291,6 @@ impl Adminx<'_> {
         let work = UnitOfWork::new()
             .write(Write::DeleteAccessCode { community: caller.member.community_id, id: id.to_string() })
             .audit(audit);
-        self.core.store.commit(work).await
+        self.commit(work).await
     }
 }

@@ -125,7 +125,7 @@ impl Adminx<'_> {
             json!({ "username": username, "moduleId": module.id.to_string(), "dn": entry.dn, "source": "directory" }),
         );
         let work = insert_user_unit(&user, false, vec![crate::ports::Write::PutMember(row.clone())], now).audit(audit);
-        self.core.store.commit(work).await?;
+        self.commit(work).await?;
         Ok(Member::of(user, row))
     }
 }

@@ -200,12 +200,13 @@ impl Adminx<'_> {
 
     /// A member by user id, wherever it is (the holder of a token).
     pub(crate) async fn member_by_id(self, id: UserId) -> Result<Option<Member>> {
-        Ok(self.core.store.member(id).await?.map(|(u, row)| Member::of(u, row)))
+        Ok(self.cached_member(id).await?.as_ref().clone().map(|(u, row)| Member::of(u, row)))
     }
 
     /// A page of the community's users and how many match in all.
     pub async fn members(self, scope: Scope, query: &MemberQuery) -> Result<(Vec<Member>, i64)> {
-        let (rows, total) = self.core.store.list_members(scope.community, query).await?;
-        Ok((rows.into_iter().map(|(u, r)| Member::of(u, r)).collect(), total))
+        let page = self.cached_page(scope.community, query).await?;
+        let (rows, total) = page.as_ref();
+        Ok((rows.iter().map(|(u, r)| Member::of(u.clone(), r.clone())).collect(), *total))
     }
 }

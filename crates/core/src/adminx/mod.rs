@@ -7,6 +7,7 @@
 //! known by its username or e-mail address (its tenant's superadmin is a `tenant_admin`).
 
 pub mod access_codes;
+pub mod cache;
 pub mod directory;
 pub mod init;
 pub mod licenses;
@@ -18,6 +19,7 @@ pub mod service_keys;
 pub mod sign_in;
 pub mod tokens;
 pub mod user_admin;
+pub mod wallet;
 
 use keyhall_types::{AuthModuleId, CommunityId, TenantId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};

@@ -253,21 +253,19 @@ impl Adminx<'_> {
     }
 
     pub async fn auth_modules(self, scope: Scope) -> Result<Vec<AuthModule>> {
-        self.core.store.auth_modules(scope.community).await
+        Ok(self.cached_modules(scope.community).await?.as_ref().clone())
     }
 
     /// A module of the community: `auth_module.not_found` for any other.
     pub async fn auth_module(self, scope: Scope, id: AuthModuleId) -> Result<AuthModule> {
-        match self.core.store.auth_module(id).await? {
-            Some(m) if m.community_id == scope.community => Ok(m),
-            _ => Err(DomainError::new(ErrorCode::AuthModuleNotFound)),
-        }
+        let modules = self.cached_modules(scope.community).await?;
+        modules.iter().find(|m| m.id == id).cloned().ok_or_else(|| DomainError::new(ErrorCode::AuthModuleNotFound))
     }
 
     /// The community's default `db` module.
     pub async fn default_module(self, community: CommunityId) -> Result<AuthModule> {
-        let modules = self.core.store.auth_modules(community).await?;
-        modules.into_iter().find(|m| m.is_default).ok_or_else(|| DomainError::new(ErrorCode::AuthModuleNotFound))
+        let modules = self.cached_modules(community).await?;
+        modules.iter().find(|m| m.is_default).cloned().ok_or_else(|| DomainError::new(ErrorCode::AuthModuleNotFound))
     }
 
     /// The module's secret, unsealed (to bind to its directory).
@@ -352,7 +350,7 @@ impl Adminx<'_> {
         };
         let audit = AuditEvent::new(&caller.caller, "E_DIRECTORY_ADDED", "auth_module", Some(module.id.to_string()), now)
             .with_details(json!({ "type": kind.as_str(), "name": module.name, "communityId": scope.community.to_string() }));
-        self.core.store.commit(UnitOfWork::new().write(Write::InsertAuthModule(module.clone())).audit(audit)).await?;
+        self.commit(UnitOfWork::new().write(Write::InsertAuthModule(module.clone())).audit(audit)).await?;
         Ok(module)
     }
 
@@ -400,7 +398,7 @@ impl Adminx<'_> {
             module.updated_at,
         )
         .with_details(json!({ "name": module.name }));
-        self.core.store.commit(UnitOfWork::new().write(Write::UpdateAuthModule(module.clone())).audit(audit)).await?;
+        self.commit(UnitOfWork::new().write(Write::UpdateAuthModule(module.clone())).audit(audit)).await?;
         Ok(module)
     }
 
@@ -422,7 +420,7 @@ impl Adminx<'_> {
             Some(module.id.to_string()),
             module.updated_at,
         );
-        self.core.store.commit(UnitOfWork::new().write(Write::UpdateAuthModule(module.clone())).audit(audit)).await?;
+        self.commit(UnitOfWork::new().write(Write::UpdateAuthModule(module.clone())).audit(audit)).await?;
         Ok(module)
     }
 
@@ -436,7 +434,7 @@ impl Adminx<'_> {
         let audit =
             AuditEvent::new(&caller.caller, "E_DIRECTORY_REMOVED", "auth_module", Some(module.id.to_string()), self.core.now())
                 .with_details(json!({ "name": module.name }));
-        self.core.store.commit(UnitOfWork::new().write(Write::DeleteAuthModule(module.id)).audit(audit)).await?;
+        self.commit(UnitOfWork::new().write(Write::DeleteAuthModule(module.id)).audit(audit)).await?;
         Ok(module)
     }
 }

@@ -96,7 +96,7 @@ impl Adminx<'_> {
             AuditEvent::new(&caller.caller, "E_USER_MODIFIED", "user", Some(member.user.id.to_string()), member.user.updated_at)
                 .with_details(json!({ "username": member.username, "properties": true }));
         let work = work.write(Write::UpdateUser(member.user.clone())).write(Write::PutMember(member.row())).audit(audit);
-        self.core.store.commit(work).await?;
+        self.commit(work).await?;
         Ok(member)
     }
 
@@ -119,7 +119,7 @@ impl Adminx<'_> {
                 .with_details(json!({ "phones": true }));
         let work =
             UnitOfWork::new().write(Write::UpdateUser(member.user.clone())).write(Write::PutMember(member.row())).audit(audit);
-        self.core.store.commit(work).await?;
+        self.commit(work).await?;
         Ok(member)
     }
 
@@ -147,7 +147,7 @@ impl Adminx<'_> {
         let now = self.core.now();
         let credential = Credential::new(caller.user_id(), CredentialKind::Pin, phc, String::new(), now);
         let audit = AuditEvent::new(&caller.caller, event, "user", Some(caller.user_id().to_string()), now);
-        self.core.store.commit(UnitOfWork::new().write(Write::ReplacePin(credential)).audit(audit)).await
+        self.commit(UnitOfWork::new().write(Write::ReplacePin(credential)).audit(audit)).await
     }
 
     /// Removes the caller's PIN: `credential.not_found` when there is none.
@@ -156,7 +156,7 @@ impl Adminx<'_> {
             AuditEvent::new(&caller.caller, "E_USER_PIN_DELETED", "user", Some(caller.user_id().to_string()), self.core.now());
         let work =
             UnitOfWork::new().write(Write::DeleteCredentials { user: caller.user_id(), kind: CredentialKind::Pin }).audit(audit);
-        self.core.store.commit(work).await
+        self.commit(work).await
     }
 
     /// Whether the caller has a PIN (login options).

@@ -167,7 +167,7 @@ impl Adminx<'_> {
             Write::PutMember(row.clone()),
             Write::InsertCredential(Credential::new(user.id, CredentialKind::Password, phc, String::new(), now)),
         ];
-        self.core.store.commit(insert_user_unit(&user, false, then, now).audit(audit)).await?;
+        self.commit(insert_user_unit(&user, false, then, now).audit(audit)).await?;
         let member = Member::of(user, row);
         let jwt = self.signed_in_session(scope, &member, origin).await?;
         Ok((member, jwt))

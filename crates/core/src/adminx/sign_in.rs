@@ -287,7 +287,7 @@ impl Adminx<'_> {
                 let caller = Caller::user(scope.tenant, member.user.id, origin.clone());
                 let audit = AuditEvent::new(&caller, "E_USER_LOCKED", "user", Some(member.user.id.to_string()), now)
                     .with_details(json!({ "reason": "otpMaxAttempts", "until": until.to_string() }));
-                self.core.store.commit(UnitOfWork::new().write(Write::PutMember(locked.row())).audit(audit)).await?;
+                self.commit(UnitOfWork::new().write(Write::PutMember(locked.row())).audit(audit)).await?;
             }
             return Err(DomainError::new(ErrorCode::TotpInvalidCode).field("otp"));
         }
@@ -397,7 +397,7 @@ impl Adminx<'_> {
             .with_details(json!({ "deliveryMethod": method }));
         self.core.store.put_challenge(&challenge, None).await?;
         let outbox = self.core.outbox();
-        self.core.store.commit(UnitOfWork::new().write(outbox.queue(&message)).audit(audit)).await?;
+        self.commit(UnitOfWork::new().write(outbox.queue(&message)).audit(audit)).await?;
         outbox.wake();
         Ok(to)
     }

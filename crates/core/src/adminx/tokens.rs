@@ -47,12 +47,20 @@ impl Adminx<'_> {
     /// The claims of a token that verifies: keyhall's signature, in time, for this API.
     pub async fn token_claims(self, token: &str) -> Result<Value> {
         let invalid = || DomainError::new(ErrorCode::InvalidToken);
+        let token = token.trim();
+        let now = self.core.now().unix_timestamp();
+        let cache = &self.core.adminx_cache.claims;
+        if let Some(claims) = cache.get(token) {
+            keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
+            return Ok(claims);
+        }
         let keys = self.core.auth().signing_keys().await?;
-        let claims = keys.verifier.verify(token.trim()).map_err(|_| invalid())?;
-        keyhall_crypto::jwt::check_times(&claims, self.core.now().unix_timestamp(), 0).map_err(|_| invalid())?;
+        let claims = keys.verifier.verify(token).map_err(|_| invalid())?;
+        keyhall_crypto::jwt::check_times(&claims, now, 0).map_err(|_| invalid())?;
         if !keyhall_crypto::jwt::has_audience(&claims, AUDIENCE) {
             return Err(invalid());
         }
+        cache.insert(token.to_string(), claims.clone());
         Ok(claims)
     }
 

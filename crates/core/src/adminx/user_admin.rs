@@ -139,7 +139,7 @@ impl Adminx<'_> {
         let audit = AuditEvent::new(&caller.caller, "E_USER_CREATED", "user", Some(user.id.to_string()), now)
             .with_details(json!({ "username": row.username, "role": role.as_str(), "moduleId": module.id.to_string() }));
         let work = insert_user_unit(&user, false, then, now).audit(audit);
-        self.core.store.commit(work).await.map_err(|e| match e.code {
+        self.commit(work).await.map_err(|e| match e.code {
             ErrorCode::EmailTaken => e.field("email1"),
             ErrorCode::UsernameTaken => e.field("username"),
             _ => e,
@@ -153,7 +153,7 @@ impl Adminx<'_> {
             .with_details(details);
         let work =
             UnitOfWork::new().write(Write::UpdateUser(member.user.clone())).write(Write::PutMember(member.row())).audit(audit);
-        self.core.store.commit(work).await.map_err(|e| if e.is(ErrorCode::EmailTaken) { e.field("email1") } else { e })
+        self.commit(work).await.map_err(|e| if e.is(ErrorCode::EmailTaken) { e.field("email1") } else { e })
     }
 
     pub async fn update_member(self, caller: &SignedInCaller, mut member: Member, changes: MemberChanges) -> Result<Member> {

@@ -30,6 +30,8 @@ pub enum CredentialKind {
     Webauthn,
     /// A 1Kosmos user PIN (argon2id, as a password).
     Pin,
+    /// The PIN of a user's 1Kosmos managed wallet (argon2id).
+    WalletPin,
 }
 
 impl CredentialKind {
@@ -39,6 +41,7 @@ impl CredentialKind {
             CredentialKind::Totp => "totp",
             CredentialKind::Webauthn => "webauthn",
             CredentialKind::Pin => "pin",
+            CredentialKind::WalletPin => "wallet_pin",
         }
     }
 
@@ -48,6 +51,7 @@ impl CredentialKind {
             "totp" => CredentialKind::Totp,
             "webauthn" => CredentialKind::Webauthn,
             "pin" => CredentialKind::Pin,
+            "wallet_pin" => CredentialKind::WalletPin,
             _ => return None,
         })
     }

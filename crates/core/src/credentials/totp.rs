@@ -53,6 +53,21 @@ impl Credentials<'_> {
         Ok(())
     }
 
+    /// The user's TOTP code now and the seconds left in its step (`credential.not_found`
+    /// when no TOTP is enrolled).
+    pub async fn current_totp(self, user_id: UserId) -> Result<(String, i64)> {
+        let credentials = self.core.store.list_credentials(user_id).await?;
+        let credential = credentials
+            .iter()
+            .find(|c| c.kind == CredentialKind::Totp)
+            .ok_or_else(|| DomainError::new(ErrorCode::CredentialNotFound))?;
+        let secret = self.core.keys.unseal(seal_purpose::TOTP_SEED, &credential.secret).map_err(DomainError::internal)?;
+        let params = TotpParams::default();
+        let now = unix(self.core.now());
+        let left = params.step_seconds - now % params.step_seconds;
+        Ok((totp::totp_at(&params, &secret, now), left as i64))
+    }
+
     /// Checks a TOTP code of `user` and burns its time step. Errors: no TOTP enrolled
     /// (`mfa.totp_invalid_code`), wrong code, or a code whose step was already used.
     pub async fn verify_totp(self, user_id: UserId, code: &str) -> Result<()> {

@@ -14,6 +14,7 @@ use crate::tenancy::Community;
 pub trait DirectoryRepo: Send + Sync {
     async fn tenant_domain(&self, tenant: TenantId) -> Result<Option<TenantDomain>>;
     async fn tenant_domain_by_dns(&self, dns: &str) -> Result<Option<TenantDomain>>;
+    async fn tenant_domain_by_tag(&self, tag: &str) -> Result<Option<TenantDomain>>;
     async fn community(&self, id: CommunityId) -> Result<Option<Community>>;
     async fn community_by_name(&self, tenant: TenantId, name: &str) -> Result<Option<Community>>;
     /// The community's modules, the default first, then by name.

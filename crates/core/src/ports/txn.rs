@@ -95,6 +95,11 @@ pub enum Write {
     ReplaceTotp(Credential),
     /// Replaces the user's PIN.
     ReplacePin(Credential),
+    /// One credential of the user; `credential.not_found` when the user has no such one.
+    DeleteCredential {
+        user: UserId,
+        id: keyhall_types::CredentialId,
+    },
     /// `credential.not_found` when the user has none of that kind.
     DeleteCredentials {
         user: UserId,

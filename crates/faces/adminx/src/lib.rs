@@ -11,11 +11,13 @@ mod errors;
 mod fields;
 mod keys;
 mod modules;
+pub mod openapi;
 mod properties;
 mod public;
 mod registration;
 mod settings;
 mod users;
+mod wallet;
 
 use std::sync::Arc;
 
@@ -149,6 +151,22 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/config/consents"), put(config::put_consent))
         .route(&p("/config/consents/ipfs/{ipfsHash}"), get(config::get_consent_version))
         .route(&p("/config/consents/{type}"), get(config::get_consent))
+        .route(&p("/users/user/devices/fetch"), post(wallet::devices))
+        .route(&p("/users/user/login_options/fetch"), post(wallet::login_options))
+        .route(&p("/users/user/devices/has_security_key"), post(wallet::has_security_key))
+        .route(&p("/users/unlinkuser"), patch(wallet::unlink))
+        .route(&p("/users/user/wallet/create"), post(wallet::create_wallet))
+        .route(&p("/users/user/wallet/fetch"), post(wallet::open_wallet))
+        .route(&p("/users/user/wallet/has_wallet/fetch"), post(wallet::has_wallet))
+        .route(&p("/users/user/wallet_recovery/method/fetch"), post(wallet::recovery_method))
+        .route(&p("/users/user/documents"), get(wallet::documents))
+        .route(&p("/users/user/document"), post(wallet::document))
+        .route(&p("/users/user/ial"), get(wallet::ial))
+        .route(&p("/generate/account_otp"), put(wallet::account_otp))
+        .route(
+            &p("/openapi.json"),
+            get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),
+        )
         .route(&p("/{*rest}"), any(public::not_found))
         .with_state(state)
 }

@@ -160,7 +160,8 @@ crate::both!(consents_keep_every_version_by_its_content_address, |srv: TestServe
     let a = &c.admin;
     error(&a.call(&srv, Method::GET, "/config/consents/biometric", None).await, 404);
     let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "We keep your face template.");
-    let consent = json!({ "type": "biometric", "isEnabled": true, "title": "Biometrics", "body": body, "acknowledgeText": "I agree" });
+    let consent =
+        json!({ "type": "biometric", "isEnabled": true, "title": "Biometrics", "body": body, "acknowledgeText": "I agree" });
     let first = a.open(&a.call(&srv, Method::PUT, "/config/consents", Some(consent.clone())).await);
     let hash = first["ipfsHash"].as_str().unwrap().to_string();
     assert!(hash.starts_with("Qm") && first["history"].as_array().unwrap().len() == 1, "{first}");
@@ -179,6 +180,7 @@ crate::both!(consents_keep_every_version_by_its_content_address, |srv: TestServe
     ] {
         error(&a.call(&srv, Method::PUT, "/config/consents", Some(bad)).await, 400);
     }
-    let events = srv.stored_texts("SELECT details FROM audit_log WHERE action = 'E_BIOMETRIC_CONSENT_UPDATED' ORDER BY created_at").await;
+    let events =
+        srv.stored_texts("SELECT details FROM audit_log WHERE action = 'E_BIOMETRIC_CONSENT_UPDATED' ORDER BY created_at").await;
     assert!(events[1].clone().unwrap().contains("changed_title"), "{events:?}");
 });

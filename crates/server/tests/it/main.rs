@@ -15,6 +15,7 @@ mod adminx_properties;
 mod adminx_registration;
 mod adminx_sign_in;
 mod adminx_users;
+mod adminx_wallet;
 mod barong_authorize;
 mod barong_captcha;
 mod barong_client;

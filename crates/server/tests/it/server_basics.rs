@@ -72,6 +72,38 @@ fn openapi_document_is_committed_and_current() {
     assert!(doc["components"]["schemas"]["ServerLicense"]["properties"]["serial_number"].is_object());
 }
 
+const COMMITTED_ADMINX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi/adminx.json");
+
+/// The 1Kosmos face's document, committed and current (regenerated as Comet's is).
+#[test]
+fn adminx_openapi_document_is_committed_and_current() {
+    let generated = keyhall_face_adminx::openapi::document_text();
+    if std::env::var("KEYHALL_UPDATE_OPENAPI").is_ok() {
+        std::fs::write(COMMITTED_ADMINX, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(COMMITTED_ADMINX).expect("openapi/adminx.json is committed");
+    assert!(
+        committed == generated,
+        "openapi/adminx.json is stale: regenerate it (see openapi_document_is_committed_and_current)"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    let verify = &doc["paths"]["/adminapi/verifyuser"]["post"];
+    assert_eq!(
+        verify["requestBody"]["content"]["application/json"]["schema"]["oneOf"][1]["required"],
+        serde_json::json!(["tenantId", "communityId", "username"])
+    );
+    assert_eq!(
+        doc["paths"]["/adminapi/users/fetch"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/EncryptedAnswer"
+    );
+}
+
+both!(adminx_openapi_is_served, |srv: TestServer| async move {
+    let r = TestServer::send(srv.client.get(srv.url("/adminapi/openapi.json"))).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text(), keyhall_face_adminx::openapi::document_text());
+});
+
 both!(openapi_is_served, |srv: TestServer| async move {
     let r = TestServer::send(srv.client.get(srv.url("/api/v1/openapi.json"))).await;
     assert_eq!(r.status, 200);

@@ -290,6 +290,13 @@ impl ports::DirectoryRepo for Store {
             .await
     }
 
+    async fn tenant_domain_by_tag(&self, tag: &str) -> Result<Option<TenantDomain>> {
+        sqlx::query("SELECT tenant_id, tag, dns, created_at FROM tenant_domains WHERE tag = $1")
+            .bind(tag)
+            .optional(self.read_pool(), domain_from_row)
+            .await
+    }
+
     async fn community(&self, id: CommunityId) -> Result<Option<Community>> {
         sqlx::query("SELECT id, tenant_id, name, is_default, created_at FROM communities WHERE id = $1")
             .bind(id.to_string())

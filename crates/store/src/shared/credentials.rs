@@ -86,6 +86,19 @@ pub(crate) async fn replace_credential_rows(conn: &mut Conn, c: &Credential) -> 
     add_credential_rows(conn, c).await
 }
 
+/// `credential.not_found` when the user has no such credential.
+pub(crate) async fn delete_credential_row(conn: &mut Conn, user: UserId, id: keyhall_types::CredentialId) -> Result<()> {
+    let rows = sqlx::query("DELETE FROM credentials WHERE user_id = $1 AND id = $2")
+        .bind(user.to_string())
+        .bind(id.to_string())
+        .run(&mut *conn)
+        .await?;
+    if rows == 0 {
+        return Err(keyhall_core::DomainError::new(keyhall_core::ErrorCode::CredentialNotFound));
+    }
+    Ok(())
+}
+
 /// `credential.not_found` when the user has none of `kind`.
 pub(crate) async fn delete_credentials_rows(
     conn: &mut Conn,

@@ -64,6 +64,7 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::RedeemAccessCode { id, at } => adminx::redeem_access_code_row(conn, id, *at).await,
         Write::DeleteAccessCode { community, id } => adminx::delete_access_code_row(conn, *community, id).await,
         Write::SetAliases { community, user, aliases } => adminx::set_aliases_rows(conn, *community, *user, aliases).await,
+        Write::DeleteCredential { user, id } => credentials::delete_credential_row(conn, *user, *id).await,
         Write::DeleteCredentials { user, kind } => credentials::delete_credentials_rows(conn, *user, *kind).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }

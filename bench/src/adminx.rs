@@ -1,0 +1,141 @@
+//! The 1Kosmos face under load: an encrypted, JWT-authenticated `POST /adminapi/users/fetch`
+//! (a page of 20 of 200 users), (a) with one client key reused, as an SDK keeps its key pair,
+//! and (b) with a fresh client key per request (an ECDH on each side every time; the load
+//! generator's key pair and ECDH share the machine's CPUs with the server).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use keyhall_crypto::envelope::{Curve, EnvelopeKey, SharedKey};
+use serde_json::{Value, json};
+
+use crate::http::Connection;
+use crate::{MakeReq, Options, Req, drive, print_table};
+
+const USERNAME: &str = "bench-admin";
+const PASSWORD: &str = "Load-Test-Pass-1";
+const USERS: usize = 200;
+
+/// A client of the envelope: its public key and the key it shares with the server.
+struct Client {
+    public: String,
+    shared: SharedKey,
+}
+
+impl Client {
+    fn new(server: &str) -> anyhow::Result<Self> {
+        let key = EnvelopeKey::generate(Curve::Secp256k1);
+        let shared = key.shared_key(server).map_err(|e| anyhow::anyhow!("server key: {e}"))?;
+        Ok(Self { public: key.public_base64(), shared })
+    }
+
+    /// Headers and body of one call (a fresh requestid each time).
+    fn sealed(&self, jwt: Option<&str>, body: &Value) -> (Vec<(&'static str, String)>, String) {
+        let request_id = json!({
+            "ts": time::OffsetDateTime::now_utc().unix_timestamp(),
+            "appid": "keyhall-bench",
+            "uuid": keyhall_crypto::random::alphanumeric(32),
+        });
+        let mut headers =
+            vec![("publickey", self.public.clone()), ("requestid", self.shared.encrypt(request_id.to_string().as_bytes()))];
+        if let Some(jwt) = jwt {
+            headers.push(("authorization", format!("Bearer {jwt}")));
+        }
+        (headers, json!({ "data": self.shared.encrypt(body.to_string().as_bytes()) }).to_string())
+    }
+}
+
+async fn call(
+    conn: &mut Connection,
+    client: &Client,
+    method: &str,
+    path: &str,
+    jwt: Option<&str>,
+    body: &Value,
+) -> anyhow::Result<Value> {
+    let (headers, body) = client.sealed(jwt, body);
+    let r = conn.send(method, &format!("/adminapi{path}"), &headers, Some("application/json"), &body).await?;
+    if r.status != 200 {
+        bail!("{path}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+    }
+    Ok(serde_json::from_slice(&r.body)?)
+}
+
+/// `keyhall adminx init` on the server's data, then the administrator signed in and 200 users.
+async fn setup(addr: &str, bin: &Path, data_dir: &Path, o: &Options) -> anyhow::Result<(String, Value)> {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("--data-dir").arg(data_dir);
+    if let Some(url) = &o.database_url {
+        cmd.args(["--database-url", url]);
+    }
+    let out = cmd
+        .args(["adminx", "init", "--dns", "bench.example.com", "--community", "bench", "--username", USERNAME])
+        .args(["--email", "admin@bench.example.com", "--password", PASSWORD, "--json"])
+        .output()?;
+    if !out.status.success() {
+        bail!("adminx init failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let made: Value = serde_json::from_slice(&out.stdout)?;
+    let server = made["public_key"].as_str().context("public_key")?.to_string();
+    let ids = json!({ "tenantId": made["tenant_id"], "communityId": made["community_id"] });
+    let client = Client::new(&server)?;
+    let mut conn = Connection::open(addr).await?;
+    let mut body = ids.clone();
+    body["username"] = json!(USERNAME);
+    body["password"] = json!(PASSWORD);
+    let signed_in = call(&mut conn, &client, "POST", "/verifyuser", None, &body).await?;
+    let jwt = signed_in["jwt_token"].as_str().context("jwt_token")?.to_string();
+    for i in 0..USERS {
+        let user = json!({ "moduleId": made["module_id"], "username": format!("user{i:03}"), "status": "active", "role": "basic",
+            "firstname": "Bench", "lastname": format!("User {i}"), "email1": format!("user{i:03}@bench.example.com") });
+        let (headers, body) = client.sealed(Some(&jwt), &user);
+        let r = conn.send("PUT", "/adminapi/users/create", &headers, Some("application/json"), &body).await?;
+        if r.status != 200 {
+            bail!("users/create {i}: {} {}", r.status, String::from_utf8_lossy(&r.body));
+        }
+    }
+    let mut page = ids;
+    page["moduleId"] = made["module_id"].clone();
+    page["pSize"] = json!(20);
+    page["pIndex"] = json!(3);
+    Ok((jwt, json!({ "server": server, "page": page })))
+}
+
+pub async fn run(addr: &str, bin: &Path, data_dir: &Path, o: &Options, healthz: MakeReq) -> anyhow::Result<()> {
+    let (jwt, setup) = setup(addr, bin, data_dir, o).await?;
+    let server = setup["server"].as_str().unwrap_or_default().to_string();
+    let page = setup["page"].clone();
+    let fetch = |client: Option<Arc<Client>>| -> MakeReq {
+        let (jwt, page, server) = (jwt.clone(), page.clone(), server.clone());
+        Arc::new(move || {
+            let fresh;
+            let client = match &client {
+                Some(c) => c.as_ref(),
+                None => {
+                    fresh = Client::new(&server).expect("server key");
+                    &fresh
+                }
+            };
+            let (headers, body) = client.sealed(Some(&jwt), &page);
+            Req {
+                method: "POST",
+                path: "/adminapi/users/fetch".into(),
+                headers,
+                content_type: Some("application/json"),
+                body,
+                expect: 200,
+            }
+        })
+    };
+    let reused = fetch(Some(Arc::new(Client::new(&server)?)));
+    let fresh = fetch(None);
+    drive(addr, "warm-up", reused.clone(), o.connections, 2_000).await?;
+    let results = vec![
+        drive(addr, "GET /healthz (baseline)", healthz, o.connections, o.requests).await?,
+        drive(addr, "users/fetch, page of 20, one client key reused", reused, o.connections, o.requests).await?,
+        drive(addr, "users/fetch, page of 20, a fresh client key each (ECDH each)", fresh, o.connections, o.requests / 2).await?,
+    ];
+    print_table("1Kosmos Admin API (encrypted envelope, JWT)", &results, results[0].rate());
+    Ok(())
+}

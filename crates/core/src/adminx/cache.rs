@@ -1,0 +1,66 @@
+//! The 1Kosmos face's hot reads, kept briefly: every call of a signed-in caller verifies its
+//! JWT and reads its user, and `/users/fetch` reads a page and a count. Every write of this
+//! context (`Adminx::commit`) forgets them at once, so a node reads its own writes; writes of
+//! other nodes (and other faces) show after at most the read-cache time (one second by
+//! default), the user of a token after two seconds, as Barong's sessions do.
+
+use std::sync::Arc;
+
+use keyhall_types::{CommunityId, UserId};
+use serde_json::Value;
+
+use super::members::MemberQuery;
+use super::{Adminx, AuthModule, MemberRow};
+use crate::cache::KeyedCache;
+use crate::error::Result;
+use crate::identity::User;
+use crate::ports::UnitOfWork;
+
+type Page = (Vec<(User, MemberRow)>, i64);
+
+pub struct AdminxCache {
+    modules: KeyedCache<CommunityId, Vec<AuthModule>>,
+    members: KeyedCache<UserId, Option<(User, MemberRow)>>,
+    pages: KeyedCache<(CommunityId, String), Page>,
+    /// Claims of tokens whose signature verified (their times are checked on every use).
+    pub(crate) claims: moka::sync::Cache<String, Value>,
+}
+
+impl AdminxCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self {
+            modules: KeyedCache::new(ttl),
+            members: KeyedCache::new(ttl.min(std::time::Duration::from_secs(2))),
+            pages: KeyedCache::new(ttl),
+            claims: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(60)).build(),
+        }
+    }
+
+    fn forget(&self) {
+        self.modules.invalidate_all();
+        self.members.invalidate_all();
+        self.pages.invalidate_all();
+    }
+}
+
+impl Adminx<'_> {
+    /// Commits a unit of this context and forgets what this node remembers of it.
+    pub(crate) async fn commit(self, work: UnitOfWork) -> Result<()> {
+        let outcome = self.core.store.commit(work).await;
+        self.core.adminx_cache.forget();
+        outcome
+    }
+
+    pub(crate) async fn cached_modules(self, community: CommunityId) -> Result<Arc<Vec<AuthModule>>> {
+        self.core.adminx_cache.modules.get_or_load(community, || self.core.store.auth_modules(community)).await
+    }
+
+    pub(crate) async fn cached_member(self, user: UserId) -> Result<Arc<Option<(User, MemberRow)>>> {
+        self.core.adminx_cache.members.get_or_load(user, || self.core.store.member(user)).await
+    }
+
+    pub(crate) async fn cached_page(self, community: CommunityId, query: &MemberQuery) -> Result<Arc<Page>> {
+        let key = (community, format!("{query:?}"));
+        self.core.adminx_cache.pages.get_or_load(key, || self.core.store.list_members(community, query)).await
+    }
+}

@@ -1,0 +1,269 @@
+//! The face's OpenAPI 3.1 document: every operation keyhall serves, with its request fields
+//! as they are once decrypted, and the envelope described once (`components`).
+
+use serde_json::{Map, Value, json};
+
+/// Who may call, and with what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No envelope (the platform's public calls).
+    Open,
+    /// The envelope, nobody signed in.
+    Envelope,
+    /// The envelope and a JWT.
+    Jwt,
+    /// The envelope and an encrypted `licensekey`.
+    License,
+    /// The envelope, a JWT and a `licensekey`.
+    JwtLicense,
+}
+
+/// What a success looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `{"data": ENC(JSON), "publicKey"}`.
+    Encrypted,
+    /// Plain JSON.
+    Plain,
+    /// 204 without a body.
+    NoContent,
+}
+
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    pub answer: Answer,
+    /// Required request fields (once decrypted); `path`/`query` parameters come from the path.
+    pub required: &'static [&'static str],
+    pub optional: &'static [&'static str],
+}
+
+macro_rules! ops {
+    ($($method:literal $path:literal $tag:literal $access:ident $answer:ident [$($req:literal),*] [$($opt:literal),*] $summary:literal;)*) => {
+        pub const OPERATIONS: &[Operation] = &[$(Operation {
+            method: $method, path: $path, tag: $tag, summary: $summary, access: Access::$access, answer: Answer::$answer,
+            required: &[$($req),*], optional: &[$($opt),*],
+        }),*];
+    };
+}
+
+ops! {
+    "get" "/publickeys" "Public Key" Open Plain [] [] "The server's envelope public key (base64 of X||Y)";
+    "get" "/healthz" "Healthz" Open Plain [] [] "Service health";
+    "get" "/platform_health" "Healthz" Open Plain [] [] "Platform health (as /healthz)";
+    "get" "/environment" "Environment" Open Plain [] [] "allowed_time_span, EC_CURVE_NAME, sessionMaxAgeMinute";
+    "patch" "/environment" "Environment" Jwt Encrypted [] ["sessionMaxAgeMinute", "sessionMaxAgeMinutes"] "Set the community's session length (administrators)";
+    "get" "/sd" "Service Directory" Open Plain [] [] "Service name to base URL";
+    "post" "/ecdsa_helper/{method}" "ECDSA Helper" Open Plain ["dataStr", "publicKey", "privateKey"] [] "Encrypt or decrypt a string with a key pair (ECDH + AES-GCM)";
+    "post" "/verifyuser" "Authenticate" Envelope Plain ["tenantId", "communityId", "username"] ["password", "otp"] "Sign in: password, then the code when the MFA settings ask for one";
+    "post" "/authenticate" "Authenticate" Envelope Plain ["tenantId", "communityId", "user_token", "passcode"] [] "Second step: the user_token of the password step and a code";
+    "put" "/authenticate/otp" "Authenticate" Envelope Encrypted ["tenantId", "communityId", "user_token", "deliveryMethod"] ["destination", "isResetPassword"] "Send a one-time code to the user";
+    "put" "/generate/otp" "Authenticate" Envelope Encrypted ["tenantId", "communityId", "user_token", "deliveryMethod"] ["destination", "isResetPassword"] "Send a one-time code to the user (as /authenticate/otp)";
+    "get" "/logout" "Authenticate" Jwt NoContent [] [] "End the caller's login session";
+    "post" "/jwt/verifyToken" "JWT" Envelope Encrypted ["token"] [] "Verify a JWT whose login session lives; answers its claims";
+    "delete" "/loginsessions/admin/user/all" "Login sessions" Jwt NoContent ["username"] ["moduleId"] "End all sessions of a user (administrators)";
+    "delete" "/loginsessions/user/other" "Login sessions" Jwt NoContent [] ["username", "moduleId"] "End the caller's other sessions";
+    "post" "/community_auth_info/fetch" "Community Auth Info" Envelope Plain ["dns", "communityName"] [] "The login page's bootstrap";
+    "post" "/pwd-policy/fetch" "Password Policy" License Encrypted ["tenantId", "communityId", "moduleId"] [] "A module's password policy";
+    "get" "/config/authentication/mfa_settings" "Login Settings" Jwt Encrypted [] [] "The MFA settings (administrators)";
+    "put" "/config/authentication/mfa_settings" "Login Settings" Jwt Encrypted ["tenantId", "communityId", "show_otp_email", "show_otp_phone", "show_otp_voice", "show_otp_hardware"] ["otp_prompt_text", "accountLockEnabled", "otpMaxAttempts", "lockDurationMinutes", "onespan_domain", "onespan_url", "self_enroll_phone_allowed", "sync_window_for_first_usage"] "Set the MFA settings (administrators)";
+    "get" "/authz/role/fetch" "Authz" Jwt Encrypted [] [] "Role names";
+    "get" "/v2/authz/roles/fetch" "Authz V2" Jwt Encrypted [] [] "Role names";
+    "get" "/authz/role/fetch/{roleName}" "Authz" Jwt Encrypted [] [] "One role";
+    "post" "/authz/authorization/fetch" "Authz" Jwt Encrypted ["objectType", "objectId", "subjectType", "subjectId"] [] "A user's role bindings (administrators)";
+    "get" "/config/consents/{type}" "Authz" Jwt Encrypted [] [] "The current consent of a type (administrators)";
+    "get" "/config/consents/ipfs/{ipfsHash}" "Authz" Jwt Encrypted [] [] "A consent version by its content address (administrators)";
+    "put" "/config/consents" "Authz" Jwt Encrypted ["type", "isEnabled"] ["title", "subtitle", "body", "acknowledgeText"] "A new consent version (administrators)";
+    "post" "/permission/fetch" "Permission" JwtLicense Plain ["tenantId", "communityId", "uid"] ["moduleId"] "A user's permissions (administrators)";
+    "post" "/auth_modules/fetch" "Auth Modules" Jwt Plain [] [] "The community's auth modules (administrators)";
+    "put" "/auth_modules/create" "Auth Modules" Jwt Encrypted ["type", "name"] ["enabled", "mode", "config", "kerberos_config", "enhanced_security_on"] "Create an ldap, ad or azuread module (administrators)";
+    "patch" "/auth_modules/updateJs/{moduleId}" "Auth Modules" Jwt Encrypted ["script"] [] "Set a module's script (administrators)";
+    "get" "/auth_modules/{moduleId}" "Auth Modules" Jwt Encrypted [] [] "One module (administrators)";
+    "patch" "/auth_modules/{moduleId}" "Auth Modules" Jwt Encrypted [] ["name", "enabled", "type", "config"] "Change a module (administrators)";
+    "delete" "/auth_modules/{moduleId}" "Auth Modules" Jwt NoContent [] [] "Delete a module (administrators)";
+    "post" "/test-connection" "Test Connection" License Encrypted ["tenantId", "communityId", "moduleId"] [] "Connect to a module's directory and bind";
+    "patch" "/authscheme/default/modules" "Auth Scheme" Jwt Encrypted ["modules"] ["tenantId", "communityId"] "The modules of the default auth scheme (administrators)";
+    "get" "/attributes" "User Attributes" Jwt Encrypted [] [] "A module's attribute mappings (?moduleId=, administrators)";
+    "put" "/attributes" "User Attributes" Jwt Encrypted ["moduleId", "attributes"] [] "Add attribute mappings (administrators)";
+    "patch" "/attributes/{attributeId}" "User Attributes" Jwt Encrypted [] ["name", "attribute"] "Change a mapping (administrators)";
+    "delete" "/attributes/{attributeId}" "User Attributes" Jwt NoContent [] [] "Delete a mapping (administrators)";
+    "put" "/users/create" "Users" Jwt Plain ["moduleId", "username", "status", "role", "firstname", "lastname", "email1"] ["middlename", "disabled", "email1_verified", "email2", "phone1", "password"] "Create a user in the db module (administrators; password is a keyhall extension)";
+    "post" "/users/fetch" "Users" Jwt Encrypted ["tenantId", "communityId", "moduleId"] ["pSize", "pIndex", "query", "sort", "attributes"] "A page of a module's users (administrators)";
+    "post" "/users/count" "Users" Jwt Plain ["tenantId", "communityId", "moduleId"] ["query"] "How many users match";
+    "post" "/users/countAll" "Users" Jwt Encrypted ["tenantId", "communityId"] ["moduleId"] "Users per module (administrators)";
+    "post" "/users/find" "Users" Envelope Plain ["tenantId", "communityId"] ["username", "email"] "Find a user by username or e-mail (masked)";
+    "patch" "/users/user/update" "Users" Jwt Plain ["tenantId", "communityId", "username"] ["uid", "moduleId", "firstname", "middlename", "lastname", "email1", "email1_verified", "email2", "phone1", "address", "status", "disabled", "role", "newRole"] "Change a user (administrators)";
+    "patch" "/users/user/role/update" "Users" Jwt Plain ["tenantId", "communityId", "username", "oldRole", "newRole"] ["uid", "moduleId"] "Change a user's role (administrators)";
+    "post" "/users/user/lock" "Users" Jwt NoContent ["username", "lock_duration"] [] "Lock a user for minutes (help desk, administrators)";
+    "post" "/users/user/unlock" "Users" Jwt NoContent ["username"] ["tenantId", "communityId"] "Unlock a user (help desk, administrators)";
+    "post" "/users/user/profile/fetch" "Users" Jwt Encrypted [] ["attributes"] "The caller's profile";
+    "post" "/users/user/detailProfile/fetch" "Users" Jwt Plain ["tenantId", "communityId", "user"] ["moduleId", "attributes"] "A user's detailed profile";
+    "get" "/users/user/ip" "Users" Jwt Encrypted [] [] "The caller's address";
+    "post" "/users/user/update_phone_numbers" "Users" Jwt Plain ["tenantId", "communityId"] ["user", "updatePhones", "removePhones", "otp"] "The caller's phone numbers";
+    "put" "/users/user/user_pin/update" "Users" Jwt Plain ["newPin"] [] "Set the caller's PIN";
+    "post" "/users/user/devices/fetch" "Users" Jwt Plain [] ["user", "community"] "A user's devices (security keys)";
+    "post" "/users/user/login_options/fetch" "Users" Jwt Plain [] ["user", "community"] "Devices and login options";
+    "post" "/users/user/devices/has_security_key" "Users" Envelope Encrypted ["communityName", "tenantTag", "username"] ["communityPublicKey"] "Whether a user has a security key";
+    "patch" "/users/unlinkuser" "Users" Jwt Plain ["did"] ["user", "community"] "Remove a device";
+    "post" "/users/user/wallet/create" "Users" Jwt Encrypted ["pin"] [] "Create the caller's managed wallet (8-character PIN)";
+    "post" "/users/user/wallet/fetch" "Users" Jwt Encrypted ["pin"] [] "Open the caller's wallet with its PIN";
+    "post" "/users/user/wallet/has_wallet/fetch" "Users" Jwt Encrypted [] [] "Whether the caller has a wallet";
+    "post" "/users/user/wallet_recovery/method/fetch" "Users" Jwt Encrypted [] [] "The wallet's recovery method";
+    "get" "/users/user/documents" "Users" Jwt Encrypted [] [] "The wallet's documents";
+    "post" "/users/user/document" "Users" Jwt Encrypted ["type", "id"] [] "One wallet document";
+    "get" "/users/user/ial" "Users" Jwt Encrypted [] [] "The caller's identity assurance level";
+    "put" "/generate/account_otp" "Account OTP" Jwt Encrypted [] [] "The caller's TOTP now, and the seconds left";
+    "put" "/users/invite" "Users" Jwt Plain ["tenantId", "communityId", "uid", "firstname", "lastname"] ["userId", "authModuleId", "emailTo", "smsTo", "templateKeyPath", "createdby", "createdbyemail", "captchaToken", "license"] "Invite a user (administrators)";
+    "post" "/users/resend/invite" "Users" Jwt Plain ["code", "emailTo"] ["firstname", "lastname", "captchaToken", "license"] "Send an invitation again (administrators)";
+    "post" "/users/request/invite" "Users" Envelope Plain ["tenantId", "communityId", "user_token", "deliveryMethod"] ["google_token", "license"] "A user asks for an invitation to their own address";
+    "post" "/users/accesscodes/fetch" "Users" Jwt Plain ["user"] ["community", "uids"] "Access codes of users";
+    "delete" "/users/accesscode/{code}" "Users" Jwt NoContent [] [] "Revoke an access code (administrators)";
+    "post" "/user_properties/check_unique/alias" "User Properties" Jwt Plain ["alias"] ["tenantId", "communityId"] "Whether an alias is free (administrators)";
+    "post" "/user_properties/update" "User Properties" Jwt Plain ["tenantId", "communityId", "user"] ["mobiles", "landlines", "aliases"] "A user's numbers and aliases (administrators)";
+    "post" "/user_pin/register" "User PIN" Jwt Plain ["pin"] [] "Register the caller's PIN (405 when one exists)";
+    "delete" "/user_pin" "User PIN" Jwt Plain [] [] "Delete the caller's PIN";
+    "get" "/servicekeys" "Service Key" License Plain [] [] "Service keys (a system license)";
+    "delete" "/servicekey/{keyId}" "Service Key" License Plain [] [] "Replace a service key (a system license)";
+    "post" "/nonce/sign" "Sign nonce" Envelope Plain ["tenantId", "communityId", "nonce"] [] "The server's ECDSA signature of a nonce";
+    "post" "/helpdesk-passcode/generate" "Helpdesk" Jwt Encrypted ["userId", "tenantId", "communityId", "validitySeconds", "serviceName"] [] "A one-time passcode for a user (help desk)";
+    "post" "/config/self_registration_config/fetch" "Self Registration Config" Jwt Encrypted ["tenantId", "communityId"] [] "The community's self-registration switch (administrators)";
+    "put" "/config/self_registration_config" "Self Registration Config" Jwt Encrypted ["tenantId", "communityId", "allowed"] [] "Set the community's self-registration switch (administrators)";
+    "get" "/instance_config/self_registration_config" "Instance Config" Jwt Encrypted [] [] "The installation's self-registration switch (its superadmin)";
+    "put" "/instance_config/self_registration_config" "Instance Config" Jwt Encrypted ["allowed"] [] "Set the installation's self-registration switch (its superadmin)";
+    "put" "/register/sendverify" "Self Registration" Envelope Plain ["email", "tenantId", "communityId"] ["captchaToken"] "Mail a sign-up confirmation code";
+    "post" "/register/verifyemail" "Self Registration" Envelope Plain ["tenantId", "communityId", "code"] [] "The address a code confirms";
+    "put" "/register/user" "Self Registration" Envelope Plain ["tenantId", "communityId", "moduleId", "firstname", "lastname", "email", "password", "code"] ["captchaToken", "phoneNumber", "phoneToken"] "Sign up (signed in at once)";
+    "put" "/password_reset/sendverify" "Reset Password" Envelope Plain ["destination", "user_token", "tenantId", "communityId"] ["captchaToken", "license"] "Send a reset link to the user's own address";
+    "post" "/password_reset/user/fetch" "Reset Password" Envelope Plain ["tenantId", "communityId", "code"] [] "The user a code is for, and a user_token";
+    "post" "/password_reset" "Reset Password" Envelope Plain ["tenantId", "communityId", "code", "user_token", "newPassword"] ["otp"] "Set a new password with a code";
+}
+
+fn security(access: Access) -> Value {
+    let envelope = json!({ "publickey": [], "requestid": [] });
+    let with = |extra: &[&str]| {
+        let mut s = envelope.as_object().cloned().unwrap_or_default();
+        for e in extra {
+            s.insert((*e).into(), json!([]));
+        }
+        json!([Value::Object(s)])
+    };
+    match access {
+        Access::Open => json!([]),
+        Access::Envelope => with(&[]),
+        Access::Jwt => with(&["bearer"]),
+        Access::License => with(&["licensekey"]),
+        Access::JwtLicense => with(&["bearer", "licensekey"]),
+    }
+}
+
+fn operation(op: &Operation) -> Value {
+    let mut properties = Map::new();
+    for field in op.required.iter().chain(op.optional) {
+        properties.insert((*field).into(), json!({}));
+    }
+    let params: Vec<Value> = op
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
+    let error = json!({ "$ref": "#/components/responses/Error" });
+    let success = match op.answer {
+        Answer::Encrypted => {
+            json!({ "description": "OK, encrypted", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/EncryptedAnswer" } } } })
+        }
+        Answer::Plain => json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }),
+        Answer::NoContent => json!({ "description": "No content" }),
+    };
+    let code = if op.answer == Answer::NoContent { "204" } else { "200" };
+    let mut out = json!({
+        "tags": [op.tag],
+        "summary": op.summary,
+        "operationId": format!("{}{}", op.method, op.path.replace(['/', '{', '}', '-', '_'], "_")),
+        "security": security(op.access),
+        "parameters": params,
+        "responses": { code: success, "400": error, "401": error, "403": error, "404": error, "429": error, "500": error },
+    });
+    if !properties.is_empty() && op.method != "get" {
+        let plain = json!({ "type": "object", "required": op.required, "properties": properties });
+        let body = if op.access == Access::Open {
+            plain
+        } else {
+            json!({ "oneOf": [{ "$ref": "#/components/schemas/EncryptedBody" }, plain],
+                    "description": "The fields below, as {\"data\": ENC(JSON)}; plain JSON only in preview mode (KEYHALL_ADMINX_PLAINTEXT)" })
+        };
+        out["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": body } } });
+    }
+    out
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in OPERATIONS {
+        let entry = paths.entry(format!("{}{}", crate::BASE_PATH, op.path)).or_insert_with(|| json!({}));
+        entry[op.method] = operation(op);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "keyhall: 1Kosmos Admin API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Calls but the open ones travel in the envelope: `publickey` is the caller's EC public key (base64 of the 64-byte X||Y), the shared key is the X coordinate of ECDH with /publickeys' key, ENC(x) is base64(IV(16) || AES-256-GCM(x) || tag(16)). `requestid` = ENC({ts, appid, uuid}) within allowed_time_span seconds of now, each uuid once. Request bodies are {\"data\": ENC(JSON)}."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "publickey": { "type": "apiKey", "in": "header", "name": "publickey", "description": "The caller's EC public key" },
+                "requestid": { "type": "apiKey", "in": "header", "name": "requestid", "description": "ENC({ts, appid, uuid})" },
+                "licensekey": { "type": "apiKey", "in": "header", "name": "licensekey", "description": "ENC(license key)" },
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" }
+            },
+            "responses": {
+                "Error": { "description": "Refused: {statusCode, error, message}", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+            },
+            "schemas": {
+                "EncryptedBody": { "type": "object", "required": ["data"], "properties": { "data": { "type": "string", "description": "ENC(JSON of the fields)" } } },
+                "EncryptedAnswer": { "type": "object", "required": ["data", "publicKey"], "properties": {
+                    "data": { "type": "string", "description": "ENC(JSON)" }, "publicKey": { "type": "string", "description": "The server's key" } } },
+                "Error": { "type": "object", "required": ["statusCode", "error", "message"], "properties": {
+                    "statusCode": { "type": "integer" }, "error": { "type": "string" }, "message": { "type": "string" } } }
+            }
+        }
+    })
+}
+
+pub fn document_text() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route the face serves is documented, and every documented operation is routed.
+    #[test]
+    fn the_document_lists_exactly_the_routes() {
+        let source = include_str!("lib.rs");
+        let mut routed = Vec::new();
+        for line in source.lines().filter(|l| l.contains(".route(&p(\"")) {
+            let path = line.split("p(\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default();
+            if path == "/{*rest}" || path == "/openapi.json" {
+                continue;
+            }
+            let handlers = line.split("\"), ").nth(1).unwrap_or_default();
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if handlers.starts_with(&format!("{method}(")) || handlers.contains(&format!(".{method}(")) {
+                    routed.push(format!("{method} {path}"));
+                }
+            }
+        }
+        let mut documented: Vec<String> = super::OPERATIONS.iter().map(|o| format!("{} {}", o.method, o.path)).collect();
+        routed.sort();
+        documented.sort();
+        assert_eq!(routed, documented);
+    }
+}
