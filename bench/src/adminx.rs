@@ -1,4 +1,5 @@
-//! The 1Kosmos face under load: an encrypted, JWT-authenticated `POST /adminapi/users/fetch`
+//! The 1Kosmos face under load: the envelope and JWT alone (`GET /adminapi/users/user/ip`),
+//! and an encrypted, JWT-authenticated `POST /adminapi/users/fetch`
 //! (a page of 20 of 200 users), (a) with one client key reused, as an SDK keeps its key pair,
 //! and (b) with a fresh client key per request (an ECDH on each side every time; the load
 //! generator's key pair and ECDH share the machine's CPUs with the server).
@@ -128,11 +129,27 @@ pub async fn run(addr: &str, bin: &Path, data_dir: &Path, o: &Options, healthz: 
             }
         })
     };
+    // The envelope and the JWT alone: a call whose answer is a few bytes.
+    let envelope_only: MakeReq = {
+        let (jwt, client) = (jwt.clone(), Arc::new(Client::new(&server)?));
+        Arc::new(move || {
+            let (headers, _) = client.sealed(Some(&jwt), &Value::Null);
+            Req {
+                method: "GET",
+                path: "/adminapi/users/user/ip".into(),
+                headers,
+                content_type: None,
+                body: String::new(),
+                expect: 200,
+            }
+        })
+    };
     let reused = fetch(Some(Arc::new(Client::new(&server)?)));
     let fresh = fetch(None);
     drive(addr, "warm-up", reused.clone(), o.connections, 2_000).await?;
     let results = vec![
         drive(addr, "GET /healthz (baseline)", healthz, o.connections, o.requests).await?,
+        drive(addr, "users/user/ip (envelope + JWT, a few bytes back)", envelope_only, o.connections, o.requests).await?,
         drive(addr, "users/fetch, page of 20, one client key reused", reused, o.connections, o.requests).await?,
         drive(addr, "users/fetch, page of 20, a fresh client key each (ECDH each)", fresh, o.connections, o.requests / 2).await?,
     ];

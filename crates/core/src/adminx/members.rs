@@ -5,7 +5,7 @@
 
 use keyhall_types::{AuthModuleId, CommunityId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Adminx, Role, Scope};
 use crate::error::{DomainError, ErrorCode, Result};
@@ -95,34 +95,39 @@ impl Member {
 
     /// The user as 1Kosmos answers it.
     pub fn to_json(&self, now: Timestamp) -> Value {
+        serde_json::to_value(self.view(now)).unwrap_or(Value::Null)
+    }
+
+    /// The same, to serialize without building a JSON tree (pages of users).
+    pub fn view(&self, now: Timestamp) -> MemberView<'_> {
         let p = &self.profile;
-        json!({
-            "uid": self.user.id.to_string(),
-            "username": self.username,
-            "tenantId": self.user.tenant_id.to_string(),
-            "communityId": self.community_id.to_string(),
-            "moduleId": self.module_id.to_string(),
-            "authModuleId": self.module_id.to_string(),
-            "type": "basic",
-            "role": self.role.as_str(),
-            "roleValue": self.role.as_str(),
-            "firstname": p.firstname,
-            "middlename": p.middlename,
-            "lastname": p.lastname,
-            "email1": self.user.email.as_str(),
-            "email1_verified": p.email1_verified || self.user.flags.email_verified,
-            "email2": p.email2,
-            "phone1": p.phone1,
-            "address": p.address.clone().unwrap_or(json!({})),
-            "mobiles": p.mobiles,
-            "landlines": p.landlines,
-            "aliases": p.aliases,
-            "status": self.status(now),
-            "disabled": p.disabled,
-            "isLocked": self.is_locked(now),
-            "lock_duration": self.locked_until.map(|u| (u - now).whole_seconds().max(0)).unwrap_or(0),
-            "createdAt": self.user.created_at.to_string(),
-        })
+        MemberView {
+            uid: self.user.id,
+            username: &self.username,
+            tenant_id: self.user.tenant_id,
+            community_id: self.community_id,
+            module_id: self.module_id,
+            auth_module_id: self.module_id,
+            kind: "basic",
+            role: self.role.as_str(),
+            role_value: self.role.as_str(),
+            firstname: &p.firstname,
+            middlename: &p.middlename,
+            lastname: &p.lastname,
+            email1: self.user.email.as_str(),
+            email1_verified: p.email1_verified || self.user.flags.email_verified,
+            email2: &p.email2,
+            phone1: &p.phone1,
+            address: p.address.as_ref(),
+            mobiles: &p.mobiles,
+            landlines: &p.landlines,
+            aliases: &p.aliases,
+            status: self.status(now),
+            disabled: p.disabled,
+            is_locked: self.is_locked(now),
+            lock_duration: self.locked_until.map(|u| (u - now).whole_seconds().max(0)).unwrap_or(0),
+            created_at: self.user.created_at.to_string(),
+        }
     }
 
     pub fn row(&self) -> MemberRow {
@@ -137,6 +142,48 @@ impl Member {
             created_at: self.user.created_at,
             updated_at: self.user.updated_at,
         }
+    }
+}
+
+/// A user as 1Kosmos answers it (`Member::view`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView<'a> {
+    uid: UserId,
+    username: &'a str,
+    tenant_id: keyhall_types::TenantId,
+    community_id: CommunityId,
+    module_id: AuthModuleId,
+    auth_module_id: AuthModuleId,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    role: &'static str,
+    role_value: &'static str,
+    firstname: &'a str,
+    middlename: &'a str,
+    lastname: &'a str,
+    email1: &'a str,
+    #[serde(rename = "email1_verified")]
+    email1_verified: bool,
+    email2: &'a str,
+    phone1: &'a str,
+    #[serde(serialize_with = "object_or_empty")]
+    address: Option<&'a Value>,
+    mobiles: &'a [String],
+    landlines: &'a [String],
+    aliases: &'a std::collections::BTreeMap<String, String>,
+    status: &'static str,
+    disabled: bool,
+    is_locked: bool,
+    #[serde(rename = "lock_duration")]
+    lock_duration: i64,
+    created_at: String,
+}
+
+fn object_or_empty<S: serde::Serializer>(value: &Option<&Value>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => v.serialize(s),
+        None => serde_json::Map::new().serialize(s),
     }
 }
 

@@ -58,6 +58,26 @@ impl Call {
         axum::Json(serde_json::json!({ "data": data, "publicKey": &*self.server_public_key })).into_response()
     }
 
+    /// `reply` of any serializable value, without building a JSON tree first.
+    pub fn reply_serialized<T: serde::Serialize>(&self, value: &T) -> Response {
+        let Ok(plain) = serde_json::to_vec(value) else {
+            return AdminxError::internal("an answer could not be serialized").into_response();
+        };
+        let body = if self.plain {
+            plain
+        } else {
+            let data = self.key.encrypt(&plain);
+            let mut out = Vec::with_capacity(data.len() + self.server_public_key.len() + 32);
+            out.extend_from_slice(b"{\"data\":\"");
+            out.extend_from_slice(data.as_bytes());
+            out.extend_from_slice(b"\",\"publicKey\":\"");
+            out.extend_from_slice(self.server_public_key.as_bytes());
+            out.extend_from_slice(b"\"}");
+            out
+        };
+        ([(http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+
     /// An answer the seed documents as plain JSON.
     pub fn reply_plain(&self, value: &Value) -> Response {
         axum::Json(value).into_response()

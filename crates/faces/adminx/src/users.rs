@@ -140,11 +140,18 @@ pub async fn fetch(AxumState(state): AxumState<State>, call: Call) -> Result<Res
     adminx.auth_module(scope, module).await?;
     let (members, total) = adminx.members(scope, &query).await?;
     let now = state.core.now();
-    let data: Vec<Value> = members.iter().map(|m| project(m.to_json(now), call.body.get("attributes"))).collect();
-    Ok(call.reply(&json!({
-        "data": data,
-        "page": { "pSize": query.limit, "pIndex": query.offset / query.limit.max(1), "total": total },
-    })))
+    let page = json!({ "pSize": query.limit, "pIndex": query.offset / query.limit.max(1), "total": total });
+    if call.body.get("attributes").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+        let data: Vec<Value> = members.iter().map(|m| project(m.to_json(now), call.body.get("attributes"))).collect();
+        return Ok(call.reply(&json!({ "data": data, "page": page })));
+    }
+    // The whole users: serialized straight from their views (the hot path of the console).
+    #[derive(serde::Serialize)]
+    struct Page<'a> {
+        data: Vec<keyhall_core::adminx::members::MemberView<'a>>,
+        page: Value,
+    }
+    Ok(call.reply_serialized(&Page { data: members.iter().map(|m| m.view(now)).collect(), page }))
 }
 
 pub async fn count(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
