@@ -284,3 +284,59 @@ fn company_passwords_come_from_a_file_or_stdin_and_the_database_is_private() {
         }
     }
 }
+
+/// `keyhall adminx init` while `serve` runs: it prints what a 1Kosmos client needs, the
+/// server answers with the same key at once, and the administrator signs in; a second init of
+/// the same community is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adminx_init_makes_a_community_a_running_server_serves() {
+    let srv = crate::harness::TestServer::start(Backend::Sqlite).await;
+    let dir = srv.dir.path().to_str().unwrap().to_string();
+    let init = |community: &str, tenant: Option<&str>| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--data-dir", &dir, "adminx", "init", "--dns", "cli.example.com", "--community", community])
+            .args(["--username", "root", "--email", "root@cli.example.com", "--json"])
+            .stdin(Stdio::piped());
+        if let Some(t) = tenant {
+            cmd.args(["--tenant", t]);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // The password comes on standard input (not a terminal here).
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"Command-Line-Pass-5\n").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = init("people", None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "tenant_id",
+        "tenant_tag",
+        "dns",
+        "community_id",
+        "community_name",
+        "module_id",
+        "admin_uid",
+        "admin_username",
+        "license_key",
+        "public_key",
+    ] {
+        assert!(made[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {made}");
+    }
+    assert_eq!((made["tenant_tag"].as_str(), made["community_name"].as_str()), (Some("cli"), Some("people")));
+    let v = crate::adminx_client::Vendor::new(&srv).await;
+    assert_eq!(v.open_key(), made["public_key"].as_str().unwrap(), "the running server's key");
+    let body = serde_json::json!({ "tenantId": made["tenant_id"], "communityId": made["community_id"], "username": "root", "password": "Command-Line-Pass-5" });
+    let r = v.post(&srv, "/verifyuser", body).await;
+    assert_eq!((r.status, r.json()["user"]["role"].as_str()), (200, Some("tenant_admin")), "{}", r.text());
+    // The license works as a licensekey.
+    let mut licensed = crate::adminx_client::Vendor::new(&srv).await;
+    licensed.license = made["license_key"].as_str().map(str::to_string);
+    let r = licensed.call(&srv, reqwest::Method::GET, "/servicekeys", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The same community again, and an unknown tenant: refused with a reason.
+    let out = init("people", Some(made["tenant_id"].as_str().unwrap()));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("community"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = init("other", Some("not-a-tenant"));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--tenant"));
+}
