@@ -149,6 +149,7 @@ impl Adminx<'_> {
         payload: Value,
     ) -> Result<Sent> {
         caller.require_admin()?;
+        caller.require_over(member)?;
         match (email_to.map(str::trim).filter(|e| !e.is_empty()), sms_to.map(str::trim).filter(|s| !s.is_empty())) {
             (Some(email), _) => self.send_code(&caller.caller, member, INVITATION, email, false, payload).await,
             (None, Some(phone)) => self.send_code(&caller.caller, member, INVITATION, phone, true, payload).await,
@@ -162,6 +163,7 @@ impl Adminx<'_> {
         let old = self.pending_code(caller.scope(), code, Some(INVITATION)).await?;
         let user = old.user_id.ok_or_else(|| DomainError::new(ErrorCode::AccessCodeNotFound))?;
         let member = self.member(caller.scope(), &user.to_string()).await?;
+        caller.require_over(&member)?;
         self.send_code(&caller.caller, &member, INVITATION, email_to, false, old.payload).await
     }
 
@@ -184,10 +186,8 @@ impl Adminx<'_> {
     pub async fn request_password_reset(self, scope: Scope, member: &Member, destination: &str, origin: &Origin) -> Result<()> {
         let wanted = destination.trim().to_lowercase();
         let emails = [member.user.email.as_str().to_string(), member.profile.email2.to_lowercase()];
-        let phones: Vec<String> = std::iter::once(member.profile.phone1.clone())
-            .chain(member.profile.mobiles.clone())
-            .filter(|p| !p.is_empty())
-            .collect();
+        // `phone1` only: the numbers users add themselves are not verified.
+        let phones: Vec<String> = std::iter::once(member.profile.phone1.clone()).filter(|p| !p.is_empty()).collect();
         let text = if emails.iter().any(|e| !e.is_empty() && *e == wanted) {
             false
         } else if phones.contains(&wanted) {
@@ -248,6 +248,19 @@ impl Adminx<'_> {
         let (member, _) = self.user_of_token(scope, user_token).await?;
         if Some(member.user.id) != found.user_id {
             return Err(DomainError::new(ErrorCode::InvalidToken).field("user_token"));
+        }
+        // An invitation sets a first password; a user who has one resets it through its own
+        // address instead (so an invitation can never take an account over).
+        if found.kind == INVITATION
+            && self
+                .core
+                .store
+                .list_credentials(member.user.id)
+                .await?
+                .iter()
+                .any(|c| c.kind == crate::credentials::CredentialKind::Password)
+        {
+            return Err(DomainError::invalid("code", "the user has a password already: use a password reset"));
         }
         let module = self.auth_module(scope, member.module_id).await?;
         if module.is_directory() {

@@ -216,7 +216,9 @@ impl Adminx<'_> {
         let tenant = TenantId::parse(tenant.trim()).ok_or_else(not_found)?;
         let community = CommunityId::parse(community.trim()).ok_or_else(not_found)?;
         match self.core.store.community(community).await? {
-            Some(c) if c.tenant_id == tenant => Ok(Scope { tenant, community }),
+            Some(c) if c.tenant_id == tenant && !self.cached_modules(community).await?.is_empty() => {
+                Ok(Scope { tenant, community })
+            }
             _ => Err(not_found()),
         }
     }

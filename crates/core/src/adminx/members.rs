@@ -228,6 +228,15 @@ pub fn normalise_username(text: &str) -> Result<String> {
 }
 
 impl Adminx<'_> {
+    /// A keyed digest of a username, address or number (lower-cased): lets a client compare
+    /// what it was told without the value being recoverable by trying candidates.
+    pub fn contact_digest(self, text: &str) -> String {
+        if text.is_empty() {
+            return String::new();
+        }
+        hex::encode(self.core.keys.mac("adminx.contact", text.trim().to_lowercase().as_bytes()))
+    }
+
     /// The user `username` of the community (any of its modules), if there is one.
     pub async fn member_by_username(self, community: CommunityId, username: &str) -> Result<Option<Member>> {
         let Ok(name) = normalise_username(username) else { return Ok(None) };

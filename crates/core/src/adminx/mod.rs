@@ -57,6 +57,16 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == text.trim())
     }
 
+    /// Who outranks whom: tenant_admin > community_admin > helpdesk > basic.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::TenantAdmin => 3,
+            Role::CommunityAdmin => 2,
+            Role::Helpdesk => 1,
+            Role::Basic => 0,
+        }
+    }
+
     /// The seed's "administrator": a tenant or community administrator.
     pub fn is_admin(self) -> bool {
         matches!(self, Role::TenantAdmin | Role::CommunityAdmin)
@@ -141,6 +151,21 @@ impl SignedInCaller {
             Ok(())
         } else {
             Err(crate::DomainError::new(crate::ErrorCode::PermissionDenied))
+        }
+    }
+
+    /// `auth.permission_denied` unless the caller may act on `target`: itself, a user it
+    /// outranks, or anyone for a tenant_admin (no one may reach above their own role).
+    pub fn require_over(&self, target: &Member) -> crate::Result<()> {
+        let me = self.member.role;
+        if target.user.id == self.user_id() || me == Role::TenantAdmin || me.rank() > target.role.rank() {
+            Ok(())
+        } else {
+            Err(crate::DomainError::new(crate::ErrorCode::PermissionDenied).detail(format!(
+                "A {} cannot act on a {}",
+                me.as_str(),
+                target.role.as_str()
+            )))
         }
     }
 

@@ -377,6 +377,14 @@ impl Adminx<'_> {
             module.enabled = enabled;
         }
         if let Some(config) = input.config {
+            // Another directory (or account) must not get the stored bind password: a change of
+            // where the module connects needs the password again.
+            let moved = ["server", "serverport", "serverprotocol", "binddn"]
+                .iter()
+                .any(|k| config.get(*k).is_some_and(|v| Some(v) != module.config.get(*k)));
+            if moved && module.kind.secret_key().is_some_and(|k| config.get(k).is_none()) {
+                module.secret = None;
+            }
             let mut merged = module.config.clone();
             if let (Some(target), Some(changes)) = (merged.as_object_mut(), config.as_object()) {
                 for (k, v) in changes {

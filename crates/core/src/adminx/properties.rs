@@ -62,6 +62,7 @@ impl Adminx<'_> {
         aliases: Option<BTreeMap<String, String>>,
     ) -> Result<Member> {
         caller.require_admin()?;
+        caller.require_over(&member)?;
         if let Some(m) = mobiles {
             member.profile.mobiles = phones("mobiles", &m)?;
         }
@@ -107,6 +108,16 @@ impl Adminx<'_> {
         add: (Vec<String>, Vec<String>),
         remove: (Vec<String>, Vec<String>),
     ) -> Result<Member> {
+        let settings = self.mfa_settings(caller.scope()).await?.value;
+        let allowed = match &settings.self_enroll_phone_allowed {
+            serde_json::Value::Bool(b) => *b,
+            serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        };
+        if !allowed {
+            return Err(DomainError::new(ErrorCode::PermissionDenied)
+                .detail("Users of this community may not add phone numbers (self_enroll_phone_allowed)"));
+        }
         let mut member = caller.member.clone();
         let (add_mobiles, add_landlines) = (phones("updatePhones.mobiles", &add.0)?, phones("updatePhones.landlines", &add.1)?);
         let (remove_mobiles, remove_landlines) =

@@ -118,6 +118,7 @@ impl Adminx<'_> {
 
     /// Ends every session of the user (`all`), or every one but the caller's own.
     pub async fn end_sessions(self, caller: &SignedInCaller, user: &Member, keep_own: bool) -> Result<u64> {
+        caller.require_over(user)?;
         let keep = keep_own.then_some(caller.session);
         let n = self.core.auth().close_user_sessions(user.user.id, keep).await?;
         let audit = crate::audit::AuditEvent::new(

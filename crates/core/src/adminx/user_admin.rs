@@ -158,6 +158,7 @@ impl Adminx<'_> {
 
     pub async fn update_member(self, caller: &SignedInCaller, mut member: Member, changes: MemberChanges) -> Result<Member> {
         caller.require_admin()?;
+        caller.require_over(&member)?;
         let p = &mut member.profile;
         if let Some(v) = &changes.firstname {
             p.firstname = name("firstname", v)?;
@@ -194,7 +195,13 @@ impl Adminx<'_> {
             Some(_) => return Err(DomainError::invalid("status", "must be active, locked or disabled")),
         }
         if let Some(v) = &changes.email1 {
-            member.user.email = parse_email("email1", v)?;
+            let email = parse_email("email1", v)?;
+            if email != member.user.email {
+                // A new address is not a confirmed one (unless the change says it is).
+                member.user.email = email;
+                member.user.flags.email_verified = false;
+                member.profile.email1_verified = changes.email1_verified.unwrap_or(false);
+            }
         }
         if let Some(r) = &changes.role {
             let r = role(r)?;
@@ -216,6 +223,7 @@ impl Adminx<'_> {
     /// Changes a user's role from `old` (which must be the current one) to `new`.
     pub async fn change_role(self, caller: &SignedInCaller, mut member: Member, old: &str, new: &str) -> Result<Member> {
         caller.require_admin()?;
+        caller.require_over(&member)?;
         let (old, new) = (role(old)?, role(new)?);
         if member.role != old {
             return Err(DomainError::invalid("oldRole", format!("the user's role is {}", member.role.as_str())));
@@ -236,6 +244,7 @@ impl Adminx<'_> {
     /// Locks a user for `minutes` (help desk or administrators); their sessions end.
     pub async fn lock_member(self, caller: &SignedInCaller, mut member: Member, minutes: i64) -> Result<Member> {
         caller.require_helpdesk()?;
+        caller.require_over(&member)?;
         if !(1..=525_600).contains(&minutes) {
             return Err(DomainError::invalid("lock_duration", "must be 1 to 525600 minutes"));
         }
@@ -253,6 +262,7 @@ impl Adminx<'_> {
     /// Unlocks a user: an administrator's lock and the failed-attempt counters both go.
     pub async fn unlock_member(self, caller: &SignedInCaller, mut member: Member) -> Result<Member> {
         caller.require_helpdesk()?;
+        caller.require_over(&member)?;
         member.locked_until = None;
         member.user.updated_at = self.core.now();
         self.save_member(caller, &member, "E_USER_UNLOCKED", json!({ "username": member.username })).await?;

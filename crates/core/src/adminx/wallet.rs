@@ -1,6 +1,6 @@
 //! What a signed-in user holds: devices (the security keys registered on any face), login
 //! options, the managed wallet (opened with an 8-character PIN), its documents and identity
-//! assurance level, and the account OTP (the user's TOTP, when one is enrolled).
+//! assurance level, and the account OTP (a TOTP of a seed of the account's own).
 
 use keyhall_types::CredentialId;
 use serde_json::{Value, json};
@@ -54,6 +54,7 @@ impl Adminx<'_> {
     pub async fn unlink_device(self, caller: &SignedInCaller, member: &Member, did: &str) -> Result<()> {
         if member.user.id != caller.user_id() {
             caller.require_admin()?;
+            caller.require_over(member)?;
         }
         let id = CredentialId::parse(did.trim()).ok_or_else(|| DomainError::new(ErrorCode::CredentialNotFound))?;
         let known = self
@@ -113,9 +114,8 @@ impl Adminx<'_> {
         self.sign_token(&caller.member, &session, idle).await
     }
 
-    /// The account OTP: the caller's TOTP now and the seconds left in its step
-    /// (`credential.not_found` when the user has no TOTP).
+    /// The account OTP: a TOTP of the account's own seed (never a sign-in factor).
     pub async fn account_otp(self, caller: &SignedInCaller) -> Result<(String, i64)> {
-        self.core.credentials().current_totp(caller.user_id()).await
+        self.core.credentials().account_otp(caller.user_id()).await
     }
 }

@@ -32,6 +32,8 @@ pub enum CredentialKind {
     Pin,
     /// The PIN of a user's 1Kosmos managed wallet (argon2id).
     WalletPin,
+    /// The seed of a user's 1Kosmos account OTP (sealed): shown to its user, never a factor.
+    AccountOtp,
 }
 
 impl CredentialKind {
@@ -42,6 +44,7 @@ impl CredentialKind {
             CredentialKind::Webauthn => "webauthn",
             CredentialKind::Pin => "pin",
             CredentialKind::WalletPin => "wallet_pin",
+            CredentialKind::AccountOtp => "account_otp",
         }
     }
 
@@ -52,6 +55,7 @@ impl CredentialKind {
             "webauthn" => CredentialKind::Webauthn,
             "pin" => CredentialKind::Pin,
             "wallet_pin" => CredentialKind::WalletPin,
+            "account_otp" => CredentialKind::AccountOtp,
             _ => return None,
         })
     }

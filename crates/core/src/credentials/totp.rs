@@ -53,15 +53,26 @@ impl Credentials<'_> {
         Ok(())
     }
 
-    /// The user's TOTP code now and the seconds left in its step (`credential.not_found`
-    /// when no TOTP is enrolled).
-    pub async fn current_totp(self, user_id: UserId) -> Result<(String, i64)> {
+    /// The user's account OTP now and the seconds left in its step: a TOTP of a seed of its
+    /// own (made on first use), which no sign-in accepts, so that showing it to a signed-in user
+    /// gives away no second factor of any face.
+    pub async fn account_otp(self, user_id: UserId) -> Result<(String, i64)> {
         let credentials = self.core.store.list_credentials(user_id).await?;
-        let credential = credentials
-            .iter()
-            .find(|c| c.kind == CredentialKind::Totp)
-            .ok_or_else(|| DomainError::new(ErrorCode::CredentialNotFound))?;
-        let secret = self.core.keys.unseal(seal_purpose::TOTP_SEED, &credential.secret).map_err(DomainError::internal)?;
+        let secret = match credentials.iter().find(|c| c.kind == CredentialKind::AccountOtp) {
+            Some(c) => self.core.keys.unseal(seal_purpose::TOTP_SEED, &c.secret).map_err(DomainError::internal)?,
+            None => {
+                let secret = keyhall_crypto::random::bytes::<20>().to_vec();
+                let credential = Credential::new(
+                    user_id,
+                    CredentialKind::AccountOtp,
+                    self.core.keys.seal(seal_purpose::TOTP_SEED, &secret),
+                    String::new(),
+                    self.core.now(),
+                );
+                self.core.store.commit(UnitOfWork::new().write(Write::InsertCredential(credential))).await?;
+                secret
+            }
+        };
         let params = TotpParams::default();
         let now = unix(self.core.now());
         let left = params.step_seconds - now % params.step_seconds;

@@ -157,6 +157,11 @@ pub async fn fetch(AxumState(state): AxumState<State>, call: Call) -> Result<Res
 pub async fn count(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
     let scope = body_scope(&caller, &call.body)?;
+    // Anyone signed in may count a module's users; only administrators filter (a filter
+    // would let anyone probe the addresses).
+    if call.body.get("query").is_some_and(|q| !q.is_null()) {
+        caller.require_admin()?;
+    }
     let mut query = member_query(&call.body)?;
     let module_id = query.module.ok_or_else(|| AdminxError::missing("moduleId"))?;
     let module = state.core.adminx().auth_module(scope, module_id).await?;
@@ -199,10 +204,6 @@ pub struct FindRequest {
     username: Option<String>,
 }
 
-fn digest(text: &str) -> String {
-    keyhall_crypto::token::digest(&text.trim().to_lowercase())
-}
-
 /// `a***@example.com`, `***4106`: enough for a person to recognise, not to harvest.
 pub fn mask(to: &str) -> String {
     match to.split_once('@') {
@@ -213,13 +214,15 @@ pub fn mask(to: &str) -> String {
 }
 
 /// `/users/find`: the login page looks a user up by username or e-mail. Addresses come
-/// back masked (with their digests to compare against), with a `user_token` for the next step.
+/// back masked, with keyed digests (HMAC under the installation's key, so that they cannot be
+/// reversed by trying values) and a `user_token` for the next step.
 pub async fn find(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let req: FindRequest = call.parse()?;
     let scope = state.scope(&req.tenant_id, &req.community_id).await?;
     let wanted = req.username.as_deref().or(req.email.as_deref()).map(str::trim).filter(|s| !s.is_empty());
     let wanted = wanted.ok_or_else(|| AdminxError::missing("username"))?;
     let adminx = state.core.adminx();
+    let digest = |text: &str| adminx.contact_digest(text);
     let mut found = adminx.member_by_username(scope.community, wanted).await?;
     if found.is_none() && wanted.contains('@') {
         let query = MemberQuery { email: Some(wanted.to_string()), limit: 1, ..Default::default() };

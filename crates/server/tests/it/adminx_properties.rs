@@ -32,7 +32,16 @@ crate::both!(aliases_are_unique_per_community_and_numbers_are_kept, |srv: TestSe
         error(&a.post(&srv, "/user_properties/update", set("ivy", bad)).await, 400);
     }
     error(&a.post(&srv, "/user_properties/check_unique/alias", c.with(json!({}))).await, 400);
-    // The caller's own numbers.
+    // The caller's own numbers: only where the community lets users add them.
+    let mut ivy = Vendor::new(&srv).await;
+    let r = ivy.post(&srv, "/verifyuser", c.with(json!({ "username": "ivy", "password": "Green-Secret-9" }))).await;
+    ivy.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    let refused = ivy
+        .post(&srv, "/users/user/update_phone_numbers", c.with(json!({ "updatePhones": { "mobiles": ["+447700900123"] } })))
+        .await;
+    assert!(error(&refused, 403).contains("self_enroll_phone_allowed"));
+    let settings = json!({ "show_otp_email": false, "show_otp_phone": false, "show_otp_voice": false, "show_otp_hardware": false, "self_enroll_phone_allowed": "true" });
+    a.call(&srv, Method::PUT, "/config/authentication/mfa_settings", Some(c.with(settings))).await;
     let mut ivy = Vendor::new(&srv).await;
     let r = ivy.post(&srv, "/verifyuser", c.with(json!({ "username": "ivy", "password": "Green-Secret-9" }))).await;
     ivy.jwt = r.json()["jwt_token"].as_str().map(str::to_string);

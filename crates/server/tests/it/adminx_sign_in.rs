@@ -105,6 +105,12 @@ async fn the_mfa_settings_ask_for_a_code_that_is_mailed_once_and_counted() {
             .trim_end_matches('.')
             .to_string();
         // A wrong code, then the right one through /verifyuser (the password step passed).
+        // A code for a user merely looked up is not sent (only after the password step).
+        let found = v.post(&srv, "/users/find", c.with(json!({ "username": ADMIN }))).await.json();
+        let looked_up = c.with(json!({ "user_token": found["users"][0]["user_token"], "deliveryMethod": "email" }));
+        error(&v.call(&srv, Method::PUT, "/authenticate/otp", Some(looked_up)).await, 401);
+        let sms = c.with(json!({ "user_token": token, "deliveryMethod": "sms" }));
+        assert!(error(&v.call(&srv, Method::PUT, "/authenticate/otp", Some(sms)).await, 400).contains("not enabled"));
         let r = v.post(&srv, "/verifyuser", c.with(json!({ "username": ADMIN, "otp": "000000" }))).await;
         assert_eq!(error(&r, 400), "\"otp\" is not valid");
         let r = v.post(&srv, "/verifyuser", c.with(json!({ "username": ADMIN, "otp": code }))).await;

@@ -217,3 +217,48 @@ crate::both!(administrators_change_users_roles_and_locks, |srv: TestServer| asyn
     error(&second.post(&srv, "/users/user/profile/fetch", json!({})).await, 401);
     assert_eq!(desk.post(&srv, "/users/user/profile/fetch", json!({})).await.status, 200, "the caller's own session stays");
 });
+
+crate::both!(nobody_acts_on_a_user_who_outranks_them, |srv: TestServer| async move {
+    let c = community(&srv, "ranks.example.com").await;
+    for (name, role) in [("carl", "community_admin"), ("hana", "helpdesk"), ("bo", "basic")] {
+        assert_eq!(create(&srv, &c, new_user(&c, name, role)).await.status, 200);
+    }
+    let carl = signed_in(&srv, &c, "carl").await;
+    let hana = signed_in(&srv, &c, "hana").await;
+    // A community admin may not demote, edit, lock or invite the tenant admin.
+    let demote = c.with(json!({ "username": "admin", "role": "basic" }));
+    assert!(error(&carl.call(&srv, Method::PATCH, "/users/user/update", Some(demote)).await, 403).contains("tenant_admin"));
+    let email = c.with(json!({ "username": "admin", "email1": "carl@evil.example" }));
+    error(&carl.call(&srv, Method::PATCH, "/users/user/update", Some(email)).await, 403);
+    let role = c.with(json!({ "username": "admin", "oldRole": "tenant_admin", "newRole": "basic" }));
+    error(&carl.call(&srv, Method::PATCH, "/users/user/role/update", Some(role)).await, 403);
+    error(&hana.post(&srv, "/users/user/lock", json!({ "username": "admin", "lock_duration": 60 })).await, 403);
+    error(&hana.post(&srv, "/users/user/lock", json!({ "username": "carl", "lock_duration": 60 })).await, 403);
+    let invite = c.with(json!({ "uid": c.admin_uid, "emailTo": "carl@evil.example", "firstname": "A", "lastname": "B" }));
+    error(&carl.call(&srv, Method::PUT, "/users/invite", Some(invite)).await, 403);
+    error(&carl.call(&srv, Method::DELETE, "/loginsessions/admin/user/all", Some(json!({ "username": "admin" }))).await, 403);
+    // Within their reach they may.
+    assert_eq!(hana.post(&srv, "/users/user/lock", json!({ "username": "bo", "lock_duration": 5 })).await.status, 204);
+    let edit = c.with(json!({ "username": "bo", "email1": "bo.new@example.com" }));
+    let r = carl.call(&srv, Method::PATCH, "/users/user/update", Some(edit)).await;
+    assert_eq!((r.status, r.json()["email1_verified"].as_bool()), (200, Some(false)), "a new address is not a confirmed one");
+    // An invitation cannot set the password of a user who has one (no takeover by invitation).
+    let invite = c.with(json!({ "uid": r.json()["uid"], "emailTo": "carl@evil.example", "firstname": "B", "lastname": "O" }));
+    let code = carl.call(&srv, Method::PUT, "/users/invite", Some(invite)).await.json()["code"].as_str().unwrap().to_string();
+    let v = Vendor::new(&srv).await;
+    let token = v.post(&srv, "/password_reset/user/fetch", c.with(json!({ "code": code }))).await.json()["user_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = v
+        .post(&srv, "/password_reset", c.with(json!({ "code": code, "user_token": token, "newPassword": "Taken-Over-99" })))
+        .await;
+    assert!(error(&r, 400).contains("has a password already"));
+    // A basic user may count, not probe addresses with a filter.
+    let bo = {
+        assert_eq!(carl.post(&srv, "/users/user/unlock", json!({ "username": "bo" })).await.status, 204);
+        signed_in(&srv, &c, "bo").await
+    };
+    assert_eq!(bo.post(&srv, "/users/count", c.with(json!({ "moduleId": c.module_id }))).await.json()["count"], 4);
+    error(&bo.post(&srv, "/users/count", c.with(json!({ "moduleId": c.module_id, "query": { "search": "adm" } }))).await, 403);
+});

@@ -40,6 +40,17 @@ crate::both!(the_wallet_opens_with_its_pin_and_devices_are_listed, |srv: TestSer
     error(&a.call(&srv, Method::PATCH, "/users/unlinkuser", Some(json!({}))).await, 400);
     let devices = a.post(&srv, "/users/user/devices/fetch", json!({})).await.json();
     assert_eq!(devices["list"][0]["personId"], c.admin_uid);
-    // The account OTP needs an enrolled TOTP.
-    error(&a.call(&srv, Method::PUT, "/generate/account_otp", None).await, 404);
+    // The account OTP: a TOTP of the account's own seed, the same within its step.
+    let first = a.open(&a.call(&srv, Method::PUT, "/generate/account_otp", None).await);
+    assert_eq!(first["code"].as_str().unwrap().len(), 6);
+    assert!((1..=30).contains(&first["secondsRemaining"].as_i64().unwrap()));
+    let again = a.open(&a.call(&srv, Method::PUT, "/generate/account_otp", None).await);
+    if again["secondsRemaining"].as_i64() <= first["secondsRemaining"].as_i64() {
+        assert_eq!(again["code"], first["code"]);
+    }
+    // It is no second factor: the account still signs in with its password alone.
+    let v = crate::adminx_client::Vendor::new(&srv).await;
+    let r =
+        v.post(&srv, "/verifyuser", c.with(json!({ "username": ADMIN, "password": crate::adminx_client::ADMIN_PASSWORD }))).await;
+    assert!(r.json()["jwt_token"].is_string(), "{}", r.text());
 });
