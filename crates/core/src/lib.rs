@@ -100,6 +100,8 @@ pub struct CoreDeps {
     pub catalogue: DownloadCatalogue,
     /// LDAP and Active Directory auth modules bind through it.
     pub directory: Arc<dyn ports::DirectoryClient>,
+    /// Azure AD auth modules sign users in through it.
+    pub azure: Arc<dyn ports::AzureAdClient>,
     pub settings: CoreSettings,
 }
 
@@ -112,6 +114,7 @@ pub struct Core {
     webauthn: RelyingParty,
     catalogue: DownloadCatalogue,
     directory: Arc<dyn ports::DirectoryClient>,
+    azure: Arc<dyn ports::AzureAdClient>,
     settings: CoreSettings,
     passwords: PasswordPool,
     token_uses: TokenUses,
@@ -153,6 +156,7 @@ impl Core {
             webauthn: deps.webauthn,
             catalogue: deps.catalogue,
             directory: deps.directory,
+            azure: deps.azure,
             settings: deps.settings,
             passwords,
             token_uses,

@@ -92,7 +92,8 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
         action_token_ttl: CoreSettings::ACTION_TOKEN_TTL,
     };
     let directory = Arc::new(crate::ldap::LdapDirectory);
-    Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, directory, settings })))
+    let azure = Arc::new(crate::azure::AzureAd::new()?);
+    Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, directory, azure, settings })))
 }
 
 pub async fn build(config: &Config) -> anyhow::Result<App> {

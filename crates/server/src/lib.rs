@@ -2,6 +2,7 @@
 //! This is the only crate that chooses between SQLite and PostgreSQL.
 
 pub mod app;
+pub mod azure;
 pub mod cli;
 pub mod clock;
 pub mod config;

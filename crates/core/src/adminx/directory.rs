@@ -11,11 +11,12 @@ use super::{Adminx, Member, Role, Scope};
 use crate::audit::AuditEvent;
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::registration::insert_user_unit;
-use crate::ports::{DirectoryConnection, DirectoryEntry};
+use crate::ports::{AzureAdConnection, DirectoryConnection, DirectoryEntry};
 
 impl AuthModule {
+    /// A module whose users another system judges (LDAP, Active Directory, Azure AD).
     pub fn is_directory(&self) -> bool {
-        matches!(self.kind, ModuleKind::Ldap | ModuleKind::Ad)
+        matches!(self.kind, ModuleKind::Ldap | ModuleKind::Ad | ModuleKind::AzureAd)
     }
 }
 
@@ -50,9 +51,33 @@ impl Adminx<'_> {
 
     /// `/test-connection`: connects to the module's directory and binds as its service
     /// account; `(true, "…")` or `(false, why)`.
+    /// The module's Azure AD tenant, from its configuration.
+    pub fn azure_connection(self, module: &AuthModule) -> Result<AzureAdConnection> {
+        let text = |k: &str| module.config.get(k).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string();
+        let base = text("loginBasePath");
+        Ok(AzureAdConnection {
+            login_base: if base.is_empty() {
+                "https://login.microsoftonline.com".into()
+            } else {
+                base.trim_end_matches('/').to_string()
+            },
+            tenant_id: text("tenantId"),
+            client_id: text("clientId"),
+            client_secret: self.module_secret(module)?.unwrap_or_default(),
+            timeout: std::time::Duration::from_secs(10),
+        })
+    }
+
     pub async fn test_connection(self, module: &AuthModule) -> Result<(bool, String)> {
         if !module.is_directory() {
             return Ok((true, format!("{} modules are keyhall's own user store", module.kind.as_str())));
+        }
+        if module.kind == ModuleKind::AzureAd {
+            let connection = self.azure_connection(module)?;
+            return Ok(match self.core.azure.test_connection(&connection).await {
+                Ok(()) => (true, format!("Azure AD tenant {} issued a token to {}", connection.tenant_id, connection.client_id)),
+                Err(why) => (false, why),
+            });
         }
         let connection = self.connection(module)?;
         Ok(match self.core.directory.test_connection(&connection).await {
@@ -78,8 +103,14 @@ impl Adminx<'_> {
         if password.is_empty() {
             return Ok(None);
         }
-        let connection = self.connection(module)?;
-        self.core.directory.authenticate(&connection, username, password).await.map_err(|why| {
+        let outcome = if module.kind == ModuleKind::AzureAd {
+            let connection = self.azure_connection(module)?;
+            self.core.azure.authenticate(&connection, username, password).await
+        } else {
+            let connection = self.connection(module)?;
+            self.core.directory.authenticate(&connection, username, password).await
+        };
+        outcome.map_err(|why| {
             tracing::warn!(module = %module.id, error = %why, "directory sign-in could not ask the directory");
             DomainError::new(ErrorCode::DirectoryUnavailable).detail("The directory could not be reached")
         })

@@ -379,7 +379,7 @@ impl Adminx<'_> {
         if let Some(config) = input.config {
             // Another directory (or account) must not get the stored bind password: a change of
             // where the module connects needs the password again.
-            let moved = ["server", "serverport", "serverprotocol", "binddn"]
+            let moved = ["server", "serverport", "serverprotocol", "binddn", "loginBasePath", "tenantId", "clientId"]
                 .iter()
                 .any(|k| config.get(*k).is_some_and(|v| Some(v) != module.config.get(*k)));
             if moved && module.kind.secret_key().is_some_and(|k| config.get(k).is_none()) {

@@ -152,3 +152,28 @@ impl DirectoryClient for NoDirectories {
         Err("no directory client is configured".into())
     }
 }
+
+/// An Azure AD (Entra ID) tenant an `azuread` auth module signs users in through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AzureAdConnection {
+    /// Where the token endpoint is: `https://login.microsoftonline.com` unless configured.
+    pub login_base: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub timeout: std::time::Duration,
+}
+
+/// An Azure AD client: the resource-owner password grant for sign-in, the client-credentials
+/// grant to test the connection. HTTP in the server; tests point it at a stand-in.
+#[async_trait]
+pub trait AzureAdClient: Send + Sync {
+    async fn test_connection(&self, connection: &AzureAdConnection) -> std::result::Result<(), String>;
+    /// The user's entry when Azure AD accepts the password, `None` when it refuses it.
+    async fn authenticate(
+        &self,
+        connection: &AzureAdConnection,
+        username: &str,
+        password: &str,
+    ) -> std::result::Result<Option<DirectoryEntry>, String>;
+}
