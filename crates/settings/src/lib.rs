@@ -103,7 +103,9 @@ macro_rules! section {
         pub struct $layer {
             $(
                 $(#[doc = $doc])*
+                // The flag is the argument's id too: two sections may name a field alike.
                 #[arg(
+                    id = $flag,
                     long = $flag,
                     env = $env,
                     hide_env_values = true,

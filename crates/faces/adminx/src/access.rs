@@ -80,6 +80,7 @@ pub async fn request_invite(AxumState(state): AxumState<State>, call: Call) -> R
     let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
     let token = must(b, "user_token")?;
     let which = must(b, "deliveryMethod")?;
+    state.check_captcha(&call, scope, "google_token").await?;
     let adminx = state.core.adminx();
     let (member, _) = adminx.user_of_token(scope, &token).await?;
     adminx.request_invitation(scope, &member, &which, &call.origin).await?;
@@ -123,6 +124,7 @@ pub async fn send_reset(AxumState(state): AxumState<State>, call: Call) -> Resul
     let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
     let token = must(b, "user_token")?;
     let destination = must(b, "destination")?;
+    state.check_captcha(&call, scope, "captchaToken").await?;
     let adminx = state.core.adminx();
     let (member, _) = adminx.user_of_token(scope, &token).await?;
     adminx.request_password_reset(scope, &member, &destination, &call.origin).await?;

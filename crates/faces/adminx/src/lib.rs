@@ -4,6 +4,7 @@
 
 mod access;
 mod authenticate;
+mod captcha;
 mod community;
 mod config;
 mod envelope;
@@ -39,6 +40,8 @@ pub const BASE_PATH: &str = "/adminapi";
 
 #[derive(Debug, Clone)]
 pub struct AdminxConfig {
+    /// Captcha on the public calls that send mail or make accounts (none when unset).
+    pub captcha: Option<captcha::Recaptcha>,
     /// The curve of the server's envelope key.
     pub curve: Curve,
     /// How far a `requestid`'s `ts` may be from now, in seconds.
@@ -57,6 +60,7 @@ pub struct Adminx {
     /// than the rest of it).
     shared_keys: moka::sync::Cache<String, Arc<SharedKey>>,
     public_key: std::sync::OnceLock<Arc<str>>,
+    http: reqwest::Client,
 }
 
 pub type State = Arc<Adminx>;
@@ -79,6 +83,7 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         config,
         shared_keys: moka::sync::Cache::builder().max_capacity(10_000).build(),
         public_key: Default::default(),
+        http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default(),
     });
     let p = |path: &str| format!("{BASE_PATH}{path}");
     Router::new()

@@ -34,6 +34,7 @@ pub async fn send_verify(AxumState(state): AxumState<State>, call: Call) -> Resu
     let b = &call.body;
     let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
     let email = must(b, "email")?;
+    state.check_captcha(&call, scope, "captchaToken").await?;
     state.core.adminx().send_registration_code(scope, &email, &call.origin).await.map_err(registration_error)?;
     Ok(call.reply_plain(&json!({ "code": 200, "message": "Ok" })))
 }
@@ -50,6 +51,7 @@ pub async fn verify_email(AxumState(state): AxumState<State>, call: Call) -> Res
 pub async fn register(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
     let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    state.check_captcha(&call, scope, "captchaToken").await?;
     let input = NewRegistration {
         module: parse_module_id(&must(b, "moduleId")?)?,
         firstname: must(b, "firstname")?,

@@ -14,6 +14,13 @@ keyhall_settings::section! {
         /// Accept plain JSON request bodies and answer them in plain JSON (the vendor's
         /// "Swagger preview"); off: bodies must be `{"data": <encrypted>}` (true/false).
         plaintext: bool = false, "adminx-plaintext", "KEYHALL_ADMINX_PLAINTEXT";
+        /// Captcha on the public sign-up, invitation and reset calls: none or recaptcha (a
+        /// valid license of the tenant stands in for it).
+        captcha: String = "none".into(), "adminx-captcha", "KEYHALL_ADMINX_CAPTCHA";
+        /// reCAPTCHA secret key the tokens are verified with (needed with `--adminx-captcha recaptcha`).
+        recaptcha_secret_key: String, "adminx-recaptcha-secret-key", "KEYHALL_ADMINX_RECAPTCHA_SECRET_KEY";
+        /// Where reCAPTCHA tokens are verified.
+        recaptcha_verify_url: String = crate::captcha::RECAPTCHA_VERIFY_URL.into(), "adminx-recaptcha-verify-url", "KEYHALL_ADMINX_RECAPTCHA_VERIFY_URL";
     }
 }
 
@@ -24,7 +31,18 @@ impl AdminxSettings {
         if !(1..=86_400).contains(&self.allowed_time_span) {
             return Err(format!("KEYHALL_ADMINX_ALLOWED_TIME_SPAN must be 1 to 86400 seconds, not {}", self.allowed_time_span));
         }
+        let captcha = match self.captcha.trim() {
+            "none" | "" => None,
+            "recaptcha" => Some(crate::captcha::Recaptcha {
+                secret: self.recaptcha_secret_key.clone().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+                    "KEYHALL_ADMINX_RECAPTCHA_SECRET_KEY is needed with KEYHALL_ADMINX_CAPTCHA=recaptcha".to_string()
+                })?,
+                verify_url: self.recaptcha_verify_url.clone(),
+            }),
+            other => return Err(format!("KEYHALL_ADMINX_CAPTCHA must be none or recaptcha, not {other:?}")),
+        };
         Ok(AdminxConfig {
+            captcha,
             curve,
             allowed_time_span: self.allowed_time_span,
             plaintext: self.plaintext,

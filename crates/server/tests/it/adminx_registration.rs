@@ -87,3 +87,63 @@ async fn visitors_sign_up_with_a_confirmed_address_where_allowed() {
         error(&v.call(&srv, Method::PUT, "/register/sendverify", Some(ask("lee@example.com"))).await, 403);
     }
 }
+
+/// A stand-in reCAPTCHA verifier: the secret `s3cret` and the token `good` pass.
+async fn recaptcha_stand_in() -> String {
+    async fn verify(axum::Form(form): axum::Form<std::collections::HashMap<String, String>>) -> axum::Json<serde_json::Value> {
+        let ok =
+            form.get("secret").map(String::as_str) == Some("s3cret") && form.get("response").map(String::as_str) == Some("good");
+        axum::Json(json!({ "success": ok }))
+    }
+    let app = axum::Router::new().route("/siteverify", axum::routing::post(verify));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/siteverify", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+crate::both!(a_configured_captcha_guards_the_public_calls_unless_a_license_comes, |srv: TestServer| async move {
+    let url = recaptcha_stand_in().await;
+    let node = srv
+        .sibling(move |c| {
+            c.adminx.captcha = "recaptcha".into();
+            c.adminx.recaptcha_secret_key = Some("s3cret".into());
+            c.adminx.recaptcha_verify_url = url;
+        })
+        .await;
+    let c = community(&node, "captcha.example.com").await;
+    c.admin.call(&node, Method::PUT, "/config/self_registration_config", Some(c.with(json!({ "allowed": true })))).await;
+    let v = Vendor::new(&node).await;
+    let ask = |more: serde_json::Value| {
+        let mut body = c.with(json!({ "email": "new@example.com" }));
+        for (k, val) in more.as_object().unwrap() {
+            body[k] = val.clone();
+        }
+        body
+    };
+    assert_eq!(
+        error(&v.call(&node, Method::PUT, "/register/sendverify", Some(ask(json!({})))).await, 400),
+        "\"captchaToken\" is required"
+    );
+    assert_eq!(
+        error(&v.call(&node, Method::PUT, "/register/sendverify", Some(ask(json!({ "captchaToken": "bad" })))).await, 400),
+        "Captcha verification failed"
+    );
+    assert_eq!(
+        v.call(&node, Method::PUT, "/register/sendverify", Some(ask(json!({ "captchaToken": "good" })))).await.status,
+        200
+    );
+    let r = v
+        .call(
+            &node,
+            Method::PUT,
+            "/register/sendverify",
+            Some(ask(json!({ "email": "other@example.com", "license": c.license_key }))),
+        )
+        .await;
+    assert_eq!(r.status, 200, "a license of the tenant stands in for the captcha: {}", r.text());
+    let r = v
+        .call(&node, Method::PUT, "/register/sendverify", Some(ask(json!({ "email": "third@example.com", "license": "forged" }))))
+        .await;
+    assert_eq!(error(&r, 400), "\"captchaToken\" is required");
+});
