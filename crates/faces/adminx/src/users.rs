@@ -104,7 +104,13 @@ fn member_query(body: &Value) -> Result<MemberQuery> {
         }
         Some(_) => return Err(AdminxError::bad_request("\"query\" must be an object")),
     }
-    if let Some(sort) = body.get("sort").and_then(Value::as_array).and_then(|s| s.first()) {
+    // `sort` is a list of `{field, order}` (the first is used), or one such object.
+    let sort = match body.get("sort") {
+        Some(Value::Array(list)) => list.first(),
+        Some(one @ Value::Object(_)) => Some(one),
+        _ => None,
+    };
+    if let Some(sort) = sort {
         q.sort_by_created = match sort.get("field").and_then(Value::as_str) {
             Some("username") | None => false,
             Some("createdAt") | Some("created_at") => true,

@@ -103,6 +103,8 @@ crate::both!(users_are_paged_filtered_sorted_counted_and_found, |srv: TestServer
     assert_eq!(names(&page_of(&srv, &c, json!({ "moduleId": c.module_id, "pSize": 2, "pIndex": 2 })).await), ["dan"]);
     let desc = page_of(&srv, &c, json!({ "moduleId": c.module_id, "sort": [{ "field": "username", "order": "desc" }] })).await;
     assert_eq!(names(&desc)[0], "dan");
+    let one = page_of(&srv, &c, json!({ "moduleId": c.module_id, "sort": { "field": "createdAt", "order": "desc" } })).await;
+    assert_eq!(names(&one)[0], "dan", "one {{field, order}} object sorts too");
     let filtered = page_of(&srv, &c, json!({ "moduleId": c.module_id, "query": { "search": "B" } })).await;
     assert_eq!(names(&filtered), ["bob"]);
     let admins =

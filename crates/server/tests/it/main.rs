@@ -9,6 +9,7 @@ mod adminx_client;
 mod adminx_config;
 mod adminx_directory;
 mod adminx_envelope;
+mod adminx_fields;
 mod adminx_keys;
 mod adminx_modules;
 mod adminx_properties;
