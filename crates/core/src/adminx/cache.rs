@@ -22,6 +22,8 @@ pub struct AdminxCache {
     modules: KeyedCache<CommunityId, Vec<AuthModule>>,
     members: KeyedCache<UserId, Option<(User, MemberRow)>>,
     pages: KeyedCache<(CommunityId, String), Page>,
+    /// Pages as a face rendered them (bytes), by the same key.
+    rendered: KeyedCache<(CommunityId, String), Vec<u8>>,
     /// Claims of tokens whose signature verified (their times are checked on every use).
     pub(crate) claims: moka::sync::Cache<String, Value>,
 }
@@ -32,6 +34,7 @@ impl AdminxCache {
             modules: KeyedCache::new(ttl),
             members: KeyedCache::new(ttl.min(std::time::Duration::from_secs(2))),
             pages: KeyedCache::new(ttl),
+            rendered: KeyedCache::new(ttl),
             claims: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(60)).build(),
         }
     }
@@ -40,6 +43,7 @@ impl AdminxCache {
         self.modules.invalidate_all();
         self.members.invalidate_all();
         self.pages.invalidate_all();
+        self.rendered.invalidate_all();
     }
 }
 
@@ -57,6 +61,23 @@ impl Adminx<'_> {
 
     pub(crate) async fn cached_member(self, user: UserId) -> Result<Arc<Option<(User, MemberRow)>>> {
         self.core.adminx_cache.members.get_or_load(user, || self.core.store.member(user)).await
+    }
+
+    /// A page of users as `render` writes it, kept as briefly as the page itself (a user's
+    /// `lock_duration` in it may be up to that old).
+    pub async fn rendered_page<F>(self, scope: super::Scope, query: &MemberQuery, render: F) -> Result<Arc<Vec<u8>>>
+    where
+        F: FnOnce(&[super::Member], i64) -> Vec<u8>,
+    {
+        let key = (scope.community, format!("{query:?}"));
+        self.core
+            .adminx_cache
+            .rendered
+            .get_or_load(key, || async {
+                let (members, total) = self.members(scope, query).await?;
+                Ok(render(&members, total))
+            })
+            .await
     }
 
     pub(crate) async fn cached_page(self, community: CommunityId, query: &MemberQuery) -> Result<Arc<Page>> {

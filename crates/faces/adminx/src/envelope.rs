@@ -58,15 +58,12 @@ impl Call {
         axum::Json(serde_json::json!({ "data": data, "publicKey": &*self.server_public_key })).into_response()
     }
 
-    /// `reply` of any serializable value, without building a JSON tree first.
-    pub fn reply_serialized<T: serde::Serialize>(&self, value: &T) -> Response {
-        let Ok(plain) = serde_json::to_vec(value) else {
-            return AdminxError::internal("an answer could not be serialized").into_response();
-        };
+    /// `reply` of JSON already serialized.
+    pub fn reply_bytes(&self, plain: &[u8]) -> Response {
         let body = if self.plain {
-            plain
+            plain.to_vec()
         } else {
-            let data = self.key.encrypt(&plain);
+            let data = self.key.encrypt(plain);
             let mut out = Vec::with_capacity(data.len() + self.server_public_key.len() + 32);
             out.extend_from_slice(b"{\"data\":\"");
             out.extend_from_slice(data.as_bytes());

@@ -144,20 +144,27 @@ pub async fn fetch(AxumState(state): AxumState<State>, call: Call) -> Result<Res
     let module = query.module.ok_or_else(|| AdminxError::missing("moduleId"))?;
     let adminx = state.core.adminx();
     adminx.auth_module(scope, module).await?;
-    let (members, total) = adminx.members(scope, &query).await?;
     let now = state.core.now();
-    let page = json!({ "pSize": query.limit, "pIndex": query.offset / query.limit.max(1), "total": total });
+    let page_of = |total: i64| json!({ "pSize": query.limit, "pIndex": query.offset / query.limit.max(1), "total": total });
     if call.body.get("attributes").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+        let (members, total) = adminx.members(scope, &query).await?;
         let data: Vec<Value> = members.iter().map(|m| project(m.to_json(now), call.body.get("attributes"))).collect();
-        return Ok(call.reply(&json!({ "data": data, "page": page })));
+        return Ok(call.reply(&json!({ "data": data, "page": page_of(total) })));
     }
-    // The whole users: serialized straight from their views (the hot path of the console).
+    // The whole users, serialized straight from their views and kept as bytes as briefly as
+    // the page itself (the hot path of the console).
     #[derive(serde::Serialize)]
     struct Page<'a> {
         data: Vec<keyhall_core::adminx::members::MemberView<'a>>,
         page: Value,
     }
-    Ok(call.reply_serialized(&Page { data: members.iter().map(|m| m.view(now)).collect(), page }))
+    let bytes = adminx
+        .rendered_page(scope, &query, |members, total| {
+            serde_json::to_vec(&Page { data: members.iter().map(|m| m.view(now)).collect(), page: page_of(total) })
+                .unwrap_or_default()
+        })
+        .await?;
+    Ok(call.reply_bytes(&bytes))
 }
 
 pub async fn count(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
