@@ -128,3 +128,27 @@ crate::both!(administrators_operations_refuse_a_basic_user, |srv: TestServer| as
     }
     assert!(checked >= 35, "{checked} checks");
 });
+
+crate::both!(a_required_field_of_the_wrong_type_is_a_client_error, |srv: TestServer| async move {
+    let c = community(&srv, "types.example.com").await;
+    let mut v = Vendor::new(&srv).await;
+    v.jwt = c.admin.jwt.clone();
+    v.license = Some(c.license_key.clone());
+    let mut failures = Vec::new();
+    for op in OPERATIONS.iter().filter(|o| !o.required.is_empty() && o.access != Access::Open) {
+        let path = op.path.replace("{moduleId}", &c.module_id);
+        let method = Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
+        for wrong in op.required {
+            let mut body = serde_json::Map::new();
+            for field in op.required.iter() {
+                let value = if field == wrong { json!([{ "not": "this" }]) } else { value_for(&c, field, op.path) };
+                body.insert((*field).to_string(), value);
+            }
+            let r = v.call(&srv, method.clone(), &path, Some(Value::Object(body))).await;
+            if !(400..500).contains(&r.status) {
+                failures.push(format!("{} {path} with {wrong} an array: {} {}", op.method, r.status, r.text()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+});
