@@ -327,17 +327,23 @@ impl Adminx<'_> {
         Ok(false)
     }
 
-    /// Creates a code and sends it to the member by `method` (`email` or `sms`), to the
-    /// destination named if it is one of the member's own (else the first one on record).
-    /// Limited per client address and per user.
+    /// Creates a code for the user of a `user_token` of the password step (not of a user merely
+    /// looked up: `auth.invalid_token`) and sends it by `method` (`email`, `sms`, `voice`), to the
+    /// destination named if it is one of the user's own (else the first one on record). Limited
+    /// per client address and per user. Returns the destination.
     pub async fn deliver_otp(
         self,
         scope: Scope,
-        member: &Member,
+        user_token: &str,
         method: &str,
         destination: Option<&str>,
         origin: &Origin,
     ) -> Result<String> {
+        let (member, step) = self.user_of_token(scope, user_token).await?;
+        if step != "password" {
+            return Err(DomainError::new(ErrorCode::InvalidToken).field("user_token"));
+        }
+        let member = &member;
         let settings = self.mfa_settings(scope).await?.value;
         let method = method.trim().to_ascii_lowercase();
         if !matches!(method.as_str(), "email" | "sms" | "voice") {

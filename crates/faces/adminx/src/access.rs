@@ -11,14 +11,7 @@ use serde_json::{Value, json};
 use crate::State;
 use crate::envelope::Call;
 use crate::errors::{AdminxError, Result};
-
-fn text(body: &Value, key: &str) -> Option<String> {
-    body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-fn must(body: &Value, key: &str) -> Result<String> {
-    text(body, key).ok_or_else(|| AdminxError::missing(key))
-}
+use crate::fields::{given, must, secret};
 
 /// The seed's `emailResult` for a message queued for delivery.
 fn email_result(sent: &Sent, now: keyhall_types::Timestamp) -> Value {
@@ -44,7 +37,7 @@ pub async fn invite(AxumState(state): AxumState<State>, call: Call) -> Result<Re
     for field in ["firstname", "lastname"] {
         must(b, field)?;
     }
-    let who = match (text(b, "uid"), text(b, "userId")) {
+    let who = match (given(b, "uid")?, given(b, "userId")?) {
         (Some(uid), _) => json!({ "uid": uid }),
         (None, Some(user)) => json!({ "username": user }),
         (None, None) => return Err(AdminxError::missing("uid")),
@@ -54,12 +47,15 @@ pub async fn invite(AxumState(state): AxumState<State>, call: Call) -> Result<Re
         "authModuleId": member.module_id.to_string(),
         "uid": member.user.id.to_string(),
         "userid": member.username,
-        "invite_email": text(b, "emailTo"),
-        "templateKeyPath": text(b, "templateKeyPath"),
-        "createdby": text(b, "createdby"),
+        "invite_email": given(b, "emailTo")?,
+        "templateKeyPath": given(b, "templateKeyPath")?,
+        "createdby": given(b, "createdby")?,
     });
-    let sent =
-        state.core.adminx().invite(&caller, &member, text(b, "emailTo").as_deref(), text(b, "smsTo").as_deref(), payload).await?;
+    let sent = state
+        .core
+        .adminx()
+        .invite(&caller, &member, given(b, "emailTo")?.as_deref(), given(b, "smsTo")?.as_deref(), payload)
+        .await?;
     Ok(call.reply_plain(&json!({ "emailResult": email_result(&sent, state.core.now()), "link": sent.link, "code": sent.secret })))
 }
 
@@ -77,7 +73,7 @@ pub async fn resend_invite(AxumState(state): AxumState<State>, call: Call) -> Re
 /// answer never carries the code.
 pub async fn request_invite(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     let token = must(b, "user_token")?;
     let which = must(b, "deliveryMethod")?;
     state.check_captcha(&call, scope, "google_token").await?;
@@ -121,7 +117,7 @@ pub async fn delete_access_code(AxumState(state): AxumState<State>, Path(code): 
 /// numbers; the same answer whether or not it went.
 pub async fn send_reset(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     let token = must(b, "user_token")?;
     let destination = must(b, "destination")?;
     state.check_captcha(&call, scope, "captchaToken").await?;
@@ -134,7 +130,7 @@ pub async fn send_reset(AxumState(state): AxumState<State>, call: Call) -> Resul
 /// `POST /password_reset/user/fetch`: the user a code is for (410 once it expired).
 pub async fn reset_user(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     let code = must(b, "code")?;
     let (member, token) = state.core.adminx().resolve_code(scope, &code).await.map_err(expired_is_gone)?;
     let p = &member.profile;
@@ -157,15 +153,11 @@ pub async fn reset_user(AxumState(state): AxumState<State>, call: Call) -> Resul
 /// `POST /password_reset`: the new password, with the code and the `user_token` it gave.
 pub async fn reset(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     let code = must(b, "code")?;
     let token = must(b, "user_token")?;
-    let password = b
-        .get("newPassword")
-        .and_then(Value::as_str)
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| AdminxError::missing("newPassword"))?;
-    state.core.adminx().reset_password(scope, &code, &token, password, &call.origin).await.map_err(expired_is_gone)?;
+    let password = secret(b, "newPassword")?;
+    state.core.adminx().reset_password(scope, &code, &token, &password, &call.origin).await.map_err(expired_is_gone)?;
     Ok(call.reply_plain(&json!({ "code": 200, "message": "Ok" })))
 }
 

@@ -100,11 +100,7 @@ pub async fn put_mfa_settings(AxumState(state): AxumState<State>, call: Call) ->
     let caller = state.signed_in(&call).await?;
     caller.require_admin()?;
     let body = &call.body;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let scope = caller.require_scope(
-        &text("tenantId").ok_or_else(|| AdminxError::missing("tenantId"))?,
-        &text("communityId").ok_or_else(|| AdminxError::missing("communityId"))?,
-    )?;
+    let scope = crate::users::body_scope(&caller, body)?;
     let adminx = state.core.adminx();
     let current = adminx.mfa_settings(scope).await?;
     let mut s: MfaSettings = current.value.clone();

@@ -31,15 +31,6 @@ async fn read<T: serde::de::DeserializeOwned + Default>(state: &State, caller: &
     Ok(state.core.tenancy().config::<T>(&caller.caller, caller.member.community_id, key).await?.value)
 }
 
-fn body_scope(caller: &SignedInCaller, body: &Value) -> Result<()> {
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    caller.require_scope(
-        &text("tenantId").ok_or_else(|| AdminxError::missing("tenantId"))?,
-        &text("communityId").ok_or_else(|| AdminxError::missing("communityId"))?,
-    )?;
-    Ok(())
-}
-
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Environment {
     #[serde(rename = "sessionMaxAgeMinute", skip_serializing_if = "Option::is_none")]
@@ -74,7 +65,7 @@ struct SelfRegistration {
 pub async fn fetch_self_registration(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
     caller.require_admin()?;
-    body_scope(&caller, &call.body)?;
+    crate::users::body_scope(&caller, &call.body)?;
     let doc: SelfRegistration = read(&state, &caller, keyhall_core::adminx::registration::COMMUNITY_SWITCH).await?;
     Ok(call.reply(&json!({ "allowed": doc.allowed })))
 }
@@ -82,7 +73,7 @@ pub async fn fetch_self_registration(AxumState(state): AxumState<State>, call: C
 pub async fn put_self_registration(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
     caller.require_admin()?;
-    body_scope(&caller, &call.body)?;
+    crate::users::body_scope(&caller, &call.body)?;
     let allowed =
         flag(call.body.get("allowed").unwrap_or(&Value::Null), "allowed")?.ok_or_else(|| AdminxError::missing("allowed"))?;
     let (doc, ()) = edit(&state, &caller, keyhall_core::adminx::registration::COMMUNITY_SWITCH, |d: &mut SelfRegistration| {
@@ -119,7 +110,7 @@ pub async fn patch_auth_scheme(AxumState(state): AxumState<State>, call: Call) -
     let caller = state.signed_in(&call).await?;
     caller.require_admin()?;
     if call.body.get("tenantId").is_some() || call.body.get("communityId").is_some() {
-        body_scope(&caller, &call.body)?;
+        crate::users::body_scope(&caller, &call.body)?;
     }
     let ids: Vec<String> = match call.body.get("modules") {
         Some(Value::Array(items)) => items
@@ -321,13 +312,7 @@ pub async fn put_consent(AxumState(state): AxumState<State>, call: Call) -> Resu
         None | Some(Value::Null) => return Err(AdminxError::missing("isEnabled")),
         Some(_) => return Err(AdminxError::bad_request("\"isEnabled\" must be true or false")),
     };
-    let field = |k: &str| -> Result<Option<String>> {
-        match b.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(AdminxError::bad_request(format!("\"{k}\" must be a string"))),
-        }
-    };
+    let field = |k: &str| crate::fields::text(b, k);
     let (title, subtitle, body, ack) = (field("title")?, field("subtitle")?, field("body")?, field("acknowledgeText")?);
     if enabled {
         for (name, value) in [("title", &title), ("body", &body), ("acknowledgeText", &ack)] {

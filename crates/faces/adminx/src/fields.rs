@@ -1,5 +1,7 @@
 //! Reading request fields the way the seed documents them.
 
+use serde_json::Value;
+
 use crate::errors::{AdminxError, Result};
 
 /// A required text field: absent, `null` or blank is 400 naming it.
@@ -8,12 +10,36 @@ pub fn required<'a>(value: &'a Option<String>, name: &str) -> Result<&'a str> {
 }
 
 /// A boolean the seed's examples also write as text (`"true"`/`"false"`).
-pub fn flag(value: &serde_json::Value, name: &str) -> Result<Option<bool>> {
+pub fn flag(value: &Value, name: &str) -> Result<Option<bool>> {
     match value {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::Bool(b) => Ok(Some(*b)),
-        serde_json::Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
-        serde_json::Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
         _ => Err(AdminxError::bad_request(format!("\"{name}\" must be a boolean"))),
     }
+}
+
+/// A text field of a body: absent or `null` is `None`, anything but text a 400.
+pub fn text(body: &Value, key: &str) -> Result<Option<String>> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(AdminxError::bad_request(format!("\"{key}\" must be a string"))),
+    }
+}
+
+/// A text field, trimmed; blank counts as not given.
+pub fn given(body: &Value, key: &str) -> Result<Option<String>> {
+    Ok(text(body, key)?.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()))
+}
+
+/// A required text field, trimmed: absent or blank is 400 naming it.
+pub fn must(body: &Value, key: &str) -> Result<String> {
+    given(body, key)?.ok_or_else(|| AdminxError::missing(key))
+}
+
+/// A required secret (a password, a PIN) as typed: not trimmed, empty is 400 naming it.
+pub fn secret(body: &Value, key: &str) -> Result<String> {
+    text(body, key)?.filter(|s| !s.is_empty()).ok_or_else(|| AdminxError::missing(key))
 }

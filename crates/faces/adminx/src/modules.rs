@@ -9,18 +9,12 @@ use serde_json::{Value, json};
 use crate::State;
 use crate::envelope::Call;
 use crate::errors::{AdminxError, Result};
-use crate::fields::flag;
+use crate::fields::{flag, given, must, text};
 
 /// A module as a caller writes it (`type`, `name`, `enabled`, `mode`, `config`, and the
 /// top-level `kerberos_config` / `enhanced_security_on`, kept in the configuration).
 fn module_input(body: &Value) -> Result<ModuleInput> {
-    let text = |k: &str| -> Result<Option<String>> {
-        match body.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(AdminxError::bad_request(format!("\"{k}\" must be a string"))),
-        }
-    };
+    let text = |k: &str| text(body, k);
     let mut config = match body.get("config") {
         None | Some(Value::Null) => None,
         Some(c @ Value::Object(_)) => Some(c.clone()),
@@ -98,14 +92,13 @@ pub async fn delete(AxumState(state): AxumState<State>, Path(id): Path<String>, 
 /// and binds as its service account; the module comes back with `status` and `message`.
 pub async fn test_connection(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let text = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
-    let scope = state.scope(&text("tenantId"), &text("communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     if call.license_key.is_none() {
         return Err(AdminxError::unauthorized("licensekey header is required"));
     }
     let adminx = state.core.adminx();
     adminx.license(Some(scope), call.license_key.as_deref()).await?;
-    let id = text("moduleId").ok_or_else(|| AdminxError::missing("moduleId"))?;
+    let id = must(b, "moduleId")?;
     let module = adminx.auth_module(scope, parse_module_id(&id)?).await?;
     let (ok, message) = adminx.test_connection(&module).await?;
     let mut body = module.to_json();

@@ -108,14 +108,10 @@ pub async fn update_phone_numbers(AxumState(state): AxumState<State>, call: Call
     })))
 }
 
-fn pin_of(body: &Value, key: &str) -> Result<String> {
-    body.get(key).and_then(Value::as_str).map(str::to_string).filter(|p| !p.is_empty()).ok_or_else(|| AdminxError::missing(key))
-}
-
 /// `POST /user_pin/register`: 405 when the caller has a PIN already.
 pub async fn register_pin(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
-    let pin = pin_of(&call.body, "pin")?;
+    let pin = crate::fields::secret(&call.body, "pin")?;
     state.core.adminx().register_pin(&caller, &pin).await.map_err(|e| {
         if e.is(ErrorCode::PinExists) {
             AdminxError::new(405, "A PIN is registered already: update it instead")
@@ -128,7 +124,7 @@ pub async fn register_pin(AxumState(state): AxumState<State>, call: Call) -> Res
 
 pub async fn update_pin(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
-    let pin = pin_of(&call.body, "newPin")?;
+    let pin = crate::fields::secret(&call.body, "newPin")?;
     state.core.adminx().update_pin(&caller, &pin).await?;
     Ok(call.reply_plain(&json!({ "data": { "status": "success" } })))
 }

@@ -12,14 +12,7 @@ use crate::State;
 use crate::envelope::Call;
 use crate::errors::{AdminxError, Result};
 use crate::fields::flag;
-
-fn text(body: &Value, key: &str) -> Option<String> {
-    body.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
-}
-
-fn must(body: &Value, key: &str) -> Result<String> {
-    text(body, key).ok_or_else(|| AdminxError::missing(key))
-}
+use crate::fields::{given, must, secret};
 
 /// The seed's statuses: a taken address is 409, an expired code 410, a closed community 403.
 fn registration_error(e: DomainError) -> AdminxError {
@@ -32,7 +25,7 @@ fn registration_error(e: DomainError) -> AdminxError {
 
 pub async fn send_verify(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     let email = must(b, "email")?;
     state.check_captcha(&call, scope, "captchaToken").await?;
     state.core.adminx().send_registration_code(scope, &email, &call.origin).await.map_err(registration_error)?;
@@ -41,7 +34,7 @@ pub async fn send_verify(AxumState(state): AxumState<State>, call: Call) -> Resu
 
 pub async fn verify_email(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     let code = must(b, "code")?;
     let email = state.core.adminx().registration_email(scope, &code).await.map_err(registration_error)?;
     Ok(call.reply_plain(&json!({ "email": email })))
@@ -50,21 +43,16 @@ pub async fn verify_email(AxumState(state): AxumState<State>, call: Call) -> Res
 /// `PUT /register/user`: the account, signed in (`{user, pon_data, jwt_token}`).
 pub async fn register(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let scope = state.scope(&text(b, "tenantId"), &text(b, "communityId")).await?;
+    let scope = state.scope(&given(b, "tenantId")?, &given(b, "communityId")?).await?;
     state.check_captcha(&call, scope, "captchaToken").await?;
     let input = NewRegistration {
         module: parse_module_id(&must(b, "moduleId")?)?,
         firstname: must(b, "firstname")?,
         lastname: must(b, "lastname")?,
         email: must(b, "email")?,
-        password: b
-            .get("password")
-            .and_then(Value::as_str)
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| AdminxError::missing("password"))?,
+        password: secret(b, "password")?,
         code: must(b, "code")?,
-        phone: text(b, "phoneNumber"),
+        phone: given(b, "phoneNumber")?,
     };
     let (member, jwt) = state.core.adminx().register(scope, input, &call.origin).await.map_err(registration_error)?;
     Ok(call.reply_plain(&crate::authenticate::signed_in(&state, &member, &jwt)))

@@ -12,20 +12,7 @@ use serde_json::{Value, json};
 use crate::State;
 use crate::envelope::Call;
 use crate::errors::{AdminxError, Result};
-use crate::fields::flag;
-
-/// Text fields of a body by name: absent or `null` is `None`, anything but text a 400.
-fn text(body: &Value, key: &str) -> Result<Option<String>> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(AdminxError::bad_request(format!("\"{key}\" must be a string"))),
-    }
-}
-
-fn must(body: &Value, key: &str) -> Result<String> {
-    text(body, key)?.filter(|s| !s.trim().is_empty()).ok_or_else(|| AdminxError::missing(key))
-}
+use crate::fields::{flag, must, text};
 
 pub async fn create(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
@@ -203,9 +190,7 @@ pub async fn count_all(AxumState(state): AxumState<State>, call: Call) -> Result
 
 /// The community named in a body, which must be the caller's own (when named).
 pub(crate) fn body_scope(caller: &SignedInCaller, body: &Value) -> Result<Scope> {
-    let tenant = text(body, "tenantId")?.ok_or_else(|| AdminxError::missing("tenantId"))?;
-    let community = text(body, "communityId")?.ok_or_else(|| AdminxError::missing("communityId"))?;
-    Ok(caller.require_scope(&tenant, &community)?)
+    Ok(caller.require_scope(&must(body, "tenantId")?, &must(body, "communityId")?)?)
 }
 
 #[derive(Deserialize)]

@@ -51,11 +51,9 @@ pub async fn login_options(AxumState(state): AxumState<State>, call: Call) -> Re
 /// `POST /users/user/devices/has_security_key` (anyone): whether a user has a security key.
 pub async fn has_security_key(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let b = &call.body;
-    let text = |k: &str| {
-        b.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AdminxError::missing(k))
-    };
-    let (community, tag, username) = (text("communityName")?, text("tenantTag")?, text("username")?);
-    let has = state.core.adminx().has_security_key(tag, community, username).await?;
+    let must = |k: &str| crate::fields::must(b, k);
+    let (community, tag, username) = (must("communityName")?, must("tenantTag")?, must("username")?);
+    let has = state.core.adminx().has_security_key(&tag, &community, &username).await?;
     Ok(call.reply(&json!({ "hasSecurityKey": has })))
 }
 
@@ -78,19 +76,11 @@ pub async fn unlink(AxumState(state): AxumState<State>, call: Call) -> Result<Re
     Ok(call.reply_plain(&json!({ "message": "Device unlinked" })))
 }
 
-fn pin(body: &Value) -> Result<String> {
-    body.get("pin")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| AdminxError::missing("pin"))
-}
-
 pub async fn create_wallet(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
     let adminx = state.core.adminx();
     adminx
-        .create_wallet(&caller, &pin(&call.body)?)
+        .create_wallet(&caller, &crate::fields::secret(&call.body, "pin")?)
         .await
         .map_err(|e| if e.is(ErrorCode::PinExists) { AdminxError::new(409, "The wallet exists already") } else { e.into() })?;
     Ok(call.reply(&json!({ "jwt_token": adminx.refreshed_token(&caller).await? })))
@@ -100,7 +90,7 @@ pub async fn open_wallet(AxumState(state): AxumState<State>, call: Call) -> Resu
     let caller = state.signed_in(&call).await?;
     let adminx = state.core.adminx();
     adminx
-        .open_wallet(&caller, &pin(&call.body)?)
+        .open_wallet(&caller, &crate::fields::secret(&call.body, "pin")?)
         .await
         .map_err(|e| if e.is(ErrorCode::CredentialNotFound) { AdminxError::not_found("Wallet") } else { e.into() })?;
     Ok(call.reply(&json!({ "jwt_token": adminx.refreshed_token(&caller).await? })))
