@@ -176,14 +176,32 @@ impl EnvelopeKey {
                 <[u8; 32]>::try_from(shared.raw_secret_bytes().as_slice()).map_err(|_| EnvelopeError::BadPublicKey)?
             }
         };
-        Ok(SharedKey(x))
+        Ok(SharedKey::from_bytes(x))
     }
+}
+
+/// The length of `encrypt`'s answer for a plaintext of `len` bytes.
+pub fn encoded_len(len: usize) -> usize {
+    (IV_LEN + len + TAG_LEN).div_ceil(3) * 4
 }
 
 /// The AES-256 key two parties share (the X coordinate of their ECDH point). `Debug` never
 /// prints it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SharedKey([u8; 32]);
+/// The cipher is keyed once: a call decrypts and encrypts several values under it.
+#[derive(Clone)]
+pub struct SharedKey {
+    bytes: [u8; 32],
+    cipher: Cipher,
+}
+
+impl PartialEq for SharedKey {
+    fn eq(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.bytes.ct_eq(&other.bytes).into()
+    }
+}
+
+impl Eq for SharedKey {}
 
 impl std::fmt::Debug for SharedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -193,15 +211,11 @@ impl std::fmt::Debug for SharedKey {
 
 impl SharedKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+        Self { bytes, cipher: Cipher::new_from_slice(&bytes).expect("a 32-byte key") }
     }
 
     pub fn to_base64(&self) -> String {
-        STANDARD.encode(self.0)
-    }
-
-    fn cipher(&self) -> Cipher {
-        Cipher::new_from_slice(&self.0).expect("a 32-byte key")
+        STANDARD.encode(self.bytes)
     }
 
     /// `base64(IV ‖ ciphertext ‖ tag)` of `plaintext` under a fresh random IV.
@@ -210,12 +224,27 @@ impl SharedKey {
     }
 
     fn encrypt_with_iv(&self, iv: &[u8; IV_LEN], plaintext: &[u8]) -> String {
-        let nonce = Nonce::<U16>::from(*iv);
-        let sealed = self.cipher().encrypt(&nonce, plaintext).expect("AES-GCM encrypts any length");
-        let mut wire = Vec::with_capacity(IV_LEN + sealed.len());
+        let mut out = Vec::with_capacity(encoded_len(plaintext.len()));
+        self.encrypt_with_iv_into(iv, plaintext, &mut out);
+        String::from_utf8(out).expect("base64 is ASCII")
+    }
+
+    /// `encrypt`, appending the base64 text to `out`: an answer of many kilobytes is
+    /// encrypted straight into its wire buffer and encoded straight into the response.
+    pub fn encrypt_into(&self, plaintext: &[u8], out: &mut Vec<u8>) {
+        self.encrypt_with_iv_into(&crate::random::bytes::<IV_LEN>(), plaintext, out)
+    }
+
+    fn encrypt_with_iv_into(&self, iv: &[u8; IV_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
+        use aes_gcm::aead::AeadInOut;
+        use aes_gcm::aead::inout::InOutBuf;
+        let mut wire = Vec::with_capacity(IV_LEN + plaintext.len() + TAG_LEN);
         wire.extend_from_slice(iv);
-        wire.extend_from_slice(&sealed);
-        STANDARD.encode(wire)
+        wire.extend_from_slice(plaintext);
+        let buffer = InOutBuf::from(&mut wire[IV_LEN..]);
+        let tag = self.cipher.encrypt_inout_detached(&Nonce::<U16>::from(*iv), &[], buffer).expect("AES-GCM encrypts any length");
+        wire.extend_from_slice(&tag);
+        base64_simd::STANDARD.encode_append(&wire, out);
     }
 
     /// The plaintext of a value `encrypt` (or a vendor SDK) made under this key.
@@ -226,7 +255,7 @@ impl SharedKey {
         }
         let (iv, sealed) = bytes.split_at(IV_LEN);
         let nonce = Nonce::<U16>::try_from(iv).map_err(|_| EnvelopeError::Undecryptable)?;
-        self.cipher().decrypt(&nonce, sealed).map_err(|_| EnvelopeError::Undecryptable)
+        self.cipher.decrypt(&nonce, sealed).map_err(|_| EnvelopeError::Undecryptable)
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use keyhall_core::context::Origin;
-use keyhall_crypto::envelope::SharedKey;
+use keyhall_crypto::envelope::{SharedKey, encoded_len};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -39,8 +39,9 @@ pub struct Call {
 impl Call {
     /// The body as `T`: a missing field or a value of the wrong type is a 400 naming it.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
-        let body = if self.body.is_null() { Value::Object(Default::default()) } else { self.body.clone() };
-        serde_json::from_value(body).map_err(|e| {
+        static EMPTY: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| Value::Object(Default::default()));
+        let body = if self.body.is_null() { &*EMPTY } else { &self.body };
+        T::deserialize(body).map_err(|e| {
             let text = e.to_string();
             match text.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
                 Some(field) => AdminxError::missing(field),
@@ -54,19 +55,17 @@ impl Call {
         if self.plain {
             return axum::Json(value).into_response();
         }
-        let data = self.key.encrypt(value.to_string().as_bytes());
-        axum::Json(serde_json::json!({ "data": data, "publicKey": &*self.server_public_key })).into_response()
+        self.reply_bytes(&serde_json::to_vec(value).expect("a JSON value serializes"))
     }
 
-    /// `reply` of JSON already serialized.
+    /// `reply` of JSON already serialized: encrypted and encoded straight into the body.
     pub fn reply_bytes(&self, plain: &[u8]) -> Response {
         let body = if self.plain {
             plain.to_vec()
         } else {
-            let data = self.key.encrypt(plain);
-            let mut out = Vec::with_capacity(data.len() + self.server_public_key.len() + 32);
+            let mut out = Vec::with_capacity(encoded_len(plain.len()) + self.server_public_key.len() + 32);
             out.extend_from_slice(b"{\"data\":\"");
-            out.extend_from_slice(data.as_bytes());
+            self.key.encrypt_into(plain, &mut out);
             out.extend_from_slice(b"\",\"publicKey\":\"");
             out.extend_from_slice(self.server_public_key.as_bytes());
             out.extend_from_slice(b"\"}");
