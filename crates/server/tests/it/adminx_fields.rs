@@ -152,3 +152,81 @@ crate::both!(a_required_field_of_the_wrong_type_is_a_client_error, |srv: TestSer
     }
     assert!(failures.is_empty(), "{failures:#?}");
 });
+
+/// Malformed values of every kind a careless or hostile client sends, each put in every field
+/// (and path parameter) of an operation at once, so that no valid id is ever acted on.
+fn malformed_values() -> Vec<(&'static str, Value)> {
+    vec![
+        ("an unknown uuid", json!("00000000-0000-4000-8000-000000000000")),
+        ("an unknown 24-hex id", json!("5f0c1a2b3c4d5e6f7a8b9c0d")),
+        ("an empty string", json!("")),
+        ("a 5000-character string", json!("x".repeat(5000))),
+        ("text with quotes and NUL", json!("a\"b'\u{0}c%00<x>")),
+        ("a negative number", json!(-1)),
+        ("a huge number", json!(1e300)),
+        ("null", Value::Null),
+        ("an object", json!({ "$ne": null })),
+    ]
+}
+
+crate::both!(malformed_values_and_unknown_ids_are_client_errors_never_500, |srv: TestServer| async move {
+    let c = community(&srv, "malformed.example.com").await;
+    let mut v = Vendor::new(&srv).await;
+    v.jwt = c.admin.jwt.clone();
+    v.license = Some(c.license_key.clone());
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for op in OPERATIONS.iter().filter(|o| o.path != "/logout") {
+        let fields: Vec<&str> = op.required.iter().chain(op.optional).copied().collect();
+        if fields.is_empty() && !op.path.contains('{') {
+            continue;
+        }
+        let method = Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap();
+        for (what, value) in malformed_values() {
+            let segment = match &value {
+                Value::String(s) if !s.is_empty() => s.replace('\0', "").replace('"', "").chars().take(200).collect(),
+                _ => "-1".to_string(),
+            };
+            let segment: String = segment
+                .bytes()
+                .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect();
+            let mut path = op.path.to_string();
+            while let (Some(open), Some(close)) = (path.find('{'), path.find('}')) {
+                path.replace_range(open..=close, &segment);
+            }
+            let body: serde_json::Map<String, Value> = fields.iter().map(|f| ((*f).to_string(), value.clone())).collect();
+            let body = (op.method != "get").then_some(Value::Object(body));
+            let r = if op.access == Access::Open {
+                let request = srv.client.request(method.clone(), srv.url(&format!("/adminapi{path}")));
+                TestServer::send(match &body {
+                    Some(b) => request.json(b),
+                    None => request,
+                })
+                .await
+            } else {
+                v.call(&srv, method.clone(), &path, body).await
+            };
+            checked += 1;
+            if r.status >= 500 {
+                failures.push(format!("{} {} with {what}: {} {}", op.method, op.path, r.status, r.text()));
+            } else if r.status >= 400 {
+                let j: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                if j["statusCode"] != r.status || !j["message"].is_string() {
+                    failures.push(format!(
+                        "{} {} with {what}: {} not a 1Kosmos error: {}",
+                        op.method,
+                        op.path,
+                        r.status,
+                        r.text()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(checked >= 600, "{checked} checks");
+    // The administrator's session outlived every one of them.
+    let r = c.admin.call(&srv, Method::GET, "/users/user/ip", None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+});
