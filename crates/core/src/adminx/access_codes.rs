@@ -195,6 +195,13 @@ impl Adminx<'_> {
         } else {
             return Err(DomainError::invalid("destination", "is not an address or number of the user"));
         };
+        // The community's password-reset settings say which channels a reset may go through.
+        let settings = self.document(scope, &super::document_schemas::PASSWORD_RESET).await?;
+        let (switch, channel) = if text { ("mobile_enabled", "text message") } else { ("adminx_via_email_enabled", "e-mail") };
+        if settings[switch] != Value::Bool(true) {
+            return Err(DomainError::new(ErrorCode::PermissionDenied)
+                .detail(format!("Password reset by {channel} is turned off for this community")));
+        }
         if !self.may_send(scope, &wanted, origin).await? {
             return Ok(());
         }

@@ -9,6 +9,8 @@
 pub mod access_codes;
 pub mod cache;
 pub mod directory;
+pub mod document_schemas;
+pub mod documents;
 pub mod init;
 pub mod licenses;
 pub mod members;

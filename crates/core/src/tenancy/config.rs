@@ -50,6 +50,19 @@ impl Tenancy<'_> {
         value: &T,
         expected_revision: i64,
     ) -> Result<i64> {
+        self.put_config_as(caller, community, key, value, expected_revision, "config.update").await
+    }
+
+    /// `put_config`, audited as `action` (a face's own name for the change).
+    pub async fn put_config_as<T: Serialize>(
+        self,
+        caller: &Caller,
+        community: CommunityId,
+        key: &str,
+        value: &T,
+        expected_revision: i64,
+        action: &str,
+    ) -> Result<i64> {
         if expected_revision < 0 {
             return Err(DomainError::new(ErrorCode::ConfigRevisionStale).field("revision"));
         }
@@ -64,7 +77,7 @@ impl Tenancy<'_> {
             updated_at: now,
         };
         let revision = doc.revision;
-        let audit = AuditEvent::new(caller, "config.update", "community", Some(community.to_string()), now)
+        let audit = AuditEvent::new(caller, action, "community", Some(community.to_string()), now)
             .with_details(serde_json::json!({ "key": key, "revision": revision }));
         self.core.store.commit(UnitOfWork::new().write(Write::PutConfig { doc, expected_revision }).audit(audit)).await?;
         Ok(revision)

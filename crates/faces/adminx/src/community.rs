@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, State as AxumState};
 use axum::response::Response;
-use keyhall_core::adminx::sign_in::{MFA_SETTINGS, MfaSettings};
+use keyhall_core::adminx::document_schemas::{BRANDING, PASSWORD_RESET};
 use keyhall_core::adminx::{Role, Scope, parse_module_id};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::State;
 use crate::envelope::Call;
 use crate::errors::{AdminxError, Result};
-use crate::fields::{flag, required};
+use crate::fields::required;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -36,6 +36,7 @@ pub async fn community_auth_info(AxumState(state): AxumState<State>, call: Call)
         return Err(not_found());
     }
     let mfa = adminx.mfa_settings(scope).await?.value;
+    let reset = adminx.document(scope, &PASSWORD_RESET).await?;
     let visitor = state.core.auth().visitor(scope.tenant, call.origin.clone());
     let chosen = state.core.tenancy().config::<crate::config::AuthScheme>(&visitor, scope.community, "auth_scheme").await?;
     let scheme =
@@ -49,8 +50,11 @@ pub async fn community_auth_info(AxumState(state): AxumState<State>, call: Call)
             "mfa": { "required": mfa.requires_otp(), "show_otp_email": mfa.show_otp_email, "show_otp_phone": mfa.show_otp_phone,
                      "show_otp_voice": mfa.show_otp_voice, "show_otp_hardware": mfa.show_otp_hardware, "otp_prompt_text": mfa.otp_prompt_text },
         },
-        "branding": {},
-        "password_reset_options": { "email": true, "sms": false, "sspr": false },
+        "branding": adminx.document(scope, &BRANDING).await?,
+        "password_reset_options": {
+            "email": reset["adminx_via_email_enabled"], "sms": reset["mobile_enabled"], "sspr": reset["sspr"]["enabled"],
+            "default_input_method": reset["default_input_method"],
+        },
     })))
 }
 
@@ -86,66 +90,6 @@ pub async fn password_policy(AxumState(state): AxumState<State>, call: Call) -> 
         },
         "descriptions": policy.descriptions(),
     })))
-}
-
-pub async fn get_mfa_settings(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
-    let caller = state.signed_in(&call).await?;
-    caller.require_admin()?;
-    let settings = state.core.adminx().mfa_settings(caller.scope()).await?;
-    Ok(call.reply(&serde_json::to_value(&settings.value).map_err(AdminxError::internal)?))
-}
-
-/// `PUT /config/authentication/mfa_settings`: the switches the seed requires, checked by type.
-pub async fn put_mfa_settings(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
-    let caller = state.signed_in(&call).await?;
-    caller.require_admin()?;
-    let body = &call.body;
-    let scope = crate::users::body_scope(&caller, body)?;
-    let adminx = state.core.adminx();
-    let current = adminx.mfa_settings(scope).await?;
-    let mut s: MfaSettings = current.value.clone();
-    for (name, slot) in [
-        ("show_otp_email", &mut s.show_otp_email),
-        ("show_otp_phone", &mut s.show_otp_phone),
-        ("show_otp_voice", &mut s.show_otp_voice),
-        ("show_otp_hardware", &mut s.show_otp_hardware),
-    ] {
-        *slot = flag(body.get(name).unwrap_or(&Value::Null), name)?.ok_or_else(|| AdminxError::missing(name))?;
-    }
-    if let Some(v) = flag(body.get("accountLockEnabled").unwrap_or(&Value::Null), "accountLockEnabled")? {
-        s.account_lock_enabled = v;
-    }
-    for (name, slot, range) in [
-        ("otpMaxAttempts", &mut s.otp_max_attempts, 1..=100),
-        ("lockDurationMinutes", &mut s.lock_duration_minutes, 1..=10_080),
-        ("sync_window_for_first_usage", &mut s.sync_window_for_first_usage, 0..=1_000),
-    ] {
-        match body.get(name) {
-            None | Some(Value::Null) => {}
-            Some(v) => {
-                let n = v.as_i64().filter(|n| range.contains(n)).ok_or_else(|| {
-                    AdminxError::bad_request(format!("\"{name}\" must be a number from {} to {}", range.start(), range.end()))
-                })?;
-                *slot = n;
-            }
-        }
-    }
-    for (name, slot) in [
-        ("otp_prompt_text", &mut s.otp_prompt_text),
-        ("onespan_domain", &mut s.onespan_domain),
-        ("onespan_url", &mut s.onespan_url),
-    ] {
-        match body.get(name) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(t)) => *slot = t.clone(),
-            Some(_) => return Err(AdminxError::bad_request(format!("\"{name}\" must be a string"))),
-        }
-    }
-    if let Some(v) = body.get("self_enroll_phone_allowed").filter(|v| !v.is_null()) {
-        s.self_enroll_phone_allowed = json!(flag(v, "self_enroll_phone_allowed")?);
-    }
-    state.core.tenancy().put_config(&caller.caller, scope.community, MFA_SETTINGS, &s, current.revision).await?;
-    Ok(call.reply(&serde_json::to_value(&s).map_err(AdminxError::internal)?))
 }
 
 /// The community's role names.

@@ -7,6 +7,7 @@ mod authenticate;
 mod captcha;
 mod community;
 mod config;
+mod documents;
 mod envelope;
 mod errors;
 mod fields;
@@ -86,7 +87,7 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default(),
     });
     let p = |path: &str| format!("{BASE_PATH}{path}");
-    Router::new()
+    let router = Router::new()
         .route(&p("/publickeys"), get(public::public_keys))
         .route(&p("/healthz"), get(public::healthz))
         .route(&p("/platform_health"), get(public::healthz))
@@ -103,7 +104,6 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/loginsessions/user/other"), delete(authenticate::end_other_sessions))
         .route(&p("/community_auth_info/fetch"), post(community::community_auth_info))
         .route(&p("/pwd-policy/fetch"), post(community::password_policy))
-        .route(&p("/config/authentication/mfa_settings"), get(community::get_mfa_settings).put(community::put_mfa_settings))
         .route(&p("/authz/role/fetch"), get(community::roles))
         .route(&p("/v2/authz/roles/fetch"), get(community::roles))
         .route(&p("/authz/role/fetch/{roleName}"), get(community::role))
@@ -172,6 +172,6 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
             &p("/openapi.json"),
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),
         )
-        .route(&p("/{*rest}"), any(public::not_found))
-        .with_state(state)
+        .route(&p("/{*rest}"), any(public::not_found));
+    documents::routes(router).with_state(state)
 }

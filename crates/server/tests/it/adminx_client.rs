@@ -24,6 +24,7 @@ pub struct Vendor {
 
 /// A community made for a test, with its administrator signed in.
 pub struct Community {
+    pub dns: String,
     pub tenant_id: String,
     pub community_id: String,
     pub module_id: String,
@@ -154,6 +155,7 @@ pub async fn community(srv: &TestServer, dns: &str) -> Community {
     assert_eq!(r.status, 200, "{}", r.text());
     admin.jwt = Some(r.json()["jwt_token"].as_str().expect("jwt_token").to_string());
     Community {
+        dns: dns.to_string(),
         tenant_id,
         community_id,
         module_id: done.module.id.to_string(),

@@ -2,6 +2,8 @@
 //! answers 400 naming that field (the table is the OpenAPI document's, checked against the
 //! routes): the documented contract and the handlers agree.
 
+use keyhall_core::adminx::document_schemas::READABLE;
+use keyhall_core::adminx::documents::{DocumentSchema, Kind};
 use keyhall_face_adminx::openapi::{Access, OPERATIONS};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -9,10 +11,43 @@ use serde_json::{Value, json};
 use crate::adminx_client::{ADMIN, Community, Vendor, community};
 use crate::harness::TestServer;
 
+/// A valid value of a configuration document's field, by its kind.
+fn sample(kind: Kind) -> Value {
+    match kind {
+        Kind::Bool => json!(false),
+        Kind::Text { .. } | Kind::Secret => json!("x1"),
+        Kind::Int { min, .. } => json!(min),
+        Kind::OneOf(choices) => json!(choices[0]),
+        Kind::TextList { .. } => json!([]),
+        Kind::Color => json!("#123456"),
+        Kind::Image => json!("https://cdn.example.com/logo.png"),
+        Kind::Url => json!("https://example.com/"),
+        Kind::Pem => json!("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"),
+        Kind::Object(fields) => Value::Object(fields.iter().map(|f| (f.name.to_string(), sample(f.kind))).collect()),
+        Kind::Json => json!({}),
+    }
+}
+
+/// The kind of a field of the configuration document an operation writes, if it is one.
+fn document_field(op_path: &str, field: &str) -> Option<Kind> {
+    use keyhall_core::adminx::document_schemas::{BRANDING, IDP_CONFIG, PASSWORDLESS};
+    let mut schemas: Vec<&DocumentSchema> = READABLE.to_vec();
+    schemas.extend([&IDP_CONFIG, &BRANDING, &PASSWORDLESS]);
+    let name = op_path.trim_start_matches("/config/authentication/").trim_start_matches("/config/").trim_start_matches('/');
+    let schema = schemas.iter().find(|s| name == s.key || (s.key == "idp_config" && name == "idp_config"))?;
+    schema.fields.iter().find(|f| f.name == field).map(|f| f.kind)
+}
+
 /// A plausible value for a field, so that only the missing one is wrong.
 fn value_for(c: &Community, field: &str, op_path: &str) -> Value {
+    if let Some(kind) = document_field(op_path, field) {
+        return sample(kind);
+    }
     match field {
         "tenantId" => json!(c.tenant_id),
+        "dns" => json!(c.dns),
+        "communityName" => json!("default"),
+        "key_paths" => json!([]),
         "communityId" => json!(c.community_id),
         "moduleId" | "authModuleId" => json!(c.module_id),
         "uid" | "objectId" => json!(c.admin_uid),

@@ -160,6 +160,7 @@ crate::both!(users_of_other_faces_sign_in_here_as_basic_users, |srv: TestServer|
     let form = [("target_contact_name", "Dana Ops"), ("target_email", "dana@example.com"), ("target_password", "Dana-Pass1")];
     srv.post("/api/v1/user/create_user", &company.token, &form).await.data();
     let c = Community {
+        dns: "cross.example.com".into(),
         tenant_id: company.id.clone(),
         community_id: done.community.id.to_string(),
         module_id: done.module.id.to_string(),

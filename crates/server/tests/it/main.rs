@@ -8,6 +8,7 @@ mod adminx_access;
 mod adminx_client;
 mod adminx_config;
 mod adminx_directory;
+mod adminx_documents;
 mod adminx_envelope;
 mod adminx_fields;
 mod adminx_keys;
