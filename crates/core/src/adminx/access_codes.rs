@@ -6,6 +6,7 @@
 use keyhall_types::{Timestamp, UserId};
 use serde_json::{Value, json};
 
+use super::templates::Wording;
 use super::{Adminx, Member, Scope, SignedInCaller};
 use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
@@ -101,24 +102,36 @@ impl Adminx<'_> {
             redeemed_at: None,
         };
         let link = self.link_for(scope, kind, &secret).await?;
-        let (subject, what) = if kind == INVITATION {
-            ("You are invited", "You are invited to sign in. Choose your password here")
+        let (subject, what, purpose) = if kind == INVITATION {
+            ("You are invited", "You are invited to sign in. Choose your password here", "invite")
         } else {
-            ("Reset your password", "Choose a new password here")
+            ("Reset your password", "Choose a new password here", "password_reset")
         };
-        let hours = ttl.whole_hours();
-        let message = if text {
-            Message::Text(SmsMessage { to: to.into(), body: format!("{what}: {link} (valid {hours} h)"), channel: "sms".into() })
+        let hours = ttl.whole_hours().to_string();
+        let values = [
+            ("link", link.as_str()),
+            ("code", secret.as_str()),
+            ("hours", hours.as_str()),
+            ("firstname", member.profile.firstname.as_str()),
+            ("username", member.username.as_str()),
+        ];
+        let channel = if text { "sms" } else { "email" };
+        let fallback = if text {
+            Wording { subject: String::new(), body: format!("{what}: {{{{link}}}} (valid {{{{hours}}}} h)") }
         } else {
-            let to = keyhall_types::Email::parse(to).map_err(|_| DomainError::invalid("emailTo", "is not an e-mail address"))?;
-            Message::Mail(MailMessage {
-                to,
+            Wording {
                 subject: subject.into(),
                 body: format!(
-                    "Hello {},\n\n{what} (the link works once, for {hours} hours):\n\n{link}\n\nYour code: {secret}\n",
-                    member.profile.firstname
+                    "Hello {{{{firstname}}}},\n\n{what} (the link works once, for {{{{hours}}}} hours):\n\n{{{{link}}}}\n\nYour code: {{{{code}}}}\n"
                 ),
-            })
+            }
+        };
+        let wording = self.wording(scope, purpose, channel, &values, fallback).await?;
+        let message = if text {
+            Message::Text(SmsMessage { to: to.into(), body: wording.body, channel: "sms".into() })
+        } else {
+            let to = keyhall_types::Email::parse(to).map_err(|_| DomainError::invalid("emailTo", "is not an e-mail address"))?;
+            Message::Mail(MailMessage { to, subject: wording.subject, body: wording.body })
         };
         let audit = AuditEvent::new(
             actor,

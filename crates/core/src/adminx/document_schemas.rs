@@ -229,6 +229,42 @@ fn bindings_are_known(doc: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// The community's own session attributes (`PUT /config/session_attributes` `data`).
+pub const SESSION_ATTRIBUTES: DocumentSchema = DocumentSchema {
+    key: "session_attributes",
+    fields: &[opt("blockid_session_attributes", Kind::TextList { max_items: 100 }, "[]")],
+    check: None,
+};
+
+/// The session attributes every community has (`baseline`).
+pub const BASELINE_SESSION_ATTRIBUTES: &[&str] =
+    &["ip", "user_agent", "device_name", "os", "location", "authenticator", "auth_method", "timestamp"];
+
+/// What the ledger records of a session (`ledger`).
+pub const LEDGER_ATTRIBUTES: &[&str] = &["did", "publickey", "session_id", "community", "event"];
+
+/// A user's identity attributes and their display names (`identity`).
+pub const IDENTITY_ATTRIBUTES: &[(&str, &str)] = &[
+    ("username", "Username"),
+    ("firstname", "First name"),
+    ("middlename", "Middle name"),
+    ("lastname", "Last name"),
+    ("email1", "Email"),
+    ("phone1", "Phone"),
+    ("dob", "Date of birth"),
+    ("address", "Address"),
+];
+
 /// The documents `/config/fetch` reads by key path, by their keys.
-pub const READABLE: &[&DocumentSchema] =
-    &[&MFA, &FIDO, &FIRST_TIME_ENROLLMENT, &LIVEID_SELFIE, &ORION, &PASSWORD_RESET, &PASSWORDLESS, &WINDOWS_MFA, &BRANDING];
+pub const READABLE: &[&DocumentSchema] = &[
+    &MFA,
+    &FIDO,
+    &FIRST_TIME_ENROLLMENT,
+    &LIVEID_SELFIE,
+    &ORION,
+    &PASSWORD_RESET,
+    &PASSWORDLESS,
+    &WINDOWS_MFA,
+    &BRANDING,
+    &SESSION_ATTRIBUTES,
+];

@@ -19,6 +19,7 @@ pub mod properties;
 pub mod registration;
 pub mod service_keys;
 pub mod sign_in;
+pub mod templates;
 pub mod tokens;
 pub mod user_admin;
 pub mod wallet;

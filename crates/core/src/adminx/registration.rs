@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::access_codes::{AccessCode, REGISTRATION};
 use super::members::{MemberProfile, MemberRow, normalise_username};
+use super::templates::Wording;
 use super::{Adminx, Member, Role, Scope, SignedInCaller};
 use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
@@ -96,13 +97,13 @@ impl Adminx<'_> {
             expires_at: now + CODE_TTL,
             redeemed_at: None,
         };
-        let message = Message::Mail(MailMessage {
-            to: email.clone(),
+        let fallback = Wording {
             subject: "Confirm your e-mail address".into(),
-            body: format!(
-                "Welcome,\n\nconfirm your address to create your account (valid one hour, works once).\n\nYour code: {secret}\n\nIf you did not ask for an account, ignore this message.\n"
-            ),
-        });
+            body: "Welcome,\n\nconfirm your address to create your account (valid one hour, works once).\n\nYour code: {{code}}\n\nIf you did not ask for an account, ignore this message.\n".into(),
+        };
+        let values = [("code", secret.as_str()), ("email", email.as_str())];
+        let wording = self.wording(scope, "self_onboarding", "email", &values, fallback).await?;
+        let message = Message::Mail(MailMessage { to: email.clone(), subject: wording.subject, body: wording.body });
         let visitor = self.core.auth().visitor(scope.tenant, origin.clone());
         let audit = AuditEvent::new(&visitor, "E_REGISTRATION_EMAIL_SENT", "community", Some(scope.community.to_string()), now);
         let outbox = self.core.outbox();

@@ -8,6 +8,7 @@ use keyhall_types::{ChallengeId, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::templates::Wording;
 use super::{Adminx, Member, Scope};
 use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
@@ -392,20 +393,31 @@ impl Adminx<'_> {
             created_at: now,
             expires_at: now + OTP_TTL,
         };
-        let minutes = OTP_TTL.whole_minutes();
+        let minutes = OTP_TTL.whole_minutes().to_string();
+        let values = [
+            ("code", code.as_str()),
+            ("minutes", minutes.as_str()),
+            ("firstname", member.profile.firstname.as_str()),
+            ("username", member.username.as_str()),
+        ];
+        let fallback = if method == "email" {
+            Wording {
+                subject: "Your one-time passcode".into(),
+                body: "Your one-time passcode is {{code}}. It is valid for {{minutes}} minutes and works once.\n".into(),
+            }
+        } else {
+            Wording { subject: String::new(), body: "Your one-time passcode is {{code}} (valid {{minutes}} minutes)".into() }
+        };
+        let wording = self.wording(scope, "otp", &method, &values, fallback).await?;
         let message = if method == "email" {
             crate::outbox::Message::Mail(MailMessage {
                 to: keyhall_types::Email::parse(&to)
                     .map_err(|_| DomainError::invalid("destination", "is not an e-mail address"))?,
-                subject: "Your one-time passcode".into(),
-                body: format!("Your one-time passcode is {code}. It is valid for {minutes} minutes and works once.\n"),
+                subject: wording.subject,
+                body: wording.body,
             })
         } else {
-            crate::outbox::Message::Text(SmsMessage {
-                to: to.clone(),
-                body: format!("Your one-time passcode is {code} (valid {minutes} minutes)"),
-                channel: method.clone(),
-            })
+            crate::outbox::Message::Text(SmsMessage { to: to.clone(), body: wording.body, channel: method.clone() })
         };
         let caller = Caller::user(scope.tenant, member.user.id, origin.clone());
         let audit = AuditEvent::new(&caller, "E_OTP_SENT", "user", Some(member.user.id.to_string()), now)

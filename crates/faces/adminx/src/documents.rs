@@ -70,6 +70,10 @@ pub fn routes(router: Router<State>) -> Router<State> {
         .route(&p("/config/idp_config/fetch"), post(reader!(&IDP_CONFIG, Body)))
         .route(&p("/config/idp_config"), put(writer!(&IDP_CONFIG, Body)))
         .route(&p("/config/fetch"), post(fetch_key_paths))
+        .route(&p("/config/template/fetch"), post(fetch_templates))
+        .route(&p("/config/template"), put(put_templates).delete(delete_templates))
+        .route(&p("/config/session_attributes/fetch"), post(fetch_session_attributes))
+        .route(&p("/config/session_attributes"), put(put_session_attributes))
 }
 
 /// The fields a document's own content never holds.
@@ -181,15 +185,7 @@ async fn fetch_branding(AxumState(state): AxumState<State>, call: Call) -> Resul
 /// (`mfa_settings.show_otp_email`, `branding`); paths that name nothing are left out.
 async fn fetch_key_paths(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let (_, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
-    let paths = match call.body.get("key_paths") {
-        None | Some(Value::Null) => return Err(AdminxError::missing("key_paths")),
-        Some(Value::Array(items)) if items.len() <= 100 => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| AdminxError::bad_request("\"key_paths\" must be an array of strings"))?,
-        Some(_) => return Err(AdminxError::bad_request("\"key_paths\" must be an array of at most 100 strings")),
-    };
+    let paths = strings(&call.body, "key_paths", 100)?.ok_or_else(|| AdminxError::missing("key_paths"))?;
     let adminx = state.core.adminx();
     let mut out = Map::new();
     for path in paths {
@@ -204,4 +200,103 @@ async fn fetch_key_paths(AxumState(state): AxumState<State>, call: Call) -> Resu
         }
     }
     Ok(call.reply(&Value::Object(out)))
+}
+
+/// A body's array of strings, if it has one (`None` when absent or null).
+fn strings(body: &Value, name: &str, max: usize) -> Result<Option<Vec<String>>> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) if items.len() <= max => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| AdminxError::bad_request(format!("\"{name}\" must be an array of strings"))),
+        Some(_) => Err(AdminxError::bad_request(format!("\"{name}\" must be an array of at most {max} strings"))),
+    }
+}
+
+/// `POST /config/template/fetch`: the templates, of the `purposes` named or all.
+async fn fetch_templates(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (_, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let purposes = strings(&call.body, "purposes", 100)?;
+    Ok(call.reply(&state.core.adminx().templates(scope, purposes.as_deref()).await?))
+}
+
+/// The community of a call whose body may name it: the named one (the caller's), else the caller's.
+async fn named_or_own(state: &State, call: &Call) -> Result<(SignedInCaller, Scope)> {
+    let named = given(&call.body, "tenantId")?.is_some() || given(&call.body, "communityId")?.is_some();
+    administrator(state, call, if named { ScopeFrom::Body } else { ScopeFrom::Caller }).await
+}
+
+/// `PUT /config/template`: `templateData` laid over the stored templates.
+async fn put_templates(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = named_or_own(&state, &call).await?;
+    let data = call.body.get("templateData").filter(|d| !d.is_null()).ok_or_else(|| AdminxError::missing("templateData"))?;
+    let change = keyhall_core::adminx::templates::TemplateChange::Put(data);
+    Ok(call.reply(&state.core.adminx().change_templates(&caller, scope, change).await?))
+}
+
+/// `DELETE /config/template`: the templates `key_paths` name taken out; the rest answered.
+async fn delete_templates(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let paths = strings(&call.body, "key_paths", 100)?.ok_or_else(|| AdminxError::missing("key_paths"))?;
+    let change = keyhall_core::adminx::templates::TemplateChange::Remove(&paths);
+    Ok(call.reply(&state.core.adminx().change_templates(&caller, scope, change).await?))
+}
+
+/// `POST /config/session_attributes/fetch`: anyone of the community; administrators get every
+/// list asked for, other users only the identity attributes.
+async fn fetch_session_attributes(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    use keyhall_core::adminx::document_schemas::{
+        BASELINE_SESSION_ATTRIBUTES, IDENTITY_ATTRIBUTES, LEDGER_ATTRIBUTES, SESSION_ATTRIBUTES,
+    };
+    const LOCAL: &[&str] = &["blockid_session_attributes"];
+    const GLOBAL: &[&str] = &["blockid_session_attributes", "blockid_ledger_attributes", "identity_attributes"];
+    let caller = state.signed_in(&call).await?;
+    let scope = crate::users::body_scope(&caller, &call.body)?;
+    let local = strings(&call.body, "local_key_paths", 10)?.unwrap_or_default();
+    let global = strings(&call.body, "global_key_paths", 10)?.unwrap_or_default();
+    for (name, paths, known) in [("local_key_paths", &local, LOCAL), ("global_key_paths", &global, GLOBAL)] {
+        if let Some(unknown) = paths.iter().find(|p| !known.contains(&p.as_str())) {
+            return Err(AdminxError::bad_request(format!("\"{name}\" may hold only {}; not {unknown}", known.join(", "))));
+        }
+    }
+    let admin = caller.require_admin().is_ok();
+    let wants = |paths: &[String], name: &str| paths.iter().any(|p| p == name);
+    let mut out = Map::new();
+    if admin && wants(&local, "blockid_session_attributes") {
+        let doc = state.core.adminx().document(scope, &SESSION_ATTRIBUTES).await?;
+        out.insert("custom".into(), doc["blockid_session_attributes"].clone());
+    }
+    if admin && wants(&global, "blockid_session_attributes") {
+        out.insert("baseline".into(), serde_json::json!(BASELINE_SESSION_ATTRIBUTES));
+    }
+    if admin && wants(&global, "blockid_ledger_attributes") {
+        out.insert("ledger".into(), serde_json::json!(LEDGER_ATTRIBUTES));
+    }
+    if wants(&global, "identity_attributes") {
+        let identity: Vec<Value> = IDENTITY_ATTRIBUTES
+            .iter()
+            .map(|(attribute, display)| serde_json::json!({ "attribute": attribute, "displayName": display }))
+            .collect();
+        out.insert("identity".into(), Value::Array(identity));
+    }
+    Ok(call.reply(&Value::Object(out)))
+}
+
+/// `PUT /config/session_attributes`: the community's own session attributes (`data`).
+async fn put_session_attributes(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    use keyhall_core::adminx::document_schemas::SESSION_ATTRIBUTES;
+    let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let data = call.body.get("data").filter(|d| !d.is_null()).ok_or_else(|| AdminxError::missing("data"))?;
+    let input = serde_json::json!({ "blockid_session_attributes": data });
+    // The list is kept under the vendor's name for it; a client is told about the field it sent.
+    let view = state.core.adminx().put_document(&caller, scope, &SESSION_ATTRIBUTES, &input).await.map_err(|mut e| {
+        if e.field.as_deref() == Some("blockid_session_attributes") {
+            e.field = Some("data".into());
+        }
+        e
+    })?;
+    Ok(call.reply(&serde_json::json!({ "custom": view["blockid_session_attributes"] })))
 }

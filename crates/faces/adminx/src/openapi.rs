@@ -89,6 +89,11 @@ ops! {
     "post" "/config/idp_config/fetch" "IDP Config" Jwt Encrypted ["tenantId", "communityId"] [] "The community's SAML IdP settings, private keys left out (administrators)";
     "put" "/config/idp_config" "IDP Config" Jwt Encrypted ["tenantId", "communityId", "signingCert", "signingKey", "encryptionCert", "encryptionKey", "entityId", "authnRequestsSigned", "sso_bindings", "slo_bindings"] ["identifier"] "Set the community's SAML IdP settings; private keys are sealed (administrators)";
     "post" "/config/fetch" "Caas Config" Jwt Encrypted ["tenantId", "communityId", "key_paths"] [] "Values of the community's configuration documents by key path (administrators)";
+    "post" "/config/template/fetch" "Template Config" Jwt Encrypted ["tenantId", "communityId"] ["purposes"] "Message templates by purpose and channel (administrators)";
+    "put" "/config/template" "Template Config" Jwt Encrypted ["templateData"] ["tenantId", "communityId"] "Add or replace message templates; a new default takes it from the others (administrators)";
+    "delete" "/config/template" "Template Config" Jwt Encrypted ["tenantId", "communityId", "key_paths"] [] "Remove templates by key path (purpose, purpose.channel or purpose.channel.id) (administrators)";
+    "post" "/config/session_attributes/fetch" "Session Attributes Config" Jwt Encrypted ["tenantId", "communityId"] ["local_key_paths", "global_key_paths"] "Session, ledger and identity attribute lists (everyone; only the identity attributes for users who are not admins)";
+    "put" "/config/session_attributes" "Session Attributes Config" Jwt Encrypted ["tenantId", "communityId", "data"] [] "Set the community's own session attributes (administrators)";
     "get" "/authz/role/fetch" "Authz" Jwt Encrypted [] [] "Role names";
     "get" "/v2/authz/roles/fetch" "Authz V2" Jwt Encrypted [] [] "Role names";
     "get" "/authz/role/fetch/{roleName}" "Authz" Jwt Encrypted [] [] "One role";

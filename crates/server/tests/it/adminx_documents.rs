@@ -280,3 +280,87 @@ crate::both!(config_fetch_reads_documents_by_key_path, |srv: TestServer| async m
         "\"key_paths\" must be an array of at most 100 strings"
     );
 });
+
+crate::both!(templates_are_what_the_community_mails_say, |srv: TestServer| async move {
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let url = sink.url();
+    let node = srv.sibling(move |c| c.server.smtp_url = Some(url)).await;
+    let c = community(&node, "templates.example.com").await;
+    let otp = json!({ "otp": { "email": {
+        "plain": { "name": "Plain", "subject": "Your code", "data": "Code: {{code}}", "isDefault": true },
+        "branded": { "name": "Branded", "subject": "Acme sign-in for {{ firstname }}", "data": "Use {{code}} within {{minutes}} minutes. {{unknown}}", "isDefault": true },
+    } } });
+    let r = c.admin.call(&node, Method::PUT, "/config/template", Some(json!({ "templateData": otp }))).await;
+    let stored = c.admin.open(&r);
+    assert_eq!(stored["otp"]["email"]["plain"]["isDefault"], false, "one default per purpose and channel");
+    let fetched = c.admin.open(&c.admin.post(&node, "/config/template/fetch", c.with(json!({ "purposes": ["otp"] }))).await);
+    assert_eq!(fetched, stored);
+    let none = c.admin.open(&c.admin.post(&node, "/config/template/fetch", c.with(json!({ "purposes": ["invite"] }))).await);
+    assert_eq!(none, json!({}));
+    // An e-mail template without a subject, an unknown channel: refused, nothing written.
+    let bad = json!({ "templateData": { "otp": { "email": { "x": { "name": "X", "data": "D" } } } } });
+    assert_eq!(
+        error(&c.admin.call(&node, Method::PUT, "/config/template", Some(bad)).await, 400),
+        "\"templateData.otp.email.x.subject\" is required"
+    );
+    let bad = json!({ "templateData": { "otp": { "fax": {} } } });
+    assert!(error(&c.admin.call(&node, Method::PUT, "/config/template", Some(bad)).await, 400).contains("templateData.otp.fax"));
+    assert_eq!(c.admin.open(&c.admin.post(&node, "/config/template/fetch", c.ids()).await), stored);
+    // The sign-in code goes out in the community's words.
+    let mfa = json!({ "show_otp_email": true, "show_otp_phone": false, "show_otp_voice": false, "show_otp_hardware": false });
+    assert_eq!(c.admin.call(&node, Method::PUT, "/config/authentication/mfa_settings", Some(c.with(mfa))).await.status, 200);
+    let v = Vendor::new(&node).await;
+    let r = v
+        .post(&node, "/verifyuser", c.with(json!({ "username": "admin", "password": crate::adminx_client::ADMIN_PASSWORD })))
+        .await;
+    let token = r.json()["user_token"].as_str().unwrap().to_string();
+    let deliver = c.with(json!({ "user_token": token, "deliveryMethod": "email" }));
+    assert_eq!(v.call(&node, Method::PUT, "/authenticate/otp", Some(deliver.clone())).await.status, 200);
+    let mail = sink.wait_for("admin@templates.example.com", 0).await;
+    assert!(mail.data.contains("Subject: Acme sign-in for"), "{}", mail.data);
+    let body = crate::smtp_sink::body(&mail);
+    assert!(body.contains("within 5 minutes. {{unknown}}") && !body.contains("{{code}}"), "{body}");
+    // Taken out again: keyhall's own wording.
+    let r = c
+        .admin
+        .call(
+            &node,
+            Method::DELETE,
+            "/config/template",
+            Some(c.with(json!({ "key_paths": ["otp.email.branded", "otp.email.plain"] }))),
+        )
+        .await;
+    assert_eq!(c.admin.open(&r)["otp"]["email"], json!({}));
+    assert_eq!(v.call(&node, Method::PUT, "/authenticate/otp", Some(deliver)).await.status, 200);
+    let mail = sink.wait_for("admin@templates.example.com", 1).await;
+    assert!(mail.data.contains("Subject: Your one-time passcode"), "{}", mail.data);
+});
+
+crate::both!(session_attributes_are_kept_and_users_see_only_identity_ones, |srv: TestServer| async move {
+    let c = community(&srv, "attributes.example.com").await;
+    let r = c
+        .admin
+        .call(&srv, Method::PUT, "/config/session_attributes", Some(c.with(json!({ "data": ["first_name", "badge_id"] }))))
+        .await;
+    assert_eq!(c.admin.open(&r), json!({ "custom": ["first_name", "badge_id"] }));
+    let ask = c.with(json!({ "local_key_paths": ["blockid_session_attributes"],
+        "global_key_paths": ["blockid_session_attributes", "blockid_ledger_attributes", "identity_attributes"] }));
+    let all = c.admin.open(&c.admin.post(&srv, "/config/session_attributes/fetch", ask.clone()).await);
+    assert_eq!(all["custom"], json!(["first_name", "badge_id"]));
+    assert!(all["baseline"].as_array().is_some_and(|b| b.contains(&json!("ip"))), "{all}");
+    assert!(all["ledger"].is_array() && all["identity"][0]["displayName"].is_string(), "{all}");
+    // A basic user of the community sees the identity attributes only.
+    let user = json!({ "moduleId": c.module_id, "username": "uma", "status": "active", "role": "basic", "firstname": "U",
+        "lastname": "M", "email1": "uma@attributes.example.com", "password": "Ordinary-Pass-4" });
+    assert_eq!(c.admin.call(&srv, Method::PUT, "/users/create", Some(user)).await.status, 200);
+    let mut uma = Vendor::new(&srv).await;
+    let r = uma.post(&srv, "/verifyuser", c.with(json!({ "username": "uma", "password": "Ordinary-Pass-4" }))).await;
+    uma.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    let seen = uma.open(&uma.post(&srv, "/config/session_attributes/fetch", ask).await);
+    assert_eq!(seen.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["identity"]);
+    error(&uma.call(&srv, Method::PUT, "/config/session_attributes", Some(c.with(json!({ "data": [] })))).await, 403);
+    let bad = c.with(json!({ "global_key_paths": ["everything"] }));
+    assert!(error(&c.admin.post(&srv, "/config/session_attributes/fetch", bad).await, 400).contains("global_key_paths"));
+    let bad = c.with(json!({ "data": "first_name" }));
+    assert!(error(&c.admin.call(&srv, Method::PUT, "/config/session_attributes", Some(bad)).await, 400).starts_with("\"data\""));
+});
