@@ -2,6 +2,7 @@
 //! recoverable secrets under the master key, API-token digests, and the 1Kosmos envelope
 //! (ECDH + AES-GCM). No I/O, no storage, no HTTP.
 
+pub mod certificate;
 pub mod envelope;
 pub mod jwt;
 pub mod password;

@@ -26,6 +26,7 @@ macro_rules! migrations {
             (11, "unlogged_nonces", include_str!(concat!("../migrations/", $dialect, "/0011_unlogged_nonces.sql"))),
             (12, "communities", include_str!(concat!("../migrations/", $dialect, "/0012_communities.sql"))),
             (13, "access_codes", include_str!(concat!("../migrations/", $dialect, "/0013_access_codes.sql"))),
+            (14, "community_items", include_str!(concat!("../migrations/", $dialect, "/0014_community_items.sql"))),
         ]
     };
 }

@@ -76,6 +76,9 @@ catalogue! {
     PinExists => "pin.exists": Conflict,
     AccessCodeNotFound => "access_code.not_found": NotFound,
     AccessCodeExpired => "access_code.expired": Invalid,
+    ItemNotFound => "item.not_found": NotFound,
+    ItemNameTaken => "item.name_taken": Conflict,
+    ItemLimitReached => "item.limit_reached": Conflict,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

@@ -283,6 +283,11 @@ impl Adminx<'_> {
         Ok(schema.view(self.stored_document(scope, schema).await?.0.as_ref()))
     }
 
+    /// Seals a secret field's text (`DocumentSchema::apply` takes this).
+    pub(crate) fn seal_secret(self, text: &str) -> String {
+        self.core.keys.seal_str(SEALED_PURPOSE, text)
+    }
+
     /// A secret field of a document, unsealed, for the code that uses it (never for a reply).
     pub fn unseal_document_secret(self, sealed: &Value) -> Option<String> {
         self.core.keys.unseal_string(SEALED_PURPOSE, sealed.as_str()?).ok()
@@ -298,7 +303,7 @@ impl Adminx<'_> {
         input: &Value,
     ) -> Result<Value> {
         caller.require_admin()?;
-        let seal = |text: &str| self.core.keys.seal_str(SEALED_PURPOSE, text);
+        let seal = |text: &str| self.seal_secret(text);
         let mut attempt = 0;
         loop {
             let (stored, revision) = self.stored_document(scope, schema).await?;

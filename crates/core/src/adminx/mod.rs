@@ -8,6 +8,8 @@
 
 pub mod access_codes;
 pub mod cache;
+pub mod collection_kinds;
+pub mod collections;
 pub mod directory;
 pub mod document_schemas;
 pub mod documents;

@@ -40,3 +40,12 @@ pub trait DirectoryRepo: Send + Sync {
     ) -> Result<Vec<crate::adminx::access_codes::AccessCode>>;
     async fn find_license(&self, digest: &str) -> Result<Option<AccessLicense>>;
 }
+
+/// The collections of communities (`adminx::collections`).
+#[async_trait]
+pub trait CollectionRepo: Send + Sync {
+    /// The community's items of `kind`, oldest first.
+    async fn community_items(&self, community: CommunityId, kind: &str)
+    -> Result<Vec<crate::adminx::collections::CommunityItem>>;
+    async fn community_item(&self, id: &str) -> Result<Option<crate::adminx::collections::CommunityItem>>;
+}

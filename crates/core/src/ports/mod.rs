@@ -38,6 +38,7 @@ store! {
     TenantRepo,
     ConfigRepo,
     DirectoryRepo,
+    CollectionRepo,
     SettingsRepo,
     UserRepo,
     LabelRepo,

@@ -105,6 +105,12 @@ pub enum Write {
         user: UserId,
         kind: crate::credentials::CredentialKind,
     },
+    /// `item.name_taken` when the community has an item of that kind and name.
+    InsertItem(crate::adminx::collections::CommunityItem),
+    /// Name, body and time; `item.not_found` when gone, `item.name_taken` as above.
+    UpdateItem(crate::adminx::collections::CommunityItem),
+    /// `item.not_found` when gone.
+    DeleteItem(String),
     // auth
     /// An API token, stored as the digest of its secret.
     InsertToken {

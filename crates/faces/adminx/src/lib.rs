@@ -17,6 +17,7 @@ pub mod openapi;
 mod properties;
 mod public;
 mod registration;
+mod secrets;
 mod settings;
 mod users;
 mod wallet;
@@ -168,6 +169,10 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/users/user/document"), post(wallet::document))
         .route(&p("/users/user/ial"), get(wallet::ial))
         .route(&p("/generate/account_otp"), put(wallet::account_otp))
+        .route(&p("/secret-store/create"), post(secrets::create))
+        .route(&p("/secret-store/fetch"), post(secrets::fetch))
+        .route(&p("/secret-store/delete"), post(secrets::delete))
+        .route(&p("/certificate/generate"), post(secrets::generate_certificate))
         .route(
             &p("/openapi.json"),
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),

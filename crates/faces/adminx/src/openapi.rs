@@ -89,6 +89,10 @@ ops! {
     "post" "/config/idp_config/fetch" "IDP Config" Jwt Encrypted ["tenantId", "communityId"] [] "The community's SAML IdP settings, private keys left out (administrators)";
     "put" "/config/idp_config" "IDP Config" Jwt Encrypted ["tenantId", "communityId", "signingCert", "signingKey", "encryptionCert", "encryptionKey", "entityId", "authnRequestsSigned", "sso_bindings", "slo_bindings"] ["identifier"] "Set the community's SAML IdP settings; private keys are sealed (administrators)";
     "post" "/config/fetch" "Caas Config" Jwt Encrypted ["tenantId", "communityId", "key_paths"] [] "Values of the community's configuration documents by key path (administrators)";
+    "post" "/secret-store/create" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag", "value"] [] "Keep a secret (sealed; never read back); 201 with its metadata, 409 for a tag in use (administrators)";
+    "post" "/secret-store/fetch" "Secret Store" Jwt Plain ["tenantId", "communityId"] [] "The community's secrets, metadata only (administrators)";
+    "post" "/secret-store/delete" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag"] [] "Remove a secret by tag (administrators)";
+    "post" "/certificate/generate" "Certificate" Jwt Encrypted ["keySize", "algorithm", "expirationDays"] [] "A self-signed certificate and RSA key (2048, 3072 or 4096 bits; sha256, sha384 or sha512) with its fingerprints (administrators)";
     "post" "/config/template/fetch" "Template Config" Jwt Encrypted ["tenantId", "communityId"] ["purposes"] "Message templates by purpose and channel (administrators)";
     "put" "/config/template" "Template Config" Jwt Encrypted ["templateData"] ["tenantId", "communityId"] "Add or replace message templates; a new default takes it from the others (administrators)";
     "delete" "/config/template" "Template Config" Jwt Encrypted ["tenantId", "communityId", "key_paths"] [] "Remove templates by key path (purpose, purpose.channel or purpose.channel.id) (administrators)";

@@ -6,6 +6,7 @@ mod soft_authenticator;
 
 mod adminx_access;
 mod adminx_client;
+mod adminx_collections;
 mod adminx_config;
 mod adminx_directory;
 mod adminx_documents;

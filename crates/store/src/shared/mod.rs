@@ -17,6 +17,7 @@ mod audit;
 mod auth;
 mod barong;
 mod comet;
+mod community_items;
 mod credentials;
 mod identity;
 mod migrations;

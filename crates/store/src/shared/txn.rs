@@ -6,7 +6,7 @@ use keyhall_core::ports::{self, UnitOfWork, Write};
 use super::audit::insert_audit;
 use super::identity::LabelWrite;
 use super::rows::Conn;
-use super::{Store, adminx, auth, barong, credentials, identity, outbox, tenancy};
+use super::{Store, adminx, auth, barong, community_items, credentials, identity, outbox, tenancy};
 use crate::errors::db;
 
 /// Writes one row operation inside the unit's transaction.
@@ -66,6 +66,9 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::SetAliases { community, user, aliases } => adminx::set_aliases_rows(conn, *community, *user, aliases).await,
         Write::DeleteCredential { user, id } => credentials::delete_credential_row(conn, *user, *id).await,
         Write::DeleteCredentials { user, kind } => credentials::delete_credentials_rows(conn, *user, *kind).await,
+        Write::InsertItem(item) => community_items::insert_item_row(conn, item).await,
+        Write::UpdateItem(item) => community_items::update_item_row(conn, item).await,
+        Write::DeleteItem(id) => community_items::delete_item_row(conn, id).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }
 }

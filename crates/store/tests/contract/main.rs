@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+mod collections;
+
 use keyhall_core::ErrorCode;
 use keyhall_core::audit::{AuditEvent, AuditQuery};
 use keyhall_core::auth::api_tokens::ApiToken;
@@ -117,6 +119,7 @@ async fn drop_schema(schema: Option<(String, String)>) {
 }
 
 /// Runs the contract check `$name(fixture)` on SQLite, and on PostgreSQL when asked to.
+#[macro_export]
 macro_rules! contract {
     ($name:ident) => {
         mod $name {

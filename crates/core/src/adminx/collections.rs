@@ -1,0 +1,166 @@
+//! The collections of a community (secrets, message gateways, service providers…): items of
+//! one kind, each a JSON body checked against the kind's fields (the same field kinds as the
+//! configuration documents, secrets sealed the same way), named uniquely in the community by
+//! one of its fields, or alone of its kind. The store's constraint decides a race between two
+//! writers of one name.
+
+use serde_json::Value;
+
+use super::documents::DocumentSchema;
+use super::{Adminx, Scope, SignedInCaller};
+use crate::audit::AuditEvent;
+use crate::error::{DomainError, ErrorCode, Result};
+use crate::ports::{UnitOfWork, Write};
+use keyhall_types::Timestamp;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityItem {
+    pub id: String,
+    pub scope: Scope,
+    pub kind: String,
+    /// The item's name in its collection (the kind itself for one-of-a-kind items).
+    pub name: String,
+    pub body: Value,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A kind of item: its fields, what names it, its words and its events.
+#[derive(Debug)]
+pub struct Collection {
+    /// The fields; `document.key` is the kind stored.
+    pub document: DocumentSchema,
+    /// What the vendor calls one (`Secret`): "Secret not found".
+    pub noun: &'static str,
+    /// The field naming an item, unique in the community; `None`: one item of the kind.
+    pub name_field: Option<&'static str>,
+    /// How many a community may have.
+    pub max_items: usize,
+    /// The audit events' stem (`E_SECRET` → `E_SECRET_CREATED`, `_MODIFIED`, `_DELETED`).
+    pub event: &'static str,
+}
+
+impl Collection {
+    pub fn kind(&self) -> &'static str {
+        self.document.key
+    }
+
+    fn not_found(&self) -> DomainError {
+        DomainError::new(ErrorCode::ItemNotFound).detail(format!("{} not found", self.noun))
+    }
+
+    /// The item's name in `body` (checked already).
+    fn name_in(&self, body: &Value) -> String {
+        match self.name_field {
+            Some(field) => body[field].as_str().map(str::to_string).unwrap_or_else(|| body[field].to_string()),
+            None => self.kind().to_string(),
+        }
+    }
+
+    /// What a reader sees of an item: its fields without secrets.
+    pub fn view(&self, item: &CommunityItem) -> Value {
+        self.document.view(Some(&item.body))
+    }
+
+    fn taken(&self, e: DomainError) -> DomainError {
+        if !e.is(ErrorCode::ItemNameTaken) {
+            return e;
+        }
+        let detail = match self.name_field {
+            Some(field) => format!("A {} with this {field} already exists", self.noun.to_lowercase()),
+            None => format!("The community has a {} already", self.noun.to_lowercase()),
+        };
+        DomainError::new(ErrorCode::ItemNameTaken).field(self.name_field.unwrap_or("name")).detail(detail)
+    }
+}
+
+impl Adminx<'_> {
+    /// The community's items of a collection, oldest first.
+    pub async fn items(self, scope: Scope, c: &Collection) -> Result<Vec<CommunityItem>> {
+        self.core.store.community_items(scope.community, c.kind()).await
+    }
+
+    /// An item of the community by id (`item.not_found` for another community's).
+    pub async fn item(self, scope: Scope, c: &Collection, id: &str) -> Result<CommunityItem> {
+        match self.core.store.community_item(id.trim()).await? {
+            Some(item) if item.scope == scope && item.kind == c.kind() => Ok(item),
+            _ => Err(c.not_found()),
+        }
+    }
+
+    /// An item of the community by name.
+    pub async fn item_named(self, scope: Scope, c: &Collection, name: &str) -> Result<CommunityItem> {
+        self.items(scope, c).await?.into_iter().find(|i| i.name == name).ok_or_else(|| c.not_found())
+    }
+
+    /// A secret field of an item, unsealed, for the code that uses it (never for a reply).
+    pub fn item_secret(self, item: &CommunityItem, field: &str) -> Option<String> {
+        self.unseal_document_secret(&item.body[field])
+    }
+
+    /// Adds an item (administrators): its fields checked, its secrets sealed.
+    pub async fn create_item(
+        self,
+        caller: &SignedInCaller,
+        scope: Scope,
+        c: &Collection,
+        input: &Value,
+    ) -> Result<CommunityItem> {
+        caller.require_admin()?;
+        let body = c.document.apply(None, input, &|text| self.seal_secret(text))?;
+        if self.items(scope, c).await?.len() >= c.max_items {
+            return Err(DomainError::new(ErrorCode::ItemLimitReached)
+                .detail(format!("A community may have at most {} of them", c.max_items)));
+        }
+        let now = self.core.now();
+        let item = CommunityItem {
+            id: uuid::Uuid::new_v4().to_string(),
+            scope,
+            kind: c.kind().to_string(),
+            name: c.name_in(&body),
+            body,
+            created_by: caller.member.user.email.as_str().to_string(),
+            created_at: now,
+            updated_at: now,
+        };
+        let audit = AuditEvent::new(&caller.caller, &format!("{}_CREATED", c.event), c.kind(), Some(item.id.clone()), now)
+            .with_details(serde_json::json!({ "name": item.name }));
+        self.commit(UnitOfWork::new().write(Write::InsertItem(item.clone())).audit(audit)).await.map_err(|e| c.taken(e))?;
+        Ok(item)
+    }
+
+    /// Changes the fields `input` carries of an item (administrators).
+    pub async fn update_item(
+        self,
+        caller: &SignedInCaller,
+        scope: Scope,
+        c: &Collection,
+        id: &str,
+        input: &Value,
+    ) -> Result<CommunityItem> {
+        caller.require_admin()?;
+        let mut item = self.item(scope, c, id).await?;
+        item.body = c.document.apply(Some(&item.body), input, &|text| self.seal_secret(text))?;
+        item.name = c.name_in(&item.body);
+        item.updated_at = self.core.now();
+        let audit =
+            AuditEvent::new(&caller.caller, &format!("{}_MODIFIED", c.event), c.kind(), Some(item.id.clone()), item.updated_at)
+                .with_details(serde_json::json!({ "name": item.name }));
+        self.commit(UnitOfWork::new().write(Write::UpdateItem(item.clone())).audit(audit)).await.map_err(|e| c.taken(e))?;
+        Ok(item)
+    }
+
+    /// Removes an item (administrators).
+    pub async fn delete_item(self, caller: &SignedInCaller, scope: Scope, c: &Collection, id: &str) -> Result<CommunityItem> {
+        caller.require_admin()?;
+        let item = self.item(scope, c, id).await?;
+        let audit =
+            AuditEvent::new(&caller.caller, &format!("{}_DELETED", c.event), c.kind(), Some(item.id.clone()), self.core.now())
+                .with_details(serde_json::json!({ "name": item.name }));
+        self.commit(UnitOfWork::new().write(Write::DeleteItem(item.id.clone())).audit(audit))
+            .await
+            .map_err(|e| if e.is(ErrorCode::ItemNotFound) { c.not_found() } else { e })?;
+        Ok(item)
+    }
+}

@@ -1,0 +1,128 @@
+//! The community's collections: the secret store (values sealed, never answered, tags unique
+//! in the community) and certificates made for the IdP.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::adminx_client::{Vendor, community, error};
+use crate::harness::TestServer;
+
+crate::both!(secrets_are_kept_by_tag_and_never_shown, |srv: TestServer| async move {
+    let c = community(&srv, "secrets.example.com").await;
+    let r = c
+        .admin
+        .post(&srv, "/secret-store/create", c.with(json!({ "tag": "stripe_api_key", "value": "sk_live_VERYSECRET" })))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let made = r.json();
+    assert_eq!((made["tag"].as_str(), made["createdBy"].as_str()), (Some("stripe_api_key"), Some("admin@secrets.example.com")));
+    assert!(made["createdTs"].as_i64().is_some_and(|t| (t - Vendor::now(&srv)).abs() < 60), "{made}");
+    assert_eq!(made["communityId"], c.community_id);
+    // The same tag again: 409, and still one secret.
+    let again = c.admin.post(&srv, "/secret-store/create", c.with(json!({ "tag": "stripe_api_key", "value": "other" }))).await;
+    assert_eq!(error(&again, 409), "A secret with this tag already exists");
+    for (body, wrong) in [
+        (json!({ "tag": "9lives", "value": "x" }), "\"tag\" must start with a letter"),
+        (json!({ "tag": "has-dash", "value": "x" }), "\"tag\" must start with a letter"),
+        (json!({ "tag": "ok_tag" }), "\"value\" is required"),
+        (json!({ "value": "x" }), "\"tag\" is required"),
+        (json!({ "tag": "ok_tag", "value": 5 }), "\"value\" must be a string"),
+    ] {
+        let message = error(&c.admin.post(&srv, "/secret-store/create", c.with(body)).await, 400);
+        assert!(message.starts_with(wrong), "{message}");
+    }
+    let listed = c.admin.post(&srv, "/secret-store/fetch", c.ids()).await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert_eq!(listed.json(), json!([made]));
+    assert!(!listed.text().contains("VERYSECRET"));
+    // Users who are not administrators, and other tenants, see nothing of it.
+    let user = json!({ "moduleId": c.module_id, "username": "sam", "status": "active", "role": "basic", "firstname": "S",
+        "lastname": "M", "email1": "sam@secrets.example.com", "password": "Ordinary-Pass-4" });
+    assert_eq!(c.admin.call(&srv, Method::PUT, "/users/create", Some(user)).await.status, 200);
+    let mut sam = Vendor::new(&srv).await;
+    let r = sam.post(&srv, "/verifyuser", c.with(json!({ "username": "sam", "password": "Ordinary-Pass-4" }))).await;
+    sam.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    error(&sam.post(&srv, "/secret-store/fetch", c.ids()).await, 403);
+    error(&sam.post(&srv, "/secret-store/create", c.with(json!({ "tag": "mine", "value": "x" }))).await, 403);
+    error(&sam.post(&srv, "/secret-store/delete", c.with(json!({ "tag": "stripe_api_key" }))).await, 403);
+    let other = community(&srv, "other-secrets.example.com").await;
+    error(&other.admin.post(&srv, "/secret-store/fetch", c.ids()).await, 404);
+    assert_eq!(other.admin.post(&srv, "/secret-store/fetch", other.ids()).await.json(), json!([]));
+    // Deleted by tag; a second time it is gone.
+    let r = c.admin.post(&srv, "/secret-store/delete", c.with(json!({ "tag": "stripe_api_key" }))).await;
+    assert_eq!(r.json(), json!({ "message": "Secret deleted successfully" }));
+    assert_eq!(
+        error(&c.admin.post(&srv, "/secret-store/delete", c.with(json!({ "tag": "stripe_api_key" }))).await, 404),
+        "Secret not found"
+    );
+    assert_eq!(c.admin.post(&srv, "/secret-store/fetch", c.ids()).await.json(), json!([]));
+    // Two administrators racing for one tag: one secret.
+    let create = || c.admin.post(&srv, "/secret-store/create", c.with(json!({ "tag": "raced", "value": "x" })));
+    let (a, b) = tokio::join!(create(), create());
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409]);
+    assert_eq!(c.admin.post(&srv, "/secret-store/fetch", c.ids()).await.json().as_array().map(Vec::len), Some(1));
+});
+
+fn openssl(args: &[&str], input: Option<&str>) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("openssl")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl is installed (bin/test installs it)");
+    child.stdin.take().unwrap().write_all(input.unwrap_or_default().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+}
+
+crate::both!(certificates_are_real_self_signed_x509_with_their_key, |srv: TestServer| async move {
+    use sha2::Digest;
+    let c = community(&srv, "certs.example.com").await;
+    let r = c
+        .admin
+        .post(&srv, "/certificate/generate", json!({ "keySize": 2048, "algorithm": "sha384", "expirationDays": 90 }))
+        .await;
+    let made = c.admin.open(&r);
+    let cert = made["cert"].as_str().unwrap();
+    let key = made["privateKey"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    std::fs::write(&cert_path, cert).unwrap();
+    let cert_path = cert_path.to_str().unwrap();
+    // A certificate openssl reads, signed by its own key, with the key it came with.
+    let (ok, text) = openssl(&["x509", "-noout", "-subject", "-text"], Some(cert));
+    assert!(ok && text.contains("certs.example.com") && text.contains("sha384WithRSAEncryption"), "{text}");
+    let (ok, text) = openssl(&["verify", "-CAfile", cert_path, cert_path], None);
+    assert!(ok, "{text}");
+    let (_, cert_modulus) = openssl(&["x509", "-noout", "-modulus"], Some(cert));
+    let (_, key_modulus) = openssl(&["rsa", "-noout", "-modulus"], Some(key));
+    assert!(cert_modulus.starts_with("Modulus=") && cert_modulus == key_modulus);
+    assert!(openssl(&["x509", "-noout", "-checkend", &(89 * 86_400).to_string()], Some(cert)).0, "valid for 90 days");
+    assert!(!openssl(&["x509", "-noout", "-checkend", &(91 * 86_400).to_string()], Some(cert)).0, "and not longer");
+    // The fingerprints are the DER's digests.
+    let body: String = cert.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, body).unwrap();
+    assert_eq!(made["fingerprints"]["sha256"], hex::encode(sha2::Sha256::digest(&der)));
+    assert_eq!((made["keySize"].as_i64(), made["algorithm"].as_str()), (Some(2048), Some("sha384")));
+    // Weak or unknown parameters are refused; other users may not make one.
+    for (body, wrong) in [
+        (json!({ "keySize": 1024, "algorithm": "sha256", "expirationDays": 30 }), "\"keySize\" must be one of"),
+        (json!({ "keySize": 2048, "algorithm": "md5", "expirationDays": 30 }), "\"algorithm\" must be one of"),
+        (json!({ "keySize": 2048, "algorithm": "sha256", "expirationDays": 0 }), "\"expirationDays\" must be"),
+        (json!({ "keySize": "big", "algorithm": "sha256", "expirationDays": 30 }), "\"keySize\" must be a number"),
+    ] {
+        let message = error(&c.admin.post(&srv, "/certificate/generate", body).await, 400);
+        assert!(message.starts_with(wrong), "{message}");
+    }
+    let visitor = Vendor::new(&srv).await;
+    error(
+        &visitor
+            .post(&srv, "/certificate/generate", json!({ "keySize": 2048, "algorithm": "sha256", "expirationDays": 1 }))
+            .await,
+        401,
+    );
+});
