@@ -67,9 +67,11 @@ impl Collection {
         if !e.is(ErrorCode::ItemNameTaken) {
             return e;
         }
+        let noun = self.noun.to_lowercase();
+        let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
         let detail = match self.name_field {
-            Some(field) => format!("A {} with this {field} already exists", self.noun.to_lowercase()),
-            None => format!("The community has a {} already", self.noun.to_lowercase()),
+            Some(field) => format!("{article} {noun} with this {field} already exists"),
+            None => format!("The community has one {noun} already"),
         };
         DomainError::new(ErrorCode::ItemNameTaken).field(self.name_field.unwrap_or("name")).detail(detail)
     }
@@ -141,7 +143,7 @@ impl Adminx<'_> {
     ) -> Result<CommunityItem> {
         caller.require_admin()?;
         let mut item = self.item(scope, c, id).await?;
-        item.body = c.document.apply(Some(&item.body), input, &|text| self.seal_secret(text))?;
+        item.body = c.document.patch(&item.body, input, &|text| self.seal_secret(text))?;
         item.name = c.name_in(&item.body);
         item.updated_at = self.core.now();
         let audit =
@@ -149,6 +151,42 @@ impl Adminx<'_> {
                 .with_details(serde_json::json!({ "name": item.name }));
         self.commit(UnitOfWork::new().write(Write::UpdateItem(item.clone())).audit(audit)).await.map_err(|e| c.taken(e))?;
         Ok(item)
+    }
+
+    /// Stores `input` as the item named `name`, replacing what it held, or adds it
+    /// (administrators): the upsert of RADIUS and auth-proxy configurations.
+    pub async fn replace_item_named(
+        self,
+        caller: &SignedInCaller,
+        scope: Scope,
+        c: &Collection,
+        name: &str,
+        input: &Value,
+    ) -> Result<CommunityItem> {
+        caller.require_admin()?;
+        for _ in 0..2 {
+            let outcome = match self.item_named(scope, c, name).await {
+                Ok(mut item) => {
+                    item.body = c.document.apply(None, input, &|text| self.seal_secret(text))?;
+                    if c.name_in(&item.body) != name {
+                        return Err(DomainError::invalid(c.name_field.unwrap_or("name"), "must be the name in the path"));
+                    }
+                    item.updated_at = self.core.now();
+                    let event = format!("{}_MODIFIED", c.event);
+                    let audit = AuditEvent::new(&caller.caller, &event, c.kind(), Some(item.id.clone()), item.updated_at)
+                        .with_details(serde_json::json!({ "name": item.name }));
+                    self.commit(UnitOfWork::new().write(Write::UpdateItem(item.clone())).audit(audit)).await.map(|()| item)
+                }
+                Err(e) if e.is(ErrorCode::ItemNotFound) => self.create_item(caller, scope, c, input).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                // Another writer added it in between: replace theirs.
+                Err(e) if e.is(ErrorCode::ItemNameTaken) => continue,
+                other => return other,
+            }
+        }
+        Err(c.taken(DomainError::new(ErrorCode::ItemNameTaken)))
     }
 
     /// Removes an item (administrators).

@@ -125,9 +125,19 @@ impl DocumentSchema {
     /// `stored` with the fields `input` carries laid over it, each checked (`seal` seals
     /// secrets). A required field `input` lacks is an error, so is a value of the wrong kind.
     pub fn apply(&self, stored: Option<&Value>, input: &Value, seal: &dyn Fn(&str) -> String) -> Result<Value> {
+        self.merge(stored, input, seal, Required::InInput)
+    }
+
+    /// `apply` for a change of some fields (a `PATCH`): a required field `input` leaves out
+    /// may stand as stored.
+    pub fn patch(&self, stored: &Value, input: &Value, seal: &dyn Fn(&str) -> String) -> Result<Value> {
+        self.merge(Some(stored), input, seal, Required::InResult)
+    }
+
+    fn merge(&self, stored: Option<&Value>, input: &Value, seal: &dyn Fn(&str) -> String, required: Required) -> Result<Value> {
         let empty = Map::new();
         let input = input.as_object().unwrap_or(&empty);
-        let merged = apply_fields(self.fields, stored.and_then(Value::as_object), input, "", seal)?;
+        let merged = apply_fields(self.fields, stored.and_then(Value::as_object), input, "", seal, required)?;
         if let Some(check) = self.check {
             check(&view_of(self.fields, Some(&merged)))?;
         }
@@ -152,19 +162,28 @@ fn view_of(fields: &[Field], stored: Option<&Map<String, Value>>) -> Map<String,
     out
 }
 
+/// Where a required field must be: in the input (a write of the whole), or in the result.
+#[derive(Clone, Copy, PartialEq)]
+enum Required {
+    InInput,
+    InResult,
+}
+
 fn apply_fields(
     fields: &[Field],
     stored: Option<&Map<String, Value>>,
     input: &Map<String, Value>,
     prefix: &str,
     seal: &dyn Fn(&str) -> String,
+    required: Required,
 ) -> Result<Map<String, Value>> {
     let mut out = stored.cloned().unwrap_or_default();
     for f in fields {
         let path = join(prefix, f.name);
         let given = input.get(f.name).filter(|v| !v.is_null());
         let Some(value) = given else {
-            if f.required {
+            let kept = required == Required::InResult && out.get(f.name).is_some_and(|v| !v.is_null());
+            if f.required && !kept {
                 return Err(DomainError::new(ErrorCode::MissingParameter).field(path));
             }
             continue;
@@ -173,7 +192,7 @@ fn apply_fields(
             Kind::Object(inner) => {
                 let object = value.as_object().ok_or_else(|| invalid(&path, "must be an object"))?;
                 let current = stored.and_then(|s| s.get(f.name)).and_then(Value::as_object);
-                Value::Object(apply_fields(inner, current, object, &path, seal)?)
+                Value::Object(apply_fields(inner, current, object, &path, seal, required)?)
             }
             Kind::Secret => {
                 let text = value.as_str().ok_or_else(|| invalid(&path, "must be a string"))?;
@@ -354,6 +373,14 @@ mod tests {
         let stored = json!({ "on": true, "size": 7, "inner": { "enabled": true, "password": "sealed:1" } });
         let merged = SCHEMA.apply(Some(&stored), &json!({ "on": "false", "inner": { "password": "hunter2" } }), &seal).unwrap();
         assert_eq!(merged, json!({ "on": false, "size": 7, "inner": { "enabled": true, "password": "sealed:7" } }));
+    }
+
+    #[test]
+    fn a_patch_may_leave_out_a_required_field_that_is_stored() {
+        let stored = json!({ "on": true, "size": 4 });
+        assert_eq!(SCHEMA.patch(&stored, &json!({ "size": 5 }), &seal).unwrap(), json!({ "on": true, "size": 5 }));
+        let e = SCHEMA.patch(&json!({}), &json!({ "size": 5 }), &seal).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("on"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::{BASE_PATH, State};
 
 /// Where a document's community comes from.
 #[derive(Clone, Copy)]
-enum ScopeFrom {
+pub(crate) enum ScopeFrom {
     /// The signed-in administrator's community.
     Caller,
     /// `tenantId`/`communityId` in the body, which must be the caller's.
@@ -77,7 +77,7 @@ pub fn routes(router: Router<State>) -> Router<State> {
 }
 
 /// The fields a document's own content never holds.
-fn without_scope(body: &Value) -> Value {
+pub(crate) fn without_scope(body: &Value) -> Value {
     let mut fields = body.as_object().cloned().unwrap_or_default();
     for name in ["tenantId", "communityId"] {
         fields.remove(name);
@@ -86,7 +86,7 @@ fn without_scope(body: &Value) -> Value {
 }
 
 /// The signed-in administrator and the community a document call acts in.
-async fn administrator(state: &State, call: &Call, from: ScopeFrom) -> Result<(SignedInCaller, Scope)> {
+pub(crate) async fn administrator(state: &State, call: &Call, from: ScopeFrom) -> Result<(SignedInCaller, Scope)> {
     let caller = state.signed_in(call).await?;
     caller.require_admin()?;
     let scope = match from {
@@ -203,7 +203,7 @@ async fn fetch_key_paths(AxumState(state): AxumState<State>, call: Call) -> Resu
 }
 
 /// A body's array of strings, if it has one (`None` when absent or null).
-fn strings(body: &Value, name: &str, max: usize) -> Result<Option<Vec<String>>> {
+pub(crate) fn strings(body: &Value, name: &str, max: usize) -> Result<Option<Vec<String>>> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) if items.len() <= max => items
@@ -224,7 +224,7 @@ async fn fetch_templates(AxumState(state): AxumState<State>, call: Call) -> Resu
 }
 
 /// The community of a call whose body may name it: the named one (the caller's), else the caller's.
-async fn named_or_own(state: &State, call: &Call) -> Result<(SignedInCaller, Scope)> {
+pub(crate) async fn named_or_own(state: &State, call: &Call) -> Result<(SignedInCaller, Scope)> {
     let named = given(&call.body, "tenantId")?.is_some() || given(&call.body, "communityId")?.is_some();
     administrator(state, call, if named { ScopeFrom::Body } else { ScopeFrom::Caller }).await
 }

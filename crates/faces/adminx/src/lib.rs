@@ -5,6 +5,7 @@
 mod access;
 mod authenticate;
 mod captcha;
+mod collections;
 mod community;
 mod config;
 mod documents;
@@ -178,5 +179,5 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),
         )
         .route(&p("/{*rest}"), any(public::not_found));
-    documents::routes(router).with_state(state)
+    collections::routes(documents::routes(router)).with_state(state)
 }

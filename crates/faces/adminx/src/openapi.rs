@@ -89,6 +89,20 @@ ops! {
     "post" "/config/idp_config/fetch" "IDP Config" Jwt Encrypted ["tenantId", "communityId"] [] "The community's SAML IdP settings, private keys left out (administrators)";
     "put" "/config/idp_config" "IDP Config" Jwt Encrypted ["tenantId", "communityId", "signingCert", "signingKey", "encryptionCert", "encryptionKey", "entityId", "authnRequestsSigned", "sso_bindings", "slo_bindings"] ["identifier"] "Set the community's SAML IdP settings; private keys are sealed (administrators)";
     "post" "/config/fetch" "Caas Config" Jwt Encrypted ["tenantId", "communityId", "key_paths"] [] "Values of the community's configuration documents by key path (administrators)";
+    "post" "/authenticationJourney/fetch" "Authentication Journey" Jwt Encrypted [] ["tenantId", "communityId", "ids"] "The community's journeys, those ids names when any (administrators)";
+    "put" "/authenticationJourney" "Authentication Journey" Jwt Encrypted ["journeyName", "decision"] ["tenantId", "communityId", "enabled", "groups", "deviceId", "application", "username", "ip", "domain"] "Add a journey; journeyName is unique in the community (administrators)";
+    "patch" "/authenticationJourney/{id}" "Authentication Journey" Jwt Encrypted [] ["tenantId", "communityId", "journeyName", "enabled", "groups", "deviceId", "application", "username", "ip", "domain", "decision"] "Change the fields given of a journey (administrators)";
+    "delete" "/authenticationJourney/{id}" "Authentication Journey" Jwt NoContent [] ["tenantId", "communityId"] "Remove a journey (administrators)";
+    "post" "/v2/authenticationJourney/fetch" "Authentication Journey V2" Jwt Encrypted [] ["tenantId", "communityId", "ids", "requestingAppId", "category"] "The community's v2 journeys, by ids, requesting application and category (administrators)";
+    "put" "/v2/authenticationJourney" "Authentication Journey V2" Jwt Encrypted ["name", "category", "decision"] ["tenantId", "communityId", "enabled", "groups", "requestingAppId", "usernames"] "Add a v2 journey; name is unique in the community (administrators)";
+    "patch" "/v2/authenticationJourney/{id}" "Authentication Journey V2" Jwt Encrypted [] ["tenantId", "communityId", "name", "enabled", "category", "groups", "requestingAppId", "usernames", "decision"] "Change the fields given of a v2 journey (administrators)";
+    "delete" "/v2/authenticationJourney/{id}" "Authentication Journey V2" Jwt NoContent [] ["tenantId", "communityId"] "Remove a v2 journey (administrators)";
+    "post" "/radius/fetch" "Radius" Jwt Encrypted ["tenantId", "communityId"] ["ids"] "The community's RADIUS configurations, those ids (or uids) names when any (administrators)";
+    "put" "/radius/config/{uid}" "Radius" Jwt Encrypted ["name", "authScheme", "pushKeyword"] ["tenantId", "communityId", "ivrKeyword", "ivrLine"] "Create or replace the RADIUS configuration uid names (administrators)";
+    "delete" "/radius/config/{uid}" "Radius" Jwt Encrypted [] [] "Remove a RADIUS configuration; answers it (administrators)";
+    "post" "/authproxy/fetch" "Auth Proxy" Jwt Encrypted ["tenantId", "communityId"] ["ids"] "The community's auth-proxy configurations (administrators)";
+    "put" "/authproxy/config/{uid}" "Auth Proxy" Jwt Encrypted ["name", "authScheme", "pushKeyword"] ["tenantId", "communityId", "ivrKeyword", "isDefaultAuthMethodEnable", "defaultAuthMethod"] "Create or replace the auth-proxy configuration uid names (administrators)";
+    "delete" "/authproxy/config/{uid}" "Auth Proxy" Jwt NoContent [] [] "Remove an auth-proxy configuration (administrators)";
     "post" "/secret-store/create" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag", "value"] [] "Keep a secret (sealed; never read back); 201 with its metadata, 409 for a tag in use (administrators)";
     "post" "/secret-store/fetch" "Secret Store" Jwt Plain ["tenantId", "communityId"] [] "The community's secrets, metadata only (administrators)";
     "post" "/secret-store/delete" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag"] [] "Remove a secret by tag (administrators)";
@@ -275,7 +289,7 @@ mod tests {
     /// Every route the face serves is documented, and every documented operation is routed.
     #[test]
     fn the_document_lists_exactly_the_routes() {
-        let source = [include_str!("lib.rs"), include_str!("documents.rs")].concat();
+        let source = [include_str!("lib.rs"), include_str!("documents.rs"), include_str!("collections.rs")].concat();
         let mut routed = Vec::new();
         // A route whose handlers `cargo fmt` put on the next line is read as one line.
         let joined = source.replace("(\n            &p(", "(&p(").replace("\"),\n            ", "\"), ");

@@ -126,3 +126,93 @@ crate::both!(certificates_are_real_self_signed_x509_with_their_key, |srv: TestSe
         401,
     );
 });
+
+crate::both!(journeys_are_listed_changed_and_removed_in_their_community, |srv: TestServer| async move {
+    let c = community(&srv, "journeys.example.com").await;
+    let journey = json!({ "journeyName": "Contractors", "groups": { "value": ["contractors"], "operator": "overlap" },
+        "ip": { "value": ["10.0.0.0/8"], "operator": "in_range" }, "domain": "journeys.example.com",
+        "decision": { "action": "mfa_required", "authenticationMethods": ["password_and_otp"] } });
+    let made = c.admin.open(&c.admin.call(&srv, Method::PUT, "/authenticationJourney", Some(c.with(journey.clone()))).await);
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!((made["enabled"].as_bool(), made["communityId"].as_str()), (Some(true), Some(c.community_id.as_str())));
+    assert_eq!(made["deviceId"], json!({ "value": [], "operator": "in" }), "defaults for conditions left out");
+    // The name is the community's once; bad operators and missing decisions are refused whole.
+    let again = c.admin.call(&srv, Method::PUT, "/authenticationJourney", Some(c.with(journey.clone()))).await;
+    assert_eq!(error(&again, 409), "An authentication journey with this journeyName already exists");
+    let mut bad = journey.clone();
+    bad["journeyName"] = json!("Other");
+    bad["groups"]["operator"] = json!("sometimes");
+    assert!(
+        error(&c.admin.call(&srv, Method::PUT, "/authenticationJourney", Some(bad)).await, 400)
+            .starts_with("\"groups.operator\"")
+    );
+    let r = c.admin.call(&srv, Method::PUT, "/authenticationJourney", Some(json!({ "journeyName": "No decision" }))).await;
+    assert_eq!(error(&r, 400), "\"decision\" is required");
+    let listed = c.admin.open(&c.admin.post(&srv, "/authenticationJourney/fetch", c.ids()).await);
+    assert_eq!(listed, json!([made]));
+    // Changed field by field.
+    let r = c.admin.call(&srv, Method::PATCH, &format!("/authenticationJourney/{id}"), Some(json!({ "enabled": false }))).await;
+    let changed = c.admin.open(&r);
+    assert_eq!((changed["enabled"].as_bool(), changed["journeyName"].as_str()), (Some(false), Some("Contractors")));
+    let fetched = c.admin.open(&c.admin.post(&srv, "/authenticationJourney/fetch", c.with(json!({ "ids": [id] }))).await);
+    assert_eq!(fetched, json!([changed]));
+    // Another tenant cannot reach it; unknown ids are 404.
+    let other = community(&srv, "other-journeys.example.com").await;
+    assert_eq!(other.admin.open(&other.admin.post(&srv, "/authenticationJourney/fetch", json!({})).await), json!([]));
+    let r =
+        other.admin.call(&srv, Method::PATCH, &format!("/authenticationJourney/{id}"), Some(json!({ "enabled": true }))).await;
+    assert_eq!(error(&r, 404), "Authentication journey not found");
+    error(&other.admin.call(&srv, Method::DELETE, &format!("/authenticationJourney/{id}"), None).await, 404);
+    let r = c.admin.call(&srv, Method::DELETE, &format!("/authenticationJourney/{id}"), Some(c.ids())).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    error(&c.admin.call(&srv, Method::DELETE, &format!("/authenticationJourney/{id}"), Some(c.ids())).await, 404);
+    // v2: found by requesting application and category.
+    for (name, app) in [("Linux", "linux_cp"), ("Windows", "windows_cp")] {
+        let body = json!({ "name": name, "category": "adaptive_auth_fallback_policy_v2",
+            "requestingAppId": { "value": app, "operator": "eq" }, "usernames": { "value": ["root"], "operator": "in" },
+            "decision": { "action": "deny" } });
+        assert_eq!(c.admin.call(&srv, Method::PUT, "/v2/authenticationJourney", Some(body)).await.status, 200);
+    }
+    let found =
+        c.admin.open(&c.admin.post(&srv, "/v2/authenticationJourney/fetch", json!({ "requestingAppId": "linux_cp" })).await);
+    assert_eq!(found.as_array().map(|a| a.iter().map(|j| j["name"].clone()).collect::<Vec<_>>()), Some(vec![json!("Linux")]));
+    let none = c.admin.open(&c.admin.post(&srv, "/v2/authenticationJourney/fetch", json!({ "category": "other" })).await);
+    assert_eq!(none, json!([]));
+});
+
+crate::both!(radius_and_auth_proxy_configurations_are_kept_by_uid, |srv: TestServer| async move {
+    let c = community(&srv, "radius.example.com").await;
+    let config = json!({ "name": "VPN", "authScheme": ["push"], "pushKeyword": "push", "ivrKeyword": "call" });
+    let made = c.admin.open(&c.admin.call(&srv, Method::PUT, "/radius/config/vpn-1", Some(c.with(config.clone()))).await);
+    assert_eq!((made["uid"].as_str(), made["name"].as_str()), (Some("vpn-1"), Some("VPN")));
+    // Replaced, not added: fields left out go back to their defaults.
+    let replaced = json!({ "name": "VPN gateway", "authScheme": ["push", "otp"], "pushKeyword": "p" });
+    let r = c.admin.open(&c.admin.call(&srv, Method::PUT, "/radius/config/vpn-1", Some(c.with(replaced))).await);
+    assert_eq!(
+        (r["name"].as_str(), r["ivrKeyword"].as_str(), r["id"].as_str()),
+        (Some("VPN gateway"), Some(""), made["id"].as_str())
+    );
+    let listed = c.admin.open(&c.admin.post(&srv, "/radius/fetch", c.ids()).await);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(c.admin.open(&c.admin.post(&srv, "/radius/fetch", c.with(json!({ "ids": ["vpn-1"] }))).await), listed);
+    let bad = json!({ "name": "X", "authScheme": "push", "pushKeyword": "p" });
+    assert!(error(&c.admin.call(&srv, Method::PUT, "/radius/config/vpn-2", Some(bad)).await, 400).starts_with("\"authScheme\""));
+    assert_eq!(c.admin.open(&c.admin.post(&srv, "/radius/fetch", c.ids()).await), listed, "nothing written");
+    let removed = c.admin.open(&c.admin.call(&srv, Method::DELETE, "/radius/config/vpn-1", None).await);
+    assert_eq!(removed["uid"], "vpn-1");
+    assert_eq!(
+        error(&c.admin.call(&srv, Method::DELETE, "/radius/config/vpn-1", None).await, 404),
+        "RADIUS configuration not found"
+    );
+    // Auth proxy: the same shape; its delete answers 204.
+    let proxy = json!({ "name": "Proxy", "authScheme": ["push"], "pushKeyword": "push", "isDefaultAuthMethodEnable": true, "defaultAuthMethod": "ivr" });
+    let made = c.admin.open(&c.admin.call(&srv, Method::PUT, "/authproxy/config/p1", Some(proxy)).await);
+    assert_eq!(made["defaultAuthMethod"], "ivr");
+    let bad = json!({ "name": "Proxy", "authScheme": ["push"], "pushKeyword": "push", "defaultAuthMethod": "fax" });
+    assert!(
+        error(&c.admin.call(&srv, Method::PUT, "/authproxy/config/p2", Some(bad)).await, 400)
+            .starts_with("\"defaultAuthMethod\"")
+    );
+    assert_eq!(c.admin.call(&srv, Method::DELETE, "/authproxy/config/p1", None).await.status, 204);
+    assert_eq!(c.admin.open(&c.admin.post(&srv, "/authproxy/fetch", c.ids()).await), json!([]));
+});

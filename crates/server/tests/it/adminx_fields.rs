@@ -49,6 +49,8 @@ fn value_for(c: &Community, field: &str, op_path: &str) -> Value {
         "communityName" => json!("default"),
         "key_paths" => json!([]),
         "keySize" => json!(2048),
+        "authScheme" => json!(["push"]),
+        "decision" => json!({ "action": "allow" }),
         "expirationDays" => json!(30),
         "algorithm" => json!("sha256"),
         "communityId" => json!(c.community_id),
