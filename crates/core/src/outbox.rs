@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::error::Result;
-use crate::ports::{MailMessage, QueuedMessage, SmsMessage, Write};
+use crate::ports::{MailMessage, QueuedMessage, SmsMessage, SmtpRoute, SmtpSecurity, Write};
 
 /// Delivery attempts before a message is given up (the last one about a day after the first).
 pub const MAX_ATTEMPTS: i64 = 14;
@@ -25,13 +25,23 @@ const SEAL_PURPOSE: &str = "outbox.message";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     Mail(MailMessage),
+    /// Mail through a community's own SMTP server.
+    MailVia(MailMessage, SmtpRoute),
     Text(SmsMessage),
+}
+
+fn security_name(s: SmtpSecurity) -> &'static str {
+    match s {
+        SmtpSecurity::Tls => "tls",
+        SmtpSecurity::StartTls => "starttls",
+        SmtpSecurity::Plain => "plain",
+    }
 }
 
 impl Message {
     fn kind(&self) -> &'static str {
         match self {
-            Message::Mail(_) => "mail",
+            Message::Mail(_) | Message::MailVia(..) => "mail",
             Message::Text(_) => "text",
         }
     }
@@ -39,6 +49,9 @@ impl Message {
     fn to_json(&self) -> Value {
         match self {
             Message::Mail(m) => json!({ "to": m.to.as_str(), "subject": m.subject, "body": m.body }),
+            Message::MailVia(m, r) => json!({ "to": m.to.as_str(), "subject": m.subject, "body": m.body, "route": {
+                "host": r.host, "port": r.port, "security": security_name(r.security), "username": r.username,
+                "password": r.password, "from": r.from } }),
             Message::Text(m) => json!({ "to": m.to, "body": m.body, "channel": m.channel }),
         }
     }
@@ -46,11 +59,34 @@ impl Message {
     fn from_json(kind: &str, v: &Value) -> Option<Self> {
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         match kind {
-            "mail" => Some(Message::Mail(MailMessage {
-                to: keyhall_types::Email::parse(&text("to")?).ok()?,
-                subject: text("subject")?,
-                body: text("body")?,
-            })),
+            "mail" => {
+                let mail = MailMessage {
+                    to: keyhall_types::Email::parse(&text("to")?).ok()?,
+                    subject: text("subject")?,
+                    body: text("body")?,
+                };
+                match v.get("route") {
+                    None => Some(Message::Mail(mail)),
+                    Some(r) => {
+                        let field = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
+                        let security = match field("security")?.as_str() {
+                            "tls" => SmtpSecurity::Tls,
+                            "starttls" => SmtpSecurity::StartTls,
+                            "plain" => SmtpSecurity::Plain,
+                            _ => return None,
+                        };
+                        let route = SmtpRoute {
+                            host: field("host")?,
+                            port: u16::try_from(r.get("port")?.as_u64()?).ok()?,
+                            security,
+                            username: field("username")?,
+                            password: field("password")?,
+                            from: field("from")?,
+                        };
+                        Some(Message::MailVia(mail, route))
+                    }
+                }
+            }
             "text" => Some(Message::Text(SmsMessage { to: text("to")?, body: text("body")?, channel: text("channel")? })),
             _ => None,
         }
@@ -129,6 +165,7 @@ impl Outbox<'_> {
         };
         let outcome = match &message {
             Message::Mail(m) => self.core.mailer.send(m.clone()).await,
+            Message::MailVia(m, route) => self.core.mailer.send_via(route, m.clone()).await,
             Message::Text(t) => self.core.sms.send(t.clone()).await,
         };
         let attempts = queued.attempts + 1;
@@ -164,7 +201,16 @@ mod tests {
             body: "b".into(),
         });
         let text = Message::Text(SmsMessage { to: "+447418084106".into(), body: "code".into(), channel: "sms".into() });
-        for m in [mail, text] {
+        let Message::Mail(inner) = mail.clone() else { unreachable!() };
+        let route = SmtpRoute {
+            host: "smtp.example.com".into(),
+            port: 587,
+            security: SmtpSecurity::StartTls,
+            username: "u".into(),
+            password: "p".into(),
+            from: "no-reply@example.com".into(),
+        };
+        for m in [mail, text, Message::MailVia(inner, route)] {
             assert_eq!(Message::from_json(m.kind(), &m.to_json()), Some(m.clone()));
         }
         assert_eq!(Message::from_json("pigeon", &json!({})), None);

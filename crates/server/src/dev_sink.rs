@@ -93,6 +93,12 @@ impl Mailer for FileMailer {
         tracing::info!(file = %path.display(), "mail written to a file (development sink)");
         Ok(())
     }
+
+    /// The development sink keeps a community's mail too (its server is named in the log).
+    async fn send_via(&self, route: &keyhall_core::ports::SmtpRoute, m: MailMessage) -> Result<(), String> {
+        tracing::info!(server = %route.host, "a community's mail kept by the development sink instead of its server");
+        self.send(m).await
+    }
 }
 
 /// Texts as `.txt` files: recipient, channel, then the text.

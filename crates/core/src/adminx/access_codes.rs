@@ -131,7 +131,7 @@ impl Adminx<'_> {
             Message::Text(SmsMessage { to: to.into(), body: wording.body, channel: "sms".into() })
         } else {
             let to = keyhall_types::Email::parse(to).map_err(|_| DomainError::invalid("emailTo", "is not an e-mail address"))?;
-            Message::Mail(MailMessage { to, subject: wording.subject, body: wording.body })
+            self.community_mail(scope, MailMessage { to, subject: wording.subject, body: wording.body }).await?
         };
         let audit = AuditEvent::new(
             actor,

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::collections::Collection;
+use super::collections::{Collection, Naming};
 use super::documents::{DocumentSchema, Field, Kind};
 use crate::error::{DomainError, ErrorCode, Result};
 
@@ -18,7 +18,7 @@ pub const SECRETS: Collection = Collection {
         check: Some(tag_is_an_identifier),
     },
     noun: "Secret",
-    name_field: Some("tag"),
+    naming: Naming::Field("tag"),
     max_items: 500,
     event: "E_SECRET",
 };
@@ -70,7 +70,7 @@ pub const JOURNEYS: Collection = Collection {
         check: None,
     },
     noun: "Authentication journey",
-    name_field: Some("journeyName"),
+    naming: Naming::Field("journeyName"),
     max_items: 200,
     event: "E_AUTHENTICATION_JOURNEY",
 };
@@ -99,7 +99,7 @@ pub const JOURNEYS_V2: Collection = Collection {
         check: None,
     },
     noun: "Authentication journey",
-    name_field: Some("name"),
+    naming: Naming::Field("name"),
     max_items: 200,
     event: "E_AUTHENTICATION_JOURNEY",
 };
@@ -119,7 +119,7 @@ pub const RADIUS: Collection = Collection {
         check: None,
     },
     noun: "RADIUS configuration",
-    name_field: Some("uid"),
+    naming: Naming::Field("uid"),
     max_items: 100,
     event: "E_RADIUS_CONFIG",
 };
@@ -142,7 +142,73 @@ pub const AUTH_PROXY: Collection = Collection {
         check: None,
     },
     noun: "Auth proxy configuration",
-    name_field: Some("uid"),
+    naming: Naming::Field("uid"),
     max_items: 100,
     event: "E_AUTHPROXY_CONFIG",
 };
+
+pub const GATEWAY_CHANNELS: &[&str] = &["email", "sms", "voice"];
+
+/// A message gateway of the community: where its mail (SMTP) or texts go. Vendor fields are
+/// kept as given; the password and client secret are sealed and never answered.
+pub const GATEWAYS: Collection = Collection {
+    document: DocumentSchema {
+        key: "msg_gateway",
+        fields: &[
+            field("type", Kind::Text { max: 64 }, true, "\"\""),
+            field("channels", Kind::TextList { max_items: 3 }, false, "[\"email\"]"),
+            field("protocol", Kind::Text { max: 32 }, false, "\"smtp\""),
+            field("auth", Kind::Text { max: 64 }, false, "\"\""),
+            field("name", Kind::Text { max: 128 }, false, "\"\""),
+            field("username", Kind::Text { max: 256 }, true, "\"\""),
+            field("password", Kind::Secret, true, ""),
+            field("serviceUrl", Kind::Text { max: 512 }, true, "\"\""),
+            field("senderEmail", Kind::Text { max: 254 }, false, "\"\""),
+            field("senderPhone", Kind::Text { max: 32 }, false, "\"\""),
+            field("port", Kind::Int { min: 1, max: 65_535 }, false, "587"),
+            field("active", Kind::Bool, false, "true"),
+            field("otpDelimiter", Kind::Text { max: 16 }, false, "\"\""),
+            field("timeoutValue", Kind::Int { min: 1, max: 600 }, false, "30"),
+            field("smstemplateid", Kind::Text { max: 128 }, false, "\"\""),
+            field("entityId", Kind::Text { max: 128 }, false, "\"\""),
+            field("authTokenRequestUrl", Kind::Url, false, "\"\""),
+            field("authClientId", Kind::Text { max: 256 }, false, "\"\""),
+            field("authClientSecret", Kind::Secret, false, ""),
+            field("authGrantType", Kind::Text { max: 64 }, false, "\"\""),
+            field("authScope", Kind::Text { max: 256 }, false, "\"\""),
+            field("principalEntityId", Kind::Text { max: 128 }, false, "\"\""),
+            field("dltTemplateId", Kind::Text { max: 128 }, false, "\"\""),
+            field("awsRegion", Kind::Text { max: 64 }, false, "\"\""),
+            field("appCategory", Kind::Text { max: 64 }, false, "\"\""),
+            field("gstFlag", Kind::Text { max: 16 }, false, "\"\""),
+            field("msgType", Kind::Text { max: 64 }, false, "\"\""),
+        ],
+        check: Some(gateway_is_complete),
+    },
+    noun: "Gateway",
+    naming: Naming::Id,
+    max_items: 20,
+    event: "E_MSG_GATEWAY",
+};
+
+/// Channels known; an e-mail gateway names its sender address, a text one its number.
+fn gateway_is_complete(doc: &Map<String, Value>) -> Result<()> {
+    let channels: Vec<&str> =
+        doc["channels"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    if let Some(unknown) = channels.iter().find(|c| !GATEWAY_CHANNELS.contains(c)) {
+        return Err(DomainError::new(ErrorCode::InvalidParameter)
+            .field("channels")
+            .detail(format!("may hold only email, sms, voice; not {unknown}")));
+    }
+    let missing = |name: &str| doc[name].as_str().is_none_or(str::is_empty);
+    if channels.contains(&"email") && missing("senderEmail") {
+        return Err(DomainError::new(ErrorCode::MissingParameter).field("senderEmail"));
+    }
+    if channels.contains(&"email") && keyhall_types::Email::parse(doc["senderEmail"].as_str().unwrap_or_default()).is_err() {
+        return Err(DomainError::invalid("senderEmail", "is not an e-mail address"));
+    }
+    if (channels.contains(&"sms") || channels.contains(&"voice")) && missing("senderPhone") {
+        return Err(DomainError::new(ErrorCode::MissingParameter).field("senderPhone"));
+    }
+    Ok(())
+}

@@ -26,6 +26,15 @@ pub struct CommunityItem {
     pub updated_at: Timestamp,
 }
 
+/// What names an item of a collection, uniquely in its community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// The value of this field (a secret's `tag`).
+    Field(&'static str),
+    /// Nothing but its id: the community may have many alike.
+    Id,
+}
+
 /// A kind of item: its fields, what names it, its words and its events.
 #[derive(Debug)]
 pub struct Collection {
@@ -33,8 +42,8 @@ pub struct Collection {
     pub document: DocumentSchema,
     /// What the vendor calls one (`Secret`): "Secret not found".
     pub noun: &'static str,
-    /// The field naming an item, unique in the community; `None`: one item of the kind.
-    pub name_field: Option<&'static str>,
+    /// What names an item in the community.
+    pub naming: Naming,
     /// How many a community may have.
     pub max_items: usize,
     /// The audit events' stem (`E_SECRET` → `E_SECRET_CREATED`, `_MODIFIED`, `_DELETED`).
@@ -50,11 +59,18 @@ impl Collection {
         DomainError::new(ErrorCode::ItemNotFound).detail(format!("{} not found", self.noun))
     }
 
-    /// The item's name in `body` (checked already).
-    fn name_in(&self, body: &Value) -> String {
-        match self.name_field {
-            Some(field) => body[field].as_str().map(str::to_string).unwrap_or_else(|| body[field].to_string()),
-            None => self.kind().to_string(),
+    /// The item's name in `body` (checked already); `id` for collections named by id.
+    fn name_in(&self, body: &Value, id: &str) -> String {
+        match self.naming {
+            Naming::Field(field) => body[field].as_str().map(str::to_string).unwrap_or_else(|| body[field].to_string()),
+            Naming::Id => id.to_string(),
+        }
+    }
+
+    fn name_field(&self) -> &'static str {
+        match self.naming {
+            Naming::Field(field) => field,
+            Naming::Id => "id",
         }
     }
 
@@ -69,11 +85,10 @@ impl Collection {
         }
         let noun = self.noun.to_lowercase();
         let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
-        let detail = match self.name_field {
-            Some(field) => format!("{article} {noun} with this {field} already exists"),
-            None => format!("The community has one {noun} already"),
-        };
-        DomainError::new(ErrorCode::ItemNameTaken).field(self.name_field.unwrap_or("name")).detail(detail)
+        let field = self.name_field();
+        DomainError::new(ErrorCode::ItemNameTaken)
+            .field(field)
+            .detail(format!("{article} {noun} with this {field} already exists"))
     }
 }
 
@@ -116,11 +131,12 @@ impl Adminx<'_> {
                 .detail(format!("A community may have at most {} of them", c.max_items)));
         }
         let now = self.core.now();
+        let id = uuid::Uuid::new_v4().to_string();
         let item = CommunityItem {
-            id: uuid::Uuid::new_v4().to_string(),
             scope,
             kind: c.kind().to_string(),
-            name: c.name_in(&body),
+            name: c.name_in(&body, &id),
+            id,
             body,
             created_by: caller.member.user.email.as_str().to_string(),
             created_at: now,
@@ -144,7 +160,7 @@ impl Adminx<'_> {
         caller.require_admin()?;
         let mut item = self.item(scope, c, id).await?;
         item.body = c.document.patch(&item.body, input, &|text| self.seal_secret(text))?;
-        item.name = c.name_in(&item.body);
+        item.name = c.name_in(&item.body, &item.id);
         item.updated_at = self.core.now();
         let audit =
             AuditEvent::new(&caller.caller, &format!("{}_MODIFIED", c.event), c.kind(), Some(item.id.clone()), item.updated_at)
@@ -168,8 +184,8 @@ impl Adminx<'_> {
             let outcome = match self.item_named(scope, c, name).await {
                 Ok(mut item) => {
                     item.body = c.document.apply(None, input, &|text| self.seal_secret(text))?;
-                    if c.name_in(&item.body) != name {
-                        return Err(DomainError::invalid(c.name_field.unwrap_or("name"), "must be the name in the path"));
+                    if c.name_in(&item.body, &item.id) != name {
+                        return Err(DomainError::invalid(c.name_field(), "must be the name in the path"));
                     }
                     item.updated_at = self.core.now();
                     let event = format!("{}_MODIFIED", c.event);

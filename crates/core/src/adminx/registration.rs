@@ -15,7 +15,6 @@ use crate::credentials::{Credential, CredentialKind};
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::identity::registration::insert_user_unit;
 use crate::identity::users::parse_email;
-use crate::outbox::Message;
 use crate::ports::{MailMessage, UnitOfWork, Write};
 
 /// The community's switch (a configuration document).
@@ -103,7 +102,8 @@ impl Adminx<'_> {
         };
         let values = [("code", secret.as_str()), ("email", email.as_str())];
         let wording = self.wording(scope, "self_onboarding", "email", &values, fallback).await?;
-        let message = Message::Mail(MailMessage { to: email.clone(), subject: wording.subject, body: wording.body });
+        let message =
+            self.community_mail(scope, MailMessage { to: email.clone(), subject: wording.subject, body: wording.body }).await?;
         let visitor = self.core.auth().visitor(scope.tenant, origin.clone());
         let audit = AuditEvent::new(&visitor, "E_REGISTRATION_EMAIL_SENT", "community", Some(scope.community.to_string()), now);
         let outbox = self.core.outbox();

@@ -410,12 +410,9 @@ impl Adminx<'_> {
         };
         let wording = self.wording(scope, "otp", &method, &values, fallback).await?;
         let message = if method == "email" {
-            crate::outbox::Message::Mail(MailMessage {
-                to: keyhall_types::Email::parse(&to)
-                    .map_err(|_| DomainError::invalid("destination", "is not an e-mail address"))?,
-                subject: wording.subject,
-                body: wording.body,
-            })
+            let to =
+                keyhall_types::Email::parse(&to).map_err(|_| DomainError::invalid("destination", "is not an e-mail address"))?;
+            self.community_mail(scope, MailMessage { to, subject: wording.subject, body: wording.body }).await?
         } else {
             crate::outbox::Message::Text(SmsMessage { to: to.clone(), body: wording.body, channel: method.clone() })
         };

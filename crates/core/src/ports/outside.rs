@@ -20,15 +20,62 @@ pub struct MailMessage {
     pub body: String,
 }
 
+/// How a connection to an SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// TLS from the first byte (`smtps`, port 465).
+    Tls,
+    /// STARTTLS, required.
+    StartTls,
+    /// None: only for a server on the loopback interface.
+    Plain,
+}
+
+/// A community's own SMTP server (a 1Kosmos message gateway): its mail goes there instead of
+/// the installation's. `Debug` leaves the password out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpRoute {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: String,
+    /// The sender address.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpRoute")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, message: MailMessage) -> std::result::Result<(), String>;
+
+    /// Sends through a community's own server rather than the installation's.
+    async fn send_via(&self, route: &SmtpRoute, message: MailMessage) -> std::result::Result<(), String> {
+        let _ = (route, message);
+        Err("this mailer cannot send through a community's own SMTP server".into())
+    }
 }
 
 #[async_trait]
 impl Mailer for LogMailer {
     async fn send(&self, message: MailMessage) -> std::result::Result<(), String> {
         tracing::info!(to = %message.to, subject = %message.subject, "no mail server configured; message not sent");
+        Ok(())
+    }
+
+    async fn send_via(&self, route: &SmtpRoute, message: MailMessage) -> std::result::Result<(), String> {
+        tracing::info!(to = %message.to, server = %route.host, "a community's SMTP server is configured but no mailer runs; message not sent");
         Ok(())
     }
 }

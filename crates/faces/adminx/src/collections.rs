@@ -1,13 +1,14 @@
 //! The collection groups that share one shape (digest (d)4): `fetch` with `ids`, `PUT` to
 //! create, `PATCH /{id}`, `DELETE /{id}`: authentication journeys (v1 and v2); and its
 //! variant keyed by the administrator's `uid`: RADIUS and auth-proxy configurations
-//! (`PUT /…/config/{uid}` creates or replaces, `DELETE /…/config/{uid}`).
+//! (`PUT /…/config/{uid}` creates or replaces, `DELETE /…/config/{uid}`); and message
+//! gateways (`POST` create, fetch, update; `DELETE` with the id in the body).
 
 use axum::Router;
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post, put};
-use keyhall_core::adminx::collection_kinds::{AUTH_PROXY, JOURNEYS, JOURNEYS_V2, RADIUS};
+use axum::routing::{delete, patch, post, put};
+use keyhall_core::adminx::collection_kinds::{AUTH_PROXY, GATEWAYS, JOURNEYS, JOURNEYS_V2, RADIUS};
 use keyhall_core::adminx::collections::{Collection, CommunityItem};
 use serde_json::{Value, json};
 
@@ -36,7 +37,7 @@ macro_rules! updater {
 
 macro_rules! deleter {
     ($c:expr) => {
-        |s: AxumState<State>, id: Path<String>, call: Call| delete(s, id, call, $c)
+        |s: AxumState<State>, id: Path<String>, call: Call| remove(s, id, call, $c)
     };
 }
 
@@ -59,6 +60,11 @@ pub fn routes(router: Router<State>) -> Router<State> {
         .route(&p("/radius/config/{uid}"), put(replacer!(&RADIUS)).delete(remove_radius))
         .route(&p("/authproxy/fetch"), post(fetcher!(&AUTH_PROXY, Some(ScopeFrom::Body))))
         .route(&p("/authproxy/config/{uid}"), put(replacer!(&AUTH_PROXY)).delete(deleter!(&AUTH_PROXY)))
+        .route(&p("/msg_gateway/create"), post(create_gateway))
+        .route(&p("/msg_gateway/fetch"), post(fetcher!(&GATEWAYS, None)))
+        .route(&p("/msg_gateway/fetch/{id}"), post(fetch_gateway))
+        .route(&p("/msg_gateway/update"), post(update_gateway))
+        .route(&p("/msg_gateway"), delete(delete_gateway))
 }
 
 /// An item as the face answers it: its fields, its id and its community.
@@ -119,7 +125,7 @@ async fn update(
 }
 
 /// `DELETE …/{id}` (by id, or by `uid` for the configurations known by one): 204.
-async fn delete(
+async fn remove(
     AxumState(state): AxumState<State>,
     Path(id): Path<String>,
     call: Call,
@@ -156,4 +162,38 @@ async fn remove_radius(AxumState(state): AxumState<State>, Path(uid): Path<Strin
     let item = adminx.item_named(scope, &RADIUS, &uid).await?;
     let removed = adminx.delete_item(&caller, scope, &RADIUS, &item.id).await?;
     Ok(call.reply(&item_json(&RADIUS, &removed)))
+}
+
+/// `POST /msg_gateway/create`: `{id, status}`.
+async fn create_gateway(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let item = state.core.adminx().create_item(&caller, scope, &GATEWAYS, &without_scope(&call.body)).await?;
+    Ok(call.reply(&json!({ "id": item.id, "status": "created" })))
+}
+
+/// `POST /msg_gateway/fetch/{id}`: the gateway, in an array as the list answers it.
+async fn fetch_gateway(AxumState(state): AxumState<State>, Path(id): Path<String>, call: Call) -> Result<Response> {
+    let (_, scope) = named_or_own(&state, &call).await?;
+    let item = state.core.adminx().item(scope, &GATEWAYS, &id).await?;
+    Ok(call.reply(&json!([item_json(&GATEWAYS, &item)])))
+}
+
+/// `POST /msg_gateway/update`: the fields given of the gateway `id` names; `{id, status}`.
+async fn update_gateway(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let id = crate::fields::must(&call.body, "id")?;
+    let mut input = without_scope(&call.body);
+    if let Some(fields) = input.as_object_mut() {
+        fields.remove("id");
+    }
+    let item = state.core.adminx().update_item(&caller, scope, &GATEWAYS, &id, &input).await?;
+    Ok(call.reply(&json!({ "id": item.id, "status": "updated" })))
+}
+
+/// `DELETE /msg_gateway` with `gatewayId`: 204.
+async fn delete_gateway(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let id = crate::fields::must(&call.body, "gatewayId")?;
+    state.core.adminx().delete_item(&caller, scope, &GATEWAYS, &id).await?;
+    Ok(http::StatusCode::NO_CONTENT.into_response())
 }

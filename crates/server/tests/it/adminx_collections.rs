@@ -216,3 +216,52 @@ crate::both!(radius_and_auth_proxy_configurations_are_kept_by_uid, |srv: TestSer
     assert_eq!(c.admin.call(&srv, Method::DELETE, "/authproxy/config/p1", None).await.status, 204);
     assert_eq!(c.admin.open(&c.admin.post(&srv, "/authproxy/fetch", c.ids()).await), json!([]));
 });
+
+crate::both!(an_active_smtp_gateway_carries_the_communitys_mail, |srv: TestServer| async move {
+    use crate::smtp_sink::SmtpSink;
+    let installation = SmtpSink::start().await;
+    let url = installation.url();
+    let node = srv.sibling(move |c| c.server.smtp_url = Some(url)).await;
+    let c = community(&node, "gateway.example.com").await;
+    let own = SmtpSink::start().await;
+    let gateway = c.with(json!({ "type": "smtp", "channels": ["email"], "protocol": "smtp", "name": "Acme mail",
+        "username": "mailer", "password": "gw-VERYSECRET", "serviceUrl": own.url(), "senderEmail": "noreply@acme.example" }));
+    let made = c.admin.open(&c.admin.post(&node, "/msg_gateway/create", gateway.clone()).await);
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(made["status"], "created");
+    let listed = c.admin.post(&node, "/msg_gateway/fetch", c.ids()).await;
+    let listed_json = c.admin.open(&listed);
+    assert_eq!(listed_json[0]["serviceUrl"], own.url());
+    assert!(listed_json[0].get("password").is_none() && !listed_json.to_string().contains("VERYSECRET"), "{listed_json}");
+    let one = c.admin.open(&c.admin.post(&node, &format!("/msg_gateway/fetch/{id}"), c.ids()).await);
+    assert_eq!(one, listed_json);
+    // A reset link now leaves through the community's server, signed in as its account.
+    let v = Vendor::new(&node).await;
+    let found = v.post(&node, "/users/find", c.with(json!({ "username": "admin" }))).await.json();
+    let token = found["users"][0]["user_token"].as_str().unwrap().to_string();
+    let ask = c.with(json!({ "user_token": token, "destination": "admin@gateway.example.com", "captchaToken": "" }));
+    assert_eq!(v.call(&node, Method::PUT, "/password_reset/sendverify", Some(ask.clone())).await.status, 200);
+    let mail = own.wait_for("admin@gateway.example.com", 0).await;
+    assert!(mail.data.contains("From: noreply@acme.example"), "{}", mail.data);
+    assert_eq!(mail.auth.as_deref(), Some("\0mailer\0gw-VERYSECRET"));
+    // Switched off: the installation's mailer again.
+    let r = c.admin.post(&node, "/msg_gateway/update", c.with(json!({ "id": id, "active": false }))).await;
+    assert_eq!(c.admin.open(&r), json!({ "id": id, "status": "updated" }));
+    assert_eq!(v.call(&node, Method::PUT, "/password_reset/sendverify", Some(ask)).await.status, 200);
+    installation.wait_for("admin@gateway.example.com", 0).await;
+    // Refused: no sender for e-mail, an unknown channel; unknown and foreign ids.
+    let mut bad = gateway.clone();
+    bad.as_object_mut().unwrap().remove("senderEmail");
+    assert_eq!(error(&c.admin.post(&node, "/msg_gateway/create", bad).await, 400), "\"senderEmail\" is required");
+    let mut bad = gateway.clone();
+    bad["channels"] = json!(["fax"]);
+    assert!(error(&c.admin.post(&node, "/msg_gateway/create", bad).await, 400).starts_with("\"channels\""));
+    assert_eq!(c.admin.open(&c.admin.post(&node, "/msg_gateway/fetch", c.ids()).await).as_array().map(Vec::len), Some(1));
+    let other = community(&node, "other-gateway.example.com").await;
+    error(&other.admin.post(&node, &format!("/msg_gateway/fetch/{id}"), json!({})).await, 404);
+    let gone = other.admin.call(&node, Method::DELETE, "/msg_gateway", Some(other.with(json!({ "gatewayId": id })))).await;
+    assert_eq!(error(&gone, 404), "Gateway not found");
+    let r = c.admin.call(&node, Method::DELETE, "/msg_gateway", Some(c.with(json!({ "gatewayId": id })))).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(c.admin.open(&c.admin.post(&node, "/msg_gateway/fetch", c.ids()).await), json!([]));
+});

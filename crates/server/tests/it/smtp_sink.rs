@@ -11,6 +11,8 @@ use tokio::net::TcpListener;
 pub struct Mail {
     pub to: String,
     pub data: String,
+    /// What the client authenticated with (`AUTH PLAIN`, decoded: `\0user\0password`).
+    pub auth: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -46,11 +48,16 @@ impl SmtpSink {
                     let mut lines = BufReader::new(read).lines();
                     let _ = write.write_all(b"220 sink ESMTP\r\n").await;
                     let (mut to, mut in_data, mut data) = (String::new(), false, String::new());
+                    let mut auth: Option<String> = None;
                     while let Ok(Some(line)) = lines.next_line().await {
                         if in_data {
                             if line == "." {
                                 in_data = false;
-                                mails.lock().unwrap().push(Mail { to: to.clone(), data: std::mem::take(&mut data) });
+                                mails.lock().unwrap().push(Mail {
+                                    to: to.clone(),
+                                    data: std::mem::take(&mut data),
+                                    auth: auth.clone(),
+                                });
                                 let _ = write.write_all(b"250 queued\r\n").await;
                             } else {
                                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
@@ -59,8 +66,14 @@ impl SmtpSink {
                             continue;
                         }
                         let upper = line.to_ascii_uppercase();
-                        let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        let reply: &[u8] = if upper.starts_with("EHLO") {
+                            b"250-sink\r\n250 AUTH PLAIN\r\n"
+                        } else if upper.starts_with("HELO") {
                             b"250 sink\r\n"
+                        } else if let Some(given) = line.strip_prefix("AUTH PLAIN ") {
+                            let decoded = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, given.trim());
+                            auth = decoded.ok().map(|b| String::from_utf8_lossy(&b).to_string());
+                            b"235 ok\r\n"
                         } else if upper.starts_with("MAIL FROM") {
                             b"250 ok\r\n"
                         } else if upper.starts_with("RCPT TO") {
