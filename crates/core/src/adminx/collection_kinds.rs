@@ -212,3 +212,86 @@ fn gateway_is_complete(doc: &Map<String, Value>) -> Result<()> {
     }
     Ok(())
 }
+
+pub const IDP_TYPES: &[&str] = &["oidc", "saml", "wsfed"];
+
+/// keyhall as the community's identity provider, one configuration per protocol: lifetimes,
+/// signing and what it offers.
+pub const IDENTITY_PROVIDERS: Collection = Collection {
+    document: DocumentSchema {
+        key: "identity_provider",
+        fields: &[
+            field("type", Kind::OneOf(IDP_TYPES), true, "\"oidc\""),
+            field("name", Kind::Text { max: 128 }, false, "\"\""),
+            field("enabled", Kind::Bool, false, "true"),
+            field("issuer", Kind::Url, false, "\"\""),
+            field("signingAlg", Kind::OneOf(&["RS256", "ES256", "RSA_SHA256"]), false, "\"RS256\""),
+            field("accessTokenLifetime", Kind::Int { min: 60, max: 86_400 }, false, "3600"),
+            field("idTokenLifetime", Kind::Int { min: 60, max: 86_400 }, false, "3600"),
+            field("refreshTokenLifetime", Kind::Int { min: 0, max: 31_536_000 }, false, "2592000"),
+            field("sessionLifetime", Kind::Int { min: 60, max: 2_592_000 }, false, "28800"),
+            field("scopes", Kind::TextList { max_items: 50 }, false, "[\"openid\",\"profile\",\"email\"]"),
+        ],
+        check: None,
+    },
+    noun: "Identity provider",
+    naming: Naming::Field("type"),
+    max_items: 3,
+    event: "E_IDENTITY_PROVIDER",
+};
+
+/// An identity provider outside keyhall that the community's users may sign in with (OpenID
+/// Connect or SAML), its client secret sealed.
+pub const EXTERNAL_IDPS: Collection = Collection {
+    document: DocumentSchema {
+        key: "external_idp",
+        fields: &[
+            field("name", Kind::Text { max: 128 }, true, "\"\""),
+            field("type", Kind::OneOf(&["oidc", "saml"]), true, "\"oidc\""),
+            field("enabled", Kind::Bool, false, "true"),
+            field("logo", Kind::Image, false, "\"\""),
+            field("clientId", Kind::Text { max: 256 }, false, "\"\""),
+            field("clientSecret", Kind::Secret, false, ""),
+            field("issuer", Kind::Url, false, "\"\""),
+            field("discoveryUrl", Kind::Url, false, "\"\""),
+            field("authorizationUrl", Kind::Url, false, "\"\""),
+            field("tokenUrl", Kind::Url, false, "\"\""),
+            field("userInfoUrl", Kind::Url, false, "\"\""),
+            field("scopes", Kind::TextList { max_items: 50 }, false, "[\"openid\",\"email\",\"profile\"]"),
+            field("entityId", Kind::Text { max: 1024 }, false, "\"\""),
+            field("ssoUrl", Kind::Url, false, "\"\""),
+            field("signingCert", Kind::Pem, false, "\"\""),
+            field("attributeMapping", Kind::Json, false, "{}"),
+            field("jitProvisioning", Kind::Bool, false, "false"),
+        ],
+        check: Some(external_idp_is_usable),
+    },
+    noun: "External IdP",
+    naming: Naming::Field("name"),
+    max_items: 50,
+    event: "E_EXTERNAL_IDP",
+};
+
+/// An OpenID Connect provider says who the client is and where to find the provider; a SAML
+/// one its entity, its sign-in URL and the certificate its assertions are signed with.
+fn external_idp_is_usable(doc: &Map<String, Value>) -> Result<()> {
+    let empty = |name: &str| doc[name].as_str().is_none_or(str::is_empty);
+    let missing = |name: &'static str| Err(DomainError::new(ErrorCode::MissingParameter).field(name));
+    if doc["type"] == "oidc" {
+        if empty("clientId") {
+            return missing("clientId");
+        }
+        if empty("issuer") && empty("discoveryUrl") && (empty("authorizationUrl") || empty("tokenUrl")) {
+            return Err(DomainError::new(ErrorCode::MissingParameter)
+                .field("issuer")
+                .detail("is required (or discoveryUrl, or authorizationUrl and tokenUrl)"));
+        }
+    } else {
+        for name in ["entityId", "ssoUrl", "signingCert"] {
+            if empty(name) {
+                return missing(name);
+            }
+        }
+    }
+    Ok(())
+}

@@ -2,13 +2,16 @@
 //! create, `PATCH /{id}`, `DELETE /{id}`: authentication journeys (v1 and v2); and its
 //! variant keyed by the administrator's `uid`: RADIUS and auth-proxy configurations
 //! (`PUT /…/config/{uid}` creates or replaces, `DELETE /…/config/{uid}`); and message
-//! gateways (`POST` create, fetch, update; `DELETE` with the id in the body).
+//! gateways (`POST` create, fetch, update; `DELETE` with the id in the body). Identity
+//! providers (keyhall's own, one per protocol) and external IdPs take the first shape.
 
 use axum::Router;
 use axum::extract::{Path, State as AxumState};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, patch, post, put};
-use keyhall_core::adminx::collection_kinds::{AUTH_PROXY, GATEWAYS, JOURNEYS, JOURNEYS_V2, RADIUS};
+use keyhall_core::adminx::collection_kinds::{
+    AUTH_PROXY, EXTERNAL_IDPS, GATEWAYS, IDENTITY_PROVIDERS, JOURNEYS, JOURNEYS_V2, RADIUS,
+};
 use keyhall_core::adminx::collections::{Collection, CommunityItem};
 use serde_json::{Value, json};
 
@@ -60,6 +63,12 @@ pub fn routes(router: Router<State>) -> Router<State> {
         .route(&p("/radius/config/{uid}"), put(replacer!(&RADIUS)).delete(remove_radius))
         .route(&p("/authproxy/fetch"), post(fetcher!(&AUTH_PROXY, Some(ScopeFrom::Body))))
         .route(&p("/authproxy/config/{uid}"), put(replacer!(&AUTH_PROXY)).delete(deleter!(&AUTH_PROXY)))
+        .route(&p("/idp/fetch"), post(fetch_identity_providers))
+        .route(&p("/idp"), put(creator!(&IDENTITY_PROVIDERS)))
+        .route(&p("/idp/{id}"), patch(updater!(&IDENTITY_PROVIDERS)).delete(deleter!(&IDENTITY_PROVIDERS)))
+        .route(&p("/external_idp/fetch"), post(fetcher!(&EXTERNAL_IDPS, None)))
+        .route(&p("/external_idp"), put(creator!(&EXTERNAL_IDPS)))
+        .route(&p("/external_idp/{id}"), patch(updater!(&EXTERNAL_IDPS)).delete(deleter!(&EXTERNAL_IDPS)))
         .route(&p("/msg_gateway/create"), post(create_gateway))
         .route(&p("/msg_gateway/fetch"), post(fetcher!(&GATEWAYS, None)))
         .route(&p("/msg_gateway/fetch/{id}"), post(fetch_gateway))
@@ -196,4 +205,25 @@ async fn delete_gateway(AxumState(state): AxumState<State>, call: Call) -> Resul
     let id = crate::fields::must(&call.body, "gatewayId")?;
     state.core.adminx().delete_item(&caller, scope, &GATEWAYS, &id).await?;
     Ok(http::StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /idp/fetch`: the community's identity providers, by `id` or `type` when given; a
+/// community that has none gets its default (OpenID Connect) one made.
+async fn fetch_identity_providers(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = named_or_own(&state, &call).await?;
+    let adminx = state.core.adminx();
+    let mut items = adminx.items(scope, &IDENTITY_PROVIDERS).await?;
+    if items.is_empty() {
+        let made = adminx.replace_item_named(&caller, scope, &IDENTITY_PROVIDERS, "oidc", &json!({ "type": "oidc" })).await?;
+        items.push(made);
+    }
+    let id = crate::fields::given(&call.body, "id")?;
+    let kind = crate::fields::given(&call.body, "type")?;
+    let found: Vec<Value> = items
+        .iter()
+        .filter(|i| id.as_ref().is_none_or(|id| *id == i.id))
+        .filter(|i| kind.as_ref().is_none_or(|k| *k == i.name))
+        .map(|i| item_json(&IDENTITY_PROVIDERS, i))
+        .collect();
+    Ok(call.reply(&Value::Array(found)))
 }

@@ -265,3 +265,46 @@ crate::both!(an_active_smtp_gateway_carries_the_communitys_mail, |srv: TestServe
     assert_eq!(r.status, 204, "{}", r.text());
     assert_eq!(c.admin.open(&c.admin.post(&node, "/msg_gateway/fetch", c.ids()).await), json!([]));
 });
+
+crate::both!(identity_providers_are_one_per_protocol_and_external_ones_are_checked, |srv: TestServer| async move {
+    let c = community(&srv, "idps.example.com").await;
+    // The first fetch makes the default OpenID Connect one.
+    let first = c.admin.open(&c.admin.post(&srv, "/idp/fetch", c.ids()).await);
+    assert_eq!(first.as_array().map(Vec::len), Some(1));
+    assert_eq!((first[0]["type"].as_str(), first[0]["accessTokenLifetime"].as_i64()), (Some("oidc"), Some(3600)));
+    assert_eq!(c.admin.open(&c.admin.post(&srv, "/idp/fetch", c.ids()).await), first, "made once");
+    let saml =
+        c.admin.open(&c.admin.call(&srv, Method::PUT, "/idp", Some(json!({ "type": "saml", "sessionLifetime": 3600 }))).await);
+    let again = c.admin.call(&srv, Method::PUT, "/idp", Some(json!({ "type": "saml" }))).await;
+    assert_eq!(error(&again, 409), "An identity provider with this type already exists");
+    let id = saml["id"].as_str().unwrap();
+    let r = c.admin.call(&srv, Method::PATCH, &format!("/idp/{id}"), Some(json!({ "type": "oidc" }))).await;
+    assert_eq!(error(&r, 409), "An identity provider with this type already exists");
+    let r = c.admin.call(&srv, Method::PATCH, &format!("/idp/{id}"), Some(json!({ "accessTokenLifetime": 10 }))).await;
+    assert!(error(&r, 400).starts_with("\"accessTokenLifetime\" must be a number from 60"));
+    let only = c.admin.open(&c.admin.post(&srv, "/idp/fetch", json!({ "type": "saml" })).await);
+    assert_eq!(only, json!([saml]));
+    assert_eq!(c.admin.call(&srv, Method::DELETE, &format!("/idp/{id}"), None).await.status, 204);
+    // External IdPs: an OpenID Connect one needs its client and where its provider is.
+    let oidc = json!({ "name": "Google", "type": "oidc", "clientId": "abc.apps", "clientSecret": "g-VERYSECRET",
+        "discoveryUrl": "https://accounts.google.com/.well-known/openid-configuration" });
+    let r = c.admin.call(&srv, Method::PUT, "/external_idp", Some(c.with(oidc.clone()))).await;
+    let made = c.admin.open(&r);
+    assert!(made.get("clientSecret").is_none() && !r.text().contains("VERYSECRET"), "{made}");
+    let r =
+        c.admin.call(&srv, Method::PUT, "/external_idp", Some(json!({ "name": "Bare", "type": "oidc", "clientId": "x" }))).await;
+    assert_eq!(error(&r, 400), "\"issuer\" is required");
+    let r = c
+        .admin
+        .call(&srv, Method::PUT, "/external_idp", Some(json!({ "name": "Corp", "type": "saml", "entityId": "urn:corp" })))
+        .await;
+    assert_eq!(error(&r, 400), "\"ssoUrl\" is required");
+    let listed = c.admin.open(&c.admin.post(&srv, "/external_idp/fetch", json!({})).await);
+    assert_eq!(listed, json!([made]));
+    let id = made["id"].as_str().unwrap();
+    let r = c.admin.call(&srv, Method::PATCH, &format!("/external_idp/{id}"), Some(json!({ "enabled": false }))).await;
+    assert_eq!(c.admin.open(&r)["enabled"], false);
+    let other = community(&srv, "other-idps.example.com").await;
+    error(&other.admin.call(&srv, Method::DELETE, &format!("/external_idp/{id}"), None).await, 404);
+    assert_eq!(c.admin.call(&srv, Method::DELETE, &format!("/external_idp/{id}"), None).await.status, 204);
+});
