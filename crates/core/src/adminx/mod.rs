@@ -13,6 +13,7 @@ pub mod collections;
 pub mod directory;
 pub mod document_schemas;
 pub mod documents;
+pub mod downloadables;
 pub mod gateways;
 pub mod init;
 pub mod licenses;

@@ -9,6 +9,7 @@ mod collections;
 mod community;
 mod config;
 mod documents;
+mod downloads;
 mod envelope;
 mod errors;
 mod fields;
@@ -53,6 +54,8 @@ pub struct AdminxConfig {
     pub plaintext: bool,
     /// keyhall's public URL (the service directory names it).
     pub public_url: String,
+    /// What `/downloadables/…` offers.
+    pub downloadables: Arc<keyhall_core::adminx::downloadables::Downloadables>,
 }
 
 /// Shared by every handler.
@@ -174,6 +177,8 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/secret-store/fetch"), post(secrets::fetch))
         .route(&p("/secret-store/delete"), post(secrets::delete))
         .route(&p("/certificate/generate"), post(secrets::generate_certificate))
+        .route(&p("/downloadables/versions/fetch"), post(downloads::versions))
+        .route(&p("/downloadables/artifact/fetch"), post(downloads::artifact))
         .route(
             &p("/openapi.json"),
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),

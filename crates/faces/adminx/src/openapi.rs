@@ -27,6 +27,8 @@ pub enum Answer {
     Plain,
     /// 204 without a body.
     NoContent,
+    /// A file (`application/octet-stream`).
+    File,
 }
 
 pub struct Operation {
@@ -120,6 +122,8 @@ ops! {
     "post" "/secret-store/fetch" "Secret Store" Jwt Plain ["tenantId", "communityId"] [] "The community's secrets, metadata only (administrators)";
     "post" "/secret-store/delete" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag"] [] "Remove a secret by tag (administrators)";
     "post" "/certificate/generate" "Certificate" Jwt Encrypted ["keySize", "algorithm", "expirationDays"] [] "A self-signed certificate and RSA key (2048, 3072 or 4096 bits; sha256, sha384 or sha512) with its fingerprints (administrators)";
+    "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";
+    "post" "/downloadables/artifact/fetch" "Downloadables" Jwt File ["tenantId", "communityId", "moduleId"] ["type", "os", "version"] "The file of a downloadable (administrators)";
     "post" "/config/template/fetch" "Template Config" Jwt Encrypted ["tenantId", "communityId"] ["purposes"] "Message templates by purpose and channel (administrators)";
     "put" "/config/template" "Template Config" Jwt Encrypted ["templateData"] ["tenantId", "communityId"] "Add or replace message templates; a new default takes it from the others (administrators)";
     "delete" "/config/template" "Template Config" Jwt Encrypted ["tenantId", "communityId", "key_paths"] [] "Remove templates by key path (purpose, purpose.channel or purpose.channel.id) (administrators)";
@@ -232,6 +236,8 @@ fn operation(op: &Operation) -> Value {
         }
         Answer::Plain => json!({ "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }),
         Answer::NoContent => json!({ "description": "No content" }),
+        Answer::File => json!({ "description": "The file", "content": { "application/octet-stream": {
+            "schema": { "type": "string", "format": "binary" } } } }),
     };
     let code = if op.answer == Answer::NoContent { "204" } else { "200" };
     let mut out = json!({

@@ -2,6 +2,8 @@
 
 use keyhall_crypto::envelope::Curve;
 
+use keyhall_core::adminx::downloadables::Downloadables;
+
 use crate::AdminxConfig;
 
 keyhall_settings::section! {
@@ -21,6 +23,9 @@ keyhall_settings::section! {
         recaptcha_secret_key: String, "adminx-recaptcha-secret-key", "KEYHALL_ADMINX_RECAPTCHA_SECRET_KEY";
         /// Where reCAPTCHA tokens are verified.
         recaptcha_verify_url: String = crate::captcha::RECAPTCHA_VERIFY_URL.into(), "adminx-recaptcha-verify-url", "KEYHALL_ADMINX_RECAPTCHA_VERIFY_URL";
+        /// JSON catalogue of the software administrators download (`/downloadables/…`),
+        /// replacing the built-in one (keyhall itself, as the RADIUS software).
+        downloads_file: std::path::PathBuf, "adminx-downloads-file", "KEYHALL_ADMINX_DOWNLOADS_FILE";
     }
 }
 
@@ -41,7 +46,16 @@ impl AdminxSettings {
             }),
             other => return Err(format!("KEYHALL_ADMINX_CAPTCHA must be none or recaptcha, not {other:?}")),
         };
+        let downloadables = match &self.downloads_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let base = path.parent().unwrap_or(std::path::Path::new("."));
+                Downloadables::from_json(&text, base).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => Downloadables::builtin(std::env::current_exe().ok()),
+        };
         Ok(AdminxConfig {
+            downloadables: std::sync::Arc::new(downloadables),
             captcha,
             curve,
             allowed_time_span: self.allowed_time_span,

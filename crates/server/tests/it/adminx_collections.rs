@@ -308,3 +308,53 @@ crate::both!(identity_providers_are_one_per_protocol_and_external_ones_are_check
     error(&other.admin.call(&srv, Method::DELETE, &format!("/external_idp/{id}"), None).await, 404);
     assert_eq!(c.admin.call(&srv, Method::DELETE, &format!("/external_idp/{id}"), None).await.status, 204);
 });
+
+crate::both!(downloadables_list_and_serve_their_files, |srv: TestServer| async move {
+    // keyhall's own catalogue: the running program, as the RADIUS software of this platform.
+    let c = community(&srv, "downloads.example.com").await;
+    let os = std::env::consts::OS;
+    let r = c.admin.post(&srv, "/downloadables/versions/fetch", json!({ "software": ["radius"], "os": [os] })).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["artifacts"][0]["version"], env!("CARGO_PKG_VERSION"));
+    let ask = c.with(json!({ "moduleId": c.module_id, "type": "radius", "os": os, "version": "latest" }));
+    let r = c.admin.post(&srv, "/downloadables/artifact/fetch", ask).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.len() as u64, std::fs::metadata(std::env::current_exe().unwrap()).unwrap().len());
+    // An operator's catalogue replaces it: its files, the newest by version.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broker-2.msi"), b"broker two").unwrap();
+    std::fs::write(dir.path().join("broker-10.msi"), b"broker ten").unwrap();
+    let catalogue = json!({ "artifacts": [
+        { "software": "broker", "os": "windows", "version": "1.2.0", "file": "broker-2.msi" },
+        { "software": "broker", "os": "windows", "version": "1.10.0", "displayVersion": "1.10", "file": "broker-10.msi" },
+        { "software": "broker", "os": "linux", "version": "1.1.0", "file": "gone.tar.gz" } ] });
+    let path = dir.path().join("downloads.json");
+    std::fs::write(&path, catalogue.to_string()).unwrap();
+    let node = srv.sibling(move |cfg| cfg.adminx.downloads_file = Some(path)).await;
+    let c = community(&node, "catalogue.example.com").await;
+    let r = c.admin.post(&node, "/downloadables/versions/fetch", json!({ "software": ["broker"], "os": ["windows"] })).await;
+    assert_eq!(
+        r.json(),
+        json!({ "artifacts": [{ "software": "broker", "os": "windows", "displayVersion": "1.10", "version": "1.10.0" }] })
+    );
+    let all = c
+        .admin
+        .post(&node, "/downloadables/versions/fetch", json!({ "software": ["broker"], "os": ["windows"], "latest": false }))
+        .await;
+    assert_eq!(all.json()["artifacts"].as_array().map(Vec::len), Some(2));
+    let r = c.admin.post(&node, "/downloadables/artifact/fetch", c.with(json!({ "moduleId": c.module_id }))).await;
+    assert_eq!((r.status, &r.body[..]), (200, &b"broker ten"[..]), "broker, windows, latest by default");
+    let r = c
+        .admin
+        .post(&node, "/downloadables/artifact/fetch", c.with(json!({ "moduleId": c.module_id, "version": "1.2.0" })))
+        .await;
+    assert_eq!(&r.body[..], b"broker two");
+    let missing = c.with(json!({ "moduleId": c.module_id, "os": "linux" }));
+    assert_eq!(error(&c.admin.post(&node, "/downloadables/artifact/fetch", missing).await, 404), "Artifact not found");
+    let other_module = c.with(json!({ "moduleId": uuid::Uuid::new_v4().to_string() }));
+    error(&c.admin.post(&node, "/downloadables/artifact/fetch", other_module).await, 404);
+    assert_eq!(
+        error(&c.admin.post(&node, "/downloadables/versions/fetch", json!({ "os": ["windows"] })).await, 400),
+        "\"software\" is required"
+    );
+});

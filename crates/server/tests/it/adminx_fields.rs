@@ -51,6 +51,8 @@ fn value_for(c: &Community, field: &str, op_path: &str) -> Value {
         "keySize" => json!(2048),
         "authScheme" => json!(["push"]),
         "serviceUrl" => json!("smtp://127.0.0.1:2525"),
+        "software" => json!(["radius"]),
+        "os" => json!(["linux"]),
         "channels" => json!(["sms"]),
         "senderPhone" => json!("+15551234567"),
         "decision" => json!({ "action": "allow" }),
