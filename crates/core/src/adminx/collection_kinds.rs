@@ -295,3 +295,36 @@ fn external_idp_is_usable(doc: &Map<String, Value>) -> Result<()> {
     }
     Ok(())
 }
+
+/// Images administrators upload (logos, backgrounds), served back by URL.
+pub const IMAGES: Collection = Collection {
+    document: DocumentSchema {
+        key: "image",
+        fields: &[
+            field("contentType", Kind::OneOf(&["image/png", "image/jpeg", "image/gif", "image/webp"]), true, "\"image/png\""),
+            field("fileName", Kind::Text { max: 256 }, false, "\"\""),
+            field("data", Kind::Text { max: 2_000_000 }, true, "\"\""),
+        ],
+        check: None,
+    },
+    noun: "Image",
+    naming: Naming::Id,
+    max_items: 1_000,
+    event: "E_IMAGE",
+};
+
+/// The image type of `bytes` by their first bytes (what a browser would sniff), if any keyhall
+/// serves; SVG is not one (it may carry script).
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}

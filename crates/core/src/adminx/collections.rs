@@ -106,6 +106,11 @@ impl Adminx<'_> {
         }
     }
 
+    /// An item of any community by id (what is served publicly by its id alone: images).
+    pub async fn any_item(self, c: &Collection, id: &str) -> Result<Option<CommunityItem>> {
+        Ok(self.core.store.community_item(id.trim()).await?.filter(|item| item.kind == c.kind()))
+    }
+
     /// An item of the community by name.
     pub async fn item_named(self, scope: Scope, c: &Collection, name: &str) -> Result<CommunityItem> {
         self.items(scope, c).await?.into_iter().find(|i| i.name == name).ok_or_else(|| c.not_found())

@@ -110,7 +110,7 @@ impl Adminx {
 
     /// Checks `requestid` under `key`: it decrypts to `{ts, uuid, …}`, `ts` is within the
     /// allowed span of now, and its `uuid` is spent here for the first time.
-    async fn check_request_id(&self, key: &SharedKey, request_id: Option<&str>) -> Result<()> {
+    pub(crate) async fn check_request_id(&self, key: &SharedKey, request_id: Option<&str>) -> Result<()> {
         let invalid = || AdminxError::unauthorized("Invalid requestid");
         let request_id = request_id.ok_or_else(|| AdminxError::unauthorized("requestid header is required"))?;
         let plain = key.decrypt(request_id).map_err(|_| invalid())?;
@@ -161,6 +161,38 @@ impl FromRequest<State> for Call {
             Ok::<_, AdminxError>(Call { key, plain, body, origin, bearer: bearer(&parts), license_key, server_public_key })
         };
         run.await.map_err(IntoResponse::into_response)
+    }
+}
+
+/// A call whose body is not the envelope's (a file upload): the caller's `publickey` (which
+/// the answer is encrypted for), `requestid` checked when sent (the vendor documents none for
+/// uploads), and the JWT. The body is left to the handler.
+pub struct UploadCall(pub Call);
+
+impl axum::extract::FromRequestParts<State> for UploadCall {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut http::request::Parts, state: &State) -> std::result::Result<Self, Self::Rejection> {
+        let run = async {
+            let public_key =
+                header(parts, "publickey").ok_or_else(|| AdminxError::unauthorized("publickey header is required"))?;
+            let key = state.shared_key(public_key).await?;
+            if let Some(request_id) = header(parts, "requestid") {
+                state.check_request_id(&key, Some(request_id)).await?;
+            }
+            let origin = keyhall_http::client::client_info(parts).origin();
+            let server_public_key = state.server_public_key().await?;
+            Ok::<_, AdminxError>(Call {
+                key,
+                plain: false,
+                body: Value::Null,
+                origin,
+                bearer: bearer(parts),
+                license_key: None,
+                server_public_key,
+            })
+        };
+        run.await.map(UploadCall).map_err(IntoResponse::into_response)
     }
 }
 

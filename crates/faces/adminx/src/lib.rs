@@ -13,6 +13,7 @@ mod downloads;
 mod envelope;
 mod errors;
 mod fields;
+mod images;
 mod keys;
 mod modules;
 pub mod openapi;
@@ -178,6 +179,8 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/secret-store/delete"), post(secrets::delete))
         .route(&p("/certificate/generate"), post(secrets::generate_certificate))
         .route(&p("/downloadables/versions/fetch"), post(downloads::versions))
+        .route(&p("/image/upload"), post(images::upload))
+        .route(&p("/image/{id}"), get(images::serve))
         .route(&p("/downloadables/artifact/fetch"), post(downloads::artifact))
         .route(
             &p("/openapi.json"),

@@ -122,6 +122,8 @@ ops! {
     "post" "/secret-store/fetch" "Secret Store" Jwt Plain ["tenantId", "communityId"] [] "The community's secrets, metadata only (administrators)";
     "post" "/secret-store/delete" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag"] [] "Remove a secret by tag (administrators)";
     "post" "/certificate/generate" "Certificate" Jwt Encrypted ["keySize", "algorithm", "expirationDays"] [] "A self-signed certificate and RSA key (2048, 3072 or 4096 bits; sha256, sha384 or sha512) with its fingerprints (administrators)";
+    "post" "/image/upload" "Image" Jwt Encrypted ["file"] [] "Upload an image (multipart; PNG, JPEG, GIF or WebP) and get its URL (administrators)";
+    "get" "/image/{id}" "Image" Open File [] [] "An uploaded image (public: login pages show them)";
     "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";
     "post" "/downloadables/artifact/fetch" "Downloadables" Jwt File ["tenantId", "communityId", "moduleId"] ["type", "os", "version"] "The file of a downloadable (administrators)";
     "post" "/config/template/fetch" "Template Config" Jwt Encrypted ["tenantId", "communityId"] ["purposes"] "Message templates by purpose and channel (administrators)";

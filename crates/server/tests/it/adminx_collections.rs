@@ -358,3 +358,38 @@ crate::both!(downloadables_list_and_serve_their_files, |srv: TestServer| async m
         "\"software\" is required"
     );
 });
+
+crate::both!(uploaded_images_are_served_by_their_url_as_images_only, |srv: TestServer| async move {
+    use reqwest::multipart::{Form, Part};
+    let c = community(&srv, "images.example.com").await;
+    let png: Vec<u8> = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    )
+    .unwrap();
+    let upload = |v: &Vendor, bytes: Vec<u8>, claimed: &str| {
+        let form = Form::new().part("file", Part::bytes(bytes).file_name("logo.png").mime_str(claimed).unwrap());
+        TestServer::send(v.request(&srv, Method::POST, "/image/upload", None).multipart(form))
+    };
+    let r = upload(&c.admin, png.clone(), "image/png").await;
+    let url = c.admin.open(&r)["url"].as_str().unwrap().to_string();
+    let path = url.split("/adminapi").nth(1).unwrap().to_string();
+    let got = TestServer::send(srv.client.get(srv.url(&format!("/adminapi{path}")))).await;
+    assert_eq!((got.status, &got.body[..]), (200, &png[..]));
+    assert_eq!(got.headers["content-type"], "image/png");
+    assert_eq!(got.headers["x-content-type-options"], "nosniff");
+    // The URL is one branding takes.
+    let branding = json!({ "bg_color_left_panel": "#112233", "bg_color_right_panel": "#fff", "heading_text_color": "#000",
+        "primary_button_color": "#000", "active_tab_text_color": "#000", "links_color": "#000",
+        "community_logo_img": url, "bg_img_left_panel": url });
+    assert_eq!(c.admin.call(&srv, Method::PUT, "/branding", Some(c.with(branding))).await.status, 200);
+    // What is not an image is refused, whatever the upload claims; so is anyone but an administrator.
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    assert_eq!(error(&upload(&c.admin, html, "image/png").await, 400), "\"file\" must be a PNG, JPEG, GIF or WebP image");
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>".to_vec();
+    error(&upload(&c.admin, svg, "image/svg+xml").await, 400);
+    error(&upload(&Vendor::new(&srv).await, png.clone(), "image/png").await, 401);
+    let r = TestServer::send(c.admin.request(&srv, Method::POST, "/image/upload", None)).await;
+    assert_eq!(error(&r, 400), "\"file\" is required");
+    error(&TestServer::send(srv.client.get(srv.url("/adminapi/image/00000000-0000-4000-8000-000000000000"))).await, 404);
+});
