@@ -328,3 +328,128 @@ pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
         None
     }
 }
+
+const SAML_ATTRIBUTE: &[Field] = &[
+    field("uuid", Kind::Text { max: 64 }, false, "\"\""),
+    field("claim_name", Kind::Text { max: 256 }, true, "\"\""),
+    field("attribute_name", Kind::Text { max: 256 }, true, "\"\""),
+    field("attribute_type", Kind::OneOf(&["session", "ledger", "identity"]), false, "\"identity\""),
+    field("value_type", Kind::OneOf(&["static", "null", "default"]), false, "\"default\""),
+    field("value", Kind::Text { max: 1024 }, false, "\"\""),
+];
+
+/// An application that signs its users in through keyhall, by SAML or OpenID Connect.
+pub const SERVICE_PROVIDERS: Collection = Collection {
+    document: DocumentSchema {
+        key: "service_provider",
+        fields: &[
+            field("name", Kind::Text { max: 128 }, true, "\"\""),
+            field("environment", Kind::Text { max: 64 }, false, "\"\""),
+            field("logo", Kind::Image, false, "\"\""),
+            field("type", Kind::OneOf(&["saml", "oidc"]), true, "\"saml\""),
+            field("forceReauthentication", Kind::Bool, false, "false"),
+            field("hideBanner", Kind::Bool, false, "false"),
+            field("hideMobileLinks", Kind::Bool, false, "false"),
+            field("mobileAppLabel", Kind::Text { max: 128 }, false, "\"\""),
+            field(
+                "saml_config",
+                Kind::Object(&[
+                    field("idpInitiated", Kind::Bool, false, "false"),
+                    field("accessUrl", Kind::Url, false, "\"\""),
+                    field("entityId", Kind::Text { max: 1024 }, true, "\"\""),
+                    field("assertionMethod", Kind::Text { max: 64 }, false, "\"post\""),
+                    field("assertionConsumerServiceURL", Kind::Url, true, "\"\""),
+                    field("logoutRequestSignRequired", Kind::Bool, false, "false"),
+                    field("logoutResponseSignRequired", Kind::Bool, false, "false"),
+                    field("authRequestSignRequired", Kind::Bool, false, "false"),
+                    field("assertionSignRequired", Kind::Bool, false, "true"),
+                    field("signingCert", Kind::Pem, false, "\"\""),
+                    field("signingAlgo", Kind::OneOf(&["RSA_SHA256", "RSA_SHA1"]), false, "\"RSA_SHA256\""),
+                    field("encryptAssertion", Kind::Bool, false, "false"),
+                    field("encryptionCert", Kind::Pem, false, "\"\""),
+                    field("encryptionAlgorithm", Kind::Text { max: 128 }, false, "\"\""),
+                    field("keyTransportAlgorithm", Kind::Text { max: 128 }, false, "\"\""),
+                    field(
+                        "nameid",
+                        Kind::Object(&[
+                            field(
+                                "format",
+                                Kind::Text { max: 256 },
+                                true,
+                                "\"urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress\"",
+                            ),
+                            field("value", Kind::Text { max: 256 }, true, "\"email1\""),
+                            field("attribute_type", Kind::OneOf(&["session", "ledger", "identity"]), true, "\"identity\""),
+                        ]),
+                        false,
+                        "",
+                    ),
+                    field("relayState", Kind::Text { max: 1024 }, false, "\"\""),
+                    field("attributes", Kind::ObjectList { fields: SAML_ATTRIBUTE, max_items: 100 }, false, "[]"),
+                    field("metadata", Kind::Text { max: 262_144 }, false, "\"\""),
+                ]),
+                false,
+                "",
+            ),
+            field(
+                "oidc_config",
+                Kind::Object(&[
+                    field("client_id", Kind::Text { max: 128 }, false, "\"\""),
+                    field("client_secret", Kind::Secret, false, ""),
+                    field("grant_types", Kind::TextList { max_items: 4 }, false, "[\"authorization_code\"]"),
+                    field("redirect_uris", Kind::TextList { max_items: 50 }, false, "[]"),
+                    field("scope", Kind::TextList { max_items: 50 }, false, "[\"openid\"]"),
+                    field("id_token_signed_response_alg", Kind::OneOf(&["RS256", "HS256"]), false, "\"RS256\""),
+                ]),
+                false,
+                "",
+            ),
+        ],
+        check: Some(service_provider_is_complete),
+    },
+    noun: "Service provider",
+    naming: Naming::Field("name"),
+    max_items: 500,
+    event: "E_SERVICE_PROVIDER",
+};
+
+pub const GRANT_TYPES: &[&str] = &["authorization_code", "refresh_token", "client_credentials"];
+
+/// A SAML provider has its `saml_config`; an OpenID Connect one its redirect URIs (https, or
+/// http on the loopback interface for native apps) and known grant types.
+fn service_provider_is_complete(doc: &Map<String, Value>) -> Result<()> {
+    let missing = |name: &'static str| Err(DomainError::new(ErrorCode::MissingParameter).field(name));
+    if doc["type"] == "saml" {
+        if doc["saml_config"]["entityId"].as_str().is_none_or(str::is_empty) {
+            return missing("saml_config");
+        }
+        return Ok(());
+    }
+    let oidc = &doc["oidc_config"];
+    let uris: Vec<&str> =
+        oidc["redirect_uris"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    if uris.is_empty() {
+        return missing("oidc_config.redirect_uris");
+    }
+    let acceptable = |u: &&str| {
+        u.starts_with("https://")
+            || u.starts_with("http://127.0.0.1")
+            || u.starts_with("http://localhost")
+            || u.starts_with("http://[::1]")
+    };
+    if let Some(bad) = uris.iter().find(|u| !acceptable(u) || u.contains('#')) {
+        return Err(DomainError::invalid(
+            "oidc_config.redirect_uris",
+            format!("must be https URLs without a fragment, not {bad}"),
+        ));
+    }
+    let grants =
+        oidc["grant_types"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>()).unwrap_or_default();
+    if let Some(bad) = grants.iter().find(|g| !GRANT_TYPES.contains(g)) {
+        return Err(DomainError::invalid(
+            "oidc_config.grant_types",
+            format!("may hold only {}; not {bad}", GRANT_TYPES.join(", ")),
+        ));
+    }
+    Ok(())
+}

@@ -36,6 +36,11 @@ pub enum Kind {
     /// PEM text (`-----BEGIN …`).
     Pem,
     Object(&'static [Field]),
+    /// An array of objects of these fields (each written whole), at most `max_items`.
+    ObjectList {
+        fields: &'static [Field],
+        max_items: usize,
+    },
     /// Text kept sealed under the master key and never read back.
     Secret,
     /// Any JSON object, kept as given.
@@ -194,6 +199,23 @@ fn apply_fields(
                 let current = stored.and_then(|s| s.get(f.name)).and_then(Value::as_object);
                 Value::Object(apply_fields(inner, current, object, &path, seal, required)?)
             }
+            Kind::ObjectList { fields: inner, max_items } => {
+                let items = value.as_array().ok_or_else(|| invalid(&path, "must be an array of objects"))?;
+                if items.len() > max_items {
+                    return Err(invalid(&path, &format!("must hold at most {max_items} items")));
+                }
+                let checked = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let at = format!("{path}[{i}]");
+                        let object = item.as_object().ok_or_else(|| invalid(&at, "must be an object"))?;
+                        let whole = apply_fields(inner, None, object, &at, seal, Required::InInput)?;
+                        Ok(Value::Object(view_of(inner, Some(&whole))))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Value::Array(checked)
+            }
             Kind::Secret => {
                 let text = value.as_str().ok_or_else(|| invalid(&path, "must be a string"))?;
                 if text.len() > 16 * 1024 {
@@ -280,7 +302,7 @@ fn check_value(kind: Kind, value: &Value, path: &str) -> Result<Value> {
             }
             value.clone()
         }
-        Kind::Object(_) | Kind::Secret => unreachable!("handled by apply_fields"),
+        Kind::Object(_) | Kind::ObjectList { .. } | Kind::Secret => unreachable!("handled by apply_fields"),
     })
 }
 

@@ -22,6 +22,7 @@ pub mod modules;
 pub mod properties;
 pub mod registration;
 pub mod service_keys;
+pub mod service_providers;
 pub mod sign_in;
 pub mod templates;
 pub mod tokens;

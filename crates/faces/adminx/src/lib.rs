@@ -21,6 +21,7 @@ mod properties;
 mod public;
 mod registration;
 mod secrets;
+mod service_providers;
 mod settings;
 mod users;
 mod wallet;
@@ -180,6 +181,13 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/certificate/generate"), post(secrets::generate_certificate))
         .route(&p("/downloadables/versions/fetch"), post(downloads::versions))
         .route(&p("/image/upload"), post(images::upload))
+        .route(&p("/serviceprovider/fetch"), post(service_providers::fetch))
+        .route(&p("/serviceprovider/idp-initiated"), get(service_providers::idp_initiated))
+        .route(&p("/serviceprovider"), put(service_providers::create))
+        .route(
+            &p("/serviceprovider/{id}"),
+            get(service_providers::get_one).patch(service_providers::update).delete(service_providers::remove),
+        )
         .route(&p("/image/{id}"), get(images::serve))
         .route(&p("/downloadables/artifact/fetch"), post(downloads::artifact))
         .route(

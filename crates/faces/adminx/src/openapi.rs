@@ -122,6 +122,12 @@ ops! {
     "post" "/secret-store/fetch" "Secret Store" Jwt Plain ["tenantId", "communityId"] [] "The community's secrets, metadata only (administrators)";
     "post" "/secret-store/delete" "Secret Store" Jwt Plain ["tenantId", "communityId", "tag"] [] "Remove a secret by tag (administrators)";
     "post" "/certificate/generate" "Certificate" Jwt Encrypted ["keySize", "algorithm", "expirationDays"] [] "A self-signed certificate and RSA key (2048, 3072 or 4096 bits; sha256, sha384 or sha512) with its fingerprints (administrators)";
+    "post" "/serviceprovider/fetch" "Service Providers" Jwt Encrypted [] ["tenantId", "communityId", "ids"] "The community's service providers, client secrets left out (administrators)";
+    "get" "/serviceprovider/idp-initiated" "Service Providers" Jwt Encrypted [] [] "The SAML applications a signed-in user may open from the portal (anyone signed in)";
+    "get" "/serviceprovider/{id}" "Service Providers" Jwt Encrypted [] [] "One service provider (administrators)";
+    "put" "/serviceprovider" "Service Providers" Jwt Encrypted ["name", "type"] ["tenantId", "communityId", "environment", "logo", "forceReauthentication", "hideBanner", "hideMobileLinks", "mobileAppLabel", "saml_config", "oidc_config"] "Add a SAML or OpenID Connect service provider; an OIDC one gets client credentials, its secret answered this once (administrators)";
+    "patch" "/serviceprovider/{id}" "Service Providers" Jwt Encrypted [] ["tenantId", "communityId", "name", "type", "environment", "logo", "forceReauthentication", "hideBanner", "hideMobileLinks", "mobileAppLabel", "saml_config", "oidc_config"] "Change the fields given of a service provider (administrators)";
+    "delete" "/serviceprovider/{id}" "Service Providers" Jwt NoContent [] ["tenantId", "communityId"] "Remove a service provider (administrators)";
     "post" "/image/upload" "Image" Jwt Encrypted ["file"] [] "Upload an image (multipart; PNG, JPEG, GIF or WebP) and get its URL (administrators)";
     "get" "/image/{id}" "Image" Open File [] [] "An uploaded image (public: login pages show them)";
     "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";

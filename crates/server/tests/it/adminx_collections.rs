@@ -393,3 +393,65 @@ crate::both!(uploaded_images_are_served_by_their_url_as_images_only, |srv: TestS
     assert_eq!(error(&r, 400), "\"file\" is required");
     error(&TestServer::send(srv.client.get(srv.url("/adminapi/image/00000000-0000-4000-8000-000000000000"))).await, 404);
 });
+
+crate::both!(service_providers_hold_saml_and_oidc_settings, |srv: TestServer| async move {
+    let c = community(&srv, "sps.example.com").await;
+    let saml = json!({ "name": "Wiki", "type": "saml", "saml_config": { "idpInitiated": true, "entityId": "https://wiki.example.com/saml",
+        "assertionConsumerServiceURL": "https://wiki.example.com/saml/acs",
+        "nameid": { "format": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress", "value": "email1", "attribute_type": "identity" },
+        "attributes": [{ "claim_name": "mail", "attribute_name": "email1" }] } });
+    let made = c.admin.open(&c.admin.call(&srv, Method::PUT, "/serviceprovider", Some(saml.clone())).await);
+    let id = made["_id"].as_str().unwrap().to_string();
+    assert_eq!(made["saml_config"]["signingAlgo"], "RSA_SHA256", "defaults filled");
+    assert_eq!(made["saml_config"]["attributes"][0]["value_type"], "default");
+    let one = c.admin.open(&c.admin.call(&srv, Method::GET, &format!("/serviceprovider/{id}"), None).await);
+    assert_eq!(one, made);
+    // An OpenID Connect one gets its credentials; the secret is answered once.
+    let oidc = json!({ "name": "Portal", "type": "oidc", "oidc_config": { "redirect_uris": ["https://portal.example.com/cb"],
+        "grant_types": ["authorization_code", "refresh_token"], "client_id": "mine" } });
+    let r = c.admin.call(&srv, Method::PUT, "/serviceprovider", Some(oidc.clone())).await;
+    let client = c.admin.open(&r);
+    let secret = client["oidc_config"]["client_secret"].as_str().unwrap().to_string();
+    assert!(secret.len() >= 40 && client["oidc_config"]["client_id"] != "mine", "{client}");
+    let listed = c.admin.open(&c.admin.post(&srv, "/serviceprovider/fetch", json!({})).await);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+    assert!(!listed.to_string().contains(&secret), "the secret is not answered again");
+    // Refused whole: a redirect URI that is not https, an unknown grant, a SAML one without its settings, a taken name.
+    for (body, wrong) in [
+        (
+            json!({ "name": "Bad", "type": "oidc", "oidc_config": { "redirect_uris": ["http://evil.example.com/cb"] } }),
+            "\"oidc_config.redirect_uris\"",
+        ),
+        (
+            json!({ "name": "Bad", "type": "oidc", "oidc_config": { "redirect_uris": ["https://a.example.com"], "grant_types": ["password"] } }),
+            "\"oidc_config.grant_types\"",
+        ),
+        (json!({ "name": "Bad", "type": "saml" }), "\"saml_config\" is required"),
+        (
+            json!({ "name": "Bad", "type": "saml", "saml_config": { "entityId": "x", "assertionConsumerServiceURL": "https://a.example.com",
+            "attributes": [{ "claim_name": "mail" }] } }),
+            "\"saml_config.attributes[0].attribute_name\" is required",
+        ),
+    ] {
+        let message = error(&c.admin.call(&srv, Method::PUT, "/serviceprovider", Some(body)).await, 400);
+        assert!(message.starts_with(wrong), "{message}");
+    }
+    assert_eq!(
+        error(&c.admin.call(&srv, Method::PUT, "/serviceprovider", Some(saml)).await, 409),
+        "A service provider with this name already exists"
+    );
+    // Changed; a user sees the IdP-initiated ones only, in short.
+    let r = c.admin.call(&srv, Method::PATCH, &format!("/serviceprovider/{id}"), Some(json!({ "hideBanner": true }))).await;
+    assert_eq!(c.admin.open(&r)["hideBanner"], true);
+    let user = json!({ "moduleId": c.module_id, "username": "ann", "status": "active", "role": "basic", "firstname": "A",
+        "lastname": "N", "email1": "ann@sps.example.com", "password": "Ordinary-Pass-4" });
+    assert_eq!(c.admin.call(&srv, Method::PUT, "/users/create", Some(user)).await.status, 200);
+    let mut ann = Vendor::new(&srv).await;
+    let r = ann.post(&srv, "/verifyuser", c.with(json!({ "username": "ann", "password": "Ordinary-Pass-4" }))).await;
+    ann.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    let apps = ann.open(&ann.call(&srv, Method::GET, "/serviceprovider/idp-initiated", None).await);
+    assert_eq!(apps, json!([{ "_id": id, "name": "Wiki", "logo": "", "type": "saml", "idpInitiated": true }]));
+    error(&ann.call(&srv, Method::GET, &format!("/serviceprovider/{id}"), None).await, 403);
+    assert_eq!(c.admin.call(&srv, Method::DELETE, &format!("/serviceprovider/{id}"), None).await.status, 204);
+    error(&c.admin.call(&srv, Method::GET, &format!("/serviceprovider/{id}"), None).await, 404);
+});

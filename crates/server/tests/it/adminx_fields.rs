@@ -24,6 +24,7 @@ fn sample(kind: Kind) -> Value {
         Kind::Url => json!("https://example.com/"),
         Kind::Pem => json!("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n"),
         Kind::Object(fields) => Value::Object(fields.iter().map(|f| (f.name.to_string(), sample(f.kind))).collect()),
+        Kind::ObjectList { .. } => json!([]),
         Kind::Json => json!({}),
     }
 }
