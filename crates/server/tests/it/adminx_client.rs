@@ -164,3 +164,16 @@ pub async fn community(srv: &TestServer, dns: &str) -> Community {
         admin,
     }
 }
+
+/// A `basic` user of the community's `db` module, made by its administrator and signed in
+/// (password `Ordinary-Pass-4`, e-mail `<username>@<dns>`).
+pub async fn basic_user(srv: &TestServer, c: &Community, username: &str) -> Vendor {
+    let user = json!({ "moduleId": c.module_id, "username": username, "status": "active", "role": "basic",
+        "firstname": "Basic", "lastname": "User", "email1": format!("{username}@{}", c.dns), "password": "Ordinary-Pass-4" });
+    let r = c.admin.call(srv, reqwest::Method::PUT, "/users/create", Some(user)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let mut v = Vendor::new(srv).await;
+    let r = v.post(srv, "/verifyuser", c.with(json!({ "username": username, "password": "Ordinary-Pass-4" }))).await;
+    v.jwt = Some(r.json()["jwt_token"].as_str().expect("signed in").to_string());
+    v
+}

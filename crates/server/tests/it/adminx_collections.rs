@@ -36,12 +36,7 @@ crate::both!(secrets_are_kept_by_tag_and_never_shown, |srv: TestServer| async mo
     assert_eq!(listed.json(), json!([made]));
     assert!(!listed.text().contains("VERYSECRET"));
     // Users who are not administrators, and other tenants, see nothing of it.
-    let user = json!({ "moduleId": c.module_id, "username": "sam", "status": "active", "role": "basic", "firstname": "S",
-        "lastname": "M", "email1": "sam@secrets.example.com", "password": "Ordinary-Pass-4" });
-    assert_eq!(c.admin.call(&srv, Method::PUT, "/users/create", Some(user)).await.status, 200);
-    let mut sam = Vendor::new(&srv).await;
-    let r = sam.post(&srv, "/verifyuser", c.with(json!({ "username": "sam", "password": "Ordinary-Pass-4" }))).await;
-    sam.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    let sam = crate::adminx_client::basic_user(&srv, &c, "sam").await;
     error(&sam.post(&srv, "/secret-store/fetch", c.ids()).await, 403);
     error(&sam.post(&srv, "/secret-store/create", c.with(json!({ "tag": "mine", "value": "x" }))).await, 403);
     error(&sam.post(&srv, "/secret-store/delete", c.with(json!({ "tag": "stripe_api_key" }))).await, 403);
@@ -443,12 +438,7 @@ crate::both!(service_providers_hold_saml_and_oidc_settings, |srv: TestServer| as
     // Changed; a user sees the IdP-initiated ones only, in short.
     let r = c.admin.call(&srv, Method::PATCH, &format!("/serviceprovider/{id}"), Some(json!({ "hideBanner": true }))).await;
     assert_eq!(c.admin.open(&r)["hideBanner"], true);
-    let user = json!({ "moduleId": c.module_id, "username": "ann", "status": "active", "role": "basic", "firstname": "A",
-        "lastname": "N", "email1": "ann@sps.example.com", "password": "Ordinary-Pass-4" });
-    assert_eq!(c.admin.call(&srv, Method::PUT, "/users/create", Some(user)).await.status, 200);
-    let mut ann = Vendor::new(&srv).await;
-    let r = ann.post(&srv, "/verifyuser", c.with(json!({ "username": "ann", "password": "Ordinary-Pass-4" }))).await;
-    ann.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    let ann = crate::adminx_client::basic_user(&srv, &c, "ann").await;
     let apps = ann.open(&ann.call(&srv, Method::GET, "/serviceprovider/idp-initiated", None).await);
     assert_eq!(apps, json!([{ "_id": id, "name": "Wiki", "logo": "", "type": "saml", "idpInitiated": true }]));
     error(&ann.call(&srv, Method::GET, &format!("/serviceprovider/{id}"), None).await, 403);

@@ -350,12 +350,7 @@ crate::both!(session_attributes_are_kept_and_users_see_only_identity_ones, |srv:
     assert!(all["baseline"].as_array().is_some_and(|b| b.contains(&json!("ip"))), "{all}");
     assert!(all["ledger"].is_array() && all["identity"][0]["displayName"].is_string(), "{all}");
     // A basic user of the community sees the identity attributes only.
-    let user = json!({ "moduleId": c.module_id, "username": "uma", "status": "active", "role": "basic", "firstname": "U",
-        "lastname": "M", "email1": "uma@attributes.example.com", "password": "Ordinary-Pass-4" });
-    assert_eq!(c.admin.call(&srv, Method::PUT, "/users/create", Some(user)).await.status, 200);
-    let mut uma = Vendor::new(&srv).await;
-    let r = uma.post(&srv, "/verifyuser", c.with(json!({ "username": "uma", "password": "Ordinary-Pass-4" }))).await;
-    uma.jwt = r.json()["jwt_token"].as_str().map(str::to_string);
+    let uma = crate::adminx_client::basic_user(&srv, &c, "uma").await;
     let seen = uma.open(&uma.post(&srv, "/config/session_attributes/fetch", ask).await);
     assert_eq!(seen.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["identity"]);
     error(&uma.call(&srv, Method::PUT, "/config/session_attributes", Some(c.with(json!({ "data": [] })))).await, 403);
