@@ -1,5 +1,5 @@
 //! The 1Kosmos face under load: the envelope and JWT alone (`GET /adminapi/users/user/ip`),
-//! and an encrypted, JWT-authenticated `POST /adminapi/users/fetch`
+//! a login settings document (`GET …/config/authentication/mfa_settings`), and an encrypted, JWT-authenticated `POST /adminapi/users/fetch`
 //! (a page of 20 of 200 users), (a) with one client key reused, as an SDK keeps its key pair,
 //! and (b) with a fresh client key per request (an ECDH on each side every time; the load
 //! generator's key pair and ECDH share the machine's CPUs with the server).
@@ -129,27 +129,24 @@ pub async fn run(addr: &str, bin: &Path, data_dir: &Path, o: &Options, healthz: 
             }
         })
     };
-    // The envelope and the JWT alone: a call whose answer is a few bytes.
-    let envelope_only: MakeReq = {
+    // A GET through the envelope with the JWT, its answer encrypted: the envelope and JWT
+    // alone (`users/user/ip`, a few bytes back), and a login settings document.
+    let get = |path: &'static str| -> anyhow::Result<MakeReq> {
         let (jwt, client) = (jwt.clone(), Arc::new(Client::new(&server)?));
-        Arc::new(move || {
+        Ok(Arc::new(move || {
             let (headers, _) = client.sealed(Some(&jwt), &Value::Null);
-            Req {
-                method: "GET",
-                path: "/adminapi/users/user/ip".into(),
-                headers,
-                content_type: None,
-                body: String::new(),
-                expect: 200,
-            }
-        })
+            Req { method: "GET", path: path.into(), headers, content_type: None, body: String::new(), expect: 200 }
+        }))
     };
+    let envelope_only = get("/adminapi/users/user/ip")?;
+    let login_settings = get("/adminapi/config/authentication/mfa_settings")?;
     let reused = fetch(Some(Arc::new(Client::new(&server)?)));
     let fresh = fetch(None);
     drive(addr, "warm-up", reused.clone(), o.connections, 2_000).await?;
     let results = vec![
         drive(addr, "GET /healthz (baseline)", healthz, o.connections, o.requests).await?,
         drive(addr, "users/user/ip (envelope + JWT, a few bytes back)", envelope_only, o.connections, o.requests).await?,
+        drive(addr, "GET config/authentication/mfa_settings (login settings)", login_settings, o.connections, o.requests).await?,
         drive(addr, "users/fetch, page of 20, one client key reused", reused, o.connections, o.requests).await?,
         drive(addr, "users/fetch, page of 20, a fresh client key each (ECDH each)", fresh, o.connections, o.requests / 2).await?,
     ];
