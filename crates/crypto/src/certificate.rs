@@ -20,6 +20,18 @@ pub enum CertificateError {
     Failed,
 }
 
+impl CertificateError {
+    /// The request field a refusal is about, and what it must be (`None`: not the request's fault).
+    pub fn rule(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            CertificateError::KeySize => Some(("keySize", "must be one of 2048, 3072, 4096")),
+            CertificateError::Digest => Some(("algorithm", "must be one of sha256, sha384, sha512")),
+            CertificateError::Days => Some(("expirationDays", "must be 1 to 3650")),
+            CertificateError::Failed => None,
+        }
+    }
+}
+
 /// A certificate, its private key (PKCS#8 PEM) and the certificate's fingerprints (hex).
 #[derive(Clone)]
 pub struct SelfSigned {

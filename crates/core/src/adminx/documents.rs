@@ -311,17 +311,14 @@ fn check_value(kind: Kind, value: &Value, path: &str) -> Result<Value> {
 const WRITE_ATTEMPTS: usize = 5;
 
 impl Adminx<'_> {
-    /// A community's document as stored (`None` when never written) with its revision.
-    pub async fn stored_document(self, scope: Scope, schema: &DocumentSchema) -> Result<(Option<Value>, i64)> {
-        Ok(match self.core.store.get_config(scope.tenant, scope.community, schema.key).await? {
-            Some(doc) => (Some(doc.body), doc.revision),
-            None => (None, 0),
-        })
+    /// A community's configuration document `key` as stored (`None` when never written).
+    pub(crate) async fn stored_config(self, scope: Scope, key: &str) -> Result<Option<Value>> {
+        Ok(self.core.store.get_config(scope.tenant, scope.community, key).await?.map(|doc| doc.body))
     }
 
     /// What a reader sees of a community's document.
     pub async fn document(self, scope: Scope, schema: &DocumentSchema) -> Result<Value> {
-        Ok(schema.view(self.stored_document(scope, schema).await?.0.as_ref()))
+        Ok(schema.view(self.stored_config(scope, schema.key).await?.as_ref()))
     }
 
     /// Seals a secret field's text (`DocumentSchema::apply` takes this).
@@ -343,15 +340,33 @@ impl Adminx<'_> {
         schema: &DocumentSchema,
         input: &Value,
     ) -> Result<Value> {
-        caller.require_admin()?;
         let seal = |text: &str| self.seal_secret(text);
+        let merged = self.rewrite_config(caller, scope, schema.key, |stored| schema.apply(stored, input, &seal)).await?;
+        Ok(schema.view(Some(&merged)))
+    }
+
+    /// Replaces a community's configuration document `key` with what `change` makes of the
+    /// stored one (administrators), over the revision read; when another writer landed first
+    /// it reads again and applies `change` to theirs, so that neither write is lost. Returns
+    /// what was stored.
+    pub(crate) async fn rewrite_config(
+        self,
+        caller: &SignedInCaller,
+        scope: Scope,
+        key: &str,
+        change: impl Fn(Option<&Value>) -> Result<Value>,
+    ) -> Result<Value> {
+        caller.require_admin()?;
         let mut attempt = 0;
         loop {
-            let (stored, revision) = self.stored_document(scope, schema).await?;
-            let merged = schema.apply(stored.as_ref(), input, &seal)?;
+            let (stored, revision) = match self.core.store.get_config(scope.tenant, scope.community, key).await? {
+                Some(doc) => (Some(doc.body), doc.revision),
+                None => (None, 0),
+            };
+            let changed = change(stored.as_ref())?;
             let tenancy = self.core.tenancy();
-            match tenancy.put_config_as(&caller.caller, scope.community, schema.key, &merged, revision, CONFIG_EVENT).await {
-                Ok(_) => return Ok(schema.view(Some(&merged))),
+            match tenancy.put_config_as(&caller.caller, scope.community, key, &changed, revision, CONFIG_EVENT).await {
+                Ok(_) => return Ok(changed),
                 Err(e) if e.code == ErrorCode::ConfigRevisionStale && attempt + 1 < WRITE_ATTEMPTS => attempt += 1,
                 Err(e) => return Err(e),
             }

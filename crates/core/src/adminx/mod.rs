@@ -11,6 +11,7 @@ pub mod cache;
 pub mod collection_kinds;
 pub mod collections;
 pub mod directory;
+pub mod document_reads;
 pub mod document_schemas;
 pub mod documents;
 pub mod downloadables;

@@ -15,7 +15,6 @@ use crate::error::{DomainError, ErrorCode, Result};
 pub const TEMPLATES: &str = "templates";
 pub const CHANNELS: &[&str] = &["email", "sms", "voice"];
 const MAX_DATA: usize = 100_000;
-const WRITE_ATTEMPTS: usize = 5;
 
 fn invalid(path: &str, rule: &str) -> DomainError {
     DomainError::new(ErrorCode::InvalidParameter).field(path.to_string()).detail(rule.to_string())
@@ -140,17 +139,13 @@ pub struct Wording {
 }
 
 impl Adminx<'_> {
-    async fn stored_templates(self, scope: Scope) -> Result<(Value, i64)> {
-        Ok(match self.core.store.get_config(scope.tenant, scope.community, TEMPLATES).await? {
-            Some(doc) => (doc.body, doc.revision),
-            None => (json!({}), 0),
-        })
+    async fn stored_templates(self, scope: Scope) -> Result<Value> {
+        Ok(self.stored_config(scope, TEMPLATES).await?.unwrap_or_else(|| json!({})))
     }
 
     /// The community's templates, of the `purposes` named (all when `None`).
     pub async fn templates(self, scope: Scope, purposes: Option<&[String]>) -> Result<Value> {
-        let (stored, _) = self.stored_templates(scope).await?;
-        Ok(match (purposes, stored) {
+        Ok(match (purposes, self.stored_templates(scope).await?) {
             (Some(wanted), Value::Object(all)) => {
                 Value::Object(all.into_iter().filter(|(p, _)| wanted.contains(p)).collect::<Map<_, _>>())
             }
@@ -161,22 +156,15 @@ impl Adminx<'_> {
     /// Lays `template_data` over the stored templates, or takes `key_paths` out of them
     /// (administrators); re-applied over another writer's change. Answers the templates.
     pub async fn change_templates(self, caller: &SignedInCaller, scope: Scope, change: TemplateChange<'_>) -> Result<Value> {
-        caller.require_admin()?;
-        let mut attempt = 0;
-        loop {
-            let (stored, revision) = self.stored_templates(scope).await?;
-            let changed = match &change {
-                TemplateChange::Put(data) => merge(&stored, data)?,
-                TemplateChange::Remove(paths) => remove(&stored, paths),
-            };
-            let tenancy = self.core.tenancy();
-            let event = super::documents::CONFIG_EVENT;
-            match tenancy.put_config_as(&caller.caller, scope.community, TEMPLATES, &changed, revision, event).await {
-                Ok(_) => return Ok(changed),
-                Err(e) if e.code == ErrorCode::ConfigRevisionStale && attempt + 1 < WRITE_ATTEMPTS => attempt += 1,
-                Err(e) => return Err(e),
+        let empty = json!({});
+        self.rewrite_config(caller, scope, TEMPLATES, |stored| {
+            let stored = stored.unwrap_or(&empty);
+            match &change {
+                TemplateChange::Put(data) => merge(stored, data),
+                TemplateChange::Remove(paths) => Ok(remove(stored, paths)),
             }
-        }
+        })
+        .await
     }
 
     /// The community's wording of a `purpose` on a `channel`, filled with `values`; `fallback`
@@ -189,7 +177,7 @@ impl Adminx<'_> {
         values: &[(&str, &str)],
         fallback: Wording,
     ) -> Result<Wording> {
-        let (stored, _) = self.stored_templates(scope).await?;
+        let stored = self.stored_templates(scope).await?;
         let chosen = stored.get(purpose).and_then(|p| p.get(channel)).and_then(Value::as_object).and_then(|templates| {
             templates.values().find(|t| t["isDefault"] == Value::Bool(true)).or_else(|| {
                 let mut all = templates.values();

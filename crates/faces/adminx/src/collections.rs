@@ -15,9 +15,10 @@ use keyhall_core::adminx::collection_kinds::{
 use keyhall_core::adminx::collections::{Collection, CommunityItem};
 use serde_json::{Value, json};
 
-use crate::documents::{ScopeFrom, administrator, named_or_own, strings, without_scope};
+use crate::documents::{ScopeFrom, administrator, named_or_own, without_scope};
 use crate::envelope::Call;
 use crate::errors::Result;
+use crate::fields::strings;
 use crate::{BASE_PATH, State};
 
 macro_rules! fetcher {
@@ -62,7 +63,7 @@ pub fn routes(router: Router<State>) -> Router<State> {
         .route(&p("/radius/fetch"), post(fetcher!(&RADIUS, Some(ScopeFrom::Body))))
         .route(&p("/radius/config/{uid}"), put(replacer!(&RADIUS)).delete(remove_radius))
         .route(&p("/authproxy/fetch"), post(fetcher!(&AUTH_PROXY, Some(ScopeFrom::Body))))
-        .route(&p("/authproxy/config/{uid}"), put(replacer!(&AUTH_PROXY)).delete(deleter!(&AUTH_PROXY)))
+        .route(&p("/authproxy/config/{id}"), put(replacer!(&AUTH_PROXY)).delete(deleter!(&AUTH_PROXY)))
         .route(&p("/idp/fetch"), post(fetch_identity_providers))
         .route(&p("/idp"), put(creator!(&IDENTITY_PROVIDERS)))
         .route(&p("/idp/{id}"), patch(updater!(&IDENTITY_PROVIDERS)).delete(deleter!(&IDENTITY_PROVIDERS)))

@@ -8,12 +8,11 @@ use axum::extract::{Path, State as AxumState};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use keyhall_core::adminx::document_schemas::{
-    BRANDING, FIDO, FIRST_TIME_ENROLLMENT, IDP_CONFIG, LIVEID_SELFIE, MFA, ORION, PASSWORD_RESET, PASSWORDLESS, READABLE,
-    WINDOWS_MFA,
+    BRANDING, FIDO, FIRST_TIME_ENROLLMENT, IDP_CONFIG, LIVEID_SELFIE, MFA, ORION, PASSWORD_RESET, PASSWORDLESS, WINDOWS_MFA,
 };
 use keyhall_core::adminx::documents::DocumentSchema;
 use keyhall_core::adminx::{Scope, SignedInCaller};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::envelope::Call;
 use crate::errors::{AdminxError, Result};
@@ -184,42 +183,15 @@ async fn fetch_branding(AxumState(state): AxumState<State>, call: Call) -> Resul
 /// `POST /config/fetch`: values of the community's documents by key path
 /// (`mfa_settings.show_otp_email`, `branding`); paths that name nothing are left out.
 async fn fetch_key_paths(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
-    let (_, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
-    let paths = strings(&call.body, "key_paths", 100)?.ok_or_else(|| AdminxError::missing("key_paths"))?;
-    let adminx = state.core.adminx();
-    let mut out = Map::new();
-    for path in paths {
-        let mut segments = path.split('.');
-        let Some(schema) = segments.next().and_then(|key| READABLE.iter().find(|s| s.key == key)) else { continue };
-        let mut value = adminx.document(scope, schema).await?;
-        for segment in segments {
-            value = value.get(segment).cloned().unwrap_or(Value::Null);
-        }
-        if !value.is_null() {
-            out.insert(path, value);
-        }
-    }
-    Ok(call.reply(&Value::Object(out)))
-}
-
-/// A body's array of strings, if it has one (`None` when absent or null).
-pub(crate) fn strings(body: &Value, name: &str, max: usize) -> Result<Option<Vec<String>>> {
-    match body.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(items)) if items.len() <= max => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_string))
-            .collect::<Option<Vec<_>>>()
-            .map(Some)
-            .ok_or_else(|| AdminxError::bad_request(format!("\"{name}\" must be an array of strings"))),
-        Some(_) => Err(AdminxError::bad_request(format!("\"{name}\" must be an array of at most {max} strings"))),
-    }
+    let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
+    let paths = crate::fields::strings(&call.body, "key_paths", 100)?.ok_or_else(|| AdminxError::missing("key_paths"))?;
+    Ok(call.reply(&state.core.adminx().document_values(&caller, scope, paths).await?))
 }
 
 /// `POST /config/template/fetch`: the templates, of the `purposes` named or all.
 async fn fetch_templates(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let (_, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
-    let purposes = strings(&call.body, "purposes", 100)?;
+    let purposes = crate::fields::strings(&call.body, "purposes", 100)?;
     Ok(call.reply(&state.core.adminx().templates(scope, purposes.as_deref()).await?))
 }
 
@@ -240,7 +212,7 @@ async fn put_templates(AxumState(state): AxumState<State>, call: Call) -> Result
 /// `DELETE /config/template`: the templates `key_paths` name taken out; the rest answered.
 async fn delete_templates(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     let (caller, scope) = administrator(&state, &call, ScopeFrom::Body).await?;
-    let paths = strings(&call.body, "key_paths", 100)?.ok_or_else(|| AdminxError::missing("key_paths"))?;
+    let paths = crate::fields::strings(&call.body, "key_paths", 100)?.ok_or_else(|| AdminxError::missing("key_paths"))?;
     let change = keyhall_core::adminx::templates::TemplateChange::Remove(&paths);
     Ok(call.reply(&state.core.adminx().change_templates(&caller, scope, change).await?))
 }
@@ -248,41 +220,11 @@ async fn delete_templates(AxumState(state): AxumState<State>, call: Call) -> Res
 /// `POST /config/session_attributes/fetch`: anyone of the community; administrators get every
 /// list asked for, other users only the identity attributes.
 async fn fetch_session_attributes(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
-    use keyhall_core::adminx::document_schemas::{
-        BASELINE_SESSION_ATTRIBUTES, IDENTITY_ATTRIBUTES, LEDGER_ATTRIBUTES, SESSION_ATTRIBUTES,
-    };
-    const LOCAL: &[&str] = &["blockid_session_attributes"];
-    const GLOBAL: &[&str] = &["blockid_session_attributes", "blockid_ledger_attributes", "identity_attributes"];
     let caller = state.signed_in(&call).await?;
     let scope = crate::users::body_scope(&caller, &call.body)?;
-    let local = strings(&call.body, "local_key_paths", 10)?.unwrap_or_default();
-    let global = strings(&call.body, "global_key_paths", 10)?.unwrap_or_default();
-    for (name, paths, known) in [("local_key_paths", &local, LOCAL), ("global_key_paths", &global, GLOBAL)] {
-        if let Some(unknown) = paths.iter().find(|p| !known.contains(&p.as_str())) {
-            return Err(AdminxError::bad_request(format!("\"{name}\" may hold only {}; not {unknown}", known.join(", "))));
-        }
-    }
-    let admin = caller.require_admin().is_ok();
-    let wants = |paths: &[String], name: &str| paths.iter().any(|p| p == name);
-    let mut out = Map::new();
-    if admin && wants(&local, "blockid_session_attributes") {
-        let doc = state.core.adminx().document(scope, &SESSION_ATTRIBUTES).await?;
-        out.insert("custom".into(), doc["blockid_session_attributes"].clone());
-    }
-    if admin && wants(&global, "blockid_session_attributes") {
-        out.insert("baseline".into(), serde_json::json!(BASELINE_SESSION_ATTRIBUTES));
-    }
-    if admin && wants(&global, "blockid_ledger_attributes") {
-        out.insert("ledger".into(), serde_json::json!(LEDGER_ATTRIBUTES));
-    }
-    if wants(&global, "identity_attributes") {
-        let identity: Vec<Value> = IDENTITY_ATTRIBUTES
-            .iter()
-            .map(|(attribute, display)| serde_json::json!({ "attribute": attribute, "displayName": display }))
-            .collect();
-        out.insert("identity".into(), Value::Array(identity));
-    }
-    Ok(call.reply(&Value::Object(out)))
+    let local = crate::fields::strings(&call.body, "local_key_paths", 10)?.unwrap_or_default();
+    let global = crate::fields::strings(&call.body, "global_key_paths", 10)?.unwrap_or_default();
+    Ok(call.reply(&state.core.adminx().session_attributes(&caller, scope, &local, &global).await?))
 }
 
 /// `PUT /config/session_attributes`: the community's own session attributes (`data`).

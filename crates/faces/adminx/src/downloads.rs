@@ -10,7 +10,7 @@ use crate::errors::{AdminxError, Result};
 use crate::fields::given;
 
 fn list(body: &Value, name: &str) -> Result<Vec<String>> {
-    crate::documents::strings(body, name, 20)?.ok_or_else(|| AdminxError::missing(name))
+    crate::fields::strings(body, name, 20)?.ok_or_else(|| AdminxError::missing(name))
 }
 
 /// `POST /downloadables/versions/fetch`: `{artifacts: [{software, os, displayVersion, version}]}`.

@@ -43,3 +43,17 @@ pub fn must(body: &Value, key: &str) -> Result<String> {
 pub fn secret(body: &Value, key: &str) -> Result<String> {
     text(body, key)?.filter(|s| !s.is_empty()).ok_or_else(|| AdminxError::missing(key))
 }
+
+/// A body's array of strings, if it has one (`None` when absent or null).
+pub fn strings(body: &Value, name: &str, max: usize) -> Result<Option<Vec<String>>> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) if items.len() <= max => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .map(Some)
+            .ok_or_else(|| AdminxError::bad_request(format!("\"{name}\" must be an array of strings"))),
+        Some(_) => Err(AdminxError::bad_request(format!("\"{name}\" must be an array of at most {max} strings"))),
+    }
+}

@@ -79,9 +79,9 @@ pub async fn generate_certificate(AxumState(state): AxumState<State>, call: Call
     })
     .await
     .map_err(AdminxError::internal)?
-    .map_err(|e| match e {
-        keyhall_crypto::certificate::CertificateError::Failed => AdminxError::internal(e),
-        other => AdminxError::bad_request(format!("\"{}", other.to_string().replacen(' ', "\" ", 1))),
+    .map_err(|e| match e.rule() {
+        Some((field, rule)) => AdminxError::bad_request(format!("\"{field}\" {rule}")),
+        None => AdminxError::internal(e),
     })?;
     Ok(call.reply(&json!({
         "cert": made.cert_pem,

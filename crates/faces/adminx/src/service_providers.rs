@@ -8,9 +8,10 @@ use keyhall_core::adminx::collections::CommunityItem;
 use serde_json::{Value, json};
 
 use crate::State;
-use crate::documents::{named_or_own, strings, without_scope};
+use crate::documents::{named_or_own, without_scope};
 use crate::envelope::Call;
 use crate::errors::Result;
+use crate::fields::strings;
 
 fn sp_json(item: &CommunityItem) -> Value {
     let mut out = SERVICE_PROVIDERS.view(item);
