@@ -79,6 +79,7 @@ catalogue! {
     ItemNotFound => "item.not_found": NotFound,
     ItemNameTaken => "item.name_taken": Conflict,
     ItemLimitReached => "item.limit_reached": Conflict,
+    TokenCounterMoved => "hardware_token.counter_moved": Conflict,
     // users and credentials
     UserNotFound => "user.not_found": NotFound,
     EmailTaken => "user.email_taken": Conflict,

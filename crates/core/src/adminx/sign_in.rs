@@ -178,8 +178,8 @@ impl Adminx<'_> {
             return Err(DomainError::new(ErrorCode::InvalidCredentials));
         }
         // A second step when the community asks for one, and always for a user with a TOTP
-        // of its own (its other faces ask for it too).
-        if self.mfa_settings(scope).await?.value.requires_otp() || self.core.credentials().has_totp(member.user.id).await? {
+        // of its own (its other faces ask for it too) or a hardware token.
+        if self.needs_second_factor(scope, &member).await? {
             let user_token = self.user_token(&member, "password");
             // The password step passed: the second may name the user alone (`/verifyuser`).
             let step = Challenge {
@@ -322,10 +322,21 @@ impl Adminx<'_> {
             // Not this one: the code stays for the next try (until it expires).
             self.core.store.put_challenge(&c, None).await?;
         }
+        if self.check_hardware_code(member, code).await? {
+            return Ok(true);
+        }
         if self.core.credentials().has_second_factor(member.user.id).await? {
             return Ok(self.core.credentials().verify_totp(member.user.id, code).await.is_ok());
         }
         Ok(false)
+    }
+
+    /// Whether signing in takes a second factor: the community asks for one, or the user has
+    /// a TOTP of its own or holds a hardware token.
+    pub async fn needs_second_factor(self, scope: Scope, member: &Member) -> Result<bool> {
+        Ok(self.mfa_settings(scope).await?.value.requires_otp()
+            || self.core.credentials().has_totp(member.user.id).await?
+            || self.holds_hardware_token(member.user.id).await?)
     }
 
     /// Creates a code for the user of a `user_token` of the password step (not of a user merely

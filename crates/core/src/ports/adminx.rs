@@ -49,3 +49,29 @@ pub trait CollectionRepo: Send + Sync {
     -> Result<Vec<crate::adminx::collections::CommunityItem>>;
     async fn community_item(&self, id: &str) -> Result<Option<crate::adminx::collections::CommunityItem>>;
 }
+
+/// The OATH hardware tokens of communities and their holders (`adminx::hardware_tokens`).
+#[async_trait]
+pub trait HardwareTokenRepo: Send + Sync {
+    /// A page of the community's tokens matching `query` (by serial number), with how many
+    /// users hold each, and how many match in all.
+    async fn hardware_tokens(
+        &self,
+        community: CommunityId,
+        query: &crate::adminx::hardware_tokens::TokenQuery,
+    ) -> Result<(Vec<(crate::adminx::hardware_tokens::HardwareToken, i64)>, i64)>;
+    async fn hardware_token(&self, id: &str) -> Result<Option<crate::adminx::hardware_tokens::HardwareToken>>;
+    async fn hardware_token_by_serial(
+        &self,
+        community: CommunityId,
+        serial: &str,
+    ) -> Result<Option<crate::adminx::hardware_tokens::HardwareToken>>;
+    /// The tokens the user holds.
+    async fn user_hardware_tokens(&self, user: UserId) -> Result<Vec<crate::adminx::hardware_tokens::HardwareToken>>;
+    /// A page of who holds which token in the community, by username, and how many in all.
+    async fn token_holders(
+        &self,
+        community: CommunityId,
+        query: &crate::adminx::hardware_tokens::HolderQuery,
+    ) -> Result<(Vec<crate::adminx::hardware_tokens::TokenHolder>, i64)>;
+}

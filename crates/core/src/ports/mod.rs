@@ -39,6 +39,7 @@ store! {
     ConfigRepo,
     DirectoryRepo,
     CollectionRepo,
+    HardwareTokenRepo,
     SettingsRepo,
     UserRepo,
     LabelRepo,

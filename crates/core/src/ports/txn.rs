@@ -111,6 +111,24 @@ pub enum Write {
     UpdateItem(crate::adminx::collections::CommunityItem),
     /// `item.not_found` when gone.
     DeleteItem(String),
+    /// `item.name_taken` when the community has a token with that serial number.
+    InsertHardwareToken(crate::adminx::hardware_tokens::HardwareToken),
+    /// Seed, counter, drift and time; `item.not_found` when gone.
+    UpdateHardwareToken(crate::adminx::hardware_tokens::HardwareToken),
+    /// Counter, drift, last use and time, only while the stored counter is still `expected`
+    /// (`hardware_token.counter_moved` otherwise: a code spent twice).
+    AdvanceHardwareToken {
+        token: crate::adminx::hardware_tokens::HardwareToken,
+        expected: i64,
+    },
+    /// Nothing when gone.
+    DeleteHardwareToken(String),
+    /// Nothing when the user holds it already.
+    AssignHardwareToken(crate::adminx::hardware_tokens::TokenHolder),
+    UnassignHardwareToken {
+        token: String,
+        user: UserId,
+    },
     // auth
     /// An API token, stored as the digest of its secret.
     InsertToken {

@@ -214,3 +214,19 @@ fn open_body(key: &SharedKey, bytes: &[u8], plaintext_allowed: bool) -> Result<(
         _ => Err(AdminxError::bad_request("Request body must be {\"data\": <encrypted JSON>}")),
     }
 }
+
+/// The first part of a multipart upload (the file, whatever the form calls it): its file
+/// name as given and its bytes. No form, or none in it: 400 naming `file`.
+pub async fn uploaded_file(
+    multipart: std::result::Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(String, bytes::Bytes)> {
+    let mut multipart = multipart.map_err(|_| AdminxError::missing("file"))?;
+    let field = multipart
+        .next_field()
+        .await
+        .map_err(|_| AdminxError::bad_request("The upload is not valid multipart/form-data"))?
+        .ok_or_else(|| AdminxError::missing("file"))?;
+    let file_name = field.file_name().unwrap_or_default().chars().take(256).collect::<String>();
+    let bytes = field.bytes().await.map_err(|_| AdminxError::new(413, "Request body is too large"))?;
+    Ok((file_name, bytes))
+}

@@ -57,3 +57,27 @@ pub fn strings(body: &Value, name: &str, max: usize) -> Result<Option<Vec<String
         Some(_) => Err(AdminxError::bad_request(format!("\"{name}\" must be an array of at most {max} strings"))),
     }
 }
+
+/// A whole number in `range` (also written as text), `default` when absent or null.
+pub fn number(body: &Value, key: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => {
+            v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).filter(|n| range.contains(n)).ok_or_else(|| {
+                AdminxError::bad_request(format!("\"{key}\" must be a number from {} to {}", range.start(), range.end()))
+            })
+        }
+    }
+}
+
+/// A page asked for with `pSize` (1 to 100, `default_size` when absent) and `pIndex` (from
+/// 0): (limit, offset).
+pub fn paging(body: &Value, default_size: i64) -> Result<(i64, i64)> {
+    let size = number(body, "pSize", default_size, 1..=100)?;
+    Ok((size, size * number(body, "pIndex", 0, 0..=1_000_000)?))
+}
+
+/// The `page` an answer describes itself with.
+pub fn page_json(limit: i64, offset: i64, total: i64) -> Value {
+    serde_json::json!({ "pSize": limit, "pIndex": offset / limit.max(1), "total": total })
+}

@@ -22,14 +22,7 @@ pub async fn upload(
 ) -> Result<Response> {
     let caller = state.signed_in(&call).await?;
     caller.require_admin()?;
-    let mut multipart = multipart.map_err(|_| AdminxError::missing("file"))?;
-    let field = multipart
-        .next_field()
-        .await
-        .map_err(|_| AdminxError::bad_request("The upload is not valid multipart/form-data"))?
-        .ok_or_else(|| AdminxError::missing("file"))?;
-    let file_name = field.file_name().unwrap_or_default().chars().take(256).collect::<String>();
-    let bytes = field.bytes().await.map_err(|_| AdminxError::new(413, "Request body is too large"))?;
+    let (file_name, bytes) = crate::envelope::uploaded_file(multipart).await?;
     let content_type =
         image_type(&bytes).ok_or_else(|| AdminxError::bad_request("\"file\" must be a PNG, JPEG, GIF or WebP image"))?;
     let input = json!({ "contentType": content_type, "fileName": file_name, "data": STANDARD.encode(&bytes) });

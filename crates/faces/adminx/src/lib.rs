@@ -13,6 +13,7 @@ mod downloads;
 mod envelope;
 mod errors;
 mod fields;
+mod hardware_tokens;
 mod images;
 mod keys;
 mod modules;
@@ -195,5 +196,5 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),
         )
         .route(&p("/{*rest}"), any(public::not_found));
-    collections::routes(documents::routes(router)).with_state(state)
+    hardware_tokens::routes(collections::routes(documents::routes(router))).with_state(state)
 }

@@ -128,6 +128,18 @@ ops! {
     "put" "/serviceprovider" "Service Providers" Jwt Encrypted ["name", "type"] ["tenantId", "communityId", "environment", "logo", "forceReauthentication", "hideBanner", "hideMobileLinks", "mobileAppLabel", "saml_config", "oidc_config"] "Add a SAML or OpenID Connect service provider; an OIDC one gets client credentials, its secret answered this once (administrators)";
     "patch" "/serviceprovider/{id}" "Service Providers" Jwt Encrypted [] ["tenantId", "communityId", "name", "type", "environment", "logo", "forceReauthentication", "hideBanner", "hideMobileLinks", "mobileAppLabel", "saml_config", "oidc_config"] "Change the fields given of a service provider (administrators)";
     "delete" "/serviceprovider/{id}" "Service Providers" Jwt NoContent [] ["tenantId", "communityId"] "Remove a service provider (administrators)";
+    "post" "/hardwaretokens/fetch" "Hardware tokens" Jwt Encrypted [] ["pSize", "pIndex", "query", "returnAssignedUserCount", "returnActivityStatus"] "A page of the community's OATH tokens, never their seeds; query.serialNumbers (\"/text/\" for containing) and query.type (administrators)";
+    "put" "/hardwaretokens/tokens" "Hardware tokens" Jwt Encrypted ["csv_text"] [] "Add tokens from CSV text (serialNumber, seed in hex or base32, counter, type hotp|totp, digits, period, algorithm): all rows or none (administrators)";
+    "post" "/hardwaretokens/import_csv" "Hardware tokens" Jwt Encrypted ["file"] [] "Add tokens from an uploaded CSV file (multipart), as PUT /hardwaretokens/tokens (administrators)";
+    "patch" "/hardwaretokens/tokens/{id}" "Hardware tokens" Jwt Encrypted [] ["seed", "counter"] "Set a token's seed and/or counter; 400 when neither is given (administrators)";
+    "delete" "/hardwaretokens/tokens" "Hardware tokens" Jwt Plain ["serialNumbers"] [] "Remove tokens by serial number: {deletedCount} (administrators)";
+    "post" "/hardwaretokens/resync" "Hardware tokens" Jwt Encrypted ["code1", "code2", "code3", "serialNumber"] [] "Put a token back in step from three consecutive codes (HOTP look-ahead 1000, TOTP drift up to an hour) (administrators)";
+    "post" "/hardwaretokens/usertokens/fetch" "Hardware tokens" Jwt Encrypted [] ["pSize", "pIndex", "query"] "A page of who holds which token; query.username, query.serialNumbers (administrators)";
+    "put" "/hardwaretokens/usertokens" "Hardware tokens" Jwt Encrypted ["list"] [] "Hand tokens to users ({username, serialNumber} pairs): all or none; a holder's codes become its second factor (administrators)";
+    "put" "/hardwaretokens/usertokens/csv_text" "Hardware tokens" Jwt Encrypted ["csv_text"] [] "Hand tokens to users from serialNumber,username CSV text (administrators)";
+    "post" "/hardwaretokens/usertokens/import_csv" "Hardware tokens" Jwt Encrypted ["file"] [] "Hand tokens to users from an uploaded CSV file (multipart) (administrators)";
+    "delete" "/hardwaretokens/usertokens" "Hardware tokens" Jwt NoContent ["list"] [] "Take tokens back from users (administrators)";
+    "post" "/hardwareotp/onespan/test" "Hardwareotp" Jwt Encrypted ["user_name", "otp"] [] "Check (and spend) a code of a token the user holds: keyhall is the OTP server of its tokens (administrators)";
     "post" "/image/upload" "Image" Jwt Encrypted ["file"] [] "Upload an image (multipart; PNG, JPEG, GIF or WebP) and get its URL (administrators)";
     "get" "/image/{id}" "Image" Open File [] [] "An uploaded image (public: login pages show them)";
     "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";
@@ -316,7 +328,13 @@ mod tests {
     /// Every route the face serves is documented, and every documented operation is routed.
     #[test]
     fn the_document_lists_exactly_the_routes() {
-        let source = [include_str!("lib.rs"), include_str!("documents.rs"), include_str!("collections.rs")].concat();
+        let source = [
+            include_str!("lib.rs"),
+            include_str!("documents.rs"),
+            include_str!("collections.rs"),
+            include_str!("hardware_tokens.rs"),
+        ]
+        .concat();
         let mut routed = Vec::new();
         // A route whose handlers `cargo fmt` put on the next line is read as one line.
         let joined = source.replace("(\n            &p(", "(&p(").replace("\"),\n            ", "\"), ");

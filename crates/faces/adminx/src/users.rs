@@ -49,19 +49,8 @@ pub async fn create(AxumState(state): AxumState<State>, call: Call) -> Result<Re
 
 /// The page and filter of `/users/fetch` and `/users/count`.
 fn member_query(body: &Value) -> Result<MemberQuery> {
-    let number = |key: &str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64> {
-        match body.get(key) {
-            None | Some(Value::Null) => Ok(default),
-            Some(v) => {
-                v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())).filter(|n| range.contains(n)).ok_or_else(
-                    || AdminxError::bad_request(format!("\"{key}\" must be a number from {} to {}", range.start(), range.end())),
-                )
-            }
-        }
-    };
-    let size = number("pSize", 25, 1..=100)?;
-    let index = number("pIndex", 0, 0..=1_000_000)?;
-    let mut q = MemberQuery { limit: size, offset: size * index, ..Default::default() };
+    let (limit, offset) = crate::fields::paging(body, 25)?;
+    let mut q = MemberQuery { limit, offset, ..Default::default() };
     if let Some(module) = text(body, "moduleId")? {
         q.module = Some(parse_module_id(&module)?);
     }
@@ -132,7 +121,7 @@ pub async fn fetch(AxumState(state): AxumState<State>, call: Call) -> Result<Res
     let adminx = state.core.adminx();
     adminx.auth_module(scope, module).await?;
     let now = state.core.now();
-    let page_of = |total: i64| json!({ "pSize": query.limit, "pIndex": query.offset / query.limit.max(1), "total": total });
+    let page_of = |total: i64| crate::fields::page_json(query.limit, query.offset, total);
     if call.body.get("attributes").and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
         let (members, total) = adminx.members(scope, &query).await?;
         let data: Vec<Value> = members.iter().map(|m| project(m.to_json(now), call.body.get("attributes"))).collect();

@@ -12,6 +12,7 @@ mod adminx_directory;
 mod adminx_documents;
 mod adminx_envelope;
 mod adminx_fields;
+mod adminx_hardware_tokens;
 mod adminx_keys;
 mod adminx_modules;
 mod adminx_properties;

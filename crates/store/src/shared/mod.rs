@@ -19,6 +19,7 @@ mod barong;
 mod comet;
 mod community_items;
 mod credentials;
+mod hardware_tokens;
 mod identity;
 mod migrations;
 mod outbox;

@@ -6,7 +6,7 @@ use keyhall_core::ports::{self, UnitOfWork, Write};
 use super::audit::insert_audit;
 use super::identity::LabelWrite;
 use super::rows::Conn;
-use super::{Store, adminx, auth, barong, community_items, credentials, identity, outbox, tenancy};
+use super::{Store, adminx, auth, barong, community_items, credentials, hardware_tokens, identity, outbox, tenancy};
 use crate::errors::db;
 
 /// Writes one row operation inside the unit's transaction.
@@ -69,6 +69,12 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::InsertItem(item) => community_items::insert_item_row(conn, item).await,
         Write::UpdateItem(item) => community_items::update_item_row(conn, item).await,
         Write::DeleteItem(id) => community_items::delete_item_row(conn, id).await,
+        Write::InsertHardwareToken(t) => hardware_tokens::insert_token_row(conn, t).await,
+        Write::UpdateHardwareToken(t) => hardware_tokens::update_token_row(conn, t).await,
+        Write::AdvanceHardwareToken { token, expected } => hardware_tokens::advance_token_row(conn, token, *expected).await,
+        Write::DeleteHardwareToken(id) => hardware_tokens::delete_token_row(conn, id).await,
+        Write::AssignHardwareToken(h) => hardware_tokens::assign_token_row(conn, h).await,
+        Write::UnassignHardwareToken { token, user } => hardware_tokens::unassign_token_row(conn, token, *user).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }
 }
