@@ -211,9 +211,11 @@ pub async fn serve(
     app: App,
     listener: TcpListener,
     metrics: Option<TcpListener>,
+    radius: Option<tokio::net::UdpSocket>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let radius = radius.map(|socket| crate::radius::spawn(app.core.clone(), socket, stop_rx.clone()));
     let outbox = spawn_outbox_worker(app.core.clone(), stop_rx.clone());
     let background = spawn_background(app.core.clone(), stop_rx);
     let metrics_task = match (metrics, app.metrics) {
@@ -228,6 +230,9 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = background.await;
     let _ = outbox.await;
+    if let Some(radius) = radius {
+        let _ = radius.await;
+    }
     Ok(())
 }
 
@@ -253,6 +258,8 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Where `/metrics` is served, when it has its own address.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the RADIUS server listens, when it is on.
+    pub radius_addr: Option<SocketAddr>,
     pub core: Arc<Core>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -299,9 +306,14 @@ pub async fn start_with(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result
         None => None,
     };
     let metrics_addr = metrics.as_ref().map(TcpListener::local_addr).transpose()?;
+    let radius = match config.radius_addr().await? {
+        Some(a) => Some(tokio::net::UdpSocket::bind(a).await?),
+        None => None,
+    };
+    let radius_addr = radius.as_ref().map(tokio::net::UdpSocket::local_addr).transpose()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(app, listener, metrics, async move {
+    let task = tokio::spawn(serve(app, listener, metrics, radius, async move {
         let _ = stopped.await;
     }));
-    Ok(Running { addr, metrics_addr, core, stop: Some(stop), task: Some(task) })
+    Ok(Running { addr, metrics_addr, radius_addr, core, stop: Some(stop), task: Some(task) })
 }

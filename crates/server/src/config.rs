@@ -200,6 +200,14 @@ impl Config {
         }
     }
 
+    /// Where the RADIUS server listens (UDP), when it is on.
+    pub async fn radius_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        match &self.adminx.radius_listen {
+            Some(l) => Ok(Some(resolve("RADIUS listen address", l).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// The address to listen on: `host:port`, where the host may be a name (`localhost`).
     pub async fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
         resolve("listen address", &self.server.listen).await

@@ -10,5 +10,6 @@ pub mod dev_sink;
 pub mod keys;
 pub mod ldap;
 pub mod mail;
+pub mod radius;
 pub mod sms;
 pub mod telemetry;

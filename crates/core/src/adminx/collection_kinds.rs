@@ -115,8 +115,14 @@ pub const RADIUS: Collection = Collection {
             field("pushKeyword", Kind::Text { max: 64 }, true, "\"\""),
             field("ivrKeyword", Kind::Text { max: 64 }, false, "\"\""),
             field("ivrLine", Kind::Text { max: 64 }, false, "\"\""),
+            // keyhall's own RADIUS server: the NAS addresses (IPs or CIDR blocks) this
+            // configuration serves, their shared secret, and whether their requests must carry a
+            // Message-Authenticator (RFC 3579; the BlastRADIUS defence).
+            field("clientAddresses", Kind::TextList { max_items: 50 }, false, "[]"),
+            field("sharedSecret", Kind::Secret, false, ""),
+            field("requireMessageAuthenticator", Kind::Bool, false, "true"),
         ],
-        check: None,
+        check: Some(super::radius::check_config),
     },
     noun: "RADIUS configuration",
     naming: Naming::Field("uid"),

@@ -22,6 +22,7 @@ pub mod licenses;
 pub mod members;
 pub mod modules;
 pub mod properties;
+pub mod radius;
 pub mod registration;
 pub mod service_keys;
 pub mod service_providers;

@@ -132,9 +132,9 @@ impl Adminx<'_> {
         Ok((member, t.step))
     }
 
-    /// The password step. Unknown users and wrong passwords are the same refusal (and take
-    /// the same time); every guess is counted on the account's counter and locks it at the limit.
-    pub async fn verify_password(self, scope: Scope, username: &str, password: &str, origin: &Origin) -> Result<PasswordOutcome> {
+    /// The password alone (for the password step and for RADIUS): the member it proves, or
+    /// the one refusal for unknown users, wrong passwords, disabled users and modules.
+    pub async fn check_password(self, scope: Scope, username: &str, password: &str, origin: &Origin) -> Result<Member> {
         let now = self.core.now();
         let (member, verified) = match self.member_by_username(scope.community, username).await? {
             Some(member) => (member, false),
@@ -177,6 +177,14 @@ impl Adminx<'_> {
             self.record(scope, Some(&member), "E_LOGIN_FAILED", json!({ "reason": "disabled" }), origin).await?;
             return Err(DomainError::new(ErrorCode::InvalidCredentials));
         }
+        Ok(member)
+    }
+
+    /// The password step. Unknown users and wrong passwords are the same refusal (and take
+    /// the same time); every guess is counted on the account's counter and locks it at the limit.
+    pub async fn verify_password(self, scope: Scope, username: &str, password: &str, origin: &Origin) -> Result<PasswordOutcome> {
+        let member = self.check_password(scope, username, password, origin).await?;
+        let now = self.core.now();
         // A second step when the community asks for one, and always for a user with a TOTP
         // of its own (its other faces ask for it too) or a hardware token.
         if self.needs_second_factor(scope, &member).await? {
@@ -270,6 +278,15 @@ impl Adminx<'_> {
     /// checked on a counter of their own: at the settings' `otpMaxAttempts` the account is
     /// locked for `lockDurationMinutes` (when `accountLockEnabled`).
     async fn verify_otp(self, scope: Scope, member: Member, code: &str, origin: &Origin) -> Result<(Member, String)> {
+        self.check_second_factor(scope, &member, code, origin).await?;
+        let jwt = self.open_session(scope, &member, origin).await?;
+        Ok((member, jwt))
+    }
+
+    /// A second-factor code of a member who passed the password step, counted: at the
+    /// settings' `otpMaxAttempts` the account is locked for `lockDurationMinutes` (when
+    /// `accountLockEnabled`).
+    pub async fn check_second_factor(self, scope: Scope, member: &Member, code: &str, origin: &Origin) -> Result<()> {
         let now = self.core.now();
         if member.is_locked(now) {
             return Err(crate::auth::attempts::locked(member.locked_until.unwrap_or(now), now));
@@ -282,7 +299,7 @@ impl Adminx<'_> {
             Attempt::Allowed { failures, .. } => failures,
             Attempt::Locked { until } => return Err(crate::auth::attempts::locked(until, now)),
         };
-        let right = match self.check_code(&member, code).await {
+        let right = match self.check_code(member, code).await {
             Ok(right) => right,
             Err(e) => {
                 self.core.store.release_attempt(&key).await?;
@@ -290,7 +307,7 @@ impl Adminx<'_> {
             }
         };
         if !right {
-            self.record(scope, Some(&member), "E_LOGIN_FAILED", json!({ "reason": "wrong otp" }), origin).await?;
+            self.record(scope, Some(member), "E_LOGIN_FAILED", json!({ "reason": "wrong otp" }), origin).await?;
             if failures >= limit && settings.account_lock_enabled {
                 let until = now + lock_for;
                 self.core.store.lock_attempts(&key, until).await?;
@@ -304,8 +321,7 @@ impl Adminx<'_> {
             return Err(DomainError::new(ErrorCode::TotpInvalidCode).field("otp"));
         }
         self.core.store.clear_attempts(&key).await?;
-        let jwt = self.open_session(scope, &member, origin).await?;
-        Ok((member, jwt))
+        Ok(())
     }
 
     /// A delivered code (spent when right), or the user's TOTP code.

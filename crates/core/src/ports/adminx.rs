@@ -48,6 +48,8 @@ pub trait CollectionRepo: Send + Sync {
     async fn community_items(&self, community: CommunityId, kind: &str)
     -> Result<Vec<crate::adminx::collections::CommunityItem>>;
     async fn community_item(&self, id: &str) -> Result<Option<crate::adminx::collections::CommunityItem>>;
+    /// Every community's items of `kind` (the RADIUS configurations a datagram is matched to).
+    async fn items_of_kind(&self, kind: &str) -> Result<Vec<crate::adminx::collections::CommunityItem>>;
 }
 
 /// The OATH hardware tokens of communities and their holders (`adminx::hardware_tokens`).

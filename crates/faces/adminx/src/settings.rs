@@ -26,6 +26,9 @@ keyhall_settings::section! {
         /// JSON catalogue of the software administrators download (`/downloadables/…`),
         /// replacing the built-in one (keyhall itself, as the RADIUS software).
         downloads_file: std::path::PathBuf, "adminx-downloads-file", "KEYHALL_ADMINX_DOWNLOADS_FILE";
+        /// Where keyhall's RADIUS server listens (UDP `host:port`, e.g. `0.0.0.0:1812`); off
+        /// when unset. Its clients and shared secrets are the communities' RADIUS configurations.
+        radius_listen: String, "radius-listen", "KEYHALL_RADIUS_LISTEN";
     }
 }
 

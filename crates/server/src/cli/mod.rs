@@ -216,7 +216,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Some(a) => Some(TcpListener::bind(a).await.map_err(|e| anyhow::anyhow!("cannot listen on {a} for /metrics: {e}"))?),
         None => None,
     };
+    let radius = match config.radius_addr().await? {
+        Some(a) => {
+            Some(tokio::net::UdpSocket::bind(a).await.map_err(|e| anyhow::anyhow!("cannot listen on {a} for RADIUS: {e}"))?)
+        }
+        None => None,
+    };
     let app = crate::app::build(&config).await?;
+    if let Some(socket) = &radius {
+        tracing::info!(radius = %socket.local_addr()?, "the RADIUS server is on");
+    }
     tracing::info!(
         listen = %listener.local_addr()?,
         store = %keyhall_store::describe(config.database_url.as_deref(), &config.data_dir),
@@ -229,7 +238,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             same_data_command(&config)
         );
     }
-    crate::app::serve(app, listener, metrics, shutdown_signal()).await?;
+    crate::app::serve(app, listener, metrics, radius, shutdown_signal()).await?;
     tracing::info!("keyhall stopped");
     Ok(())
 }

@@ -16,6 +16,7 @@ mod adminx_hardware_tokens;
 mod adminx_keys;
 mod adminx_modules;
 mod adminx_properties;
+mod adminx_radius;
 mod adminx_registration;
 mod adminx_sign_in;
 mod adminx_users;

@@ -38,6 +38,15 @@ impl ports::CollectionRepo for Store {
         .await
     }
 
+    async fn items_of_kind(&self, kind: &str) -> Result<Vec<CommunityItem>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLS} FROM community_items WHERE kind = $1 ORDER BY created_at, id"
+        )))
+        .bind(kind)
+        .all(self.read_pool(), item_from_row)
+        .await
+    }
+
     async fn community_item(&self, id: &str) -> Result<Option<CommunityItem>> {
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ITEM_COLS} FROM community_items WHERE id = $1")))
             .bind(id)
