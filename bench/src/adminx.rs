@@ -2,7 +2,9 @@
 //! a login settings document (`GET …/config/authentication/mfa_settings`), and an encrypted, JWT-authenticated `POST /adminapi/users/fetch`
 //! (a page of 20 of 200 users), (a) with one client key reused, as an SDK keeps its key pair,
 //! and (b) with a fresh client key per request (an ECDH on each side every time; the load
-//! generator's key pair and ECDH share the machine's CPUs with the server).
+//! generator's key pair and ECDH share the machine's CPUs with the server); then 100,000
+//! client events stored (`PUT /adminapi/reports/event`) and a Reports page of 50 of them
+//! (`POST /adminapi/reports/events`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +19,8 @@ use crate::{MakeReq, Options, Req, drive, print_table};
 const USERNAME: &str = "bench-admin";
 const PASSWORD: &str = "Load-Test-Pass-1";
 const USERS: usize = 200;
+/// How many client events the reports bench stores before reading pages of them.
+const REPORT_EVENTS: usize = 100_000;
 
 /// A client of the envelope: its public key and the key it shares with the server.
 struct Client {
@@ -96,11 +100,11 @@ async fn setup(addr: &str, bin: &Path, data_dir: &Path, o: &Options) -> anyhow::
             bail!("users/create {i}: {} {}", r.status, String::from_utf8_lossy(&r.body));
         }
     }
-    let mut page = ids;
+    let mut page = ids.clone();
     page["moduleId"] = made["module_id"].clone();
     page["pSize"] = json!(20);
     page["pIndex"] = json!(3);
-    Ok((jwt, json!({ "server": server, "page": page })))
+    Ok((jwt, json!({ "server": server, "page": page, "ids": ids })))
 }
 
 pub async fn run(addr: &str, bin: &Path, data_dir: &Path, o: &Options, healthz: MakeReq) -> anyhow::Result<()> {
@@ -138,6 +142,42 @@ pub async fn run(addr: &str, bin: &Path, data_dir: &Path, o: &Options, healthz: 
             Req { method: "GET", path: path.into(), headers, content_type: None, body: String::new(), expect: 200 }
         }))
     };
+    // Client events stored (`PUT /reports/event`, no JWT), then a page of 50 of them.
+    let ids = setup["ids"].clone();
+    let store_event: MakeReq = {
+        let client = Arc::new(Client::new(&server)?);
+        let mut event = ids.clone();
+        event["eventData"] = json!({ "type": "event", "eventName": "E_LOGIN_VISITED", "event_id": "bench",
+            "caller_user_agent": "keyhall-bench", "version": "1", "user_id": "user007" });
+        event["serverEventData"] = json!({ "caller_ip": true, "event_ts": true });
+        Arc::new(move || {
+            let (headers, body) = client.sealed(None, &event);
+            Req {
+                method: "PUT",
+                path: "/adminapi/reports/event".into(),
+                headers,
+                content_type: Some("application/json"),
+                body,
+                expect: 200,
+            }
+        })
+    };
+    let events_page: MakeReq = {
+        let (jwt, client) = (jwt.clone(), Arc::new(Client::new(&server)?));
+        let mut query = ids.clone();
+        query["pSize"] = json!(50);
+        Arc::new(move || {
+            let (headers, body) = client.sealed(Some(&jwt), &query);
+            Req {
+                method: "POST",
+                path: "/adminapi/reports/events".into(),
+                headers,
+                content_type: Some("application/json"),
+                body,
+                expect: 200,
+            }
+        })
+    };
     let envelope_only = get("/adminapi/users/user/ip")?;
     let login_settings = get("/adminapi/config/authentication/mfa_settings")?;
     let reused = fetch(Some(Arc::new(Client::new(&server)?)));
@@ -149,6 +189,8 @@ pub async fn run(addr: &str, bin: &Path, data_dir: &Path, o: &Options, healthz: 
         drive(addr, "GET config/authentication/mfa_settings (login settings)", login_settings, o.connections, o.requests).await?,
         drive(addr, "users/fetch, page of 20, one client key reused", reused, o.connections, o.requests).await?,
         drive(addr, "users/fetch, page of 20, a fresh client key each (ECDH each)", fresh, o.connections, o.requests / 2).await?,
+        drive(addr, "PUT reports/event (stores the 100,000 events read next)", store_event, o.connections, REPORT_EVENTS).await?,
+        drive(addr, "reports/events, page of 50 of 100,000+ events", events_page, o.connections, o.requests).await?,
     ];
     print_table("1Kosmos Admin API (encrypted envelope, JWT)", &results, results[0].rate());
     Ok(())

@@ -73,11 +73,24 @@ pub struct Caller {
     actor: Actor,
     origin: Origin,
     grants: Grants,
+    /// The 1Kosmos community it acts in, and its login name there (its records are that
+    /// community's report events).
+    community: Option<(keyhall_types::CommunityId, String)>,
 }
 
 impl Caller {
     pub(crate) fn new(tenant_id: TenantId, actor: Actor, origin: Origin, grants: Grants) -> Self {
-        Self { tenant_id, actor, origin, grants }
+        Self { tenant_id, actor, origin, grants, community: None }
+    }
+
+    /// The caller acting in a community, as `login` (empty for nobody signed in).
+    pub(crate) fn in_community(mut self, community: keyhall_types::CommunityId, login: &str) -> Self {
+        self.community = Some((community, login.to_string()));
+        self
+    }
+
+    pub fn community(&self) -> Option<(keyhall_types::CommunityId, &str)> {
+        self.community.as_ref().map(|(c, l)| (*c, l.as_str()))
     }
 
     /// A user the core recognised (by session, signed token, API key or mailed token).

@@ -137,6 +137,8 @@ pub struct Core {
     nonce_ledger: auth::nonces::NonceLedger,
     /// Rung when a message is queued, so that this node's outbox worker sends it at once.
     outbox_ready: tokio::sync::Notify,
+    /// A report download was asked for on this node.
+    report_jobs_waiting: tokio::sync::Notify,
     /// Each tenant's access restrictions (authorize reads them on every request).
     restriction_cache: moka::sync::Cache<keyhall_types::TenantId, Arc<Vec<auth::restrictions::Restriction>>>,
 }
@@ -183,6 +185,7 @@ impl Core {
             nonces: Default::default(),
             nonce_ledger: Default::default(),
             outbox_ready: tokio::sync::Notify::new(),
+            report_jobs_waiting: tokio::sync::Notify::new(),
             restriction_cache: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(std::time::Duration::from_secs(5))

@@ -7,6 +7,7 @@ pub mod form;
 pub mod forwarded;
 pub mod layers;
 pub mod metrics;
+pub mod tables;
 pub mod well_known;
 
 pub use client::ClientInfo;

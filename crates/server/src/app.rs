@@ -25,6 +25,8 @@ pub struct App {
     pub core: Arc<Core>,
     /// `/metrics`, when it is served on its own address (else it is on the API router).
     pub metrics: Option<Router>,
+    /// Whether this node builds report downloads.
+    pub report_worker: bool,
 }
 
 fn seconds(n: u64) -> time::Duration {
@@ -146,7 +148,7 @@ pub async fn build_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Resul
     let router = keyhall_http::layers::apply(router, &layers)
         .layer(axum::Extension(TrustForwardedFor(config.server.trust_forwarded_for)))
         .layer(axum::Extension(PublicHost::of_url(&config.server.public_url)));
-    Ok(App { router, core, metrics })
+    Ok(App { router, core, metrics, report_worker: config.adminx.report_worker })
 }
 
 /// The tenant the Barong face serves: the configured one, or the installation's default
@@ -217,6 +219,7 @@ pub async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let radius = radius.map(|socket| crate::radius::spawn(app.core.clone(), socket, stop_rx.clone()));
     let outbox = spawn_outbox_worker(app.core.clone(), stop_rx.clone());
+    let reports = app.report_worker.then(|| crate::report_worker::spawn(app.core.clone(), stop_rx.clone()));
     let background = spawn_background(app.core.clone(), stop_rx);
     let metrics_task = match (metrics, app.metrics) {
         (Some(listener), Some(router)) => Some(tokio::spawn(async move { axum::serve(listener, router).await })),
@@ -230,6 +233,9 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = background.await;
     let _ = outbox.await;
+    if let Some(reports) = reports {
+        let _ = reports.await;
+    }
     if let Some(radius) = radius {
         let _ = radius.await;
     }

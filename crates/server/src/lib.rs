@@ -11,5 +11,6 @@ pub mod keys;
 pub mod ldap;
 pub mod mail;
 pub mod radius;
+pub mod report_worker;
 pub mod sms;
 pub mod telemetry;

@@ -28,6 +28,7 @@ macro_rules! migrations {
             (13, "access_codes", include_str!(concat!("../migrations/", $dialect, "/0013_access_codes.sql"))),
             (14, "community_items", include_str!(concat!("../migrations/", $dialect, "/0014_community_items.sql"))),
             (15, "hardware_tokens", include_str!(concat!("../migrations/", $dialect, "/0015_hardware_tokens.sql"))),
+            (16, "reports", include_str!(concat!("../migrations/", $dialect, "/0016_reports.sql"))),
         ]
     };
 }

@@ -140,7 +140,8 @@ impl Adminx<'_> {
             Some(member.user.id.to_string()),
             now,
         )
-        .with_details(json!({ "accessCode": code.id, "kind": kind }));
+        .with_details(json!({ "accessCode": code.id, "kind": kind }))
+        .in_community(scope.community, "");
         let outbox = self.core.outbox();
         let work = UnitOfWork::new()
             .write(Write::RevokeAccessCodes { user: member.user.id, kind: kind.into() })
@@ -291,7 +292,7 @@ impl Adminx<'_> {
         let now = self.core.now();
         let mut user = member.user.clone();
         user.updated_at = now;
-        let actor = Caller::user(scope.tenant, member.user.id, origin.clone());
+        let actor = Caller::user(scope.tenant, member.user.id, origin.clone()).in_community(scope.community, &member.username);
         let audit = AuditEvent::new(&actor, "E_PASSWORD_RESET", "user", Some(member.user.id.to_string()), now)
             .with_details(json!({ "accessCode": found.id, "kind": found.kind }));
         let work = UnitOfWork::new()

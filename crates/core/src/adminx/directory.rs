@@ -151,7 +151,8 @@ impl Adminx<'_> {
             created_at: now,
             updated_at: now,
         };
-        let caller = crate::context::Caller::user(scope.tenant, user.id, crate::context::Origin::default());
+        let caller = crate::context::Caller::user(scope.tenant, user.id, crate::context::Origin::default())
+            .in_community(scope.community, username);
         let audit = AuditEvent::new(&caller, "E_USER_CREATED", "user", Some(user.id.to_string()), now).with_details(
             json!({ "username": username, "moduleId": module.id.to_string(), "dn": entry.dn, "source": "directory" }),
         );

@@ -178,7 +178,7 @@ impl Adminx<'_> {
                         vec![Write::PutMember(row.clone()), Write::InsertCredential(password), Write::InsertLicense(license)];
                     let mut work = work;
                     work.writes.extend(insert_user_unit(&user, first, then, now).writes);
-                    let operator = Caller::operator(tenant.id);
+                    let operator = Caller::operator(tenant.id).in_community(community.id, "");
                     let work = work.audit(
                         AuditEvent::new(&operator, "E_COMMUNITY_INITIALISED", "community", Some(community.id.to_string()), now)
                             .with_details(json!({ "community": community.name, "admin": user.id.to_string() })),

@@ -104,7 +104,7 @@ impl Adminx<'_> {
         let wording = self.wording(scope, "self_onboarding", "email", &values, fallback).await?;
         let message =
             self.community_mail(scope, MailMessage { to: email.clone(), subject: wording.subject, body: wording.body }).await?;
-        let visitor = self.core.auth().visitor(scope.tenant, origin.clone());
+        let visitor = self.core.auth().visitor(scope.tenant, origin.clone()).in_community(scope.community, "");
         let audit = AuditEvent::new(&visitor, "E_REGISTRATION_EMAIL_SENT", "community", Some(scope.community.to_string()), now);
         let outbox = self.core.outbox();
         self.core
@@ -160,7 +160,7 @@ impl Adminx<'_> {
             created_at: now,
             updated_at: now,
         };
-        let actor = Caller::user(scope.tenant, user.id, origin.clone());
+        let actor = Caller::user(scope.tenant, user.id, origin.clone()).in_community(scope.community, &row.username);
         let audit = AuditEvent::new(&actor, "E_USER_REGISTERED", "user", Some(user.id.to_string()), now)
             .with_details(json!({ "username": row.username, "moduleId": module.id.to_string() }));
         let then = vec![

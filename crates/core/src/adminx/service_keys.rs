@@ -109,7 +109,8 @@ impl Adminx<'_> {
         tenancy.put_config(&caller, scope.community, SERVICE_KEYS, &stored.value, stored.revision).await?;
         let audit =
             AuditEvent::new(&caller, "E_SERVICE_KEY_RESET", "community", Some(scope.community.to_string()), self.core.now())
-                .with_details(json!({ "license": license.tag }));
+                .with_details(json!({ "license": license.tag }))
+                .in_community(scope.community, "");
         self.core.store.append_audit(&audit).await?;
         self.open_keys(&stored.value)
     }

@@ -313,7 +313,8 @@ impl Adminx<'_> {
                 self.core.store.lock_attempts(&key, until).await?;
                 let mut locked = member.clone();
                 locked.locked_until = Some(until);
-                let caller = Caller::user(scope.tenant, member.user.id, origin.clone());
+                let caller =
+                    Caller::user(scope.tenant, member.user.id, origin.clone()).in_community(scope.community, &member.username);
                 let audit = AuditEvent::new(&caller, "E_USER_LOCKED", "user", Some(member.user.id.to_string()), now)
                     .with_details(json!({ "reason": "otpMaxAttempts", "until": until.to_string() }));
                 self.commit(UnitOfWork::new().write(Write::PutMember(locked.row())).audit(audit)).await?;
@@ -443,7 +444,7 @@ impl Adminx<'_> {
         } else {
             crate::outbox::Message::Text(SmsMessage { to: to.clone(), body: wording.body, channel: method.clone() })
         };
-        let caller = Caller::user(scope.tenant, member.user.id, origin.clone());
+        let caller = Caller::user(scope.tenant, member.user.id, origin.clone()).in_community(scope.community, &member.username);
         let audit = AuditEvent::new(&caller, "E_OTP_SENT", "user", Some(member.user.id.to_string()), now)
             .with_details(json!({ "deliveryMethod": method }));
         self.core.store.put_challenge(&challenge, None).await?;
@@ -518,8 +519,12 @@ impl Adminx<'_> {
         origin: &Origin,
     ) -> Result<()> {
         let caller = match member {
-            Some(m) => Caller::user(scope.tenant, m.user.id, origin.clone()),
-            None => self.core.auth().visitor(scope.tenant, origin.clone()),
+            Some(m) => Caller::user(scope.tenant, m.user.id, origin.clone()).in_community(scope.community, &m.username),
+            None => self
+                .core
+                .auth()
+                .visitor(scope.tenant, origin.clone())
+                .in_community(scope.community, details.get("username").and_then(Value::as_str).unwrap_or_default()),
         };
         let mut details = details;
         details["communityId"] = json!(scope.community.to_string());

@@ -90,7 +90,8 @@ impl Adminx<'_> {
                 self.core.live_sessions.invalidate(&session.id);
             }
         }
-        let caller = Caller::user(member.user.tenant_id, member.user.id, origin);
+        let caller =
+            Caller::user(member.user.tenant_id, member.user.id, origin).in_community(member.community_id, &member.username);
         Ok(SignedInCaller { member, session: sid, caller })
     }
 

@@ -39,6 +39,9 @@ pub struct AuditEvent {
     /// Non-secret facts about the change (changed field names, new flags, …).
     pub details: Value,
     pub at: Timestamp,
+    /// The 1Kosmos community it happened in, and the login name of who did it there: such
+    /// records are also the community's report events.
+    pub community: Option<(keyhall_types::CommunityId, String)>,
 }
 
 impl AuditEvent {
@@ -55,7 +58,21 @@ impl AuditEvent {
             user_agent: caller.origin().user_agent.clone(),
             details: Value::Object(Default::default()),
             at,
+            community: caller.community().map(|(c, login)| (c, login.to_string())),
         }
+    }
+
+    /// The record as an event of `community`, by `login` when the caller did not say.
+    pub fn in_community(mut self, community: keyhall_types::CommunityId, login: &str) -> Self {
+        match &mut self.community {
+            Some((c, l)) if *c == community => {
+                if l.is_empty() {
+                    *l = login.to_string();
+                }
+            }
+            _ => self.community = Some((community, login.to_string())),
+        }
+        self
     }
 
     /// A record of something keyhall itself did (no caller behind it).

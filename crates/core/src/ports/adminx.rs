@@ -77,3 +77,49 @@ pub trait HardwareTokenRepo: Send + Sync {
         query: &crate::adminx::hardware_tokens::HolderQuery,
     ) -> Result<(Vec<crate::adminx::hardware_tokens::TokenHolder>, i64)>;
 }
+
+/// The Reports of communities: their events and download jobs (`adminx::reports`,
+/// `adminx::report_jobs`).
+#[async_trait]
+pub trait ReportRepo: Send + Sync {
+    /// A page of the community's events matching `query`, newest first.
+    async fn report_events(
+        &self,
+        community: CommunityId,
+        query: &crate::adminx::reports::EventQuery,
+    ) -> Result<Vec<crate::adminx::reports::ReportEvent>>;
+    /// How many events match, and how many distinct users they are about.
+    async fn count_report_events(&self, community: CommunityId, query: &crate::adminx::reports::EventQuery)
+    -> Result<(i64, i64)>;
+    /// Matching events counted per `bucket_ms` (from the epoch moved by `shift_ms`: a time
+    /// zone's midnight), per application when asked:
+    /// (bucket start ms, application, count), in time order.
+    async fn report_event_buckets(
+        &self,
+        community: CommunityId,
+        query: &crate::adminx::reports::EventQuery,
+        bucket_ms: i64,
+        shift_ms: i64,
+        by_application: bool,
+    ) -> Result<Vec<(i64, Option<String>, i64)>>;
+    /// The last `E_LOGIN_SUCCEEDED` of each of these users (ms), for those who have one.
+    async fn last_logins(&self, community: CommunityId, usernames: &[String]) -> Result<Vec<(String, i64)>>;
+    async fn report_job(&self, id: &str) -> Result<Option<crate::adminx::report_jobs::ReportJob>>;
+    async fn report_jobs(
+        &self,
+        community: CommunityId,
+        order: crate::adminx::report_jobs::JobOrder,
+        descending: bool,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<crate::adminx::report_jobs::ReportJob>, i64)>;
+    async fn report_job_content(&self, id: &str) -> Result<Option<Vec<u8>>>;
+    /// Marks the oldest `Pending` job (or a `Running` one not heard of since `stale_before`)
+    /// `Running` for the caller, atomically, and returns it.
+    async fn claim_report_job(
+        &self,
+        now: keyhall_types::Timestamp,
+        stale_before: keyhall_types::Timestamp,
+    ) -> Result<Option<crate::adminx::report_jobs::ReportJob>>;
+    async fn beat_report_job(&self, id: &str, now: keyhall_types::Timestamp) -> Result<()>;
+}

@@ -40,6 +40,7 @@ store! {
     DirectoryRepo,
     CollectionRepo,
     HardwareTokenRepo,
+    ReportRepo,
     SettingsRepo,
     UserRepo,
     LabelRepo,

@@ -129,6 +129,17 @@ pub enum Write {
         token: String,
         user: UserId,
     },
+    /// A client's event of a community (audited events become report events with their record).
+    InsertReportEvent(crate::adminx::reports::ReportEvent),
+    InsertReportJob(crate::adminx::report_jobs::ReportJob),
+    /// `Cancelled`, while it is `Pending` or `Running` (`item.not_found` otherwise).
+    CancelReportJob(String),
+    /// Status, size, error, time and file of a `Running` job (`item.not_found` when it is
+    /// not: cancelled meanwhile).
+    CompleteReportJob {
+        job: crate::adminx::report_jobs::ReportJob,
+        content: Vec<u8>,
+    },
     // auth
     /// An API token, stored as the digest of its secret.
     InsertToken {

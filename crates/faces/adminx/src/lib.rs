@@ -21,6 +21,7 @@ pub mod openapi;
 mod properties;
 mod public;
 mod registration;
+mod reports;
 mod secrets;
 mod service_providers;
 mod settings;
@@ -196,5 +197,5 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),
         )
         .route(&p("/{*rest}"), any(public::not_found));
-    hardware_tokens::routes(collections::routes(documents::routes(router))).with_state(state)
+    reports::routes(hardware_tokens::routes(collections::routes(documents::routes(router)))).with_state(state)
 }

@@ -140,6 +140,16 @@ ops! {
     "post" "/hardwaretokens/usertokens/import_csv" "Hardware tokens" Jwt Encrypted ["file"] [] "Hand tokens to users from an uploaded CSV file (multipart) (administrators)";
     "delete" "/hardwaretokens/usertokens" "Hardware tokens" Jwt NoContent ["list"] [] "Take tokens back from users (administrators)";
     "post" "/hardwareotp/onespan/test" "Hardwareotp" Jwt Encrypted ["user_name", "otp"] [] "Check (and spend) a code of a token the user holds: keyhall is the OTP server of its tokens (administrators)";
+    "post" "/reports/events" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["pSize", "pIndex", "from", "to", "user_id", "eventName", "outcome", "broker_id", "download"] "The community's events, newest first (from/to as YYYY-MM-DD HH:mm:ss.SSS, at most 90 days back, default the last 30 days), or with download a job: {jobId} (administrators)";
+    "post" "/reports/audit_log" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["pSize", "pIndex", "from", "to", "user_id", "download"] "Administrators' changes (eventCategory AUDIT_LOG) as data.auditLogEvents, or a download job (administrators)";
+    "post" "/reports/login_activity" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["pSize", "pIndex", "from", "to", "user_id", "auth_method", "application", "download"] "E_SP_REDIRECT_SUCCEEDED events and the E_LOGIN_SUCCEEDED of each one's session (anyone signed in: a basic user sees their own)";
+    "post" "/reports/metrics" "Reports" Jwt Encrypted ["tenantId", "communityId", "metricsName"] ["from", "to", "responseTimezone", "download"] "{count} for M_C_* metrics, a daily series for the others (hourly when to equals from), or a download job (administrators)";
+    "post" "/reports/role_assignment" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["roleIds", "pSize", "pIndex", "download"] "Who holds which role (roleIds are role names), paged, or a download job (administrators)";
+    "post" "/reports/userenrollment" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["moduleId", "pSize", "pIndex", "query"] "The users of a module (the default one when none is named) with their last sign-in (administrators)";
+    "post" "/reports/hardwaretokens_export" "Reports" Jwt Encrypted ["reports_type", "download"] ["query"] "The hardware tokens or their holders as a download job: {jobId} (administrators)";
+    "put" "/reports/event" "Reports" Envelope Plain ["tenantId", "communityId", "eventData"] ["serverEventData"] "Store a client's event (type, eventName, event_id, caller_user_agent, version); serverEventData fills caller_ip and event_ts in";
+    "post" "/reports/download/jobs" "Reports" Jwt Encrypted [] ["sort", "pSize", "pIndex"] "The community's download jobs, with their status and, once built, the download link (administrators)";
+    "patch" "/reports/download/jobs/{jobId}" "Reports" Jwt NoContent [] [] "Cancel a job that is not finished (administrators)";
     "post" "/image/upload" "Image" Jwt Encrypted ["file"] [] "Upload an image (multipart; PNG, JPEG, GIF or WebP) and get its URL (administrators)";
     "get" "/image/{id}" "Image" Open File [] [] "An uploaded image (public: login pages show them)";
     "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";
@@ -333,6 +343,7 @@ mod tests {
             include_str!("documents.rs"),
             include_str!("collections.rs"),
             include_str!("hardware_tokens.rs"),
+            include_str!("reports.rs"),
         ]
         .concat();
         let mut routed = Vec::new();

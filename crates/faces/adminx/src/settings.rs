@@ -29,6 +29,9 @@ keyhall_settings::section! {
         /// Where keyhall's RADIUS server listens (UDP `host:port`, e.g. `0.0.0.0:1812`); off
         /// when unset. Its clients and shared secrets are the communities' RADIUS configurations.
         radius_listen: String, "radius-listen", "KEYHALL_RADIUS_LISTEN";
+        /// Whether this node builds report downloads (true/false): nodes that only answer
+        /// calls may leave them to the others.
+        report_worker: bool = true, "adminx-report-worker", "KEYHALL_ADMINX_REPORT_WORKER";
     }
 }
 

@@ -48,7 +48,7 @@ pub async fn create(AxumState(state): AxumState<State>, call: Call) -> Result<Re
 }
 
 /// The page and filter of `/users/fetch` and `/users/count`.
-fn member_query(body: &Value) -> Result<MemberQuery> {
+pub(crate) fn member_query(body: &Value) -> Result<MemberQuery> {
     let (limit, offset) = crate::fields::paging(body, 25)?;
     let mut q = MemberQuery { limit, offset, ..Default::default() };
     if let Some(module) = text(body, "moduleId")? {

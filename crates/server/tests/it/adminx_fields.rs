@@ -80,6 +80,8 @@ fn value_for(c: &Community, field: &str, op_path: &str) -> Value {
         "email" | "email1" | "emailTo" | "destination" => json!("someone@example.com"),
         "status" => json!("active"),
         "role" => json!("basic"),
+        "reports_type" => json!("hardware_tokens"),
+        "metricsName" => json!("M_C_LOGINS"),
         "oldRole" | "newRole" => json!("basic"),
         _ => json!("x1"),
     }

@@ -18,6 +18,7 @@ mod adminx_modules;
 mod adminx_properties;
 mod adminx_radius;
 mod adminx_registration;
+mod adminx_reports;
 mod adminx_sign_in;
 mod adminx_users;
 mod adminx_wallet;

@@ -22,6 +22,8 @@ pub(crate) fn audit_from_row(row: &DbRow) -> Result<AuditEvent> {
         user_agent: col(row, "user_agent")?,
         details: serde_json::from_str(&col::<String>(row, "details")?).map_err(|_| corrupt("audit details"))?,
         at: col_ts(row, "created_at")?,
+        // The community is kept with the record's report event, not in the log.
+        community: None,
     })
 }
 
@@ -45,6 +47,10 @@ pub(crate) async fn insert_audit(conn: &mut Conn, e: &AuditEvent) -> Result<()> 
     let q =
         sqlx::query(concat!("INSERT INTO audit_log (", audit_cols!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"));
     bind_audit(q, e).run(&mut *conn).await?;
+    // A record of a community is also one of its report events.
+    if let Some(event) = keyhall_core::adminx::reports::ReportEvent::from_audit(e) {
+        super::reports::insert_event_row(conn, &event).await?;
+    }
     Ok(())
 }
 

@@ -23,6 +23,7 @@ mod hardware_tokens;
 mod identity;
 mod migrations;
 mod outbox;
+mod reports;
 mod tenancy;
 mod txn;
 

@@ -6,7 +6,7 @@ use keyhall_core::ports::{self, UnitOfWork, Write};
 use super::audit::insert_audit;
 use super::identity::LabelWrite;
 use super::rows::Conn;
-use super::{Store, adminx, auth, barong, community_items, credentials, hardware_tokens, identity, outbox, tenancy};
+use super::{Store, adminx, auth, barong, community_items, credentials, hardware_tokens, identity, outbox, reports, tenancy};
 use crate::errors::db;
 
 /// Writes one row operation inside the unit's transaction.
@@ -75,6 +75,10 @@ async fn apply(conn: &mut Conn, write: &Write) -> Result<()> {
         Write::DeleteHardwareToken(id) => hardware_tokens::delete_token_row(conn, id).await,
         Write::AssignHardwareToken(h) => hardware_tokens::assign_token_row(conn, h).await,
         Write::UnassignHardwareToken { token, user } => hardware_tokens::unassign_token_row(conn, token, *user).await,
+        Write::InsertReportEvent(e) => reports::insert_event_row(conn, e).await,
+        Write::InsertReportJob(j) => reports::insert_job_row(conn, j).await,
+        Write::CancelReportJob(id) => reports::cancel_job_row(conn, id).await,
+        Write::CompleteReportJob { job, content } => reports::complete_job_row(conn, job, content).await,
         Write::QueueMessage(m) => outbox::queue_message_row(conn, m).await,
     }
 }
