@@ -52,7 +52,11 @@ impl Message {
             Message::MailVia(m, r) => json!({ "to": m.to.as_str(), "subject": m.subject, "body": m.body, "route": {
                 "host": r.host, "port": r.port, "security": security_name(r.security), "username": r.username,
                 "password": r.password, "from": r.from } }),
-            Message::Text(m) => json!({ "to": m.to, "body": m.body, "channel": m.channel }),
+            Message::Text(m) => {
+                json!({ "to": m.to, "body": m.body, "channel": m.channel, "gateway": m.gateway.as_ref().map(|g| json!({
+                "id": g.id, "type": g.kind, "name": g.name, "sender": g.sender,
+            })) })
+            }
         }
     }
 
@@ -87,7 +91,16 @@ impl Message {
                     }
                 }
             }
-            "text" => Some(Message::Text(SmsMessage { to: text("to")?, body: text("body")?, channel: text("channel")? })),
+            "text" => {
+                let g = &v["gateway"];
+                let gateway = g.is_object().then(|| crate::ports::TextGateway {
+                    id: g["id"].as_str().unwrap_or_default().into(),
+                    kind: g["type"].as_str().unwrap_or_default().into(),
+                    name: g["name"].as_str().unwrap_or_default().into(),
+                    sender: g["sender"].as_str().unwrap_or_default().into(),
+                });
+                Some(Message::Text(SmsMessage { to: text("to")?, body: text("body")?, channel: text("channel")?, gateway }))
+            }
             _ => None,
         }
     }
@@ -200,7 +213,8 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
         });
-        let text = Message::Text(SmsMessage { to: "+447418084106".into(), body: "code".into(), channel: "sms".into() });
+        let text =
+            Message::Text(SmsMessage { to: "+447418084106".into(), body: "code".into(), channel: "sms".into(), gateway: None });
         let Message::Mail(inner) = mail.clone() else { unreachable!() };
         let route = SmtpRoute {
             host: "smtp.example.com".into(),

@@ -1,6 +1,7 @@
 //! Text messages through an HTTP gateway: each message is POSTed as JSON
 //! `{"to":"+447418084106","body":"…","channel":"sms"}` to the configured URL, which hands it
-//! to the operator's SMS provider. Any answer but 2xx is a failed delivery.
+//! to the operator's SMS provider; a 1Kosmos community's own message gateway adds `from` (its
+//! sender number) and `gateway` (`{id, type, name}`). Any answer but 2xx is a failed delivery.
 
 use std::time::Duration;
 
@@ -22,7 +23,13 @@ impl WebhookSmsSender {
 #[async_trait::async_trait]
 impl SmsSender for WebhookSmsSender {
     async fn send(&self, message: SmsMessage) -> Result<(), String> {
-        let body = serde_json::json!({ "to": message.to, "body": message.body, "channel": message.channel });
+        let mut body = serde_json::json!({ "to": message.to, "body": message.body, "channel": message.channel });
+        // A community's own gateway: which one, and the number it sends from (the relay maps
+        // it to the provider account; no credentials leave keyhall).
+        if let Some(g) = &message.gateway {
+            body["from"] = serde_json::json!(g.sender);
+            body["gateway"] = serde_json::json!({ "id": g.id, "type": g.kind, "name": g.name });
+        }
         // Errors leave the URL out: a gateway's may carry its API key.
         let reply = self
             .client

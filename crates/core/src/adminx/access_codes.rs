@@ -11,7 +11,6 @@ use super::{Adminx, Member, Scope, SignedInCaller};
 use crate::audit::AuditEvent;
 use crate::context::{Caller, Origin};
 use crate::error::{DomainError, ErrorCode, Result};
-use crate::outbox::Message;
 use crate::ports::{MailMessage, SmsMessage, UnitOfWork, Write};
 
 pub const INVITATION: &str = "user_invitation";
@@ -128,7 +127,8 @@ impl Adminx<'_> {
         };
         let wording = self.wording(scope, purpose, channel, &values, fallback).await?;
         let message = if text {
-            Message::Text(SmsMessage { to: to.into(), body: wording.body, channel: "sms".into() })
+            self.community_text(scope, SmsMessage { to: to.into(), body: wording.body, channel: "sms".into(), gateway: None })
+                .await?
         } else {
             let to = keyhall_types::Email::parse(to).map_err(|_| DomainError::invalid("emailTo", "is not an e-mail address"))?;
             self.community_mail(scope, MailMessage { to, subject: wording.subject, body: wording.body }).await?

@@ -26,7 +26,7 @@ pub struct AdminxCache {
     rendered: KeyedCache<(CommunityId, String), Vec<u8>>,
     /// How many events a report query matches (a page is read every time; its total, a count
     /// over the whole window, is kept for the read-cache time).
-    pub(crate) report_totals: KeyedCache<(CommunityId, String), (i64, i64)>,
+    pub(crate) report_totals: moka::future::Cache<(CommunityId, String), (i64, i64)>,
     /// Claims of tokens whose signature verified (their times are checked on every use).
     pub(crate) claims: moka::sync::Cache<String, Value>,
 }
@@ -38,7 +38,7 @@ impl AdminxCache {
             members: KeyedCache::new(ttl.min(std::time::Duration::from_secs(2))),
             pages: KeyedCache::new(ttl),
             rendered: KeyedCache::new(ttl),
-            report_totals: KeyedCache::new(ttl),
+            report_totals: moka::future::Cache::builder().max_capacity(10_000).time_to_live(ttl).build(),
             claims: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(std::time::Duration::from_secs(60)).build(),
         }
     }

@@ -410,6 +410,26 @@ pub const SERVICE_PROVIDERS: Collection = Collection {
                 false,
                 "",
             ),
+            // A featured application (`PUT /serviceprovider/{type}`): its catalogue entry, the
+            // customer's domain and the vendor account details, the secret ones sealed.
+            field(
+                "featured",
+                Kind::Object(&[
+                    field("type", Kind::Text { max: 64 }, true, "\"\""),
+                    field("domain", Kind::Text { max: 253 }, true, "\"\""),
+                    field("clientId", Kind::Text { max: 256 }, false, "\"\""),
+                    field("clientSecret", Kind::Secret, false, ""),
+                    field("apiToken", Kind::Secret, false, ""),
+                    field("username", Kind::Text { max: 256 }, false, "\"\""),
+                    field("password", Kind::Secret, false, ""),
+                    field("securityToken", Kind::Secret, false, ""),
+                    field("useExistingCOT", Kind::Bool, false, "false"),
+                    field("COT", Kind::Text { max: 256 }, false, "\"\""),
+                    field("hostedSP", Kind::Text { max: 256 }, false, "\"\""),
+                ]),
+                false,
+                "",
+            ),
         ],
         check: Some(service_provider_is_complete),
     },
@@ -459,3 +479,42 @@ fn service_provider_is_complete(doc: &Map<String, Value>) -> Result<()> {
     }
     Ok(())
 }
+
+/// A broker: the on-premises agent through which a directory module reaches its directory,
+/// known by the `uid` it registered with, under its module.
+pub const BROKERS: Collection = Collection {
+    document: DocumentSchema {
+        key: "broker",
+        fields: &[
+            field("uid", Kind::Text { max: 128 }, true, "\"\""),
+            field("moduleId", Kind::Text { max: 64 }, true, "\"\""),
+            field("name", Kind::Text { max: 128 }, true, "\"\""),
+            field("enabled", Kind::Bool, false, "true"),
+            field("hostname", Kind::Text { max: 255 }, false, "\"\""),
+            field("version", Kind::Text { max: 64 }, false, "\"\""),
+            field("status", Kind::OneOf(&["connected", "disconnected"]), false, "\"disconnected\""),
+        ],
+        check: None,
+    },
+    noun: "Broker",
+    naming: Naming::Field("uid"),
+    max_items: 100,
+    event: "E_DIRECTORY_BROKER",
+};
+
+/// What a user granted a service provider (`adminx::scope_consents`): one item per user and
+/// provider, named `<user id>:<provider id>`.
+pub const SCOPE_GRANTS: Collection = Collection {
+    document: DocumentSchema {
+        key: "scope_grant",
+        fields: &[
+            field("key", Kind::Text { max: 128 }, true, "\"\""),
+            field("scopes", Kind::TextList { max_items: 50 }, true, "[]"),
+        ],
+        check: None,
+    },
+    noun: "Consent",
+    naming: Naming::Field("key"),
+    max_items: 1_000_000,
+    event: "E_SCOPE_CONSENT",
+};

@@ -113,7 +113,7 @@ impl Adminx<'_> {
 
     /// An item of the community by name.
     pub async fn item_named(self, scope: Scope, c: &Collection, name: &str) -> Result<CommunityItem> {
-        self.items(scope, c).await?.into_iter().find(|i| i.name == name).ok_or_else(|| c.not_found())
+        self.core.store.community_item_named(scope.community, c.kind(), name).await?.ok_or_else(|| c.not_found())
     }
 
     /// A secret field of an item, unsealed, for the code that uses it (never for a reply).
@@ -162,14 +162,26 @@ impl Adminx<'_> {
         id: &str,
         input: &Value,
     ) -> Result<CommunityItem> {
+        self.update_item_as(caller, scope, c, id, input, &format!("{}_MODIFIED", c.event)).await
+    }
+
+    /// `update_item`, recorded as `event`.
+    pub async fn update_item_as(
+        self,
+        caller: &SignedInCaller,
+        scope: Scope,
+        c: &Collection,
+        id: &str,
+        input: &Value,
+        event: &str,
+    ) -> Result<CommunityItem> {
         caller.require_admin()?;
         let mut item = self.item(scope, c, id).await?;
         item.body = c.document.patch(&item.body, input, &|text| self.seal_secret(text))?;
         item.name = c.name_in(&item.body, &item.id);
         item.updated_at = self.core.now();
-        let audit =
-            AuditEvent::new(&caller.caller, &format!("{}_MODIFIED", c.event), c.kind(), Some(item.id.clone()), item.updated_at)
-                .with_details(serde_json::json!({ "name": item.name }));
+        let audit = AuditEvent::new(&caller.caller, event, c.kind(), Some(item.id.clone()), item.updated_at)
+            .with_details(serde_json::json!({ "name": item.name }));
         self.commit(UnitOfWork::new().write(Write::UpdateItem(item.clone())).audit(audit)).await.map_err(|e| c.taken(e))?;
         Ok(item)
     }

@@ -8,7 +8,7 @@ use super::collection_kinds::GATEWAYS;
 use super::{Adminx, Scope};
 use crate::error::Result;
 use crate::outbox::Message;
-use crate::ports::{MailMessage, SmtpRoute, SmtpSecurity};
+use crate::ports::{MailMessage, SmsMessage, SmtpRoute, SmtpSecurity, TextGateway};
 
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -65,6 +65,25 @@ impl Adminx<'_> {
             tracing::warn!(gateway = %item.id, "a message gateway's serviceUrl is not an SMTP server; the installation's mailer is used");
         }
         Ok(Message::Mail(mail))
+    }
+
+    /// `text` as it leaves the community: naming its first active gateway for the channel
+    /// (`sms`, or `voice` for a call), whose sender number it goes out from, for the
+    /// installation's SMS sender to route by.
+    pub(crate) async fn community_text(self, scope: Scope, mut text: SmsMessage) -> Result<Message> {
+        let channel = if text.channel == "sms" { "sms" } else { "voice" };
+        for item in self.items(scope, &GATEWAYS).await? {
+            let gateway = GATEWAYS.view(&item);
+            let carries = gateway["channels"].as_array().is_some_and(|c| c.contains(&Value::from(channel)));
+            if gateway["active"] != Value::Bool(true) || !carries {
+                continue;
+            }
+            let field = |name: &str| gateway[name].as_str().unwrap_or_default().to_string();
+            text.gateway =
+                Some(TextGateway { id: item.id.clone(), kind: field("type"), name: field("name"), sender: field("senderPhone") });
+            break;
+        }
+        Ok(Message::Text(text))
     }
 }
 

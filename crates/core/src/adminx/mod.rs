@@ -7,6 +7,7 @@
 //! known by its username or e-mail address (its tenant's superadmin is a `tenant_admin`).
 
 pub mod access_codes;
+pub mod brokers;
 pub mod cache;
 pub mod collection_kinds;
 pub mod collections;
@@ -27,9 +28,11 @@ pub mod registration;
 pub mod report_jobs;
 pub mod report_queries;
 pub mod reports;
+pub mod scope_consents;
 pub mod service_keys;
 pub mod service_providers;
 pub mod sign_in;
+pub mod sp_catalog;
 pub mod templates;
 pub mod token_csv;
 pub mod tokens;

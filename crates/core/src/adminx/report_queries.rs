@@ -38,8 +38,15 @@ fn text(params: &Value, key: &str) -> Result<Option<String>> {
 /// The events report `report` (`events`, `audit_log`, `login_activity`) means for a request;
 /// `own` narrows it to one user (a basic user's own login activity).
 pub fn event_query(report: &str, params: &Value, now: keyhall_types::Timestamp, own: Option<&str>) -> Result<EventQuery> {
-    let (from, to) = window(text(params, "from")?.as_deref(), text(params, "to")?.as_deref(), now)?;
-    let mut q = EventQuery { from_ms: millis(from), to_ms: millis(to), user_id: text(params, "user_id")?, ..Default::default() };
+    let (from_text, to_text) = (text(params, "from")?, text(params, "to")?);
+    let (from, to) = window(from_text.as_deref(), to_text.as_deref(), now)?;
+    let mut q = EventQuery {
+        from_ms: millis(from),
+        to_ms: millis(to),
+        user_id: text(params, "user_id")?,
+        window: Some(format!("{}|{}", from_text.unwrap_or_default(), to_text.unwrap_or_default())),
+        ..Default::default()
+    };
     match report {
         "events" => {
             q.event_names = text(params, "eventName")?.into_iter().collect();
@@ -110,7 +117,7 @@ impl Adminx<'_> {
         };
         let q = EventQuery { from_ms: millis(from), to_ms: millis(to), event_names: names, ..Default::default() };
         if name.starts_with("M_C_") {
-            let (events, users) = self.count_events(scope, &q).await?;
+            let (events, users) = self.count_events(scope, &q, name == "M_C_ACTIVE_USER").await?;
             return Ok(json!({ "count": if name == "M_C_ACTIVE_USER" { users } else { events } }));
         }
         // Buckets start at midnight (or the hour) of the zone asked for.

@@ -172,23 +172,18 @@ pub struct EventQuery {
     pub auth_method: Option<String>,
     pub limit: i64,
     pub offset: i64,
+    /// The window as the request wrote it (`from|to`, empty for defaults): a window ending
+    /// "now" is the same query however often it is asked.
+    pub window: Option<String>,
 }
 
 impl EventQuery {
-    /// What the query matches, paging aside, with its window to the second (a window ending
-    /// "now" is the same query for a second).
+    /// What the query matches, paging aside.
     fn cache_key(&self) -> String {
+        let window = self.window.clone().unwrap_or_else(|| format!("{}|{}", self.from_ms, self.to_ms));
         format!(
-            "{}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-            self.from_ms / 1000,
-            self.to_ms / 1000,
-            self.category,
-            self.event_names,
-            self.user_id,
-            self.outcome,
-            self.session_ids,
-            self.application,
-            self.auth_method
+            "{window}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.category, self.event_names, self.user_id, self.outcome, self.session_ids, self.application, self.auth_method
         )
     }
 }
@@ -224,19 +219,22 @@ impl Adminx<'_> {
     /// A page of the community's events and how many match.
     pub async fn report_events(self, scope: Scope, query: &EventQuery) -> Result<(Vec<ReportEvent>, i64)> {
         let page = self.core.store.report_events(scope.community, query).await?;
-        Ok((page, self.count_events(scope, query).await?.0))
+        Ok((page, self.count_events(scope, query, false).await?.0))
     }
 
-    /// How many events match `query` (paging aside), and how many users they are about.
-    pub async fn count_events(self, scope: Scope, query: &EventQuery) -> Result<(i64, i64)> {
-        let key = (scope.community, query.cache_key());
-        let counted = self
-            .core
+    /// How many events match `query` (paging aside), and (when `users`) how many users they
+    /// are about. Kept for the read-cache time: concurrent askers of one count wait for one
+    /// reading of it.
+    pub async fn count_events(self, scope: Scope, query: &EventQuery, users: bool) -> Result<(i64, i64)> {
+        let key = (scope.community, format!("{users}|{}", query.cache_key()));
+        let store = self.core.store.clone();
+        let (community, query) = (scope.community, query.clone());
+        self.core
             .adminx_cache
             .report_totals
-            .get_or_load(key, || self.core.store.count_report_events(scope.community, query))
-            .await?;
-        Ok(*counted)
+            .try_get_with(key, async move { store.count_report_events(community, &query, users).await })
+            .await
+            .map_err(|e| (*e).clone())
     }
 
     /// `PUT /reports/event`: a client's event, stored as given (its `type`, `eventName`,

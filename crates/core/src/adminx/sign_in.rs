@@ -442,7 +442,8 @@ impl Adminx<'_> {
                 keyhall_types::Email::parse(&to).map_err(|_| DomainError::invalid("destination", "is not an e-mail address"))?;
             self.community_mail(scope, MailMessage { to, subject: wording.subject, body: wording.body }).await?
         } else {
-            crate::outbox::Message::Text(SmsMessage { to: to.clone(), body: wording.body, channel: method.clone() })
+            self.community_text(scope, SmsMessage { to: to.clone(), body: wording.body, channel: method.clone(), gateway: None })
+                .await?
         };
         let caller = Caller::user(scope.tenant, member.user.id, origin.clone()).in_community(scope.community, &member.username);
         let audit = AuditEvent::new(&caller, "E_OTP_SENT", "user", Some(member.user.id.to_string()), now)

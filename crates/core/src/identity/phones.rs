@@ -129,6 +129,7 @@ impl Identity<'_> {
             to: format!("+{digits}"),
             body: format!("Your keyhall verification code: {code}"),
             channel: channel.to_string(),
+            gateway: None,
         };
         self.core.outbox().queue(&Message::Text(message))
     }

@@ -48,6 +48,13 @@ pub trait CollectionRepo: Send + Sync {
     async fn community_items(&self, community: CommunityId, kind: &str)
     -> Result<Vec<crate::adminx::collections::CommunityItem>>;
     async fn community_item(&self, id: &str) -> Result<Option<crate::adminx::collections::CommunityItem>>;
+    /// The community's item of `kind` named `name`.
+    async fn community_item_named(
+        &self,
+        community: CommunityId,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<crate::adminx::collections::CommunityItem>>;
     /// Every community's items of `kind` (the RADIUS configurations a datagram is matched to).
     async fn items_of_kind(&self, kind: &str) -> Result<Vec<crate::adminx::collections::CommunityItem>>;
 }
@@ -88,9 +95,13 @@ pub trait ReportRepo: Send + Sync {
         community: CommunityId,
         query: &crate::adminx::reports::EventQuery,
     ) -> Result<Vec<crate::adminx::reports::ReportEvent>>;
-    /// How many events match, and how many distinct users they are about.
-    async fn count_report_events(&self, community: CommunityId, query: &crate::adminx::reports::EventQuery)
-    -> Result<(i64, i64)>;
+    /// How many events match, and (when `users`) how many distinct users they are about.
+    async fn count_report_events(
+        &self,
+        community: CommunityId,
+        query: &crate::adminx::reports::EventQuery,
+        users: bool,
+    ) -> Result<(i64, i64)>;
     /// Matching events counted per `bucket_ms` (from the epoch moved by `shift_ms`: a time
     /// zone's midnight), per application when asked:
     /// (bucket start ms, application, count), in time order.

@@ -86,13 +86,25 @@ impl Mailer for LogMailer {
 pub struct LogMailer;
 
 /// One outgoing text message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SmsMessage {
     /// E.164, with the `+`.
     pub to: String,
     pub body: String,
     /// `sms` or `call`, as the user asked (a sender that cannot call sends a text).
     pub channel: String,
+    /// The message gateway of the sender's community that carries it, when it has one (its
+    /// id, type and name, never its credentials), and the number it sends from.
+    pub gateway: Option<TextGateway>,
+}
+
+/// A 1Kosmos community's text or voice gateway, as a sender is told of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextGateway {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub sender: String,
 }
 
 #[async_trait]

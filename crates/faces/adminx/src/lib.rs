@@ -4,6 +4,7 @@
 
 mod access;
 mod authenticate;
+mod brokers;
 mod captcha;
 mod collections;
 mod community;
@@ -185,10 +186,16 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
         .route(&p("/image/upload"), post(images::upload))
         .route(&p("/serviceprovider/fetch"), post(service_providers::fetch))
         .route(&p("/serviceprovider/idp-initiated"), get(service_providers::idp_initiated))
+        .route(&p("/serviceprovider/publicinfo/fetch"), post(service_providers::public_info))
+        .route(&p("/spcatalog/list"), get(service_providers::catalog))
+        .route(&p("/user_consent/check"), post(service_providers::consent_check))
         .route(&p("/serviceprovider"), put(service_providers::create))
         .route(
             &p("/serviceprovider/{id}"),
-            get(service_providers::get_one).patch(service_providers::update).delete(service_providers::remove),
+            get(service_providers::get_one)
+                .put(service_providers::create_featured)
+                .patch(service_providers::update)
+                .delete(service_providers::remove),
         )
         .route(&p("/image/{id}"), get(images::serve))
         .route(&p("/downloadables/artifact/fetch"), post(downloads::artifact))
@@ -197,5 +204,6 @@ pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
             get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], openapi::document_text()) }),
         )
         .route(&p("/{*rest}"), any(public::not_found));
-    reports::routes(hardware_tokens::routes(collections::routes(documents::routes(router)))).with_state(state)
+    let router = reports::routes(hardware_tokens::routes(collections::routes(documents::routes(router))));
+    brokers::routes(router).with_state(state)
 }

@@ -150,6 +150,14 @@ ops! {
     "put" "/reports/event" "Reports" Envelope Plain ["tenantId", "communityId", "eventData"] ["serverEventData"] "Store a client's event (type, eventName, event_id, caller_user_agent, version); serverEventData fills caller_ip and event_ts in";
     "post" "/reports/download/jobs" "Reports" Jwt Encrypted [] ["sort", "pSize", "pIndex"] "The community's download jobs, with their status and, once built, the download link (administrators)";
     "patch" "/reports/download/jobs/{jobId}" "Reports" Jwt NoContent [] [] "Cancel a job that is not finished (administrators)";
+    "post" "/broker/fetch" "Broker" Jwt Encrypted ["tenantId", "communityId", "moduleId"] [] "The brokers (on-premises agents) of a directory module (administrators)";
+    "patch" "/broker/changestatus" "Broker" Jwt Encrypted ["tenantId", "communityId", "moduleId", "uid", "enabled"] [] "Turn a broker on or off (administrators)";
+    "patch" "/broker/update" "Broker" Jwt Encrypted ["tenantId", "communityId", "moduleId", "uid", "name"] [] "Rename a broker: its name is all this call changes (administrators)";
+    "delete" "/broker/{uid}" "Broker" Jwt NoContent ["tenantId", "communityId", "moduleId"] [] "Remove a broker (administrators)";
+    "put" "/serviceprovider/{id}" "Service Providers" Jwt Encrypted ["name", "domain"] ["tenantId", "communityId", "ssoUrl", "clientId", "clientSecret", "apiToken", "username", "password", "securityToken", "useExistingCOT", "COT", "hostedSP"] "The path names a featured application (auth0, okta, salesforce, forgerock, gsuite, zendesk): a SAML provider made from its catalogue entry and the domain; vendor secrets sealed (administrators)";
+    "post" "/serviceprovider/publicinfo/fetch" "Service Providers" Envelope Encrypted ["tenantId", "communityId"] ["SAMLRequest", "OIDCRequest"] "The provider a SAML AuthnRequest (by its Issuer; deflated or not) or an OIDC request (by client_id and redirect_uri) comes from, as a login page shows it";
+    "get" "/spcatalog/list" "Service Provider Catalog" Jwt Encrypted [] [] "The featured applications: name, logo, sso_url and SAML template by key (administrators)";
+    "post" "/user_consent/check" "Session Attributes Config" Jwt Encrypted ["spId", "scopeIds"] [] "Which of the OpenID Connect scopes (uuids or names) a provider asks for the caller has not granted it yet: nonGrantedScopes [{uuid, name, claims}] (anyone signed in)";
     "post" "/image/upload" "Image" Jwt Encrypted ["file"] [] "Upload an image (multipart; PNG, JPEG, GIF or WebP) and get its URL (administrators)";
     "get" "/image/{id}" "Image" Open File [] [] "An uploaded image (public: login pages show them)";
     "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";
@@ -344,6 +352,7 @@ mod tests {
             include_str!("collections.rs"),
             include_str!("hardware_tokens.rs"),
             include_str!("reports.rs"),
+            include_str!("brokers.rs"),
         ]
         .concat();
         let mut routed = Vec::new();

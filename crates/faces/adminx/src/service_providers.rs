@@ -77,3 +77,37 @@ pub async fn remove(AxumState(state): AxumState<State>, Path(id): Path<String>, 
     state.core.adminx().delete_item(&caller, scope, &SERVICE_PROVIDERS, &id).await?;
     Ok(http::StatusCode::NO_CONTENT.into_response())
 }
+
+/// `PUT /serviceprovider/{type}`: a featured application (the path names its catalogue
+/// entry: auth0, okta, salesforce, forgerock, gsuite, zendesk) as a SAML provider.
+pub async fn create_featured(AxumState(state): AxumState<State>, Path(kind): Path<String>, call: Call) -> Result<Response> {
+    let (caller, scope) = named_or_own(&state, &call).await?;
+    let item = state.core.adminx().create_featured_provider(&caller, scope, &kind, &without_scope(&call.body)).await?;
+    Ok(call.reply(&sp_json(&item)))
+}
+
+/// `GET /spcatalog/list`: the featured applications (administrators).
+pub async fn catalog(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    caller.require_admin()?;
+    Ok(call.reply(&keyhall_core::adminx::sp_catalog::catalog_json()))
+}
+
+/// `POST /serviceprovider/publicinfo/fetch` (open: the login page asks before sign-in): the
+/// provider a `SAMLRequest` or `OIDCRequest` comes from.
+pub async fn public_info(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let text = |key: &str| call.body.get(key).and_then(Value::as_str).map(str::to_string);
+    let scope = state.scope(&text("tenantId"), &text("communityId")).await?;
+    let (saml, oidc) = (crate::fields::given(&call.body, "SAMLRequest")?, crate::fields::given(&call.body, "OIDCRequest")?);
+    let info = state.core.adminx().provider_public_info(scope, saml.as_deref(), oidc.as_deref()).await?;
+    Ok(call.reply(&info))
+}
+
+/// `POST /user_consent/check` (anyone signed in): which of the scopes a provider asks for the
+/// caller has not granted it yet.
+pub async fn consent_check(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let caller = state.signed_in(&call).await?;
+    let sp = crate::fields::must(&call.body, "spId")?;
+    let scopes = strings(&call.body, "scopeIds", 50)?.ok_or_else(|| crate::errors::AdminxError::missing("scopeIds"))?;
+    Ok(call.reply(&state.core.adminx().ungranted_scopes(&caller, &sp, &scopes).await?))
+}

@@ -445,3 +445,40 @@ crate::both!(service_providers_hold_saml_and_oidc_settings, |srv: TestServer| as
     assert_eq!(c.admin.call(&srv, Method::DELETE, &format!("/serviceprovider/{id}"), None).await.status, 204);
     error(&c.admin.call(&srv, Method::GET, &format!("/serviceprovider/{id}"), None).await, 404);
 });
+
+crate::both!(an_active_text_gateway_names_itself_and_its_number_to_the_sms_sender, |srv: TestServer| async move {
+    let (texts, texts_url) = crate::smtp_sink::SmsGateway::start().await;
+    let node = srv.sibling(move |c| c.server.sms_webhook_url = Some(texts_url)).await;
+    let c = community(&node, "texts.example.com").await;
+    let settings =
+        c.with(json!({ "show_otp_email": false, "show_otp_phone": true, "show_otp_voice": false, "show_otp_hardware": false }));
+    c.admin.open(&c.admin.call(&node, Method::PUT, "/config/authentication/mfa_settings", Some(settings)).await);
+    let user = json!({ "moduleId": c.module_id, "username": "tex", "status": "active", "role": "basic", "firstname": "T",
+        "lastname": "X", "email1": "tex@texts.example.com", "phone1": "+15557654321", "password": "Ordinary-Pass-4" });
+    assert_eq!(c.admin.call(&node, Method::PUT, "/users/create", Some(user)).await.status, 200);
+    let gateway = c.with(json!({ "type": "twilio", "channels": ["sms"], "protocol": "https", "name": "Acme texts",
+        "username": "AC123", "password": "tw-VERYSECRET", "serviceUrl": "https://api.twilio.example", "senderPhone": "+15550001111" }));
+    let made = c.admin.open(&c.admin.post(&node, "/msg_gateway/create", gateway).await);
+    let id = made["id"].as_str().unwrap().to_string();
+    let send = || async {
+        let v = Vendor::new(&node).await;
+        let r = v.post(&node, "/verifyuser", c.with(json!({ "username": "tex", "password": "Ordinary-Pass-4" }))).await;
+        let token = r.json()["user_token"].as_str().unwrap().to_string();
+        let r = v
+            .call(&node, Method::PUT, "/authenticate/otp", Some(c.with(json!({ "user_token": token, "deliveryMethod": "sms" }))))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    };
+    send().await;
+    texts.count(1).await;
+    let first = texts.texts.lock().unwrap()[0].clone();
+    assert_eq!(first["from"], "+15550001111", "{first}");
+    assert_eq!(first["gateway"], json!({ "id": id, "type": "twilio", "name": "Acme texts" }));
+    assert!(!first.to_string().contains("VERYSECRET"), "no credentials leave keyhall: {first}");
+    // Switched off: the installation's sender alone.
+    c.admin.open(&c.admin.post(&node, "/msg_gateway/update", c.with(json!({ "id": id, "active": false }))).await);
+    send().await;
+    texts.count(2).await;
+    let second = texts.texts.lock().unwrap()[1].clone();
+    assert!(second.get("gateway").is_none() && second["to"] == "+15557654321", "{second}");
+});

@@ -5,6 +5,7 @@ mod harness;
 mod soft_authenticator;
 
 mod adminx_access;
+mod adminx_catalog;
 mod adminx_client;
 mod adminx_collections;
 mod adminx_config;

@@ -19,10 +19,11 @@ CREATE TABLE report_events (
     event_ts     BIGINT NOT NULL,
     body         TEXT NOT NULL
 );
-CREATE INDEX report_events_time ON report_events (community_id, event_ts);
-CREATE INDEX report_events_name ON report_events (community_id, event_name, event_ts);
-CREATE INDEX report_events_user ON report_events (community_id, user_id, event_ts);
-CREATE INDEX report_events_category ON report_events (community_id, category, event_ts);
+-- Each ends with the id: pages come newest first, ties by id, straight from the index.
+CREATE INDEX report_events_time ON report_events (community_id, event_ts, id);
+CREATE INDEX report_events_name ON report_events (community_id, event_name, event_ts, id);
+CREATE INDEX report_events_user ON report_events (community_id, user_id, event_ts, id);
+CREATE INDEX report_events_category ON report_events (community_id, category, event_ts, id);
 CREATE INDEX report_events_session ON report_events (community_id, session_id);
 
 -- The history recorded before this version, for the communities it names.

@@ -38,6 +38,17 @@ impl ports::CollectionRepo for Store {
         .await
     }
 
+    async fn community_item_named(&self, community: CommunityId, kind: &str, name: &str) -> Result<Option<CommunityItem>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ITEM_COLS} FROM community_items WHERE community_id = $1 AND kind = $2 AND name = $3"
+        )))
+        .bind(community.to_string())
+        .bind(kind)
+        .bind(name)
+        .optional(self.read_pool(), item_from_row)
+        .await
+    }
+
     async fn items_of_kind(&self, kind: &str) -> Result<Vec<CommunityItem>> {
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {ITEM_COLS} FROM community_items WHERE kind = $1 ORDER BY created_at, id"
