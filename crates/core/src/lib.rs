@@ -102,6 +102,8 @@ pub struct CoreDeps {
     pub directory: Arc<dyn ports::DirectoryClient>,
     /// Azure AD auth modules sign users in through it.
     pub azure: Arc<dyn ports::AzureAdClient>,
+    /// Self-service password reset looks users up at the community's profile API through it.
+    pub profile_api: Arc<dyn ports::ProfileApiClient>,
     pub settings: CoreSettings,
 }
 
@@ -115,6 +117,7 @@ pub struct Core {
     catalogue: DownloadCatalogue,
     directory: Arc<dyn ports::DirectoryClient>,
     azure: Arc<dyn ports::AzureAdClient>,
+    profile_api: Arc<dyn ports::ProfileApiClient>,
     settings: CoreSettings,
     passwords: PasswordPool,
     token_uses: TokenUses,
@@ -159,6 +162,7 @@ impl Core {
             catalogue: deps.catalogue,
             directory: deps.directory,
             azure: deps.azure,
+            profile_api: deps.profile_api,
             settings: deps.settings,
             passwords,
             token_uses,

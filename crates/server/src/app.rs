@@ -95,7 +95,20 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
     };
     let directory = Arc::new(crate::ldap::LdapDirectory);
     let azure = Arc::new(crate::azure::AzureAd::new()?);
-    Ok(Arc::new(Core::new(CoreDeps { store, clock, mailer, sms, master_key, webauthn, catalogue, directory, azure, settings })))
+    let profile_api = Arc::new(crate::profile_api::HttpProfileApi::new()?);
+    Ok(Arc::new(Core::new(CoreDeps {
+        store,
+        clock,
+        mailer,
+        sms,
+        master_key,
+        webauthn,
+        catalogue,
+        directory,
+        azure,
+        profile_api,
+        settings,
+    })))
 }
 
 pub async fn build(config: &Config) -> anyhow::Result<App> {

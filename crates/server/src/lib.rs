@@ -10,6 +10,7 @@ pub mod dev_sink;
 pub mod keys;
 pub mod ldap;
 pub mod mail;
+pub mod profile_api;
 pub mod radius;
 pub mod report_worker;
 pub mod sms;

@@ -33,6 +33,7 @@ pub mod service_keys;
 pub mod service_providers;
 pub mod sign_in;
 pub mod sp_catalog;
+pub mod sspr;
 pub mod templates;
 pub mod token_csv;
 pub mod tokens;

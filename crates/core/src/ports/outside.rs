@@ -236,3 +236,27 @@ pub trait AzureAdClient: Send + Sync {
         password: &str,
     ) -> std::result::Result<Option<DirectoryEntry>, String>;
 }
+
+/// How keyhall signs in to a user-profile API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileApiAuth {
+    None,
+    Basic { username: String, password: String },
+    Bearer(String),
+}
+
+/// One look-up of a user at a user-profile API (the password-reset settings' `sspr.user_profile_api`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileApiRequest {
+    /// Where to ask: `{username}` in it is replaced, or `username=` is added to its query.
+    pub url: String,
+    pub username: String,
+    pub auth: ProfileApiAuth,
+}
+
+/// A user-profile API client: HTTP in the server; tests point it at a stand-in.
+#[async_trait]
+pub trait ProfileApiClient: Send + Sync {
+    /// The JSON the API answers for the user.
+    async fn fetch(&self, request: &ProfileApiRequest) -> std::result::Result<serde_json::Value, String>;
+}

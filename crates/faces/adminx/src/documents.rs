@@ -62,6 +62,7 @@ pub fn routes(router: Router<State>) -> Router<State> {
         .route(&p("/config/authentication/orion_settings"), get(reader!(&ORION)).put(writer!(&ORION, Body)))
         .route(&p("/config/authentication/password_reset"), get(reader!(&PASSWORD_RESET)).put(writer!(&PASSWORD_RESET, Body)))
         .route(&p("/config/authentication/windows_mfa_settings"), get(reader!(&WINDOWS_MFA)).put(writer!(&WINDOWS_MFA, Caller)))
+        .route(&p("/config/authentication/sspr/execute_transformation_script"), post(execute_transformation))
         .route(&p("/config/authentication/pwdless_settings"), put(put_passwordless))
         .route(&p("/config/authentication/pwdless_settings/{dns}/{communityName}"), get(get_passwordless))
         .route(&p("/branding/fetch"), post(fetch_branding))
@@ -241,4 +242,12 @@ async fn put_session_attributes(AxumState(state): AxumState<State>, call: Call) 
         e
     })?;
     Ok(call.reply(&serde_json::json!({ "custom": view["blockid_session_attributes"] })))
+}
+
+/// `POST /config/authentication/sspr/execute_transformation_script`: the community's
+/// user-profile API asked for `username`, its answer mapped as the settings say.
+async fn execute_transformation(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    let (caller, scope) = named_or_own(&state, &call).await?;
+    let username = crate::fields::must(&call.body, "username")?;
+    Ok(call.reply(&state.core.adminx().run_profile_transformation(&caller, scope, &username).await?))
 }

@@ -158,6 +158,7 @@ ops! {
     "post" "/serviceprovider/publicinfo/fetch" "Service Providers" Envelope Encrypted ["tenantId", "communityId"] ["SAMLRequest", "OIDCRequest"] "The provider a SAML AuthnRequest (by its Issuer; deflated or not) or an OIDC request (by client_id and redirect_uri) comes from, as a login page shows it";
     "get" "/spcatalog/list" "Service Provider Catalog" Jwt Encrypted [] [] "The featured applications: name, logo, sso_url and SAML template by key (administrators)";
     "post" "/user_consent/check" "Session Attributes Config" Jwt Encrypted ["spId", "scopeIds"] [] "Which of the OpenID Connect scopes (uuids or names) a provider asks for the caller has not granted it yet: nonGrantedScopes [{uuid, name, claims}] (anyone signed in)";
+    "post" "/config/authentication/sspr/execute_transformation_script" "Login Settings" Jwt Encrypted ["username"] ["tenantId", "communityId"] "Ask the password-reset settings' user-profile API for a user and map its answer (transformationB64: base64 of a JSON object of field to JSON pointer; keyhall runs no scripts) (administrators)";
     "post" "/image/upload" "Image" Jwt Encrypted ["file"] [] "Upload an image (multipart; PNG, JPEG, GIF or WebP) and get its URL (administrators)";
     "get" "/image/{id}" "Image" Open File [] [] "An uploaded image (public: login pages show them)";
     "post" "/downloadables/versions/fetch" "Downloadables" Jwt Plain ["software", "os"] ["latest"] "Versions of the downloadable software (keyhall itself as radius, or the operator's catalogue) (administrators)";

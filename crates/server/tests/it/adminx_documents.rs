@@ -359,3 +359,76 @@ crate::both!(session_attributes_are_kept_and_users_see_only_identity_ones, |srv:
     let bad = c.with(json!({ "data": "first_name" }));
     assert!(error(&c.admin.call(&srv, Method::PUT, "/config/session_attributes", Some(bad)).await, 400).starts_with("\"data\""));
 });
+
+/// A user-profile API stand-in: answers the user named in `username=` when the Basic
+/// credentials are right; records the authorization it was sent.
+async fn profile_api() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    let app = axum::Router::new().route(
+        "/profile",
+        axum::routing::get(
+            move |headers: axum::http::HeaderMap,
+                  axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>| {
+                let recorded = recorded.clone();
+                async move {
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                    recorded.lock().unwrap().push(auth.clone());
+                    // svc:hunter2
+                    if auth != "Basic c3ZjOmh1bnRlcjI=" {
+                        return (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "who are you" })));
+                    }
+                    let user = q.get("username").cloned().unwrap_or_default();
+                    (
+                        axum::http::StatusCode::OK,
+                        axum::Json(
+                            json!({ "data": { "first": "Ada", "last": "Lovelace", "born": "1815-12-10", "login": user } }),
+                        ),
+                    )
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/profile"), seen)
+}
+
+crate::both!(the_sspr_transformation_maps_the_profile_apis_answer, |srv: TestServer| async move {
+    use base64::Engine;
+    let c = community(&srv, "sspr.example.com").await;
+    const RUN: &str = "/config/authentication/sspr/execute_transformation_script";
+    let run = |username: &str| c.admin.post(&srv, RUN, json!({ "username": username }));
+    assert_eq!(
+        error(&run("ada").await, 400),
+        "The password-reset settings name no user-profile API (sspr.user_profile_api.api.url)"
+    );
+    let (url, seen) = profile_api().await;
+    let mapping = base64::engine::general_purpose::STANDARD.encode(
+        r#"{"firstname":"data.first","lastname":"/data/last","dob":"data.born","login":"data.login","missing":"data.none"}"#,
+    );
+    let settings = c
+        .with(json!({ "default_input_method": "email", "sspr": { "enabled": true, "user_profile_api": { "enabled": true, "api": { "url": url, "auth": "basic",
+        "credential": { "username": "svc", "password": "hunter2" } }, "transformationB64": mapping } } }));
+    c.admin.open(&c.admin.call(&srv, Method::PUT, &format!("{SETTINGS}/password_reset"), Some(settings)).await);
+    let out = c.admin.open(&run("ada").await);
+    assert_eq!(out, json!({ "firstname": "Ada", "lastname": "Lovelace", "dob": "1815-12-10", "login": "ada", "missing": null }));
+    assert_eq!(
+        seen.lock().unwrap().last().map(String::as_str),
+        Some("Basic c3ZjOmh1bnRlcjI="),
+        "the sealed password, unsealed to sign in"
+    );
+    // A wrong credential at the API: 503, the API's refusal not passed on as keyhall's own.
+    let wrong = c.with(json!({ "default_input_method": "email", "sspr": { "user_profile_api": { "api": { "url": url, "auth": "basic", "credential": { "username": "svc", "password": "nope" } } } } }));
+    c.admin.open(&c.admin.call(&srv, Method::PUT, &format!("{SETTINGS}/password_reset"), Some(wrong)).await);
+    error(&run("ada").await, 503);
+    // A script is not a mapping.
+    let script = base64::engine::general_purpose::STANDARD.encode("function transform(p) { return p; }");
+    let scripted =
+        c.with(json!({ "default_input_method": "email", "sspr": { "user_profile_api": { "transformationB64": script } } }));
+    c.admin.open(&c.admin.call(&srv, Method::PUT, &format!("{SETTINGS}/password_reset"), Some(scripted)).await);
+    assert!(error(&run("ada").await, 400).starts_with("\"transformationB64\" must be base64 of a JSON object"));
+    let sam = crate::adminx_client::basic_user(&srv, &c, "sam").await;
+    error(&sam.post(&srv, &format!("{SETTINGS}/sspr/execute_transformation_script"), json!({ "username": "ada" })).await, 403);
+});
