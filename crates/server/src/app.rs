@@ -95,7 +95,7 @@ pub async fn build_core_with(config: &Config, clock: Arc<dyn Clock>) -> anyhow::
     };
     let directory = Arc::new(crate::ldap::LdapDirectory);
     let azure = Arc::new(crate::azure::AzureAd::new()?);
-    let profile_api = Arc::new(crate::profile_api::HttpProfileApi::new()?);
+    let profile_api = Arc::new(crate::profile_api::HttpProfileApi::new(config.adminx.profile_api_private_hosts)?);
     Ok(Arc::new(Core::new(CoreDeps {
         store,
         clock,

@@ -20,9 +20,14 @@ use tokio::sync::watch;
 /// that retransmits gets the same answer, not a second attempt on the user's counters.
 type Answered = moka::sync::Cache<(SocketAddr, u8, [u8; 16]), Arc<Vec<u8>>>;
 
+/// Datagrams answered at once at most; more are dropped (the NAS retransmits), so that a
+/// flood cannot queue unbounded work.
+const IN_FLIGHT: usize = 256;
+
 /// Serves `socket` until `stop` flips.
 pub fn spawn(core: Arc<Core>, socket: UdpSocket, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     let socket = Arc::new(socket);
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let answered: Answered = moka::sync::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(30)).build();
     tokio::spawn(async move {
         let mut buf = vec![0u8; keyhall_radius::MAX_PACKET_LEN];
@@ -37,9 +42,14 @@ pub fn spawn(core: Arc<Core>, socket: UdpSocket, mut stop: watch::Receiver<bool>
                 },
                 _ = stop.changed() => break,
             };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                tracing::warn!(nas = %from, "RADIUS datagram dropped: too many in flight");
+                continue;
+            };
             let datagram = buf[..len].to_vec();
             let (core, socket, answered) = (core.clone(), socket.clone(), answered.clone());
             tokio::spawn(async move {
+                let _slot = slot;
                 if let Some(answer) = answer(&core, &answered, from, &datagram).await
                     && let Err(e) = socket.send_to(&answer, from).await
                 {
@@ -129,7 +139,7 @@ async fn decide(core: &Core, client: &RadiusClient, request: &Packet, from: Sock
     let origin = keyhall_core::Origin { ip: Some(from.ip().to_string()), user_agent: Some("RADIUS".into()) };
     let adminx = core.adminx();
     let outcome = match request.attribute(attribute::STATE) {
-        Some(state) => adminx.radius_code(client, state, &password, &origin).await,
+        Some(state) => adminx.radius_code(client, &username, state, &password, &origin).await,
         None => adminx.radius_password(client, &username, &password, &origin).await,
     };
     outcome.unwrap_or_else(|e| {

@@ -127,7 +127,8 @@ impl HardwareToken {
                 // The nearest drift first, so that a token that is right is not moved.
                 let mut drifts: Vec<i64> = (-TOTP_RESYNC_STEPS..=TOTP_RESYNC_STEPS).collect();
                 drifts.sort_by_key(|d| d.abs());
-                drifts.into_iter().find(|d| run(now + d - 2)).map(|d| (now + d, d))
+                // Never back before a step already accepted (it would be good again).
+                drifts.into_iter().find(|d| run(now + d - 2)).map(|d| ((now + d).max(self.counter), d))
             }
         }
     }

@@ -2,8 +2,9 @@
 //! the server's): which community's RADIUS configuration a NAS belongs to, then the password
 //! of the community's user, then — when the community's MFA settings, the configuration's
 //! `authScheme` or the user's own factors ask for one — a code from the user's TOTP or
-//! hardware token, asked for in an Access-Challenge. The challenge's State is sealed (who,
-//! where, until when), so that any node behind a load balancer can take the answer.
+//! hardware token, asked for in an Access-Challenge. The challenge is kept in the store (any
+//! node behind a load balancer can take the answer) and spent by the code that passes; its
+//! State names the user and a random handle, sealed, short enough for any configuration.
 
 use std::net::IpAddr;
 
@@ -99,10 +100,15 @@ pub enum RadiusDecision {
 
 #[derive(Serialize, Deserialize)]
 struct ChallengeState {
-    uid: String,
-    community: String,
-    config: String,
-    exp: i64,
+    /// The user.
+    u: String,
+    /// The handle whose digest (with the configuration) the stored challenge holds.
+    h: String,
+}
+
+/// What the stored challenge holds of a State: its handle bound to the configuration.
+fn handle_digest(handle: &str, config: &str) -> String {
+    keyhall_crypto::token::digest(&format!("radius:{handle}:{config}"))
 }
 
 impl Adminx<'_> {
@@ -116,10 +122,11 @@ impl Adminx<'_> {
                 .flatten()
                 .filter_map(|a| a.as_str().and_then(AddressRule::parse))
                 .any(|rule| rule.contains(ip));
-            let Some(secret) = self.item_secret(&item, "sharedSecret").filter(|s| !s.is_empty()) else { continue };
+            // The address first: a datagram from anywhere else unseals nothing.
             if !serves {
                 continue;
             }
+            let Some(secret) = self.item_secret(&item, "sharedSecret").filter(|s| !s.is_empty()) else { continue };
             let schemes = item.body["authScheme"].as_array().cloned().unwrap_or_default();
             out.push(RadiusClient {
                 scope: item.scope,
@@ -172,20 +179,35 @@ impl Adminx<'_> {
             .await?;
             return Ok(RadiusDecision::Reject { message: "No one-time code is set up for this user".into() });
         }
-        let state = ChallengeState {
-            uid: member.user.id.to_string(),
-            community: scope.community.to_string(),
-            config: client.uid.clone(),
-            exp: self.core.now().unix_timestamp() + CHALLENGE_SECONDS,
+        let handle = keyhall_crypto::random::alphanumeric(24);
+        let now = self.core.now();
+        let challenge = crate::credentials::challenges::Challenge {
+            id: keyhall_types::ChallengeId::new(),
+            tenant_id: scope.tenant,
+            user_id: member.user.id,
+            kind: crate::credentials::challenges::ChallengeKind::RadiusStep,
+            state: handle_digest(&handle, &client.uid),
+            created_at: now,
+            expires_at: now + time::Duration::seconds(CHALLENGE_SECONDS),
         };
+        self.core.store.put_challenge(&challenge, None).await?;
+        let state = ChallengeState { u: member.user.id.to_string(), h: handle };
         let sealed = self.core.keys.seal_str(STATE_PURPOSE, &serde_json::to_string(&state).map_err(DomainError::internal)?);
         let prompt = self.mfa_settings(scope).await?.value.otp_prompt_text;
         Ok(RadiusDecision::Challenge { state: sealed.into_bytes(), prompt })
     }
 
-    /// The answer to an Access-Challenge: the code, for the user and configuration the State
-    /// names (counted like the code step of `/verifyuser`).
-    pub async fn radius_code(self, client: &RadiusClient, state: &[u8], code: &str, origin: &Origin) -> Result<RadiusDecision> {
+    /// The answer to an Access-Challenge: the code of the user the State names (the request's
+    /// User-Name must be that user), checked once against the stored challenge, counted like
+    /// the code step of `/verifyuser`; a code that passes spends the challenge.
+    pub async fn radius_code(
+        self,
+        client: &RadiusClient,
+        username: &str,
+        state: &[u8],
+        code: &str,
+        origin: &Origin,
+    ) -> Result<RadiusDecision> {
         let expired = || Ok(RadiusDecision::Reject { message: "The challenge has expired; sign in again".into() });
         let Some(state) = std::str::from_utf8(state)
             .ok()
@@ -194,14 +216,22 @@ impl Adminx<'_> {
         else {
             return expired();
         };
-        if state.exp < self.core.now().unix_timestamp()
-            || state.community != client.scope.community.to_string()
-            || state.config != client.uid
-        {
+        let Ok(member) = self.member(client.scope, &state.u).await else { return expired() };
+        if !member.username.eq_ignore_ascii_case(username.trim()) {
             return expired();
         }
-        let Ok(member) = self.member(client.scope, &state.uid).await else { return expired() };
+        let kind = crate::credentials::challenges::ChallengeKind::RadiusStep;
+        let Some(challenge) = self.core.store.take_challenge(member.user.id, kind, self.core.now()).await? else {
+            return expired();
+        };
+        if !keyhall_crypto::constant_time_eq(challenge.state.as_bytes(), handle_digest(&state.h, &client.uid).as_bytes()) {
+            // Another challenge of the user's (a newer sign-in, another NAS): it stays.
+            self.core.store.put_challenge(&challenge, None).await?;
+            return expired();
+        }
         if let Err(e) = self.check_second_factor(client.scope, &member, code, origin).await {
+            // A wrong code may be tried again within the challenge's time (the attempts are counted).
+            self.core.store.put_challenge(&challenge, None).await?;
             return refusal(e);
         }
         self.record(

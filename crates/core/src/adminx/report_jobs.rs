@@ -101,7 +101,11 @@ impl Adminx<'_> {
         params: Value,
         download: &Value,
     ) -> Result<ReportJob> {
-        caller.require_admin()?;
+        // A basic user may download their own login activity; the rest is for administrators.
+        let own = report == "login_activity" && params["own_user_id"].as_str() == Some(caller.member.username.as_str());
+        if !own {
+            caller.require_admin()?;
+        }
         let list = match download.get("notificationList") {
             Some(Value::Array(items)) if !items.is_empty() && items.len() <= MAX_NOTIFY => items,
             None | Some(Value::Null) => return Err(DomainError::missing("download.notificationList")),

@@ -99,14 +99,18 @@ impl Adminx<'_> {
     /// `/reports/metrics`: `{count}` for `M_C_*`, else a series per day (per hour when `to`
     /// equals `from`: that day's hours), dates in `responseTimezone`.
     pub async fn metrics(self, scope: Scope, params: &Value) -> Result<Value> {
+        self.metrics_at(scope, params, self.core.now()).await
+    }
+
+    /// `metrics` as of `now` (a download job: when it was asked for).
+    async fn metrics_at(self, scope: Scope, params: &Value, now: keyhall_types::Timestamp) -> Result<Value> {
         let name = metric_name(params)?;
         let offset = timezone(params)?;
-        let now = self.core.now();
         let (mut from, mut to) = window(text(params, "from")?.as_deref(), text(params, "to")?.as_deref(), now)?;
         let hourly = from == to;
         if hourly {
-            let local = from.to_offset(offset);
-            from = local.replace_time(time::Time::MIDNIGHT);
+            // The day `from` names, in the zone asked for.
+            from = time::PrimitiveDateTime::new(from.date(), time::Time::MIDNIGHT).assume_offset(offset);
             to = from + time::Duration::days(1) - time::Duration::milliseconds(1);
         }
         let names: Vec<String> = match name.as_str() {
@@ -157,7 +161,11 @@ impl Adminx<'_> {
                 ..Default::default()
             };
             for login in self.core.store.report_events(scope.community, &lq).await? {
-                if let Some(session) = &login.session_id {
+                let Some(session) = &login.session_id else { continue };
+                // Only the sign-in of the same user: a redirect naming someone else's session
+                // shows nothing of it.
+                let same_user = activity.iter().any(|a| a.session_id.as_ref() == Some(session) && a.user_id == login.user_id);
+                if same_user {
                     logins.entry(session.clone()).or_insert_with(|| login.to_json());
                 }
             }
@@ -236,7 +244,7 @@ impl Adminx<'_> {
                 }
             }
             "metrics" => {
-                let result = self.metrics(job.scope, p).await?;
+                let result = self.metrics_at(job.scope, p, job.created_at).await?;
                 let name = metric_name(p)?;
                 match result {
                     Value::Array(points) => {

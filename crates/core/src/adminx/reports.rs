@@ -19,6 +19,20 @@ pub const DEFAULT_DAYS: i64 = 30;
 /// administrator's change (the audit log).
 const FLOW_EVENTS: &[&str] = &["E_LOGOUT", "E_USER_LOCKED", "E_OTP_SENT", "E_SESSIONS_TERMINATED"];
 
+/// Events keyhall records itself, which a client may not store: the sign-ins, logouts and
+/// locks that metrics and last logins count, and new devices.
+const SERVER_EVENTS: &[&str] = &[
+    "E_LOGIN_SUCCEEDED",
+    "E_LOGIN_FAILED",
+    "E_LOGOUT",
+    "E_USER_LOCKED",
+    "E_WALLET_CREATED",
+    "E_DEVICE_REGISTERED",
+    "E_NEW_DEVICE",
+];
+/// How far a client's own `event_ts` may be from the server's time before the server's is used.
+const CLIENT_SKEW_MS: i64 = 5 * 60 * 1000;
+
 /// `EVENT` for the sign-in flow (`E_LOGIN_*`, `E_SP_REDIRECT_*`, logouts, locks, codes sent),
 /// `AUDIT_LOG` for the rest.
 pub fn category_of(event_name: &str) -> &'static str {
@@ -265,6 +279,9 @@ impl Adminx<'_> {
         if !name.starts_with("E_") || !name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
             return Err(DomainError::invalid("eventData.eventName", "must be an event name such as E_LOGIN_VISITED"));
         }
+        if SERVER_EVENTS.contains(&name.as_str()) {
+            return Err(DomainError::invalid("eventData.eventName", format!("{name} is recorded by keyhall itself")));
+        }
         if body.len() > 64 || Value::Object(body.clone()).to_string().len() > 16 * 1024 {
             return Err(DomainError::invalid("eventData", "is too large"));
         }
@@ -273,15 +290,17 @@ impl Adminx<'_> {
             body.insert("caller_ip".into(), json!(origin.ip));
         }
         let event_ts = match body.get("event_ts").and_then(Value::as_i64) {
-            Some(ts) if !server_ts && ts > 0 => ts,
+            Some(ts) if !server_ts && (ts - now).abs() <= CLIENT_SKEW_MS => ts,
             _ => now,
         };
         body.insert("event_ts".into(), json!(event_ts));
+        body.insert("source".into(), json!("client"));
         let body = Value::Object(body);
         let event = ReportEvent {
             id: uuid::Uuid::new_v4().to_string(),
             scope,
-            category: category_of(&name).to_string(),
+            // Never the audit log: a client's word is not an administrator's change.
+            category: "EVENT".to_string(),
             user_id: text(&body, "user_id").or_else(|| text(&body, "username")).map(|u| u.to_lowercase()),
             outcome: text(&body, "outcome"),
             session_id: text(&body, "session_id"),

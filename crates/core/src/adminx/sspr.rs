@@ -35,7 +35,7 @@ pub fn mapping(b64: &str) -> Result<Vec<(String, String)>> {
     };
     let text = STANDARD.decode(b64.trim()).map_err(|_| refuse())?;
     let map: Map<String, Value> = serde_json::from_slice(&text).map_err(|_| refuse())?;
-    map.into_iter().map(|(k, v)| v.as_str().map(|p| (k, pointer(p))).ok_or_else(refuse)).collect()
+    map.into_iter().map(|(k, v)| v.as_str().filter(|p| !p.is_empty()).map(|p| (k, pointer(p))).ok_or_else(refuse)).collect()
 }
 
 impl Adminx<'_> {

@@ -19,6 +19,9 @@ pub enum ChallengeKind {
     LoginOtp,
     /// A 1Kosmos sign-in past its password step, waiting for its second factor.
     LoginStep,
+    /// A RADIUS sign-in past its password, waiting for the code its Access-Challenge asked
+    /// for (digest of the State's handle and the configuration).
+    RadiusStep,
 }
 
 impl ChallengeKind {
@@ -31,6 +34,7 @@ impl ChallengeKind {
             ChallengeKind::TotpEnrolment => "totp_enrolment",
             ChallengeKind::LoginOtp => "login_otp",
             ChallengeKind::LoginStep => "login_step",
+            ChallengeKind::RadiusStep => "radius_step",
         }
     }
 
@@ -43,6 +47,7 @@ impl ChallengeKind {
             "totp_enrolment" => ChallengeKind::TotpEnrolment,
             "login_otp" => ChallengeKind::LoginOtp,
             "login_step" => ChallengeKind::LoginStep,
+            "radius_step" => ChallengeKind::RadiusStep,
             _ => return None,
         })
     }

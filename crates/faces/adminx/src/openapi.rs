@@ -358,7 +358,11 @@ mod tests {
         .concat();
         let mut routed = Vec::new();
         // A route whose handlers `cargo fmt` put on the next line is read as one line.
-        let joined = source.replace("(\n            &p(", "(&p(").replace("\"),\n            ", "\"), ");
+        let joined = source
+            .replace("(\n            &p(", "(&p(")
+            .replace("\"),\n            ", "\"), ")
+            // A chain of handlers `cargo fmt` put one per line.
+            .replace("\n                .", ".");
         for line in joined.lines().filter(|l| l.contains(".route(&p(\"")) {
             let path = line.split("p(\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or_default();
             if path == "/{*rest}" || path == "/openapi.json" {

@@ -32,6 +32,9 @@ keyhall_settings::section! {
         /// Whether this node builds report downloads (true/false): nodes that only answer
         /// calls may leave them to the others.
         report_worker: bool = true, "adminx-report-worker", "KEYHALL_ADMINX_REPORT_WORKER";
+        /// Whether the SSPR user-profile API may be on this host or a private network, and
+        /// plain HTTP (true/false); off: public HTTPS hosts only.
+        profile_api_private_hosts: bool = false, "adminx-profile-api-private-hosts", "KEYHALL_ADMINX_PROFILE_API_PRIVATE_HOSTS";
     }
 }
 

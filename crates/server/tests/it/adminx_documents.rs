@@ -397,6 +397,9 @@ async fn profile_api() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>
 
 crate::both!(the_sspr_transformation_maps_the_profile_apis_answer, |srv: TestServer| async move {
     use base64::Engine;
+    // The stand-in is on this host: allowed here, refused by a node with the default settings.
+    let default = srv;
+    let srv = default.sibling(|c| c.adminx.profile_api_private_hosts = true).await;
     let c = community(&srv, "sspr.example.com").await;
     const RUN: &str = "/config/authentication/sspr/execute_transformation_script";
     let run = |username: &str| c.admin.post(&srv, RUN, json!({ "username": username }));
@@ -419,6 +422,9 @@ crate::both!(the_sspr_transformation_maps_the_profile_apis_answer, |srv: TestSer
         Some("Basic c3ZjOmh1bnRlcjI="),
         "the sealed password, unsealed to sign in"
     );
+    let calls = seen.lock().unwrap().len();
+    error(&c.admin.post(&default, RUN, json!({ "username": "ada" })).await, 503);
+    assert_eq!(seen.lock().unwrap().len(), calls, "a node with the default settings never calls a private host");
     // A wrong credential at the API: 503, the API's refusal not passed on as keyhall's own.
     let wrong = c.with(json!({ "default_input_method": "email", "sspr": { "user_profile_api": { "api": { "url": url, "auth": "basic", "credential": { "username": "svc", "password": "nope" } } } } }));
     c.admin.open(&c.admin.call(&srv, Method::PUT, &format!("{SETTINGS}/password_reset"), Some(wrong)).await);

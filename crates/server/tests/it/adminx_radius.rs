@@ -94,6 +94,16 @@ crate::both!(radius_clients_sign_users_in_with_password_then_token_code, |srv: T
     assert_eq!(answer, "Access-Accept", "{out}");
     let (answer, _) = run(SECRET, answer_with(&state, code(0))).await.unwrap();
     assert_eq!(answer, "Access-Reject", "a code is good once");
+    let (answer, _) = run(SECRET, answer_with(&state, code(1))).await.unwrap();
+    assert_eq!(answer, "Access-Reject", "a State is spent by the code that passed: no second sign-in without the password");
+    // Another user's name with ann's State: refused.
+    let (answer, out) = run(SECRET, pap("ann", "Ordinary-Pass-4")).await.unwrap();
+    assert_eq!(answer, "Access-Challenge", "{out}");
+    let fresh = attribute(&out, "State").unwrap();
+    let as_dan = format!("User-Name = \"dan\", User-Password = \"{}\", State = {fresh}, Message-Authenticator = 0x00\n", code(1));
+    assert_eq!(run(SECRET, as_dan).await.unwrap().0, "Access-Reject");
+    let (answer, out) = run(SECRET, answer_with(&fresh, code(1))).await.unwrap();
+    assert_eq!(answer, "Access-Accept", "the challenge survives a refused answer: {out}");
     let (answer, _) = run(SECRET, answer_with("0x6e6f742d612d7374617465", code(1))).await.unwrap();
     assert_eq!(answer, "Access-Reject", "a State keyhall did not make");
 

@@ -96,6 +96,21 @@ crate::both!(reports_read_the_communitys_sign_ins_changes_and_client_events, |sr
     );
     let bad = json!({ "eventData": { "type": "event", "eventName": "not an event", "event_id": "x", "caller_user_agent": "a", "version": "1" } });
     error(&visitor.call(&srv, Method::PUT, "/reports/event", Some(c.with(bad))).await, 400);
+    // A client may not speak for keyhall: its own events, and the audit log, are not theirs to write.
+    let forged = json!({ "eventData": { "type": "event", "eventName": "E_LOGIN_SUCCEEDED", "event_id": "x", "caller_user_agent": "a",
+        "version": "1", "user_id": "sam" } });
+    assert_eq!(
+        error(&visitor.call(&srv, Method::PUT, "/reports/event", Some(c.with(forged))).await, 400),
+        "\"eventData.eventName\" E_LOGIN_SUCCEEDED is recorded by keyhall itself"
+    );
+    let change = json!({ "eventData": { "type": "event", "eventName": "E_ROLE_CHANGED", "event_id": "x", "caller_user_agent": "a",
+        "version": "1", "event_ts": 1 } });
+    assert_eq!(visitor.call(&srv, Method::PUT, "/reports/event", Some(c.with(change))).await.status, 200);
+    let audit = c.admin.open(&c.admin.post(&srv, "/reports/audit_log", c.with(json!({ "pSize": 100 }))).await);
+    assert!(!audit.to_string().contains("E_ROLE_CHANGED"), "a client's event is never an administrator's change: {audit}");
+    let stored = c.admin.open(&c.admin.post(&srv, "/reports/events", c.with(json!({ "eventName": "E_ROLE_CHANGED" }))).await);
+    assert!(stored["data"][0]["event_ts"].as_i64().unwrap() > 1_000_000, "a time far from now is the server's: {stored}");
+    assert_eq!(stored["data"][0]["source"], "client");
     let nowhere = json!({ "tenantId": c.tenant_id, "communityId": "nope", "eventData": {} });
     error(&visitor.call(&srv, Method::PUT, "/reports/event", Some(nowhere)).await, 404);
     let redirect =
@@ -110,6 +125,26 @@ crate::both!(reports_read_the_communitys_sign_ins_changes_and_client_events, |sr
     assert_eq!(activity["data"]["loginEvents"][&session_id]["eventName"], "E_LOGIN_SUCCEEDED", "{activity}");
     let own = sam.open(&sam.post(&srv, "/reports/login_activity", c.with(json!({ "user_id": "admin" }))).await);
     assert_eq!(own["page"]["total"], 1, "sam's own, whatever user_id says: {own}");
+    // A redirect naming sam's session under another user's name shows nothing of sam's sign-in.
+    let borrowed = json!({ "eventData": { "type": "event", "eventName": "E_SP_REDIRECT_SUCCEEDED", "event_id": "ev-2",
+        "caller_user_agent": "x", "version": "1", "user_id": "admin", "session_id": session_id, "application": "wiki" } });
+    assert_eq!(visitor.call(&srv, Method::PUT, "/reports/event", Some(c.with(borrowed))).await.status, 200);
+    let wiki = c.admin.open(&c.admin.post(&srv, "/reports/login_activity", c.with(json!({ "application": "wiki" }))).await);
+    assert_eq!(
+        (wiki["page"]["total"].as_i64(), wiki["data"]["loginEvents"].as_object().map(|o| o.len())),
+        (Some(1), Some(0)),
+        "{wiki}"
+    );
+    // A basic user downloads their own activity.
+    let job = sam.open(
+        &sam.post(
+            &srv,
+            "/reports/login_activity",
+            c.with(json!({ "download": { "notificationList": ["sam@reports.example.com"] } })),
+        )
+        .await,
+    );
+    assert!(job["jobId"].is_string(), "{job}");
 
     // Metrics: counts, and a daily or hourly series.
     let metric = |name: &str, more: Value| {

@@ -28,14 +28,15 @@ CREATE INDEX report_events_session ON report_events (community_id, session_id);
 
 -- The history recorded before this version, for the communities it names.
 INSERT INTO report_events (id, tenant_id, community_id, category, event_name, user_id, outcome, session_id, application, auth_method, event_ts, body)
-SELECT id, tenant_id, details::jsonb ->> 'communityId',
-       CASE WHEN action LIKE 'E\_LOGIN%' ESCAPE '\' OR action IN ('E_LOGOUT', 'E_USER_LOCKED', 'E_OTP_SENT') THEN 'EVENT' ELSE 'AUDIT_LOG' END,
-       action, details::jsonb ->> 'username',
-       CASE WHEN action = 'E_LOGIN_FAILED' THEN 'failure' ELSE 'success' END,
+SELECT id, tenant_id, j ->> 'communityId',
+       CASE WHEN action LIKE 'E\_LOGIN%' ESCAPE '\' OR action LIKE 'E\_SP\_REDIRECT%' ESCAPE '\'
+                 OR action IN ('E_LOGOUT', 'E_USER_LOCKED', 'E_OTP_SENT', 'E_SESSIONS_TERMINATED') THEN 'EVENT' ELSE 'AUDIT_LOG' END,
+       action, j ->> 'username',
+       CASE WHEN action LIKE '%\_FAILED' ESCAPE '\' THEN 'failure' ELSE 'success' END,
        NULL, NULL, NULL, CAST(EXTRACT(EPOCH FROM created_at) * 1000 AS BIGINT),
        details
-FROM audit_log
-WHERE action LIKE 'E\_%' ESCAPE '\' AND details LIKE '{%' AND details::jsonb ->> 'communityId' IS NOT NULL;
+FROM (SELECT a.*, CASE WHEN details LIKE '{%' THEN details::jsonb END AS j FROM audit_log a WHERE action LIKE 'E\_%' ESCAPE '\') logged
+WHERE j ->> 'communityId' IS NOT NULL;
 
 CREATE TABLE report_jobs (
     id             TEXT PRIMARY KEY,

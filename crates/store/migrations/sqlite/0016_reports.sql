@@ -29,9 +29,10 @@ CREATE INDEX report_events_session ON report_events (community_id, session_id);
 -- The history recorded before this version, for the communities it names.
 INSERT INTO report_events (id, tenant_id, community_id, category, event_name, user_id, outcome, session_id, application, auth_method, event_ts, body)
 SELECT id, tenant_id, json_extract(details, '$.communityId'),
-       CASE WHEN action LIKE 'E\_LOGIN%' ESCAPE '\' OR action IN ('E_LOGOUT', 'E_USER_LOCKED', 'E_OTP_SENT') THEN 'EVENT' ELSE 'AUDIT_LOG' END,
+       CASE WHEN action LIKE 'E\_LOGIN%' ESCAPE '\' OR action LIKE 'E\_SP\_REDIRECT%' ESCAPE '\'
+                 OR action IN ('E_LOGOUT', 'E_USER_LOCKED', 'E_OTP_SENT', 'E_SESSIONS_TERMINATED') THEN 'EVENT' ELSE 'AUDIT_LOG' END,
        action, json_extract(details, '$.username'),
-       CASE WHEN action = 'E_LOGIN_FAILED' THEN 'failure' ELSE 'success' END,
+       CASE WHEN action LIKE '%\_FAILED' ESCAPE '\' THEN 'failure' ELSE 'success' END,
        NULL, NULL, NULL, CAST(strftime('%s', substr(created_at, 1, 19)) AS INTEGER) * 1000 + CAST(substr(created_at, 21, 3) AS INTEGER),
        details
 FROM audit_log
