@@ -12,6 +12,9 @@ use keyhall_core::adminx::report_jobs::{ReportJob, ReportTable};
 use keyhall_http::tables::{self, Cell};
 use tokio::sync::watch;
 
+/// How often a job being built says so (a third of the time after which it is taken over).
+const BEAT: Duration = Duration::from_secs(20);
+
 pub fn spawn(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
@@ -35,9 +38,27 @@ pub fn spawn(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::J
 
 async fn build(core: &Core, job: &ReportJob) {
     let adminx = core.adminx();
-    let outcome = match adminx.report_table(job).await {
-        Ok(table) => render(&job.format, table).await,
-        Err(e) => Err(e.to_string()),
+    // A heartbeat while the job is read and written, however long each part takes.
+    let beating = async {
+        loop {
+            tokio::time::sleep(BEAT).await;
+            match adminx.beat_report_job(job).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, job = %job.id, "a report job's heartbeat failed"),
+            }
+        }
+    };
+    let work = async {
+        match adminx.report_table(job).await {
+            Ok(table) => render(&job.format, table).await,
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = work => outcome,
+        // No longer this claim's job (cancelled, or taken over): nothing to keep.
+        () = beating => return,
     };
     let saved = match outcome {
         Ok(bytes) => adminx.complete_report_job(job, bytes).await,

@@ -43,6 +43,8 @@ pub struct ReportJob {
     pub token: String,
     pub size: Option<i64>,
     pub error: Option<String>,
+    /// The claim building it (a random token per claim): only it may beat or finish.
+    pub claim: Option<String>,
     pub heartbeat_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub completed_at: Option<Timestamp>,
@@ -139,6 +141,7 @@ impl Adminx<'_> {
             token: self.core.keys.seal_str(TOKEN_PURPOSE, &keyhall_crypto::random::alphanumeric(40)),
             size: None,
             error: None,
+            claim: None,
             heartbeat_at: None,
             created_at: now,
             completed_at: None,
@@ -200,12 +203,14 @@ impl Adminx<'_> {
     /// Takes the oldest pending job (or one whose node stopped beating) for this node.
     pub async fn claim_report_job(self) -> Result<Option<ReportJob>> {
         let now = self.core.now();
-        self.core.store.claim_report_job(now, now - HEARTBEAT_STALE).await
+        let claim = keyhall_crypto::random::alphanumeric(24);
+        self.core.store.claim_report_job(&claim, now, now - HEARTBEAT_STALE).await
     }
 
-    /// Tells the others this node is still building `job`.
-    pub async fn beat_report_job(self, job: &ReportJob) -> Result<()> {
-        self.core.store.beat_report_job(&job.id, self.core.now()).await
+    /// Tells the others this claim is still building `job`; false when the job is no longer
+    /// its to build (cancelled, or taken over after a stale heartbeat): stop then.
+    pub async fn beat_report_job(self, job: &ReportJob) -> Result<bool> {
+        self.core.store.beat_report_job(&job.id, job.claim.as_deref().unwrap_or_default(), self.core.now()).await
     }
 
     /// Keeps a built file and mails the notification list (unless the job was cancelled

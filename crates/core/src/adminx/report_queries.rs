@@ -240,7 +240,10 @@ impl Adminx<'_> {
                         break;
                     }
                     q.offset += q.limit;
-                    self.beat_report_job(job).await?;
+                    if !self.beat_report_job(job).await? {
+                        return Err(DomainError::new(crate::error::ErrorCode::ItemNotFound)
+                            .detail("The job is no longer this node's to build"));
+                    }
                 }
             }
             "metrics" => {

@@ -126,11 +126,13 @@ pub trait ReportRepo: Send + Sync {
     ) -> Result<(Vec<crate::adminx::report_jobs::ReportJob>, i64)>;
     async fn report_job_content(&self, id: &str) -> Result<Option<Vec<u8>>>;
     /// Marks the oldest `Pending` job (or a `Running` one not heard of since `stale_before`)
-    /// `Running` for the caller, atomically, and returns it.
+    /// `Running` under `claim`, atomically, and returns it.
     async fn claim_report_job(
         &self,
+        claim: &str,
         now: keyhall_types::Timestamp,
         stale_before: keyhall_types::Timestamp,
     ) -> Result<Option<crate::adminx::report_jobs::ReportJob>>;
-    async fn beat_report_job(&self, id: &str, now: keyhall_types::Timestamp) -> Result<()>;
+    /// Moves the heartbeat of a job `claim` is building; false when it no longer is.
+    async fn beat_report_job(&self, id: &str, claim: &str, now: keyhall_types::Timestamp) -> Result<bool>;
 }

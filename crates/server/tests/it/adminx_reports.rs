@@ -261,6 +261,8 @@ async fn report_downloads_are_built_mailed_listed_cancelled_and_survive_their_no
             assert!(done["size"].as_i64().is_some_and(|n| n > 0), "{done}");
             assert_eq!(done["sendNotificationTo"], json!(["boss@example.com"]));
         }
+        // The stopped node's claim is no longer the job's: its heartbeat says so, and it may not finish it.
+        assert!(!api.running.core.adminx().beat_report_job(&claimed).await.unwrap());
         let done = job_in(&api, &c.admin, &xlsx_job, "Completed").await;
         let link = done["downloadLink"].as_str().unwrap().to_string();
         assert!(

@@ -3,7 +3,8 @@
 -- community, written with its audit record, and the events clients store): the 1Kosmos event
 -- as JSON in `body`, the columns reports filter and count on beside it, `event_ts` in ms.
 -- `report_jobs` are the downloads being built: a job a stopped node left running goes back
--- to `Pending` when its heartbeat is stale, so it is built again, never lost.
+-- to `Pending` when its heartbeat is stale, so it is built again, never lost; `claim` names
+-- the claim that builds it, the only one that may beat for it or finish it.
 
 CREATE TABLE report_events (
     id           TEXT PRIMARY KEY,
@@ -52,6 +53,7 @@ CREATE TABLE report_jobs (
     size           BIGINT,
     content        BLOB,
     error          TEXT,
+    claim          TEXT,
     heartbeat_at   TEXT,
     created_at     TEXT NOT NULL,
     completed_at   TEXT

@@ -15,7 +15,7 @@ use crate::errors::{corrupt, db};
 const EVENT_COLS: &str =
     "id, tenant_id, community_id, category, event_name, user_id, outcome, session_id, application, auth_method, event_ts, body";
 const JOB_COLS: &str = "id, tenant_id, community_id, report, params, format, status, requested_by, notify, token, size, error, \
-                        heartbeat_at, created_at, completed_at";
+                        claim, heartbeat_at, created_at, completed_at";
 
 fn event_from_row(row: &DbRow) -> Result<ReportEvent> {
     Ok(ReportEvent {
@@ -49,6 +49,7 @@ fn job_from_row(row: &DbRow) -> Result<ReportJob> {
         token: col(row, "token")?,
         size: col(row, "size")?,
         error: col(row, "error")?,
+        claim: col(row, "claim")?,
         heartbeat_at: col_ts_opt(row, "heartbeat_at")?,
         created_at: col_ts(row, "created_at")?,
         completed_at: col_ts_opt(row, "completed_at")?,
@@ -211,7 +212,7 @@ impl ports::ReportRepo for Store {
             .map(Option::flatten)
     }
 
-    async fn claim_report_job(&self, now: Timestamp, stale_before: Timestamp) -> Result<Option<ReportJob>> {
+    async fn claim_report_job(&self, claim: &str, now: Timestamp, stale_before: Timestamp) -> Result<Option<ReportJob>> {
         // Candidates oldest first; the conditional update is what claims one.
         let candidates = sqlx::query(
             "SELECT id FROM report_jobs WHERE status = $1 OR (status = $2 AND heartbeat_at < $3) ORDER BY created_at LIMIT 5",
@@ -224,7 +225,7 @@ impl ports::ReportRepo for Store {
         for id in candidates {
             let mut tx = self.begin_write().await?;
             let claimed = sqlx::query(
-                "UPDATE report_jobs SET status = $2, heartbeat_at = $3 \
+                "UPDATE report_jobs SET status = $2, heartbeat_at = $3, claim = $6 \
                  WHERE id = $1 AND (status = $4 OR (status = $2 AND heartbeat_at < $5))",
             )
             .bind(&id)
@@ -232,6 +233,7 @@ impl ports::ReportRepo for Store {
             .bind(ts(now))
             .bind(PENDING)
             .bind(ts(stale_before))
+            .bind(claim)
             .run(&mut *tx)
             .await?;
             tx.commit().await.map_err(db)?;
@@ -242,15 +244,17 @@ impl ports::ReportRepo for Store {
         Ok(None)
     }
 
-    async fn beat_report_job(&self, id: &str, now: Timestamp) -> Result<()> {
+    async fn beat_report_job(&self, id: &str, claim: &str, now: Timestamp) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE report_jobs SET heartbeat_at = $2 WHERE id = $1 AND status = $3")
+        let beat = sqlx::query("UPDATE report_jobs SET heartbeat_at = $2 WHERE id = $1 AND status = $3 AND claim = $4")
             .bind(id)
             .bind(ts(now))
             .bind(RUNNING)
+            .bind(claim)
             .run(&mut *tx)
             .await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        Ok(beat == 1)
     }
 }
 
@@ -277,7 +281,7 @@ pub(crate) async fn insert_event_row(conn: &mut Conn, e: &ReportEvent) -> Result
 
 pub(crate) async fn insert_job_row(conn: &mut Conn, j: &ReportJob) -> Result<()> {
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO report_jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        "INSERT INTO report_jobs ({JOB_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     )))
     .bind(&j.id)
     .bind(j.scope.tenant.to_string())
@@ -291,6 +295,7 @@ pub(crate) async fn insert_job_row(conn: &mut Conn, j: &ReportJob) -> Result<()>
     .bind(&j.token)
     .bind(j.size)
     .bind(&j.error)
+    .bind(&j.claim)
     .bind(j.heartbeat_at.map(ts))
     .bind(ts(j.created_at))
     .bind(j.completed_at.map(ts))
@@ -309,7 +314,8 @@ pub(crate) async fn cancel_job_row(conn: &mut Conn, id: &str) -> Result<()> {
 
 pub(crate) async fn complete_job_row(conn: &mut Conn, j: &ReportJob, content: &[u8]) -> Result<()> {
     let rows = sqlx::query(
-        "UPDATE report_jobs SET status = $2, size = $3, error = $4, completed_at = $5, content = $6 WHERE id = $1 AND status = 'Running'",
+        "UPDATE report_jobs SET status = $2, size = $3, error = $4, completed_at = $5, content = $6 \
+         WHERE id = $1 AND status = 'Running' AND claim = $7",
     )
     .bind(&j.id)
     .bind(&j.status)
@@ -317,6 +323,7 @@ pub(crate) async fn complete_job_row(conn: &mut Conn, j: &ReportJob, content: &[
     .bind(&j.error)
     .bind(j.completed_at.map(ts))
     .bind((!content.is_empty()).then(|| content.to_vec()))
+    .bind(&j.claim)
     .run(&mut *conn)
     .await?;
     one_row(rows, ErrorCode::ItemNotFound)
