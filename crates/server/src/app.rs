@@ -182,8 +182,8 @@ async fn barong_router(core: &Arc<Core>, config: &Config) -> anyhow::Result<Rout
 }
 
 /// Periodic work: write batched token uses every 5 s, apply due lifecycle transitions every
-/// second, forget expired API-key nonces every minute and stale failed-login counters every 10
-/// minutes. Stops when `stop` flips,
+/// second, forget expired API-key nonces every minute, stale failed-login counters and report
+/// files past their week every 10 minutes. Stops when `stop` flips,
 /// after a last flush.
 fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -212,6 +212,11 @@ fn spawn_background(core: Arc<Core>, mut stop: watch::Receiver<bool>) -> tokio::
                 && let Err(e) = core.auth().purge_login_attempts().await
             {
                 tracing::warn!(error = %e, "purging stale login-attempt counters failed");
+            }
+            if n.is_multiple_of(600)
+                && let Err(e) = core.adminx().expire_report_files().await
+            {
+                tracing::warn!(error = %e, "dropping expired report files failed");
             }
         }
         if let Err(e) = core.auth().flush_token_uses().await {

@@ -24,6 +24,9 @@ pub const RUNNING: &str = "Running";
 pub const COMPLETED: &str = "Completed";
 pub const FAILED: &str = "Failed";
 pub const CANCELLED: &str = "Cancelled";
+pub const EXPIRED: &str = "Expired";
+/// How long a built report stays downloadable.
+pub const KEPT_FOR: time::Duration = time::Duration::days(7);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportJob {
@@ -245,6 +248,12 @@ impl Adminx<'_> {
             Err(e) if e.is(ErrorCode::ItemNotFound) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// Drops the files of reports built more than `KEPT_FOR` ago (the jobs stay listed, as
+    /// `Expired`); how many went.
+    pub async fn expire_report_files(self) -> Result<u64> {
+        self.core.store.expire_report_files(self.core.now() - KEPT_FOR).await
     }
 
     /// Marks a job failed, with a reason for its list.

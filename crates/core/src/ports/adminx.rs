@@ -133,6 +133,8 @@ pub trait ReportRepo: Send + Sync {
         now: keyhall_types::Timestamp,
         stale_before: keyhall_types::Timestamp,
     ) -> Result<Option<crate::adminx::report_jobs::ReportJob>>;
+    /// Drops the files of jobs completed before `before`, marking them `Expired`; how many.
+    async fn expire_report_files(&self, before: keyhall_types::Timestamp) -> Result<u64>;
     /// Moves the heartbeat of a job `claim` is building; false when it no longer is.
     async fn beat_report_job(&self, id: &str, claim: &str, now: keyhall_types::Timestamp) -> Result<bool>;
 }

@@ -318,6 +318,20 @@ async fn report_downloads_are_built_mailed_listed_cancelled_and_survive_their_no
         let text = String::from_utf8(file.body.to_vec()).unwrap();
         assert!(text.starts_with("serialNumber,type,algorithm") && text.contains("\nEX1,hotp,SHA1,6,"), "{text}");
         error(&c.admin.post(&api, "/reports/hardwaretokens_export", json!({ "reports_type": "hardware_tokens" })).await, 400);
+        // A week on, the files are gone and the jobs say so.
+        api.clock.advance(std::time::Duration::from_secs(8 * 24 * 3600));
+        assert!(api.running.core.adminx().expire_report_files().await.unwrap() >= 3);
+        let mut again = Vendor::new(&api).await;
+        let signed_in = again
+            .post(
+                &api,
+                "/verifyuser",
+                c.with(json!({ "username": crate::adminx_client::ADMIN, "password": crate::adminx_client::ADMIN_PASSWORD })),
+            )
+            .await;
+        again.jwt = signed_in.json()["jwt_token"].as_str().map(str::to_string);
+        job_in(&api, &again, &job, "Expired").await;
+        assert_eq!(TestServer::send(api.client.get(local(done["downloadLink"].as_str().unwrap()))).await.status, 404);
         drop(worker);
     }
 }

@@ -244,6 +244,18 @@ impl ports::ReportRepo for Store {
         Ok(None)
     }
 
+    async fn expire_report_files(&self, before: Timestamp) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let gone = sqlx::query(
+            "UPDATE report_jobs SET status = 'Expired', content = NULL WHERE status = 'Completed' AND completed_at < $1",
+        )
+        .bind(ts(before))
+        .run(&mut *tx)
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(gone)
+    }
+
     async fn beat_report_job(&self, id: &str, claim: &str, now: Timestamp) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let beat = sqlx::query("UPDATE report_jobs SET heartbeat_at = $2 WHERE id = $1 AND status = $3 AND claim = $4")
