@@ -19,6 +19,7 @@ pub mod downloadables;
 pub mod gateways;
 pub mod hardware_tokens;
 pub mod init;
+pub mod journeys;
 pub mod licenses;
 pub mod members;
 pub mod modules;

@@ -155,7 +155,7 @@ impl Adminx<'_> {
             Ok(member) => member,
             Err(e) => return refusal(e),
         };
-        if !(client.code_always || self.needs_second_factor(scope, &member).await?) {
+        if !(client.code_always || self.needs_second_factor(scope, &member, origin).await?) {
             self.record(
                 scope,
                 Some(&member),

@@ -187,7 +187,7 @@ impl Adminx<'_> {
         let now = self.core.now();
         // A second step when the community asks for one, and always for a user with a TOTP
         // of its own (its other faces ask for it too) or a hardware token.
-        if self.needs_second_factor(scope, &member).await? {
+        if self.needs_second_factor(scope, &member, origin).await? {
             let user_token = self.user_token(&member, "password");
             // The password step passed: the second may name the user alone (`/verifyuser`).
             let step = Challenge {
@@ -348,12 +348,14 @@ impl Adminx<'_> {
         Ok(false)
     }
 
-    /// Whether signing in takes a second factor: the community asks for one, or the user has
-    /// a TOTP of its own or holds a hardware token.
-    pub async fn needs_second_factor(self, scope: Scope, member: &Member) -> Result<bool> {
+    /// Whether signing in takes a second factor: the community asks for one, the user has
+    /// a TOTP of its own or holds a hardware token, or an authentication journey asks.
+    pub async fn needs_second_factor(self, scope: Scope, member: &Member, origin: &Origin) -> Result<bool> {
+        let sign_in = super::journeys::SignInContext { username: &member.username, ip: origin.ip.as_deref() };
         Ok(self.mfa_settings(scope).await?.value.requires_otp()
             || self.core.credentials().has_totp(member.user.id).await?
-            || self.holds_hardware_token(member.user.id).await?)
+            || self.holds_hardware_token(member.user.id).await?
+            || self.journey_requires_mfa(scope, &sign_in).await?)
     }
 
     /// Creates a code for the user of a `user_token` of the password step (not of a user merely

@@ -482,3 +482,43 @@ crate::both!(an_active_text_gateway_names_itself_and_its_number_to_the_sms_sende
     let second = texts.texts.lock().unwrap()[1].clone();
     assert!(second.get("gateway").is_none() && second["to"] == "+15557654321", "{second}");
 });
+
+crate::both!(an_enabled_journey_asks_the_users_it_names_for_a_second_factor, |srv: TestServer| async move {
+    let c = community(&srv, "journeys-mfa.example.com").await;
+    crate::adminx_client::basic_user(&srv, &c, "sam").await;
+    crate::adminx_client::basic_user(&srv, &c, "dan").await;
+    let next_of = |username: &'static str| {
+        let (c, srv) = (&c, &srv);
+        async move {
+            let v = Vendor::new(srv).await;
+            let r = v.post(srv, "/verifyuser", c.with(json!({ "username": username, "password": "Ordinary-Pass-4" }))).await;
+            let j = r.json();
+            assert_eq!(r.status, 200, "{j}");
+            if j["jwt_token"].is_string() { "signed in".to_string() } else { j["next"].as_str().unwrap_or_default().to_string() }
+        }
+    };
+    let journey = json!({ "journeyName": "Step up sam", "username": { "value": ["sam"], "operator": "in" },
+        "decision": { "action": "mfa_required", "authenticationMethods": ["otp"] } });
+    let made = c.admin.open(&c.admin.call(&srv, Method::PUT, "/authenticationJourney", Some(c.with(journey))).await);
+    let path = format!("/authenticationJourney/{}", made["id"].as_str().unwrap());
+    assert_eq!((next_of("sam").await.as_str(), next_of("dan").await.as_str()), ("otp", "signed in"));
+    // An address condition the client is outside of: the journey does not apply; inside: it does.
+    let outside = json!({ "ip": { "value": ["10.0.0.0/8"], "operator": "in_range" } });
+    c.admin.open(&c.admin.call(&srv, Method::PATCH, &path, Some(outside)).await);
+    assert_eq!(next_of("sam").await, "signed in");
+    let inside = json!({ "ip": { "value": ["127.0.0.1-127.0.0.9"], "operator": "in_range" } });
+    c.admin.open(&c.admin.call(&srv, Method::PATCH, &path, Some(inside)).await);
+    assert_eq!(next_of("sam").await, "otp");
+    // Switched off: the password alone again.
+    c.admin.open(&c.admin.call(&srv, Method::PATCH, &path, Some(json!({ "enabled": false }))).await);
+    assert_eq!(next_of("sam").await, "signed in");
+    // A v2 journey by usernames; one that names an application does not apply to this sign-in.
+    let v2 = json!({ "name": "Step up dan", "category": "login", "usernames": { "value": ["dan"], "operator": "in" },
+        "decision": { "action": "mfa_required", "authenticationMethods": ["otp"] } });
+    c.admin.open(&c.admin.call(&srv, Method::PUT, "/v2/authenticationJourney", Some(c.with(v2))).await);
+    assert_eq!(next_of("dan").await, "otp");
+    let app = json!({ "name": "Wiki only", "category": "login", "usernames": { "value": ["sam"], "operator": "in" },
+        "requestingAppId": { "value": "wiki", "operator": "eq" }, "decision": { "action": "mfa_required" } });
+    c.admin.open(&c.admin.call(&srv, Method::PUT, "/v2/authenticationJourney", Some(c.with(app))).await);
+    assert_eq!(next_of("sam").await, "signed in");
+});
