@@ -88,6 +88,16 @@ impl HardwareToken {
         code.len() == self.digits as usize && code.bytes().all(|b| b.is_ascii_digit())
     }
 
+    /// A code as the token shows it: one sent as a number has lost its leading zeros.
+    fn padded(&self, code: &str) -> String {
+        let code = code.trim();
+        if code.len() < self.digits as usize && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{code:0>width$}", width = self.digits as usize)
+        } else {
+            code.to_string()
+        }
+    }
+
     fn matches(&self, key: &[u8], counter: i64, code: &str) -> bool {
         self.code(key, counter).is_some_and(|expected| keyhall_crypto::constant_time_eq(expected.as_bytes(), code.as_bytes()))
     }
@@ -100,6 +110,7 @@ impl HardwareToken {
     /// within the look-ahead window; TOTP the step before, at or after now (corrected by the
     /// drift), and later than the last step accepted.
     pub fn accept(&self, key: &[u8], code: &str, unix_seconds: i64) -> Option<(i64, i64)> {
+        let code = &self.padded(code);
         if !self.well_formed(code) {
             return None;
         }
@@ -116,6 +127,8 @@ impl HardwareToken {
 
     /// The (counter, drift) three consecutive codes put the token at, if they are its codes.
     pub fn resync(&self, key: &[u8], codes: [&str; 3], unix_seconds: i64) -> Option<(i64, i64)> {
+        let codes = codes.map(|c| self.padded(c));
+        let codes = [codes[0].as_str(), codes[1].as_str(), codes[2].as_str()];
         if !codes.iter().all(|c| self.well_formed(c)) {
             return None;
         }
@@ -618,6 +631,15 @@ mod tests {
         assert_eq!(t.accept(KEY, RFC4226[1], 0), None);
         assert_eq!(t.accept(KEY, "75522", 0), None);
         assert_eq!(token(OathKind::Hotp, 0).accept(KEY, "x55224", 0), None);
+    }
+
+    #[test]
+    fn a_code_sent_as_a_number_gets_its_leading_zeros_back() {
+        let counter = (0..1000).find(|c| hotp(Algorithm::Sha1, KEY, *c, 8).starts_with('0')).unwrap();
+        let t = HardwareToken { digits: 8, ..token(OathKind::Hotp, counter as i64) };
+        let code = hotp(Algorithm::Sha1, KEY, counter, 8);
+        assert_eq!(t.accept(KEY, code.trim_start_matches('0'), 0), Some((counter as i64 + 1, 0)));
+        assert_eq!(t.accept(KEY, "", 0), None);
     }
 
     #[test]
