@@ -95,11 +95,16 @@ async fn uploaded_text(multipart: std::result::Result<Multipart, MultipartReject
     Ok(text.trim_start_matches('\u{feff}').to_string())
 }
 
-async fn uploader(state: &State, call: &Call) -> Result<(SignedInCaller, Scope)> {
+/// The administrator of an upload call, its community, and the CSV text of its file.
+async fn uploaded_csv(
+    state: &State,
+    call: &Call,
+    multipart: std::result::Result<Multipart, MultipartRejection>,
+) -> Result<(SignedInCaller, Scope, String)> {
     let caller = state.signed_in(call).await?;
     caller.require_admin()?;
     let scope = caller.scope();
-    Ok((caller, scope))
+    Ok((caller, scope, uploaded_text(multipart).await?))
 }
 
 /// `POST /hardwaretokens/import_csv`: tokens from an uploaded CSV file.
@@ -108,8 +113,7 @@ async fn import_file(
     UploadCall(call): UploadCall,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
-    let (caller, scope) = uploader(&state, &call).await?;
-    let csv = uploaded_text(multipart).await?;
+    let (caller, scope, csv) = uploaded_csv(&state, &call, multipart).await?;
     let tokens = state.core.adminx().import_tokens(&caller, scope, &csv).await?;
     Ok(call.reply(&imported(tokens.len(), tokens.len())))
 }
@@ -219,8 +223,7 @@ async fn assign_from_file(
     UploadCall(call): UploadCall,
     multipart: std::result::Result<Multipart, MultipartRejection>,
 ) -> Result<Response> {
-    let (caller, scope) = uploader(&state, &call).await?;
-    let csv = uploaded_text(multipart).await?;
+    let (caller, scope, csv) = uploaded_csv(&state, &call, multipart).await?;
     let added = state.core.adminx().assign_tokens_csv(&caller, scope, &csv).await?;
     Ok(call.reply(&assigned(added, added)))
 }
