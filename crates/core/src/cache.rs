@@ -11,14 +11,17 @@ use keyhall_types::TenantId;
 /// A per-tenant cache (see `KeyedCache`).
 pub type TenantCache<T> = KeyedCache<TenantId, T>;
 
-/// A short-lived cache of values by key, invalidated by this node's writes.
+/// A short-lived cache of values by key, invalidated by this node's writes. Concurrent misses
+/// of one key share one load (when an entry expires under load, one read refills it rather
+/// than one per waiting request).
 pub struct KeyedCache<K, T: Send + Sync + 'static>
 where
     K: std::hash::Hash + Eq + Send + Sync + 'static,
 {
-    entries: moka::sync::Cache<K, Arc<T>>,
-    /// Bumped by every invalidation. A load only fills the cache if no invalidation happened
-    /// while it was reading, so a slow read can never put back data older than a write.
+    /// Each value with the generation that was current when its load began.
+    entries: moka::future::Cache<K, (u64, Arc<T>)>,
+    /// Bumped by every invalidation. An entry loaded under an older generation is never
+    /// served, so a slow read can never put back data older than a write.
     generation: AtomicU64,
 }
 
@@ -28,32 +31,47 @@ where
 {
     pub fn new(ttl: std::time::Duration) -> Self {
         Self {
-            entries: moka::sync::Cache::builder().max_capacity(10_000).time_to_live(ttl).build(),
+            entries: moka::future::Cache::builder().max_capacity(10_000).time_to_live(ttl).build(),
             generation: AtomicU64::new(0),
         }
     }
 
-    pub async fn get_or_load<F, Fut>(&self, tenant: K, load: F) -> crate::Result<Arc<T>>
+    pub async fn get_or_load<F, Fut>(&self, key: K, load: F) -> crate::Result<Arc<T>>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = crate::Result<T>>,
     {
-        if let Some(hit) = self.entries.get(&tenant) {
-            return Ok(hit);
+        let wanted = self.generation.load(Ordering::Acquire);
+        if let Some((loaded_at, hit)) = self.entries.get(&key).await {
+            if loaded_at == wanted {
+                return Ok(hit);
+            }
+            self.entries.invalidate(&key).await;
         }
-        let before = self.generation.load(Ordering::Acquire);
-        let value = Arc::new(load().await?);
-        if self.generation.load(Ordering::Acquire) == before {
-            self.entries.insert(tenant, value.clone());
+        let mut load = Some(load);
+        let (loaded_at, value) = self
+            .entries
+            .try_get_with(key.clone(), async {
+                let began = self.generation.load(Ordering::Acquire);
+                let load = load.take().expect("a load runs once");
+                Ok::<_, crate::error::DomainError>((began, Arc::new(load().await?)))
+            })
+            .await
+            .map_err(|e| e.as_ref().clone())?;
+        if loaded_at < wanted {
+            // This call joined a load that began before a write it may have made itself: it
+            // reads afresh (its own load did not run), without keeping the answer.
+            let load = load.take().expect("the shared load was another call's");
+            return Ok(Arc::new(load().await?));
+        }
+        if loaded_at != self.generation.load(Ordering::Acquire) {
+            // Invalidated while loading: the caller gets the value, the cache does not keep it.
+            self.entries.invalidate(&key).await;
         }
         Ok(value)
     }
 
-    pub fn invalidate(&self, tenant: K) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.entries.invalidate(&tenant);
-    }
-
+    /// Forgets every entry (a write of one key is rare enough that all are read again).
     pub fn invalidate_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.entries.invalidate_all();
@@ -70,16 +88,73 @@ mod tests {
         let t = TenantId::new();
         assert_eq!(*cache.get_or_load(t, || async { Ok(1) }).await.unwrap(), 1);
         assert_eq!(*cache.get_or_load(t, || async { Ok(2) }).await.unwrap(), 1, "served from the cache");
-        cache.invalidate(t);
+        cache.invalidate_all();
         // A load that races an invalidation returns its value but does not keep it.
         let v = cache
             .get_or_load(t, || async {
-                cache.invalidate(t);
+                cache.invalidate_all();
                 Ok(3)
             })
             .await
             .unwrap();
         assert_eq!(*v, 3);
         assert_eq!(*cache.get_or_load(t, || async { Ok(4) }).await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_share_one_load() {
+        let cache = Arc::new(TenantCache::<u32>::new(std::time::Duration::from_secs(60)));
+        let loads = Arc::new(AtomicU64::new(0));
+        let t = TenantId::new();
+        let waiters: Vec<_> = (0..16)
+            .map(|_| {
+                let (cache, loads) = (cache.clone(), loads.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get_or_load(t, || async {
+                            loads.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Ok(7)
+                        })
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        for w in waiters {
+            assert_eq!(*w.await.unwrap(), 7);
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1, "one read for sixteen waiting callers");
+    }
+
+    #[tokio::test]
+    async fn a_caller_after_a_write_never_gets_a_load_begun_before_it() {
+        let cache = Arc::new(TenantCache::<u32>::new(std::time::Duration::from_secs(60)));
+        let t = TenantId::new();
+        let (started, release) = (Arc::new(tokio::sync::Notify::new()), Arc::new(tokio::sync::Notify::new()));
+        let slow = {
+            let (cache, started, release) = (cache.clone(), started.clone(), release.clone());
+            tokio::spawn(async move {
+                cache
+                    .get_or_load(t, || async move {
+                        started.notify_one();
+                        release.notified().await;
+                        Ok(1)
+                    })
+                    .await
+                    .unwrap()
+            })
+        };
+        started.notified().await;
+        cache.invalidate_all(); // a write lands while the old read is still running
+        let fresh = {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.get_or_load(t, || async { Ok(2) }).await.unwrap() })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        release.notify_one();
+        assert_eq!(*slow.await.unwrap(), 1);
+        assert_eq!(*fresh.await.unwrap(), 2, "read after the write");
+        assert_eq!(*cache.get_or_load(t, || async { Ok(3) }).await.unwrap(), 3, "the old read was not kept");
     }
 }

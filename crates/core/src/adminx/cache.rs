@@ -19,16 +19,16 @@ use crate::ports::UnitOfWork;
 type Page = (Vec<(User, MemberRow)>, i64);
 
 pub struct AdminxCache {
-    modules: KeyedCache<CommunityId, Vec<AuthModule>>,
-    members: KeyedCache<UserId, Option<(User, MemberRow)>>,
-    pages: KeyedCache<(CommunityId, String), Page>,
+    modules: KeyedCache<CommunityId, Vec<Arc<AuthModule>>>,
+    members: KeyedCache<UserId, Option<Arc<super::Member>>>,
+    pages: KeyedCache<(CommunityId, MemberQuery), Page>,
     /// Pages as a face rendered them (bytes), by the same key.
-    rendered: KeyedCache<(CommunityId, String), Vec<u8>>,
+    rendered: KeyedCache<(CommunityId, MemberQuery), Vec<u8>>,
     /// How many events a report query matches (a page is read every time; its total, a count
     /// over the whole window, is kept for the read-cache time).
     pub(crate) report_totals: moka::future::Cache<(CommunityId, String), (i64, i64)>,
     /// Claims of tokens whose signature verified (their times are checked on every use).
-    pub(crate) claims: moka::sync::Cache<String, Value>,
+    pub(crate) claims: moka::sync::Cache<String, Arc<Value>>,
 }
 
 impl AdminxCache {
@@ -59,12 +59,14 @@ impl Adminx<'_> {
         outcome
     }
 
-    pub(crate) async fn cached_modules(self, community: CommunityId) -> Result<Arc<Vec<AuthModule>>> {
-        self.core.adminx_cache.modules.get_or_load(community, || self.core.store.auth_modules(community)).await
+    pub(crate) async fn cached_modules(self, community: CommunityId) -> Result<Arc<Vec<Arc<AuthModule>>>> {
+        let load = || async { Ok(self.core.store.auth_modules(community).await?.into_iter().map(Arc::new).collect()) };
+        self.core.adminx_cache.modules.get_or_load(community, load).await
     }
 
-    pub(crate) async fn cached_member(self, user: UserId) -> Result<Arc<Option<(User, MemberRow)>>> {
-        self.core.adminx_cache.members.get_or_load(user, || self.core.store.member(user)).await
+    pub(crate) async fn cached_member(self, user: UserId) -> Result<Option<Arc<super::Member>>> {
+        let load = || async { Ok(self.core.store.member(user).await?.map(|(u, row)| Arc::new(super::Member::of(u, row)))) };
+        Ok(self.core.adminx_cache.members.get_or_load(user, load).await?.as_ref().clone())
     }
 
     /// A page of users as `render` writes it, kept as briefly as the page itself (a user's
@@ -73,7 +75,7 @@ impl Adminx<'_> {
     where
         F: FnOnce(&[super::Member], i64) -> Vec<u8>,
     {
-        let key = (scope.community, format!("{query:?}"));
+        let key = (scope.community, query.clone());
         self.core
             .adminx_cache
             .rendered
@@ -85,7 +87,7 @@ impl Adminx<'_> {
     }
 
     pub(crate) async fn cached_page(self, community: CommunityId, query: &MemberQuery) -> Result<Arc<Page>> {
-        let key = (community, format!("{query:?}"));
+        let key = (community, query.clone());
         self.core.adminx_cache.pages.get_or_load(key, || self.core.store.list_members(community, query)).await
     }
 }

@@ -187,8 +187,8 @@ fn object_or_empty<S: serde::Serializer>(value: &Option<&Value>, s: S) -> std::r
     }
 }
 
-/// A page of users: which module, which filter, which order.
-#[derive(Debug, Clone, Default)]
+/// A page of users: which module, which filter, which order (also the key of a cached page).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct MemberQuery {
     pub module: Option<AuthModuleId>,
     /// Users whose username or e-mail contains this (case-insensitive).
@@ -252,11 +252,6 @@ impl Adminx<'_> {
             }
             _ => Err(DomainError::new(ErrorCode::UserNotFound)),
         }
-    }
-
-    /// A member by user id, wherever it is (the holder of a token).
-    pub(crate) async fn member_by_id(self, id: UserId) -> Result<Option<Member>> {
-        Ok(self.cached_member(id).await?.as_ref().clone().map(|(u, row)| Member::of(u, row)))
     }
 
     /// A page of the community's users and how many match in all.

@@ -146,7 +146,8 @@ pub struct Scope {
 /// session the token is bound to.
 #[derive(Debug, Clone)]
 pub struct SignedInCaller {
-    pub member: Member,
+    /// The caller's user as this node keeps it (shared by its concurrent calls).
+    pub member: std::sync::Arc<Member>,
     pub session: keyhall_types::SessionId,
     pub caller: crate::context::Caller,
 }

@@ -4,6 +4,8 @@
 //! address, its password policy…), with its one secret (a bind password, a client secret)
 //! sealed apart and never shown.
 
+use std::sync::Arc;
+
 use keyhall_types::{AuthModuleId, CommunityId, TenantId, Timestamp};
 use serde_json::{Value, json};
 
@@ -253,17 +255,17 @@ impl Adminx<'_> {
     }
 
     pub async fn auth_modules(self, scope: Scope) -> Result<Vec<AuthModule>> {
-        Ok(self.cached_modules(scope.community).await?.as_ref().clone())
+        Ok(self.cached_modules(scope.community).await?.iter().map(|m| m.as_ref().clone()).collect())
     }
 
     /// A module of the community: `auth_module.not_found` for any other.
-    pub async fn auth_module(self, scope: Scope, id: AuthModuleId) -> Result<AuthModule> {
+    pub async fn auth_module(self, scope: Scope, id: AuthModuleId) -> Result<Arc<AuthModule>> {
         let modules = self.cached_modules(scope.community).await?;
         modules.iter().find(|m| m.id == id).cloned().ok_or_else(|| DomainError::new(ErrorCode::AuthModuleNotFound))
     }
 
     /// The community's default `db` module.
-    pub async fn default_module(self, community: CommunityId) -> Result<AuthModule> {
+    pub async fn default_module(self, community: CommunityId) -> Result<Arc<AuthModule>> {
         let modules = self.cached_modules(community).await?;
         modules.iter().find(|m| m.is_default).cloned().ok_or_else(|| DomainError::new(ErrorCode::AuthModuleNotFound))
     }
@@ -357,7 +359,7 @@ impl Adminx<'_> {
     /// Changes a module's name, switch and configuration (its type and mode stay).
     pub async fn update_auth_module(self, caller: &SignedInCaller, id: AuthModuleId, input: ModuleInput) -> Result<AuthModule> {
         caller.require_admin()?;
-        let mut module = self.auth_module(caller.scope(), id).await?;
+        let mut module = self.auth_module(caller.scope(), id).await?.as_ref().clone();
         if let Some(kind) = &input.kind
             && ModuleKind::parse(kind) != Some(module.kind)
         {
@@ -418,7 +420,7 @@ impl Adminx<'_> {
         script: String,
     ) -> Result<AuthModule> {
         caller.require_admin()?;
-        let mut module = self.auth_module(caller.scope(), id).await?;
+        let mut module = self.auth_module(caller.scope(), id).await?.as_ref().clone();
         module.script = script;
         module.updated_at = self.core.now();
         let audit = AuditEvent::new(
@@ -435,7 +437,7 @@ impl Adminx<'_> {
     /// Deletes a module and its users' 1Kosmos records; the default `db` module stays.
     pub async fn delete_auth_module(self, caller: &SignedInCaller, id: AuthModuleId) -> Result<AuthModule> {
         caller.require_admin()?;
-        let module = self.auth_module(caller.scope(), id).await?;
+        let module = self.auth_module(caller.scope(), id).await?.as_ref().clone();
         if module.is_default {
             return Err(DomainError::new(ErrorCode::AuthModuleInUse).detail("the default db module cannot be deleted"));
         }

@@ -118,7 +118,7 @@ impl Adminx<'_> {
             return Err(DomainError::new(ErrorCode::PermissionDenied)
                 .detail("Users of this community may not add phone numbers (self_enroll_phone_allowed)"));
         }
-        let mut member = caller.member.clone();
+        let mut member = caller.member.as_ref().clone();
         let (add_mobiles, add_landlines) = (phones("updatePhones.mobiles", &add.0)?, phones("updatePhones.landlines", &add.1)?);
         let (remove_mobiles, remove_landlines) =
             (phones("removePhones.mobiles", &remove.0)?, phones("removePhones.landlines", &remove.1)?);

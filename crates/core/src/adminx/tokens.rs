@@ -45,7 +45,7 @@ impl Adminx<'_> {
     }
 
     /// The claims of a token that verifies: keyhall's signature, in time, for this API.
-    pub async fn token_claims(self, token: &str) -> Result<Value> {
+    pub async fn token_claims(self, token: &str) -> Result<std::sync::Arc<Value>> {
         let invalid = || DomainError::new(ErrorCode::InvalidToken);
         let token = token.trim();
         let now = self.core.now().unix_timestamp();
@@ -60,6 +60,7 @@ impl Adminx<'_> {
         if !keyhall_crypto::jwt::has_audience(&claims, AUDIENCE) {
             return Err(invalid());
         }
+        let claims = std::sync::Arc::new(claims);
         cache.insert(token.to_string(), claims.clone());
         Ok(claims)
     }
@@ -75,7 +76,7 @@ impl Adminx<'_> {
         let sid = claims.get("sid").and_then(Value::as_str).and_then(SessionId::parse).ok_or_else(invalid)?;
         let auth = self.core.auth();
         let session = auth.live_session(sid).await?.ok_or_else(invalid)?;
-        let member = self.member_by_id(session.user_id).await?.ok_or_else(invalid)?;
+        let member = self.cached_member(session.user_id).await?.ok_or_else(invalid)?;
         let now = self.core.now();
         if member.status(now) != "active" {
             auth.close_user_sessions(member.user.id, None).await?;

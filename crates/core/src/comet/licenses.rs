@@ -125,7 +125,7 @@ impl Comet<'_> {
         let audit = AuditEvent::new(caller, "license.create", "license", Some(license.serial.clone()), now)
             .with_details(serde_json::json!({ "name": license.name }));
         self.core.store.insert_license(&license, &charge, &audit).await?;
-        self.core.licenses.invalidate(caller.tenant_id());
+        self.core.licenses.invalidate_all();
         Ok(license)
     }
 
@@ -164,7 +164,7 @@ impl Comet<'_> {
             let audit = AuditEvent::new(caller, change.action(), "license", Some(current.serial.clone()), now)
                 .with_details(details.clone());
             if self.core.store.update_license(&next, current.revision, &audit).await? {
-                self.core.licenses.invalidate(caller.tenant_id());
+                self.core.licenses.invalidate_all();
                 return Ok(next);
             }
         }

@@ -205,7 +205,7 @@ impl Tenancy<'_> {
             self.core.store.close_tenant(tenant.id, now, &audit).await?;
         }
         self.core.auth().forget_verified_tokens();
-        self.core.licenses.invalidate(tenant.id);
+        self.core.licenses.invalidate_all();
         Ok(())
     }
 }

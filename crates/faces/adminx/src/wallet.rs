@@ -15,7 +15,7 @@ async fn subject(
     caller: &keyhall_core::adminx::SignedInCaller,
     body: &Value,
 ) -> Result<keyhall_core::adminx::Member> {
-    let Some(who) = body.get("user").filter(|u| u.is_object()) else { return Ok(caller.member.clone()) };
+    let Some(who) = body.get("user").filter(|u| u.is_object()) else { return Ok(caller.member.as_ref().clone()) };
     let member = crate::users::named_member(state, caller, who).await?;
     if member.user.id != caller.user_id() {
         caller.require_admin()?;
