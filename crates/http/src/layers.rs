@@ -72,7 +72,7 @@ pub fn apply(router: Router, settings: &LayerSettings) -> Router {
         let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
     });
-    router.route_layer(axum::middleware::from_fn(crate::metrics::track)).layer(
+    router.route_layer(axum::middleware::from_fn_with_state(Arc::default(), crate::metrics::track)).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))

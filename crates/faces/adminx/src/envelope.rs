@@ -114,14 +114,9 @@ impl Adminx {
         let invalid = || AdminxError::unauthorized("Invalid requestid");
         let request_id = request_id.ok_or_else(|| AdminxError::unauthorized("requestid header is required"))?;
         let plain = key.decrypt(request_id).map_err(|_| invalid())?;
-        let claims: Value = serde_json::from_slice(&plain).map_err(|_| invalid())?;
-        let ts = match claims.get("ts") {
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
-            _ => None,
-        }
-        .ok_or_else(invalid)?;
-        let uuid = claims.get("uuid").and_then(Value::as_str).map(str::trim).filter(|u| !u.is_empty()).ok_or_else(invalid)?;
+        let claims: RequestId = serde_json::from_slice(&plain).map_err(|_| invalid())?;
+        let ts = claims.ts.ok_or_else(invalid)?.0;
+        let uuid = claims.uuid.as_deref().map(str::trim).filter(|u| !u.is_empty()).ok_or_else(invalid)?;
         let span = self.config.allowed_time_span;
         let now = self.core.now().unix_timestamp() as f64;
         if !ts.is_finite() || (now - ts).abs() > span as f64 {
@@ -131,6 +126,42 @@ impl Adminx {
             return Err(AdminxError::unauthorized("Duplicate request: requestid uuid was used already"));
         }
         Ok(())
+    }
+}
+
+/// What a `requestid` carries that keyhall checks (`appid` and anything else are ignored).
+#[derive(serde::Deserialize)]
+struct RequestId<'a> {
+    ts: Option<Seconds>,
+    #[serde(borrow)]
+    uuid: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// A time in seconds, sent as a JSON number or as a numeric string; anything else fails.
+struct Seconds(f64);
+
+impl<'de> serde::Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("seconds as a number or a numeric string")
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Seconds, E> {
+                Ok(Seconds(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Seconds, E> {
+                Ok(Seconds(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Seconds, E> {
+                Ok(Seconds(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Seconds, E> {
+                v.trim().parse().map(Seconds).map_err(|_| E::custom("not a number"))
+            }
+        }
+        d.deserialize_any(Visit)
     }
 }
 
@@ -201,18 +232,29 @@ fn open_body(key: &SharedKey, bytes: &[u8], plaintext_allowed: bool) -> Result<(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok((Value::Null, false));
     }
+    /// The envelope's usual shape, read without building a JSON tree of it.
+    #[derive(serde::Deserialize)]
+    struct Sealed<'a> {
+        #[serde(borrow)]
+        data: std::borrow::Cow<'a, str>,
+    }
+    if let Ok(sealed) = serde_json::from_slice::<Sealed>(bytes) {
+        return open_data(key, &sealed.data).map(|inner| (inner, false));
+    }
     let value: Value = serde_json::from_slice(bytes).map_err(|_| AdminxError::bad_request("Request body is not JSON"))?;
     match value.get("data") {
-        Some(Value::String(wire)) => {
-            let plain = key.decrypt(wire).map_err(|_| AdminxError::bad_request("data could not be decrypted"))?;
-            let inner = serde_json::from_slice(&plain).map_err(|_| AdminxError::bad_request("data is not encrypted JSON"))?;
-            Ok((inner, false))
-        }
+        Some(Value::String(wire)) => Ok((open_data(key, wire)?, false)),
         // Preview mode: plain JSON, also wrapped as `{"data": {…}}` as some examples show it.
         Some(inner @ Value::Object(_)) if plaintext_allowed => Ok((inner.clone(), true)),
         _ if plaintext_allowed => Ok((value, true)),
         _ => Err(AdminxError::bad_request("Request body must be {\"data\": <encrypted JSON>}")),
     }
+}
+
+/// The JSON sealed in a body's `data`.
+fn open_data(key: &SharedKey, wire: &str) -> Result<Value> {
+    let plain = key.decrypt(wire).map_err(|_| AdminxError::bad_request("data could not be decrypted"))?;
+    serde_json::from_slice(&plain).map_err(|_| AdminxError::bad_request("data is not encrypted JSON"))
 }
 
 /// The first part of a multipart upload (the file, whatever the form calls it): its file
