@@ -26,7 +26,7 @@ impl Connection {
     pub async fn open(addr: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self { stream: BufReader::new(stream), host: addr.to_string() })
+        Ok(Self { stream: BufReader::with_capacity(64 * 1024, stream), host: addr.to_string() })
     }
 
     pub async fn request(
@@ -99,8 +99,12 @@ impl Connection {
                 body.extend_from_slice(&chunk[..size]);
             }
         } else if let Some(n) = length {
-            body.resize(n, 0);
-            self.stream.read_exact(&mut body).await?;
+            // Read straight into the body (no zeroing of an answer of many kilobytes first).
+            body.reserve_exact(n);
+            (&mut self.stream).take(n as u64).read_to_end(&mut body).await?;
+            if body.len() != n {
+                bail!("connection closed after {} of {n} body bytes", body.len());
+            }
         }
         Ok(Response { status, headers, body })
     }

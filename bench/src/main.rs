@@ -8,6 +8,11 @@ mod adminx;
 mod barong;
 mod http;
 
+/// The load generator shares the CPUs with the server: its allocations (a body of many
+/// kilobytes per answer) should cost as little as the server's own.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -213,6 +218,25 @@ pub async fn drive(addr: &str, name: &str, make: MakeReq, connections: usize, to
         all.extend(t.await??);
     }
     Ok(Outcome::new(name, all, started.elapsed().as_secs_f64()))
+}
+
+/// Drives the scenarios (name, requests, total) in turn, `rounds` times over, each round a
+/// `1/rounds` share of its total, and merges each scenario's rounds. On a machine whose speed
+/// drifts within a minute (other tenants of the host), every scenario then sees the same
+/// drift, so their ratios to the baseline hold where back-to-back runs would not.
+pub async fn drive_interleaved(
+    addr: &str,
+    scenarios: &[(&str, MakeReq, usize)],
+    connections: usize,
+    rounds: usize,
+) -> anyhow::Result<Vec<Outcome>> {
+    let mut parts: Vec<Vec<Outcome>> = scenarios.iter().map(|_| Vec::new()).collect();
+    for _ in 0..rounds {
+        for ((name, make, total), done) in scenarios.iter().zip(parts.iter_mut()) {
+            done.push(drive(addr, name, make.clone(), connections, (total / rounds).max(1)).await?);
+        }
+    }
+    Ok(scenarios.iter().zip(parts).map(|((name, _, _), done)| Outcome::merge(name, &done)).collect())
 }
 
 fn simple(method: &'static str, path: &str, auth: Option<String>, body: &str, expect: u16) -> MakeReq {
