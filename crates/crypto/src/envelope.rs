@@ -14,6 +14,8 @@ use aes_gcm::{AesGcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::gcm_base64::GcmBase64;
+
 /// AES-256-GCM with the 16-byte nonce the vendor's SDKs use.
 type Cipher = AesGcm<aes_gcm::aes::Aes256, U16>;
 
@@ -191,7 +193,10 @@ pub fn encoded_len(len: usize) -> usize {
 #[derive(Clone)]
 pub struct SharedKey {
     bytes: [u8; 32],
+    /// Opens values (and checks their tags).
     cipher: Cipher,
+    /// Seals values straight into their wire text.
+    sealer: GcmBase64,
 }
 
 impl PartialEq for SharedKey {
@@ -211,7 +216,7 @@ impl std::fmt::Debug for SharedKey {
 
 impl SharedKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self { bytes, cipher: Cipher::new_from_slice(&bytes).expect("a 32-byte key") }
+        Self { bytes, cipher: Cipher::new_from_slice(&bytes).expect("a 32-byte key"), sealer: GcmBase64::new(&bytes) }
     }
 
     pub fn to_base64(&self) -> String {
@@ -236,15 +241,7 @@ impl SharedKey {
     }
 
     fn encrypt_with_iv_into(&self, iv: &[u8; IV_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
-        use aes_gcm::aead::AeadInOut;
-        use aes_gcm::aead::inout::InOutBuf;
-        let mut wire = Vec::with_capacity(IV_LEN + plaintext.len() + TAG_LEN);
-        wire.extend_from_slice(iv);
-        wire.extend_from_slice(plaintext);
-        let buffer = InOutBuf::from(&mut wire[IV_LEN..]);
-        let tag = self.cipher.encrypt_inout_detached(&Nonce::<U16>::from(*iv), &[], buffer).expect("AES-GCM encrypts any length");
-        wire.extend_from_slice(&tag);
-        base64_simd::STANDARD.encode_append(&wire, out);
+        self.sealer.seal_into(iv, plaintext, out);
     }
 
     /// The plaintext of a value `encrypt` (or a vendor SDK) made under this key.

@@ -4,6 +4,7 @@
 
 pub mod certificate;
 pub mod envelope;
+mod gcm_base64;
 pub mod jwt;
 pub mod password;
 pub mod random;
