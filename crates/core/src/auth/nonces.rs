@@ -26,12 +26,36 @@ use crate::ports::{NonceRecord, Store};
 
 const SHARDS: usize = 16;
 
+/// A set of fingerprints: they are keyed hashes already, so their own bits index the table
+/// (hashing them again would cost each request another SipHash).
+type Fingerprints = HashSet<u128, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write_u128(&mut self, fingerprint: u128) {
+        self.0 = (fingerprint >> 64) as u64 ^ fingerprint as u64;
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128`s are hashed here; any other input still hashes, just not as fast.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Generations {
     /// The window the current generation belongs to.
     window: i64,
-    current: HashSet<u128>,
-    previous: HashSet<u128>,
+    current: Fingerprints,
+    previous: Fingerprints,
 }
 
 pub struct NonceMemory {
@@ -63,8 +87,8 @@ impl NonceMemory {
             // everything remembered is outside any window. The new generation starts as large
             // as the last one was, so that it does not grow (and copy itself) step by step.
             let size = g.current.len();
-            let current = std::mem::replace(&mut g.current, HashSet::with_capacity(size));
-            g.previous = if window == g.window + 1 { current } else { HashSet::new() };
+            let current = std::mem::replace(&mut g.current, Fingerprints::with_capacity_and_hasher(size, Default::default()));
+            g.previous = if window == g.window + 1 { current } else { Fingerprints::default() };
             g.window = window;
         }
         if g.previous.contains(&key) {
