@@ -2,7 +2,7 @@
 //! generator spends as little CPU as possible per request.
 
 use anyhow::{Context, bail};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 pub struct Response {
@@ -20,13 +20,15 @@ impl Response {
 pub struct Connection {
     stream: BufReader<TcpStream>,
     host: String,
+    /// The request being written (kept between requests, so not allocated each time).
+    head: String,
 }
 
 impl Connection {
     pub async fn open(addr: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self { stream: BufReader::with_capacity(64 * 1024, stream), host: addr.to_string() })
+        Ok(Self { stream: BufReader::with_capacity(64 * 1024, stream), host: addr.to_string(), head: String::new() })
     }
 
     pub async fn request(
@@ -50,12 +52,19 @@ impl Connection {
         content_type: Option<&str>,
         body: &str,
     ) -> anyhow::Result<Response> {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        let head = &mut self.head;
+        head.clear();
+        for part in [method, " ", path, " HTTP/1.1\r\nHost: ", &self.host, "\r\n"] {
+            head.push_str(part);
+        }
         for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
+            for part in [k, ": ", v.as_str(), "\r\n"] {
+                head.push_str(part);
+            }
         }
         if let Some(ct) = content_type {
-            head.push_str(&format!("Content-Type: {ct}\r\nContent-Length: {}\r\n", body.len()));
+            use std::fmt::Write;
+            write!(head, "Content-Type: {ct}\r\nContent-Length: {}\r\n", body.len())?;
         }
         head.push_str("\r\n");
         head.push_str(body);
@@ -99,11 +108,17 @@ impl Connection {
                 body.extend_from_slice(&chunk[..size]);
             }
         } else if let Some(n) = length {
-            // Read straight into the body (no zeroing of an answer of many kilobytes first).
+            // What the reader holds already, then the rest straight from the socket into the
+            // body: an answer of many kilobytes is neither zeroed first nor copied twice.
             body.reserve_exact(n);
-            (&mut self.stream).take(n as u64).read_to_end(&mut body).await?;
-            if body.len() != n {
-                bail!("connection closed after {} of {n} body bytes", body.len());
+            let held = self.stream.buffer().len().min(n);
+            body.extend_from_slice(&self.stream.buffer()[..held]);
+            std::pin::Pin::new(&mut self.stream).consume(held);
+            while body.len() < n {
+                let want = n - body.len();
+                if self.stream.get_mut().read_buf(&mut bytes::BufMut::limit(&mut body, want)).await? == 0 {
+                    bail!("connection closed after {} of {n} body bytes", body.len());
+                }
             }
         }
         Ok(Response { status, headers, body })

@@ -31,10 +31,21 @@ pub struct Options {
     pub database_url: Option<String>,
     /// `comet`, `barong` or `adminx`: run only that face's scenarios.
     pub only: Option<String>,
+    /// With `--only adminx`: run only the steady reads whose names contain one of these
+    /// comma-separated words (e.g. `healthz,one client key`), to compare or profile them.
+    pub steady: Option<String>,
 }
 
 fn options() -> anyhow::Result<Options> {
-    let mut o = Options { connections: 64, requests: 100_000, writes: 10_000, logins: 1_000, database_url: None, only: None };
+    let mut o = Options {
+        connections: 64,
+        requests: 100_000,
+        writes: 10_000,
+        logins: 1_000,
+        database_url: None,
+        only: None,
+        steady: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().context("missing value");
@@ -51,6 +62,7 @@ fn options() -> anyhow::Result<Options> {
                 }
                 o.only = Some(face);
             }
+            "--steady" => o.steady = Some(value()?),
             other => bail!("unknown argument {other}"),
         }
     }
