@@ -14,13 +14,10 @@ use aes_gcm::{AesGcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::gcm_base64::GcmBase64;
+use crate::gcm_base64::{GcmBase64, IV_LEN, TAG_LEN};
 
 /// AES-256-GCM with the 16-byte nonce the vendor's SDKs use.
 type Cipher = AesGcm<aes_gcm::aes::Aes256, U16>;
-
-const IV_LEN: usize = 16;
-const TAG_LEN: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Curve {

@@ -20,8 +20,9 @@ type Ctr32<'a> = ctr::CtrCore<&'a Aes256, ctr::flavors::Ctr32BE>;
 /// Bytes of the wire encoded per step: a multiple of 3 (so that base64 pads only at the very
 /// end) and of 16 (so that each step hashes whole GCM blocks), small enough for the L1 cache.
 const CHUNK: usize = 3072;
-const IV_LEN: usize = 16;
-const TAG_LEN: usize = 16;
+/// The vendor's IV length (not GCM's usual 96 bits), and GCM's full tag.
+pub(crate) const IV_LEN: usize = 16;
+pub(crate) const TAG_LEN: usize = 16;
 
 /// The most plaintext one GCM message may hold (2^39 - 256 bits).
 const MAX_PLAINTEXT: u64 = (1 << 36) - 32;

@@ -244,9 +244,8 @@ pub async fn serve(
         _ => None,
     };
     let service = app.router.into_make_service_with_connect_info::<SocketAddr>();
-    // Answers go out whole, in one write each: Nagle's algorithm would only hold back the
-    // tail of a large one (a segment smaller than the loopback's 64 KB MSS) until the client
-    // acknowledges what went before it.
+    // No Nagle delay: an answer the kernel sends in more than one segment would otherwise
+    // have its last, short segment held back until the client acknowledged the ones before.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
         let _ = tcp.set_nodelay(true);
     });
