@@ -27,25 +27,89 @@ pub(crate) const TAG_LEN: usize = 16;
 /// The most plaintext one GCM message may hold (2^39 - 256 bits).
 const MAX_PLAINTEXT: u64 = (1 << 36) - 32;
 
-/// An AES-256 key ready to seal: its key schedule and its GHASH key, computed once.
+/// An AES-256 key ready to seal: its key schedule and its GHASH key, computed once, for the
+/// wide instructions where the processor has them (`gcm_simd`) and for RustCrypto's otherwise.
 #[derive(Clone)]
 pub(crate) struct GcmBase64 {
     aes: Aes256,
     ghash: GHash,
+    #[cfg(target_arch = "x86_64")]
+    simd: Option<crate::gcm_simd::SimdGcm>,
+}
+
+/// One message on its way: encrypts and hashes a chunk at a time, then gives the tag.
+trait Sealing {
+    fn seal(&mut self, text: &[u8], sealed: &mut [u8]);
+    fn tag(self, text_len: usize) -> [u8; TAG_LEN];
+}
+
+/// GCM from RustCrypto's AES, CTR and GHASH.
+struct Portable<'a> {
+    keystream: StreamCipherCoreWrapper<Ctr32<'a>>,
+    hash: GHash,
+    tag_mask: Block,
+}
+
+impl Sealing for Portable<'_> {
+    fn seal(&mut self, text: &[u8], sealed: &mut [u8]) {
+        self.keystream.apply_keystream_b2b(text, sealed);
+        // Whole blocks on every step but the last, so the padding applies to the final
+        // partial block only.
+        self.hash.update_padded(sealed);
+    }
+
+    fn tag(mut self, text_len: usize) -> [u8; TAG_LEN] {
+        self.hash.update(&[lengths_block(0, text_len)]);
+        let tag = self.hash.finalize();
+        std::array::from_fn(|i| tag[i] ^ self.tag_mask[i])
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+struct Simd<'a>(&'a crate::gcm_simd::SimdGcm, crate::gcm_simd::Running);
+
+#[cfg(target_arch = "x86_64")]
+impl Sealing for Simd<'_> {
+    fn seal(&mut self, text: &[u8], sealed: &mut [u8]) {
+        self.0.seal(&mut self.1, text, sealed);
+    }
+
+    fn tag(self, text_len: usize) -> [u8; TAG_LEN] {
+        self.0.tag(self.1, text_len)
+    }
 }
 
 impl GcmBase64 {
     pub fn new(key: &[u8; 32]) -> Self {
+        let mut sealer = Self::portable(key);
+        #[cfg(target_arch = "x86_64")]
+        {
+            sealer.simd = crate::gcm_simd::SimdGcm::new(key);
+        }
+        sealer
+    }
+
+    /// RustCrypto's GCM alone, whatever the processor.
+    fn portable(key: &[u8; 32]) -> Self {
         let aes = Aes256::new(key.into());
         let mut h = Block::default();
         aes.encrypt_block(&mut h);
-        Self { ghash: GHash::new(&h), aes }
+        Self {
+            ghash: GHash::new(&h),
+            aes,
+            #[cfg(target_arch = "x86_64")]
+            simd: None,
+        }
     }
 
     /// Appends `base64(iv ‖ AES-256-GCM(plaintext) ‖ tag)` (no associated data, standard
     /// alphabet, padded) to `out`. The IV must never repeat under this key.
     pub fn seal_into(&self, iv: &[u8; IV_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
         assert!(plaintext.len() as u64 <= MAX_PLAINTEXT, "a GCM message holds at most 64 GiB");
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = &self.simd {
+            return write_base64(iv, plaintext, out, Simd(simd, simd.start(iv)));
+        }
         // J0 = GHASH(IV ‖ 0^64 ‖ [len(IV)]_64) for an IV that is not 96 bits; its first
         // keystream block masks the tag, the following ones encrypt the text (inc32).
         let mut j0_hash = self.ghash.clone();
@@ -54,35 +118,32 @@ impl GcmBase64 {
         let mut counter = Ctr32::inner_iv_init(&self.aes, &j0_hash.finalize());
         let mut tag_mask = Block::default();
         counter.write_keystream_block(&mut tag_mask);
-        let mut keystream = StreamCipherCoreWrapper::from_core(counter);
-        let mut hash = self.ghash.clone();
-
-        let mut buffer = [0u8; CHUNK + TAG_LEN];
-        buffer[..IV_LEN].copy_from_slice(iv);
-        let mut filled = IV_LEN;
-        let mut rest = plaintext;
-        loop {
-            let (now, later) = rest.split_at((CHUNK - filled).min(rest.len()));
-            let sealed = &mut buffer[filled..filled + now.len()];
-            keystream.apply_keystream_b2b(now, sealed);
-            // Whole blocks on every step but the last (CHUNK - IV_LEN and CHUNK are both
-            // multiples of 16), so the padding applies to the final partial block only.
-            hash.update_padded(sealed);
-            filled += now.len();
-            rest = later;
-            if rest.is_empty() {
-                break;
-            }
-            base64_simd::STANDARD.encode_append(&buffer[..filled], out);
-            filled = 0;
-        }
-        hash.update(&[lengths_block(0, plaintext.len())]);
-        let tag = hash.finalize();
-        for (t, (a, b)) in buffer[filled..filled + TAG_LEN].iter_mut().zip(tag.iter().zip(tag_mask.iter())) {
-            *t = a ^ b;
-        }
-        base64_simd::STANDARD.encode_append(&buffer[..filled + TAG_LEN], out);
+        let keystream = StreamCipherCoreWrapper::from_core(counter);
+        write_base64(iv, plaintext, out, Portable { keystream, hash: self.ghash.clone(), tag_mask });
     }
+}
+
+/// Seals a chunk at a time into a small buffer and encodes it while the cache holds it.
+fn write_base64(iv: &[u8; IV_LEN], plaintext: &[u8], out: &mut Vec<u8>, mut sealing: impl Sealing) {
+    let mut buffer = [0u8; CHUNK + TAG_LEN];
+    buffer[..IV_LEN].copy_from_slice(iv);
+    let mut filled = IV_LEN;
+    let mut rest = plaintext;
+    loop {
+        // Whole blocks on every step but the last (CHUNK - IV_LEN and CHUNK are both
+        // multiples of 16).
+        let (now, later) = rest.split_at((CHUNK - filled).min(rest.len()));
+        sealing.seal(now, &mut buffer[filled..filled + now.len()]);
+        filled += now.len();
+        rest = later;
+        if rest.is_empty() {
+            break;
+        }
+        base64_simd::STANDARD.encode_append(&buffer[..filled], out);
+        filled = 0;
+    }
+    buffer[filled..filled + TAG_LEN].copy_from_slice(&sealing.tag(plaintext.len()));
+    base64_simd::STANDARD.encode_append(&buffer[..filled + TAG_LEN], out);
 }
 
 /// GHASH's closing block: the bit lengths of the associated data and of the text.
@@ -116,12 +177,16 @@ mod tests {
         let text: Vec<u8> = (0..4 * CHUNK + 100).map(|i| (i * 31 % 251) as u8).collect();
         let edges = [0, CHUNK - IV_LEN, CHUNK, 2 * CHUNK - IV_LEN, 3 * CHUNK - IV_LEN, 4 * CHUNK - IV_LEN];
         let lengths = (0..=70).chain(edges.iter().flat_map(|&e| e.saturating_sub(20)..=(e + 20).min(text.len())));
-        for (n, len) in lengths.enumerate() {
-            let iv: [u8; 16] = std::array::from_fn(|i| (i + n) as u8);
-            let mut out = b"prefix".to_vec();
-            GcmBase64::new(&key).seal_into(&iv, &text[..len], &mut out);
-            assert_eq!(&out[..6], b"prefix", "appends");
-            assert_eq!(String::from_utf8(out[6..].to_vec()).unwrap(), reference(&key, &iv, &text[..len]), "length {len}");
+        // The wide instructions where this processor has them, and RustCrypto's GCM alone.
+        for sealer in [GcmBase64::new(&key), GcmBase64::portable(&key)] {
+            for (n, len) in lengths.clone().enumerate() {
+                let iv: [u8; 16] = std::array::from_fn(|i| (i + n) as u8);
+                let mut out = b"prefix".to_vec();
+                sealer.seal_into(&iv, &text[..len], &mut out);
+                assert_eq!(&out[..6], b"prefix", "appends");
+                let wire = String::from_utf8(out[6..].to_vec()).unwrap();
+                assert_eq!(wire, reference(&key, &iv, &text[..len]), "length {len}");
+            }
         }
     }
 }

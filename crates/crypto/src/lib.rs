@@ -5,6 +5,8 @@
 pub mod certificate;
 pub mod envelope;
 mod gcm_base64;
+#[cfg(target_arch = "x86_64")]
+mod gcm_simd;
 pub mod jwt;
 pub mod password;
 pub mod random;
