@@ -3,8 +3,10 @@
 //! so a node always reads its own writes; writes made by other nodes sharing a PostgreSQL
 //! database show up after at most the configured time to live.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use keyhall_types::TenantId;
 
@@ -18,20 +20,42 @@ pub struct KeyedCache<K, T: Send + Sync + 'static>
 where
     K: std::hash::Hash + Eq + Send + Sync + 'static,
 {
-    /// Each value with the generation that was current when its load began.
-    entries: moka::future::Cache<K, (u64, Arc<T>)>,
+    /// Each value with the generation that was current when its load began, and when that was.
+    entries: moka::future::Cache<K, Loaded<T>>,
+    /// What `entries` holds of the current generation, for a hit without the asynchronous
+    /// cache's bookkeeping (these caches are read on every call of their face, and a hit here
+    /// is a read lock and a lookup). Bounded like `entries`: emptied when full.
+    hits: RwLock<HashMap<K, Loaded<T>>>,
+    ttl: Duration,
     /// Bumped by every invalidation. An entry loaded under an older generation is never
     /// served, so a slow read can never put back data older than a write.
     generation: AtomicU64,
 }
 
+/// A value, the generation its load began in, and when.
+struct Loaded<T> {
+    generation: u64,
+    at: Instant,
+    value: Arc<T>,
+}
+
+impl<T> Clone for Loaded<T> {
+    fn clone(&self) -> Self {
+        Self { generation: self.generation, at: self.at, value: self.value.clone() }
+    }
+}
+
+const CAPACITY: usize = 10_000;
+
 impl<K, T: Send + Sync + 'static> KeyedCache<K, T>
 where
     K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
 {
-    pub fn new(ttl: std::time::Duration) -> Self {
+    pub fn new(ttl: Duration) -> Self {
         Self {
-            entries: moka::future::Cache::builder().max_capacity(10_000).time_to_live(ttl).build(),
+            entries: moka::future::Cache::builder().max_capacity(CAPACITY as u64).time_to_live(ttl).build(),
+            hits: RwLock::new(HashMap::new()),
+            ttl,
             generation: AtomicU64::new(0),
         }
     }
@@ -42,38 +66,62 @@ where
         Fut: std::future::Future<Output = crate::Result<T>>,
     {
         let wanted = self.generation.load(Ordering::Acquire);
-        if let Some((loaded_at, hit)) = self.entries.get(&key).await {
-            if loaded_at == wanted {
-                return Ok(hit);
+        if let Some(hit) = self.hits.read().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && hit.generation == wanted
+            && hit.at.elapsed() < self.ttl
+        {
+            return Ok(hit.value.clone());
+        }
+        if let Some(hit) = self.entries.get(&key).await {
+            if hit.generation == wanted {
+                self.remember(key, hit.clone());
+                return Ok(hit.value);
             }
             self.entries.invalidate(&key).await;
         }
         let mut load = Some(load);
-        let (loaded_at, value) = self
+        let loaded = self
             .entries
             .try_get_with(key.clone(), async {
-                let began = self.generation.load(Ordering::Acquire);
+                let generation = self.generation.load(Ordering::Acquire);
+                let at = Instant::now();
                 let load = load.take().expect("a load runs once");
-                Ok::<_, crate::error::DomainError>((began, Arc::new(load().await?)))
+                Ok::<_, crate::error::DomainError>(Loaded { generation, at, value: Arc::new(load().await?) })
             })
             .await
             .map_err(|e| e.as_ref().clone())?;
-        if loaded_at < wanted {
+        if loaded.generation < wanted {
             // This call joined a load that began before a write it may have made itself: it
             // reads afresh (its own load did not run), without keeping the answer.
             let load = load.take().expect("the shared load was another call's");
             return Ok(Arc::new(load().await?));
         }
-        if loaded_at != self.generation.load(Ordering::Acquire) {
+        if loaded.generation != self.generation.load(Ordering::Acquire) {
             // Invalidated while loading: the caller gets the value, the cache does not keep it.
             self.entries.invalidate(&key).await;
+            return Ok(loaded.value);
         }
-        Ok(value)
+        self.remember(key, loaded.clone());
+        Ok(loaded.value)
+    }
+
+    /// Keeps a value of the current generation for the fast path (dated by its load, so it
+    /// lives no longer there than in `entries`).
+    fn remember(&self, key: K, loaded: Loaded<T>) {
+        let mut hits = self.hits.write().unwrap_or_else(|e| e.into_inner());
+        if loaded.generation != self.generation.load(Ordering::Acquire) {
+            return;
+        }
+        if hits.len() >= CAPACITY {
+            hits.clear();
+        }
+        hits.insert(key, loaded);
     }
 
     /// Forgets every entry (a write of one key is rare enough that all are read again).
     pub fn invalidate_all(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
+        self.hits.write().unwrap_or_else(|e| e.into_inner()).clear();
         self.entries.invalidate_all();
     }
 }
@@ -99,6 +147,16 @@ mod tests {
             .unwrap();
         assert_eq!(*v, 3);
         assert_eq!(*cache.get_or_load(t, || async { Ok(4) }).await.unwrap(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_value_is_served_no_longer_than_its_time_to_live() {
+        let cache = TenantCache::<u32>::new(std::time::Duration::from_millis(100));
+        let t = TenantId::new();
+        assert_eq!(*cache.get_or_load(t, || async { Ok(1) }).await.unwrap(), 1);
+        assert_eq!(*cache.get_or_load(t, || async { Ok(2) }).await.unwrap(), 1, "served from the cache");
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        assert_eq!(*cache.get_or_load(t, || async { Ok(3) }).await.unwrap(), 3, "read again once expired");
     }
 
     #[tokio::test]
