@@ -72,6 +72,17 @@ where
         {
             return Ok(hit.value.clone());
         }
+        // The asynchronous cache's futures are large: kept out of every caller's future (which
+        // is moved, whole, on its way into the runtime) unless this call needs them.
+        Box::pin(self.load(key, wanted, load)).await
+    }
+
+    /// The rest of `get_or_load`: the asynchronous cache, where misses share one load.
+    async fn load<F, Fut>(&self, key: K, wanted: u64, load: F) -> crate::Result<Arc<T>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = crate::Result<T>>,
+    {
         if let Some(hit) = self.entries.get(&key).await {
             if hit.generation == wanted {
                 self.remember(key, hit.clone());
