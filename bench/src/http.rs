@@ -22,13 +22,20 @@ pub struct Connection {
     host: String,
     /// The request being written (kept between requests, so not allocated each time).
     head: String,
+    /// A body handed back with `recycle`, read into by the next answer.
+    spare_body: Vec<u8>,
 }
 
 impl Connection {
     pub async fn open(addr: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(Self { stream: BufReader::with_capacity(64 * 1024, stream), host: addr.to_string(), head: String::new() })
+        Ok(Self {
+            stream: BufReader::with_capacity(64 * 1024, stream),
+            host: addr.to_string(),
+            head: String::new(),
+            spare_body: Vec::new(),
+        })
     }
 
     pub async fn request(
@@ -41,6 +48,11 @@ impl Connection {
         let headers: Vec<(&str, String)> = authorization.map(|a| ("Authorization", a.to_string())).into_iter().collect();
         let content_type = if method == "GET" { None } else { Some("application/x-www-form-urlencoded") };
         self.send(method, path, &headers, content_type, form).await
+    }
+
+    /// Takes back the body of an answer read (its memory holds the next one).
+    pub fn recycle(&mut self, response: Response) {
+        self.spare_body = response.body;
     }
 
     /// A request with any headers and an optional typed body.
@@ -94,7 +106,8 @@ impl Connection {
                 }
             }
         }
-        let mut body = Vec::new();
+        let mut body = std::mem::take(&mut self.spare_body);
+        body.clear();
         if chunked {
             loop {
                 line.clear();

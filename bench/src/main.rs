@@ -221,6 +221,7 @@ pub async fn drive(addr: &str, name: &str, make: MakeReq, connections: usize, to
                 if r.status != req.expect {
                     bail!("{}: status {} (expected {}): {}", req.path, r.status, req.expect, String::from_utf8_lossy(&r.body));
                 }
+                conn.recycle(r);
             }
             anyhow::Ok(latencies)
         }));
