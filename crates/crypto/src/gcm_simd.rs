@@ -5,7 +5,7 @@
 //! that lasts. The RustCrypto AES and GHASH this crate otherwise uses run one 128-bit lane at
 //! a time (their 256-bit AES path is only switched on where AVX-512 state is present) and
 //! GHASH reverses every block in a separate pass; here two blocks go through each instruction,
-//! eight blocks are hashed with one reduction, and the block is encrypted and hashed while it
+//! sixteen blocks are hashed with one reduction, and the block is encrypted and hashed while it
 //! is still in a register. It is the only `unsafe` in keyhall: every function that runs these
 //! instructions is reachable only through a [`SimdGcm`], made only after the processor said it
 //! has them. The tests check it against `aes_gcm` and `ghash` byte for byte.
@@ -18,8 +18,11 @@
 use std::arch::x86_64::*;
 
 const BLOCK: usize = 16;
-/// Blocks encrypted and hashed per step: four 256-bit registers of two blocks.
-const WIDE: usize = 8;
+/// 256-bit registers of two blocks each encrypted and hashed per step: enough independent AES
+/// chains to keep the AES units busy through each instruction's latency.
+const REGS: usize = 8;
+/// Blocks per step.
+const WIDE: usize = 2 * REGS;
 
 /// An AES-256 key schedule and its GHASH key powers, for a processor with VAES and VPCLMULQDQ.
 #[derive(Clone, Copy)]
@@ -29,8 +32,8 @@ pub(crate) struct SimdGcm {
     wide_round_keys: [__m256i; 15],
     /// H' (POLYVAL's form of the GHASH key).
     h: __m128i,
-    /// H'^8, H'^7 … H'^1, two per register, the higher power in the low half.
-    powers: [__m256i; 4],
+    /// H'^16, H'^15 … H'^1, two per register, the higher power in the low half.
+    powers: [__m256i; REGS],
 }
 
 /// One message being sealed: the next counter block (byte-reversed, so that GCM's 32-bit
@@ -199,7 +202,7 @@ fn prepare(key: &[u8; 32]) -> SimdGcm {
         round_keys,
         wide_round_keys: round_keys.map(|k| _mm256_broadcastsi128_si256(k)),
         h,
-        powers: [pair(8), pair(6), pair(4), pair(2)],
+        powers: std::array::from_fn(|i| pair(WIDE - 2 * i)),
     }
 }
 
@@ -218,7 +221,7 @@ fn start(gcm: &SimdGcm, iv: &[u8; 16]) -> Running {
 }
 
 #[target_feature(enable = "aes,pclmulqdq,ssse3,avx2,vaes,vpclmulqdq")]
-fn encrypt_wide(keys: &[__m256i; 15], mut blocks: [__m256i; 4]) -> [__m256i; 4] {
+fn encrypt_wide(keys: &[__m256i; 15], mut blocks: [__m256i; REGS]) -> [__m256i; REGS] {
     for b in &mut blocks {
         *b = _mm256_xor_si256(*b, keys[0]);
     }
@@ -233,17 +236,19 @@ fn encrypt_wide(keys: &[__m256i; 15], mut blocks: [__m256i; 4]) -> [__m256i; 4] 
     blocks
 }
 
-/// Eight counter blocks from the next one on, as GCM orders their bytes.
+/// A step's counter blocks from the next one on, as GCM orders their bytes.
 #[target_feature(enable = "avx2")]
-fn counters(next: __m128i) -> [__m256i; 4] {
+fn counters(next: __m128i) -> [__m256i; REGS] {
     let pair = _mm256_add_epi32(_mm256_broadcastsi128_si256(next), _mm256_set_epi32(0, 0, 0, 1, 0, 0, 0, 0));
-    let step = |n: i32| reverse_wide(_mm256_add_epi32(pair, _mm256_set_epi32(0, 0, 0, n, 0, 0, 0, n)));
-    [step(0), step(2), step(4), step(6)]
+    std::array::from_fn(|i| {
+        let n = 2 * i as i32;
+        reverse_wide(_mm256_add_epi32(pair, _mm256_set_epi32(0, 0, 0, n, 0, 0, 0, n)))
+    })
 }
 
-/// Hashes eight ciphertext blocks with one reduction: (hash ⊕ X1)·H^8 ⊕ X2·H^7 ⊕ … ⊕ X8·H.
+/// Hashes a step's ciphertext blocks with one reduction: (hash ⊕ X1)·H^16 ⊕ X2·H^15 ⊕ … ⊕ X16·H.
 #[target_feature(enable = "pclmulqdq,ssse3,avx2,vpclmulqdq")]
-fn absorb_wide(gcm: &SimdGcm, hash: __m128i, sealed: [__m256i; 4]) -> __m128i {
+fn absorb_wide(gcm: &SimdGcm, hash: __m128i, sealed: [__m256i; REGS]) -> __m128i {
     let zero = _mm256_setzero_si256();
     let (mut low, mut high, mut middle) = (zero, zero, zero);
     for (i, block) in sealed.into_iter().enumerate() {
@@ -269,9 +274,9 @@ fn seal_blocks(gcm: &SimdGcm, running: &mut Running, text: &[u8], sealed: &mut [
     for (text, out) in (&mut texts).zip(&mut outs) {
         let keystream = encrypt_wide(&gcm.wide_round_keys, counters(running.counter));
         running.counter = _mm_add_epi32(running.counter, _mm_set_epi32(0, 0, 0, WIDE as i32));
-        let mut ciphertext = [_mm256_setzero_si256(); 4];
+        let mut ciphertext = [_mm256_setzero_si256(); REGS];
         for (i, c) in ciphertext.iter_mut().enumerate() {
-            // SAFETY: `text` and `out` are 128 bytes; each access is 32 bytes at 32·i.
+            // SAFETY: `text` and `out` are 32·REGS bytes; each access is 32 bytes at 32·i.
             unsafe {
                 let t = _mm256_loadu_si256(text.as_ptr().add(32 * i).cast());
                 *c = _mm256_xor_si256(t, keystream[i]);
@@ -280,7 +285,7 @@ fn seal_blocks(gcm: &SimdGcm, running: &mut Running, text: &[u8], sealed: &mut [
         }
         running.hash = absorb_wide(gcm, running.hash, ciphertext);
     }
-    // Fewer than eight blocks left: one more keystream step, of which only what is needed.
+    // Fewer than a step's blocks left: one more keystream step, of which only what is needed.
     let text = texts.remainder();
     if text.is_empty() {
         return;
@@ -289,7 +294,7 @@ fn seal_blocks(gcm: &SimdGcm, running: &mut Running, text: &[u8], sealed: &mut [
     let keystream = encrypt_wide(&gcm.wide_round_keys, counters(running.counter));
     let mut stream = [0u8; WIDE * BLOCK];
     for (i, k) in keystream.iter().enumerate() {
-        // SAFETY: writes 32 bytes at 32·i of the 128-byte buffer.
+        // SAFETY: writes 32 bytes at 32·i of the 32·REGS-byte buffer.
         unsafe { _mm256_storeu_si256(stream.as_mut_ptr().add(32 * i).cast(), *k) };
     }
     for ((o, t), k) in out.iter_mut().zip(text).zip(stream) {
@@ -338,11 +343,11 @@ mod tests {
     }
 
     #[test]
-    fn eight_blocks_at_a_time_hash_as_ghash_does() {
+    fn a_step_of_blocks_at_a_time_hashes_as_ghash_does() {
         let Some(gcm) = SimdGcm::new(&key()) else { return };
         let mut h = [0u8; 16].into();
         Aes256::new(&key().into()).encrypt_block(&mut h);
-        let blocks: Vec<[u8; 16]> = (0..24).map(|n| std::array::from_fn(|i| (n * 31 + i * 7 + 1) as u8)).collect();
+        let blocks: Vec<[u8; 16]> = (0..2 * WIDE + 8).map(|n| std::array::from_fn(|i| (n * 31 + i * 7 + 1) as u8)).collect();
         let mut expected = GHash::new(&h);
         for b in &blocks {
             expected.update(&[(*b).into()]);
@@ -350,11 +355,11 @@ mod tests {
         // SAFETY: `gcm` exists, so the processor has these instructions.
         let ours = unsafe {
             let mut hash = absorb(_mm_setzero_si128(), gcm.h, load(&blocks[0]));
-            for eight in blocks[1..17].chunks(WIDE) {
-                let pair = |i: usize| _mm256_set_m128i(load(&eight[i + 1]), load(&eight[i]));
-                hash = absorb_wide(&gcm, hash, [pair(0), pair(2), pair(4), pair(6)]);
+            for step in blocks[1..1 + 2 * WIDE].chunks(WIDE) {
+                let pair = |i: usize| _mm256_set_m128i(load(&step[2 * i + 1]), load(&step[2 * i]));
+                hash = absorb_wide(&gcm, hash, std::array::from_fn(pair));
             }
-            for b in &blocks[17..] {
+            for b in &blocks[1 + 2 * WIDE..] {
                 hash = absorb(hash, gcm.h, load(b));
             }
             store(reverse(hash))
@@ -379,10 +384,11 @@ mod tests {
             .apply_keystream(&mut expected);
             let mut running = Running { counter: reverse_bytes(first), hash: zero(), tag_mask: zero() };
             let mut ours = vec![0u8; text.len()];
-            // Eight blocks, then five, then the rest: both ways of stepping the counter.
-            gcm.seal(&mut running, &text[..8 * BLOCK], &mut ours[..8 * BLOCK]);
-            gcm.seal(&mut running, &text[8 * BLOCK..13 * BLOCK], &mut ours[8 * BLOCK..13 * BLOCK]);
-            gcm.seal(&mut running, &text[13 * BLOCK..], &mut ours[13 * BLOCK..]);
+            // A step, then five blocks, then the rest: both ways of stepping the counter.
+            let (step, five) = (WIDE * BLOCK, (WIDE + 5) * BLOCK);
+            gcm.seal(&mut running, &text[..step], &mut ours[..step]);
+            gcm.seal(&mut running, &text[step..five], &mut ours[step..five]);
+            gcm.seal(&mut running, &text[five..], &mut ours[five..]);
             assert_eq!(ours, expected, "counter from {last:#x}");
         }
     }
