@@ -24,7 +24,7 @@ where
     entries: moka::future::Cache<K, Loaded<T>>,
     /// What `entries` holds of the current generation, for a hit without the asynchronous
     /// cache's bookkeeping (these caches are read on every call of their face, and a hit here
-    /// is a read lock and a lookup). Bounded like `entries`: emptied when full.
+    /// is a read lock and a lookup). Bounded like `entries`: when full, what has expired goes.
     hits: RwLock<HashMap<K, Loaded<T>>>,
     ttl: Duration,
     /// Bumped by every invalidation. An entry loaded under an older generation is never
@@ -124,7 +124,13 @@ where
             return;
         }
         if hits.len() >= CAPACITY {
-            hits.clear();
+            // Full: drop what has expired, and everything if that was not enough (the values
+            // stay in `entries`; the next read of each puts it back).
+            let ttl = self.ttl;
+            hits.retain(|_, hit| hit.at.elapsed() < ttl);
+            if hits.len() >= CAPACITY {
+                hits.clear();
+            }
         }
         hits.insert(key, loaded);
     }
@@ -168,6 +174,16 @@ mod tests {
         assert_eq!(*cache.get_or_load(t, || async { Ok(2) }).await.unwrap(), 1, "served from the cache");
         tokio::time::sleep(std::time::Duration::from_millis(150)).await;
         assert_eq!(*cache.get_or_load(t, || async { Ok(3) }).await.unwrap(), 3, "read again once expired");
+    }
+
+    #[tokio::test]
+    async fn the_fast_path_stays_within_its_bound() {
+        let cache = KeyedCache::<u32, u32>::new(std::time::Duration::from_secs(60));
+        for key in 0..CAPACITY as u32 + 10 {
+            assert_eq!(*cache.get_or_load(key, || async move { Ok(key) }).await.unwrap(), key);
+        }
+        let kept = cache.hits.read().unwrap().len();
+        assert!(kept <= CAPACITY, "{kept} kept");
     }
 
     #[tokio::test]
