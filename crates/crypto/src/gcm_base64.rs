@@ -28,13 +28,19 @@ pub(crate) const TAG_LEN: usize = 16;
 const MAX_PLAINTEXT: u64 = (1 << 36) - 32;
 
 /// An AES-256 key ready to seal: its key schedule and its GHASH key, computed once, for the
-/// wide instructions where the processor has them (`gcm_simd`) and for RustCrypto's otherwise.
+/// wide instructions where the processor has them (`gcm_simd`), for RustCrypto's otherwise.
 #[derive(Clone)]
-pub(crate) struct GcmBase64 {
+pub(crate) enum GcmBase64 {
+    #[cfg(target_arch = "x86_64")]
+    Wide(Box<crate::gcm_simd::SimdGcm>),
+    Portable(Box<Portable>),
+}
+
+/// RustCrypto's key schedule and GHASH key.
+#[derive(Clone)]
+pub(crate) struct Portable {
     aes: Aes256,
     ghash: GHash,
-    #[cfg(target_arch = "x86_64")]
-    simd: Option<crate::gcm_simd::SimdGcm>,
 }
 
 /// One message on its way: encrypts and hashes a chunk at a time, then gives the tag.
@@ -44,13 +50,13 @@ trait Sealing {
 }
 
 /// GCM from RustCrypto's AES, CTR and GHASH.
-struct Portable<'a> {
+struct PortableSealing<'a> {
     keystream: StreamCipherCoreWrapper<Ctr32<'a>>,
     hash: GHash,
     tag_mask: Block,
 }
 
-impl Sealing for Portable<'_> {
+impl Sealing for PortableSealing<'_> {
     fn seal(&mut self, text: &[u8], sealed: &mut [u8]) {
         self.keystream.apply_keystream_b2b(text, sealed);
         // Whole blocks on every step but the last, so the padding applies to the final
@@ -59,17 +65,17 @@ impl Sealing for Portable<'_> {
     }
 
     fn tag(mut self, text_len: usize) -> [u8; TAG_LEN] {
-        self.hash.update(&[lengths_block(0, text_len)]);
+        self.hash.update(&[lengths_block(0, text_len).into()]);
         let tag = self.hash.finalize();
         std::array::from_fn(|i| tag[i] ^ self.tag_mask[i])
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-struct Simd<'a>(&'a crate::gcm_simd::SimdGcm, crate::gcm_simd::Running);
+struct WideSealing<'a>(&'a crate::gcm_simd::SimdGcm, crate::gcm_simd::Running);
 
 #[cfg(target_arch = "x86_64")]
-impl Sealing for Simd<'_> {
+impl Sealing for WideSealing<'_> {
     fn seal(&mut self, text: &[u8], sealed: &mut [u8]) {
         self.0.seal(&mut self.1, text, sealed);
     }
@@ -81,12 +87,11 @@ impl Sealing for Simd<'_> {
 
 impl GcmBase64 {
     pub fn new(key: &[u8; 32]) -> Self {
-        let mut sealer = Self::portable(key);
         #[cfg(target_arch = "x86_64")]
-        {
-            sealer.simd = crate::gcm_simd::SimdGcm::new(key);
+        if let Some(wide) = crate::gcm_simd::SimdGcm::new(key) {
+            return Self::Wide(Box::new(wide));
         }
-        sealer
+        Self::portable(key)
     }
 
     /// RustCrypto's GCM alone, whatever the processor.
@@ -94,32 +99,30 @@ impl GcmBase64 {
         let aes = Aes256::new(key.into());
         let mut h = Block::default();
         aes.encrypt_block(&mut h);
-        Self {
-            ghash: GHash::new(&h),
-            aes,
-            #[cfg(target_arch = "x86_64")]
-            simd: None,
-        }
+        Self::Portable(Box::new(Portable { ghash: GHash::new(&h), aes }))
     }
 
     /// Appends `base64(iv ‖ AES-256-GCM(plaintext) ‖ tag)` (no associated data, standard
     /// alphabet, padded) to `out`. The IV must never repeat under this key.
     pub fn seal_into(&self, iv: &[u8; IV_LEN], plaintext: &[u8], out: &mut Vec<u8>) {
         assert!(plaintext.len() as u64 <= MAX_PLAINTEXT, "a GCM message holds at most 64 GiB");
-        #[cfg(target_arch = "x86_64")]
-        if let Some(simd) = &self.simd {
-            return write_base64(iv, plaintext, out, Simd(simd, simd.start(iv)));
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            Self::Wide(wide) => write_base64(iv, plaintext, out, WideSealing(wide, wide.start(iv))),
+            Self::Portable(portable) => {
+                let Portable { aes, ghash } = portable.as_ref();
+                // J0 = GHASH(IV ‖ 0^64 ‖ [len(IV)]_64) for an IV that is not 96 bits; its first
+                // keystream block masks the tag, the following ones encrypt the text (inc32).
+                let mut j0_hash = ghash.clone();
+                j0_hash.update_padded(iv);
+                j0_hash.update(&[lengths_block(0, IV_LEN).into()]);
+                let mut counter = Ctr32::inner_iv_init(aes, &j0_hash.finalize());
+                let mut tag_mask = Block::default();
+                counter.write_keystream_block(&mut tag_mask);
+                let keystream = StreamCipherCoreWrapper::from_core(counter);
+                write_base64(iv, plaintext, out, PortableSealing { keystream, hash: ghash.clone(), tag_mask });
+            }
         }
-        // J0 = GHASH(IV ‖ 0^64 ‖ [len(IV)]_64) for an IV that is not 96 bits; its first
-        // keystream block masks the tag, the following ones encrypt the text (inc32).
-        let mut j0_hash = self.ghash.clone();
-        j0_hash.update_padded(iv);
-        j0_hash.update(&[lengths_block(0, IV_LEN)]);
-        let mut counter = Ctr32::inner_iv_init(&self.aes, &j0_hash.finalize());
-        let mut tag_mask = Block::default();
-        counter.write_keystream_block(&mut tag_mask);
-        let keystream = StreamCipherCoreWrapper::from_core(counter);
-        write_base64(iv, plaintext, out, Portable { keystream, hash: self.ghash.clone(), tag_mask });
     }
 }
 
@@ -146,9 +149,10 @@ fn write_base64(iv: &[u8; IV_LEN], plaintext: &[u8], out: &mut Vec<u8>, mut seal
     base64_simd::STANDARD.encode_append(&buffer[..filled + TAG_LEN], out);
 }
 
-/// GHASH's closing block: the bit lengths of the associated data and of the text.
-fn lengths_block(associated_len: usize, text_len: usize) -> Block {
-    let mut block = Block::default();
+/// GHASH's closing block: the bit lengths of the associated data and of the text (also the
+/// last block hashed into J0, with the IV's length as the text's).
+pub(crate) fn lengths_block(associated_len: usize, text_len: usize) -> [u8; 16] {
+    let mut block = [0u8; 16];
     block[..8].copy_from_slice(&(associated_len as u64 * 8).to_be_bytes());
     block[8..].copy_from_slice(&(text_len as u64 * 8).to_be_bytes());
     block

@@ -17,6 +17,8 @@
 
 use std::arch::x86_64::*;
 
+use crate::gcm_base64::lengths_block;
+
 const BLOCK: usize = 16;
 /// 256-bit registers of two blocks each encrypted and hashed per step: enough independent AES
 /// chains to keep the AES units busy through each instruction's latency.
@@ -209,8 +211,7 @@ fn prepare(key: &[u8; 32]) -> SimdGcm {
 #[target_feature(enable = "aes,pclmulqdq,ssse3,avx2")]
 fn start(gcm: &SimdGcm, iv: &[u8; 16]) -> Running {
     // J0 = GHASH(IV ‖ 0^64 ‖ [128]_64).
-    let mut lengths = [0u8; 16];
-    lengths[15] = 128;
+    let lengths = lengths_block(0, iv.len());
     let hash = absorb(absorb(_mm_setzero_si128(), gcm.h, load(iv)), gcm.h, load(&lengths));
     let j0 = reverse(hash);
     Running {
@@ -312,9 +313,7 @@ fn seal_blocks(gcm: &SimdGcm, running: &mut Running, text: &[u8], sealed: &mut [
 
 #[target_feature(enable = "pclmulqdq,ssse3")]
 fn tag(gcm: &SimdGcm, running: Running, text_len: usize) -> [u8; 16] {
-    let mut lengths = [0u8; 16];
-    lengths[8..].copy_from_slice(&(text_len as u64 * 8).to_be_bytes());
-    let hash = absorb(running.hash, gcm.h, load(&lengths));
+    let hash = absorb(running.hash, gcm.h, load(&lengths_block(0, text_len)));
     store(_mm_xor_si128(reverse(hash), running.tag_mask))
 }
 
