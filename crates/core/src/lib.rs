@@ -124,6 +124,8 @@ pub struct Core {
     licenses: cache::TenantCache<Vec<comet::licenses::License>>,
     /// The 1Kosmos face's hot reads (modules, users, pages of users, verified tokens).
     adminx_cache: adminx::cache::AdminxCache,
+    /// Communities' configuration documents read recently (`Tenancy::cached_config`).
+    config_cache: tenancy::config::ConfigCache,
     signing: auth::signing::SigningState,
     envelope_keys: auth::envelope_keys::EnvelopeKeyState,
     /// Sessions seen recently (the authorize hot path), keyed by cookie digest.
@@ -152,6 +154,7 @@ impl Core {
         let token_uses = TokenUses::new(deps.settings.token_cache_ttl);
         let licenses = cache::TenantCache::new(deps.settings.read_cache_ttl);
         let adminx_cache = adminx::cache::AdminxCache::new(deps.settings.read_cache_ttl);
+        let config_cache = tenancy::config::ConfigCache::new(deps.settings.read_cache_ttl);
         Self {
             store: deps.store,
             clock: deps.clock,
@@ -168,6 +171,7 @@ impl Core {
             token_uses,
             licenses,
             adminx_cache,
+            config_cache,
             signing: Default::default(),
             envelope_keys: Default::default(),
             session_cache: moka::sync::Cache::builder()

@@ -57,8 +57,9 @@ keyhall_settings::section! {
         trust_forwarded_for: bool = false, "trust-forwarded-for", "KEYHALL_TRUST_FORWARDED_FOR";
         /// How long (ms) a verified API token is trusted before the store is asked again.
         token_cache_ms: u64 = 2000, "token-cache-ms", "KEYHALL_TOKEN_CACHE_MS";
-        /// How long (ms) a cached per-company list may be served; writes on this node refresh
-        /// it at once, writes by other nodes show after at most this long.
+        /// How long (ms) a cached per-company list or community configuration document may be
+        /// served; writes on this node refresh it at once, writes by other nodes show after at
+        /// most this long.
         read_cache_ms: u64 = 1000, "read-cache-ms", "KEYHALL_READ_CACHE_MS";
         /// Password hashes (argon2id, 19 MiB each) computed at once. Unset: one per CPU.
         password_hash_concurrency: usize, "password-hash-concurrency", "KEYHALL_PASSWORD_HASH_CONCURRENCY";

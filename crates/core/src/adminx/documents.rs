@@ -312,13 +312,22 @@ const WRITE_ATTEMPTS: usize = 5;
 
 impl Adminx<'_> {
     /// A community's configuration document `key` as stored (`None` when never written).
-    pub(crate) async fn stored_config(self, scope: Scope, key: &str) -> Result<Option<Value>> {
-        Ok(self.core.store.get_config(scope.tenant, scope.community, key).await?.map(|doc| doc.body))
+    pub(crate) async fn stored_config(self, scope: Scope, key: &'static str) -> Result<Option<Value>> {
+        Ok(self.cached_document(scope, key).await?.as_ref().as_ref().map(|doc| doc.body.clone()))
+    }
+
+    /// A community's document as stored, read through the configuration cache (for reads only).
+    pub(crate) async fn cached_document(
+        self,
+        scope: Scope,
+        key: &'static str,
+    ) -> Result<std::sync::Arc<Option<crate::ports::ConfigDocument>>> {
+        self.core.tenancy().cached_config(scope.tenant, scope.community, key).await
     }
 
     /// What a reader sees of a community's document.
     pub async fn document(self, scope: Scope, schema: &DocumentSchema) -> Result<Value> {
-        Ok(schema.view(self.stored_config(scope, schema.key).await?.as_ref()))
+        Ok(schema.view(self.cached_document(scope, schema.key).await?.as_ref().as_ref().map(|doc| &doc.body)))
     }
 
     /// Seals a secret field's text (`DocumentSchema::apply` takes this).

@@ -61,8 +61,9 @@ impl Adminx<'_> {
     }
 
     async fn require_registration_open(self, scope: Scope) -> Result<()> {
-        let doc = self.core.store.get_config(scope.tenant, scope.community, COMMUNITY_SWITCH).await?;
-        let community = doc.and_then(|d| d.body.get("allowed").and_then(serde_json::Value::as_bool)).unwrap_or(false);
+        let doc = self.cached_document(scope, COMMUNITY_SWITCH).await?;
+        let community =
+            doc.as_ref().as_ref().and_then(|d| d.body.get("allowed").and_then(serde_json::Value::as_bool)).unwrap_or(false);
         if community && self.instance_registration_allowed().await? {
             Ok(())
         } else {

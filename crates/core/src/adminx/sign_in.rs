@@ -99,10 +99,10 @@ struct UserToken {
 
 impl Adminx<'_> {
     pub async fn mfa_settings(self, scope: Scope) -> Result<crate::tenancy::Versioned<MfaSettings>> {
-        match self.core.store.get_config(scope.tenant, scope.community, MFA_SETTINGS).await? {
+        match self.cached_document(scope, MFA_SETTINGS).await?.as_ref() {
             None => Ok(crate::tenancy::Versioned { value: MfaSettings::default(), revision: 0 }),
             Some(doc) => Ok(crate::tenancy::Versioned {
-                value: serde_json::from_value(doc.body).map_err(DomainError::internal)?,
+                value: serde::Deserialize::deserialize(&doc.body).map_err(DomainError::internal)?,
                 revision: doc.revision,
             }),
         }

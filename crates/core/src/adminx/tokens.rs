@@ -99,8 +99,8 @@ impl Adminx<'_> {
     /// How long the community's sessions live without use: its `sessionMaxAgeMinute`
     /// (`PATCH /environment`), else the installation's session lifetime.
     pub async fn session_idle(self, scope: super::Scope) -> Result<time::Duration> {
-        let doc = self.core.store.get_config(scope.tenant, scope.community, ENVIRONMENT).await?;
-        let minutes = doc.and_then(|d| d.body.get("sessionMaxAgeMinute").and_then(Value::as_i64));
+        let doc = self.cached_document(scope, ENVIRONMENT).await?;
+        let minutes = doc.as_ref().as_ref().and_then(|d| d.body.get("sessionMaxAgeMinute").and_then(Value::as_i64));
         Ok(minutes.map(time::Duration::minutes).unwrap_or(self.core.settings.session_ttl))
     }
 

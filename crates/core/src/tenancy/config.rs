@@ -1,9 +1,13 @@
 //! Configuration documents: one JSON document per (tenant, community, key), versioned. A
 //! reader gets the stored value with its revision (or the default at revision 0); a writer
 //! says which revision it read, and a write over a newer one is refused
-//! (`config.stale_revision`) instead of silently losing the other writer's change.
+//! (`config.stale_revision`) instead of silently losing the other writer's change. Reads that
+//! write nothing back (a sign-in's MFA settings, a console reading a document) go through a
+//! short-lived cache, which this node's writes empty at once.
 
-use keyhall_types::CommunityId;
+use std::sync::Arc;
+
+use keyhall_types::{CommunityId, TenantId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -12,6 +16,9 @@ use crate::audit::AuditEvent;
 use crate::context::Caller;
 use crate::error::{DomainError, ErrorCode, Result};
 use crate::ports::{ConfigDocument, UnitOfWork, Write};
+
+/// The stored documents read recently, by (tenant, community, key); `None`: never stored.
+pub(crate) type ConfigCache = crate::cache::KeyedCache<(TenantId, CommunityId, &'static str), Option<ConfigDocument>>;
 
 /// A configuration value and the revision it was read at (0: never stored, the default).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +44,19 @@ impl Tenancy<'_> {
                 Ok(Versioned { value, revision: doc.revision })
             }
         }
+    }
+
+    /// The stored document `key` of a community, for a read that writes nothing back: kept for
+    /// the read-cache time (this node's writes show at once, other nodes' within that time).
+    /// A writer reads with `config`, which goes to the store.
+    pub async fn cached_config(
+        self,
+        tenant: TenantId,
+        community: CommunityId,
+        key: &'static str,
+    ) -> Result<Arc<Option<ConfigDocument>>> {
+        let load = || self.core.store.get_config(tenant, community, key);
+        self.core.config_cache.get_or_load((tenant, community, key), load).await
     }
 
     /// Stores `value` as the document `key` of a community of the caller's tenant, over the
@@ -79,7 +99,10 @@ impl Tenancy<'_> {
         let revision = doc.revision;
         let audit = AuditEvent::new(caller, action, "community", Some(community.to_string()), now)
             .with_details(serde_json::json!({ "key": key, "revision": revision }));
-        self.core.store.commit(UnitOfWork::new().write(Write::PutConfig { doc, expected_revision }).audit(audit)).await?;
-        Ok(revision)
+        let outcome =
+            self.core.store.commit(UnitOfWork::new().write(Write::PutConfig { doc, expected_revision }).audit(audit)).await;
+        // Forgotten whatever the outcome: a stale revision means another node wrote.
+        self.core.config_cache.invalidate_all();
+        outcome.map(|()| revision)
     }
 }
