@@ -56,3 +56,66 @@ impl Auth<'_> {
         }
     }
 }
+
+/// A limit kept in this node's memory, for requests too frequent to count in the store (a
+/// client's events): at most `max` per subject in a window that starts with its first
+/// request. Each node counts its own, so behind N nodes a subject gets up to N times `max`.
+pub struct NodeRateLimit {
+    max: u64,
+    windows: moka::sync::Cache<String, std::sync::Arc<Window>>,
+}
+
+struct Window {
+    started: std::time::Instant,
+    count: std::sync::atomic::AtomicU64,
+}
+
+impl NodeRateLimit {
+    /// `max` per `window` (0: no limit), for up to 100,000 subjects at once.
+    pub fn new(max: u64, window: std::time::Duration) -> Self {
+        Self { max, windows: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build() }
+    }
+
+    /// Counts one request of `subject`: `request.rate_limited` with the time left in its
+    /// window once it is past the limit.
+    pub fn count(&self, subject: &str) -> Result<()> {
+        if self.max == 0 {
+            return Ok(());
+        }
+        let fresh = || std::sync::Arc::new(Window { started: std::time::Instant::now(), count: Default::default() });
+        let window = self.windows.get_with_by_ref(subject, fresh);
+        if window.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < self.max {
+            return Ok(());
+        }
+        let ttl = self.windows.policy().time_to_live().unwrap_or_default();
+        let left = ttl.saturating_sub(window.started.elapsed()).max(std::time::Duration::from_secs(1));
+        Err(DomainError::new(ErrorCode::RequestsLimited).retry_after(time::Duration::seconds(left.as_secs_f64().ceil() as i64)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_limit_refuses_past_its_maximum_until_the_window_ends() {
+        let limit = NodeRateLimit::new(3, std::time::Duration::from_millis(300));
+        for _ in 0..3 {
+            limit.count("10.0.0.1").unwrap();
+        }
+        let refused = limit.count("10.0.0.1").unwrap_err();
+        assert_eq!(refused.code, ErrorCode::RequestsLimited);
+        assert_eq!(refused.retry_after, Some(time::Duration::seconds(1)), "the time left, at least a second");
+        limit.count("10.0.0.2").expect("another subject counts apart");
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        limit.count("10.0.0.1").expect("a new window");
+    }
+
+    #[test]
+    fn a_node_limit_of_zero_never_refuses() {
+        let limit = NodeRateLimit::new(0, std::time::Duration::from_secs(60));
+        for _ in 0..1000 {
+            limit.count("10.0.0.1").unwrap();
+        }
+    }
+}

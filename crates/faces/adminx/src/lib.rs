@@ -57,6 +57,8 @@ pub struct AdminxConfig {
     pub allowed_time_span: i64,
     /// Plain JSON bodies are accepted (and answered plain).
     pub plaintext: bool,
+    /// Client events one address may store per minute on this node (0: no limit).
+    pub client_events_per_minute: u64,
     /// keyhall's public URL (the service directory names it).
     pub public_url: String,
     /// What `/downloadables/…` offers.
@@ -72,6 +74,8 @@ pub struct Adminx {
     shared_keys: moka::sync::Cache<String, Arc<SharedKey>>,
     public_key: std::sync::OnceLock<Arc<str>>,
     http: reqwest::Client,
+    /// Client events stored per address (`PUT /reports/event` needs no sign-in).
+    client_events: keyhall_core::auth::rate_limits::NodeRateLimit,
 }
 
 pub type State = Arc<Adminx>;
@@ -89,9 +93,12 @@ impl Adminx {
 }
 
 pub fn router(core: Arc<Core>, config: AdminxConfig) -> Router {
+    let client_events =
+        keyhall_core::auth::rate_limits::NodeRateLimit::new(config.client_events_per_minute, std::time::Duration::from_secs(60));
     let state = Arc::new(Adminx {
         core,
         config,
+        client_events,
         shared_keys: moka::sync::Cache::builder().max_capacity(10_000).build(),
         public_key: Default::default(),
         http: reqwest::Client::builder().timeout(std::time::Duration::from_secs(10)).build().unwrap_or_default(),

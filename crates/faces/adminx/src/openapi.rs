@@ -147,7 +147,7 @@ ops! {
     "post" "/reports/role_assignment" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["roleIds", "pSize", "pIndex", "download"] "Who holds which role (roleIds are role names), paged, or a download job (administrators)";
     "post" "/reports/userenrollment" "Reports" Jwt Encrypted ["tenantId", "communityId"] ["moduleId", "pSize", "pIndex", "query"] "The users of a module (the default one when none is named) with their last sign-in (administrators)";
     "post" "/reports/hardwaretokens_export" "Reports" Jwt Encrypted ["reports_type", "download"] ["query"] "The hardware tokens or their holders as a download job: {jobId} (administrators)";
-    "put" "/reports/event" "Reports" Envelope Plain ["tenantId", "communityId", "eventData"] ["serverEventData"] "Store a client's event (type, eventName, event_id, caller_user_agent, version); serverEventData fills caller_ip and event_ts in";
+    "put" "/reports/event" "Reports" Envelope Plain ["tenantId", "communityId", "eventData"] ["serverEventData"] "Store a client's event (type, eventName, event_id, caller_user_agent, version); serverEventData fills caller_ip and event_ts in; at most KEYHALL_ADMINX_CLIENT_EVENTS_PER_MINUTE (1,200) per client address a minute on each node, then 429";
     "post" "/reports/download/jobs" "Reports" Jwt Encrypted [] ["sort", "pSize", "pIndex"] "The community's download jobs, with their status and, once built, the download link (administrators)";
     "patch" "/reports/download/jobs/{jobId}" "Reports" Jwt NoContent [] [] "Cancel a job that is not finished (administrators)";
     "post" "/broker/fetch" "Broker" Jwt Encrypted ["tenantId", "communityId", "moduleId"] [] "The brokers (on-premises agents) of a directory module (administrators)";

@@ -173,6 +173,9 @@ async fn hardware_tokens_export(AxumState(state): AxumState<State>, call: Call) 
 
 /// `PUT /reports/event`: a client's event (no JWT: the login page stores its visits).
 async fn store_event(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
+    // Anyone may make a key pair and call this: an address storing events faster than a client
+    // app emits them is refused (429) rather than filling the reports.
+    state.client_events.count(call.origin.ip.as_deref().unwrap_or("unknown"))?;
     let scope = state.scope(&text_of(&call.body, "tenantId"), &text_of(&call.body, "communityId")).await?;
     let event = call.body.get("eventData").filter(|v| !v.is_null()).ok_or_else(|| AdminxError::missing("eventData"))?;
     if !event.is_object() {

@@ -32,6 +32,9 @@ keyhall_settings::section! {
         /// Whether this node builds report downloads (true/false): nodes that only answer
         /// calls may leave them to the others.
         report_worker: bool = true, "adminx-report-worker", "KEYHALL_ADMINX_REPORT_WORKER";
+        /// Client events (`PUT /reports/event`, open to anyone holding the envelope) one client
+        /// address may store per minute on this node; 0: no limit.
+        client_events_per_minute: u64 = 1200, "adminx-client-events-per-minute", "KEYHALL_ADMINX_CLIENT_EVENTS_PER_MINUTE";
         /// Whether the SSPR user-profile API may be on this host or a private network, and
         /// plain HTTP (true/false); off: public HTTPS hosts only.
         profile_api_private_hosts: bool = false, "adminx-profile-api-private-hosts", "KEYHALL_ADMINX_PROFILE_API_PRIVATE_HOSTS";
@@ -69,6 +72,7 @@ impl AdminxSettings {
             curve,
             allowed_time_span: self.allowed_time_span,
             plaintext: self.plaintext,
+            client_events_per_minute: self.client_events_per_minute,
             public_url: public_url.trim_end_matches('/').to_string(),
         })
     }

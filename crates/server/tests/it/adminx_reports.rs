@@ -183,6 +183,28 @@ crate::both!(reports_read_the_communitys_sign_ins_changes_and_client_events, |sr
     error(&c.admin.post(&srv, "/reports/role_assignment", c.with(json!({ "roleIds": ["pilot"] }))).await, 400);
 });
 
+crate::both!(client_events_from_one_address_are_limited_per_node_and_minute, |srv: TestServer| async move {
+    let node = srv.sibling(|cfg| cfg.adminx.client_events_per_minute = 3).await;
+    let c = community(&node, "limited-events.example.com").await;
+    let visitor = Vendor::new(&node).await;
+    let event = |i: usize| {
+        c.with(json!({ "eventData": { "type": "event", "eventName": "E_LOGIN_VISITED", "event_id": format!("ev-{i}"),
+            "caller_user_agent": "a", "version": "1" } }))
+    };
+    for i in 0..3 {
+        assert_eq!(visitor.call(&node, Method::PUT, "/reports/event", Some(event(i))).await.status, 200);
+    }
+    let refused = visitor.call(&node, Method::PUT, "/reports/event", Some(event(3))).await;
+    assert_eq!(error(&refused, 429), "Too many requests, try again later");
+    let wait: i64 = refused.headers.get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "the rest of the minute: {wait}");
+    let stored = c.admin.open(&c.admin.post(&node, "/reports/events", c.with(json!({ "eventName": "E_LOGIN_VISITED" }))).await);
+    assert_eq!(stored["page"]["total"], 3, "the refused event was not stored: {stored}");
+    // Signed-in calls are not counted, and each node counts its own (the default: 1,200 a minute).
+    assert_eq!(c.admin.post(&node, "/reports/events", c.with(json!({}))).await.status, 200);
+    assert_eq!(visitor.call(&srv, Method::PUT, "/reports/event", Some(event(4))).await.status, 200);
+});
+
 /// Polls the jobs list until the job is in `status`.
 async fn job_in(srv: &TestServer, v: &Vendor, id: &str, status: &str) -> Value {
     for _ in 0..100 {
