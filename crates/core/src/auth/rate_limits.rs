@@ -62,6 +62,7 @@ impl Auth<'_> {
 /// request. Each node counts its own, so behind N nodes a subject gets up to N times `max`.
 pub struct NodeRateLimit {
     max: u64,
+    window: std::time::Duration,
     windows: moka::sync::Cache<String, std::sync::Arc<Window>>,
 }
 
@@ -73,7 +74,12 @@ struct Window {
 impl NodeRateLimit {
     /// `max` per `window` (0: no limit), for up to 100,000 subjects at once.
     pub fn new(max: u64, window: std::time::Duration) -> Self {
-        Self { max, windows: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build() }
+        Self { max, window, windows: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build() }
+    }
+
+    /// `count` for the client `origin`, by its address block (`client_block`).
+    pub fn count_client(&self, origin: &Origin) -> Result<()> {
+        self.count(&client_block(origin.ip.as_deref()))
     }
 
     /// Counts one request of `subject`: `request.rate_limited` with the time left in its
@@ -87,9 +93,24 @@ impl NodeRateLimit {
         if window.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < self.max {
             return Ok(());
         }
-        let ttl = self.windows.policy().time_to_live().unwrap_or_default();
-        let left = ttl.saturating_sub(window.started.elapsed()).max(std::time::Duration::from_secs(1));
+        let left = self.window.saturating_sub(window.started.elapsed()).max(std::time::Duration::from_secs(1));
         Err(DomainError::new(ErrorCode::RequestsLimited).retry_after(time::Duration::seconds(left.as_secs_f64().ceil() as i64)))
+    }
+}
+
+/// What one client is counted as: its IPv4 address, or the /64 of its IPv6 address (one
+/// subscriber's network, whose addresses it may pick freely).
+fn client_block(ip: Option<&str>) -> String {
+    match ip.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(std::net::IpAddr::V6(v6))) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Some(Ok(std::net::IpAddr::V4(v4))) => v4.to_string(),
+        _ => ip.unwrap_or("unknown").to_string(),
     }
 }
 
@@ -117,5 +138,15 @@ mod tests {
         for _ in 0..1000 {
             limit.count("10.0.0.1").unwrap();
         }
+    }
+
+    #[test]
+    fn a_client_is_counted_by_its_ipv4_address_or_its_ipv6_network() {
+        assert_eq!(client_block(Some("203.0.113.7")), "203.0.113.7");
+        assert_eq!(client_block(Some("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
+        assert_eq!(client_block(Some("2001:db8:1:2:bbbb::9")), client_block(Some("2001:db8:1:2:aaaa::1")));
+        assert_ne!(client_block(Some("2001:db8:1:3::1")), client_block(Some("2001:db8:1:2::1")));
+        assert_eq!(client_block(Some("::ffff:203.0.113.7")), "203.0.113.7");
+        assert_eq!(client_block(None), "unknown");
     }
 }

@@ -175,7 +175,7 @@ async fn hardware_tokens_export(AxumState(state): AxumState<State>, call: Call) 
 async fn store_event(AxumState(state): AxumState<State>, call: Call) -> Result<Response> {
     // Anyone may make a key pair and call this: an address storing events faster than a client
     // app emits them is refused (429) rather than filling the reports.
-    state.client_events.count(&address_block(call.origin.ip.as_deref()))?;
+    state.client_events.count_client(&call.origin)?;
     let scope = state.scope(&text_of(&call.body, "tenantId"), &text_of(&call.body, "communityId")).await?;
     let event = call.body.get("eventData").filter(|v| !v.is_null()).ok_or_else(|| AdminxError::missing("eventData"))?;
     if !event.is_object() {
@@ -191,20 +191,6 @@ async fn store_event(AxumState(state): AxumState<State>, call: Call) -> Result<R
         .store_client_event(scope, event, server_ip.unwrap_or(false), server_ts.unwrap_or(false), &call.origin)
         .await?;
     Ok(http::StatusCode::OK.into_response())
-}
-
-/// What one client is counted as: its IPv4 address, or the /64 of its IPv6 address (one
-/// subscriber's network, whose addresses it may pick freely).
-fn address_block(ip: Option<&str>) -> String {
-    match ip.map(str::parse::<std::net::IpAddr>) {
-        Some(Ok(std::net::IpAddr::V6(v6))) if v6.to_ipv4_mapped().is_none() => {
-            let s = v6.segments();
-            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-        }
-        Some(Ok(std::net::IpAddr::V6(v6))) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
-        Some(Ok(std::net::IpAddr::V4(v4))) => v4.to_string(),
-        _ => ip.unwrap_or("unknown").to_string(),
-    }
 }
 
 fn text_of(body: &Value, key: &str) -> Option<String> {
@@ -291,18 +277,4 @@ async fn download(
     Query(token): Query<Token>,
 ) -> Result<Response> {
     download_file(&state, path, token.token).await
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_client_is_counted_by_its_ipv4_address_or_its_ipv6_network() {
-        use super::address_block;
-        assert_eq!(address_block(Some("203.0.113.7")), "203.0.113.7");
-        assert_eq!(address_block(Some("2001:db8:1:2:aaaa::1")), "2001:db8:1:2::/64");
-        assert_eq!(address_block(Some("2001:db8:1:2:bbbb::9")), address_block(Some("2001:db8:1:2:aaaa::1")));
-        assert_ne!(address_block(Some("2001:db8:1:3::1")), address_block(Some("2001:db8:1:2::1")));
-        assert_eq!(address_block(Some("::ffff:203.0.113.7")), "203.0.113.7");
-        assert_eq!(address_block(None), "unknown");
-    }
 }
